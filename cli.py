@@ -43,6 +43,50 @@ def main():
 
 # [validate / schema / new]
 
+
+@main.command("validate")
+@click.argument("scenarios", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@_report_errors
+def validate_cmd(scenarios):
+    """Check scenario files and every case in them; print each problem with its field path (exit 2 if any)."""
+    from finmodel.scenario import validate_file
+
+    failed = False
+    for path in scenarios:
+        try:
+            validate_file(path)
+        except InputError as exc:
+            failed = True
+            click.echo(exc.format())
+        else:
+            click.echo(f"OK {path}")
+    if failed:
+        sys.exit(2)
+
+
+@main.command("schema")
+@_report_errors
+def schema_cmd():
+    """Print the JSON Schema of the scenario file."""
+    import json
+
+    from finmodel.scenario import Scenario
+
+    click.echo(json.dumps(Scenario.model_json_schema(), indent=2))
+
+
+@main.command("new")
+@click.argument("name")
+@click.option("--template", default="default", show_default=True, help="Scenario template to start from.")
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+@_report_errors
+def new_cmd(name, template, force):
+    """Write NAME.yaml, a new scenario file, from a template."""
+    from finmodel.scenario import new_scenario_file
+
+    path = new_scenario_file(name, template, force=force)
+    click.echo(f"wrote {path}")
+
 # [grant-element]
 
 # [compare]

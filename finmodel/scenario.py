@@ -1,0 +1,1410 @@
+"""Scenario files: schema, loading, validation and cases.
+
+A scenario file is YAML; its format contract is the embedded default scenario
+``finmodel/scenarios/default.yaml``. This module is the boundary where a file becomes a
+:class:`Scenario`: an immutable, fully validated pydantic model that the rest of finmodel reads.
+Nothing downstream re-checks inputs.
+
+Conventions (stated once, in the README and here)
+-------------------------------------------------
+- Rates, shares, fractions and indexation are decimals: ``0.08``, never ``8``. Annual rates.
+- Amounts are in ``project.currency``; ``fx_to_krw`` and ``fx_to_usd`` convert where currencies meet.
+- ``grace_years`` counts years from financial close (= ``timeline.start_date``) with no principal
+  repayment; ``maturity_years`` counts from financial close to the last repayment.
+- ``base_rates`` curves are normalised to a list by year from the start date (a single number becomes
+  a one-element list); the last value holds after the end of the list.
+
+Bad input
+---------
+Every problem is collected (never stopping at the first) and raised as one
+:class:`finmodel.errors.InputError` whose ``problems`` are ``(field_path, message)`` pairs such as
+``("debt.facilities.1.rate.fixed", "expected a decimal such as 0.08, found 8")``. Structural and
+per-field problems come from pydantic; rules that relate several fields live in :func:`check_rules`,
+which reads the raw mapping defensively so that one bad field does not hide another rule's problem.
+
+Provenance
+----------
+A loaded scenario carries where it came from as read-only properties backed by pydantic private
+attributes: :attr:`Scenario.source` (the file path as given, or ``"<default>"``),
+:attr:`Scenario.sha256` (of the file's bytes) and :attr:`Scenario.case` (the case applied, ``"base"``
+for none). Private attributes survive ``model_copy`` and are not part of the schema or of
+``model_dump``.
+
+Examples
+--------
+>>> from finmodel.scenario import load_scenario
+>>> s = load_scenario()
+>>> s.project.country, s.timeline.periods_per_year, s.source
+('MYS', 2, '<default>')
+>>> s.case_names()
+['base', 'downside', 'capex_overrun']
+>>> load_scenario(case="downside").drivers.revenue_factor
+0.85
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime
+import hashlib
+import math
+import re
+import types
+import typing
+from collections.abc import Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union
+
+import yaml
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    ValidationInfo,
+    WithJsonSchema,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from finmodel.errors import InputError, ScenarioFileError
+
+__all__ = [
+    "AvailabilityRevenue",
+    "CapitalGrantRevenue",
+    "Capex",
+    "Case",
+    "Debt",
+    "Drivers",
+    "Dsra",
+    "Facility",
+    "Lifecycle",
+    "Opex",
+    "Project",
+    "Rate",
+    "Revenue",
+    "Scenario",
+    "ShareholderLoan",
+    "Sizing",
+    "Sponsor",
+    "Tax",
+    "Timeline",
+    "UserFeeRevenue",
+    "apply_case",
+    "check_rules",
+    "default_scenario_bytes",
+    "load_raw",
+    "load_scenario",
+    "scenario_from_dict",
+    "validate_file",
+    "new_scenario_file",
+    "template_names",
+    "BASE_CASE",
+    "DEFAULT_SOURCE",
+    "PERIODS_PER_YEAR",
+    "SHARE_TOLERANCE",
+]
+
+BASE_CASE = "base"
+"""Name of the case with no changes; always available, reserved."""
+
+DEFAULT_SOURCE = "<default>"
+"""``Scenario.source`` of the embedded default scenario."""
+
+PERIODS_PER_YEAR = (1, 2, 4, 12)
+"""Allowed model periods per year."""
+
+SHARE_TOLERANCE = 1e-9
+"""Shares and phasings must sum to 1 within this absolute tolerance (float round-off of a few
+decimal entries is ~1e-16; 1e-9 still catches any typo a person can make)."""
+
+_INTEGER_TOLERANCE = 1e-9
+"""Tolerance for 'is an integer' tests on products such as grace_years * periods_per_year."""
+
+
+# --- value formatting for messages ---------------------------------------------------------------
+
+
+def _found(value: Any) -> str:
+    """How a found value is shown in a message: as the user wrote it, as far as YAML lets us know."""
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return f"{value:g}" if math.isfinite(value) else str(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, list | tuple):
+        return f"a list of {len(value)} entries"
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return type(value).__name__
+
+
+def _num(value: Any) -> float | None:
+    """``value`` as a finite float if it is a real number (not a bool), else None."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def _int(value: Any) -> int | None:
+    """``value`` if it is an int (not a bool), else None."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value
+
+
+def _is_integer(x: float) -> bool:
+    return abs(x - round(x)) <= _INTEGER_TOLERANCE
+
+
+# --- constrained value types ---------------------------------------------------------------------
+
+
+def _decimal(lo: float, hi: float, *, lo_open: bool = False, hi_open: bool = False, what: str = "a decimal"):
+    """Type of a rate, share, fraction or indexation written as a decimal within [lo, hi].
+
+    Values beyond +/-1 are reported as a percentage written where a decimal was meant.
+    """
+    lo_b, hi_b = ("(" if lo_open else "["), (")" if hi_open else "]")
+
+    def check(x: float) -> float:
+        if x > 1 or x < -1:
+            raise PydanticCustomError(
+                "decimal_rate", "expected a decimal such as 0.08, found {found}", {"found": _found(x)}
+            )
+        if x < lo or x > hi or (lo_open and x == lo) or (hi_open and x == hi):
+            raise PydanticCustomError(
+                "decimal_range",
+                "expected {what} in {interval}, found {found}",
+                {"what": what, "interval": f"{lo_b}{lo:g}, {hi:g}{hi_b}", "found": _found(x)},
+            )
+        return x
+
+    bounds: dict[str, float] = {}
+    bounds["exclusiveMinimum" if lo_open else "minimum"] = lo
+    bounds["exclusiveMaximum" if hi_open else "maximum"] = hi
+    return Annotated[float, AfterValidator(check), Field(json_schema_extra=bounds)]
+
+
+def _iso_date(value: Any) -> Any:
+    """Accept an ISO date string as well as a YAML date."""
+    if isinstance(value, str):
+        try:
+            return datetime.date.fromisoformat(value)
+        except ValueError:
+            raise PydanticCustomError(
+                "date_format", "expected a date such as 2027-01-01, found {found}", {"found": _found(value)}
+            ) from None
+    return value
+
+
+def _scalar_to_list(value: Any) -> Any:
+    """A base-rate curve may be one number: it becomes a one-element list (the value holds forever)."""
+    if _num(value) is not None:
+        if abs(value) > 1:
+            raise PydanticCustomError(
+                "decimal_rate", "expected a decimal such as 0.08, found {found}", {"found": _found(value)}
+            )
+        return [value]
+    if isinstance(value, list):
+        return value
+    raise PydanticCustomError(
+        "rate_curve",
+        "expected a decimal or a list of decimals by year, found {found}",
+        {"found": _found(value)},
+    )
+
+
+# Rates that may be negative (indexation, growth, shifts, base rates, interest rates, margins).
+SignedRate = _decimal(-1.0, 1.0, what="a decimal")
+# Fractions and shares that may be zero.
+Fraction = _decimal(0.0, 1.0, what="a fraction")
+# Shares that must be positive.
+PositiveShare = _decimal(0.0, 1.0, lo_open=True, what="a share")
+TaxRate = _decimal(0.0, 1.0, hi_open=True, what="a tax rate")
+Gearing = _decimal(0.0, 1.0, lo_open=True, hi_open=True, what="a gearing")
+Money = Annotated[float, Field(ge=0)]
+PositiveMoney = Annotated[float, Field(gt=0)]
+Name = Annotated[str, Field(min_length=1)]
+BaseRateCurve = Annotated[
+    list[SignedRate],
+    BeforeValidator(_scalar_to_list),
+    Field(min_length=1),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "minimum": -1, "maximum": 1},
+                {"type": "array", "items": {"type": "number", "minimum": -1, "maximum": 1}, "minItems": 1},
+            ],
+            "description": "Annual base rate [per year, decimal]: one number, or a list by year from the "
+            "start date whose last value holds after.",
+        }
+    ),
+]
+
+
+class _Block(BaseModel):
+    """Base of every scenario block: unknown keys are errors, values are immutable and strictly typed."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
+
+
+# --- blocks --------------------------------------------------------------------------------------
+
+
+class Project(_Block):
+    """Who, where and in which currency."""
+
+    name: Name = Field(description="Project name (free text).")
+    country: str = Field(
+        pattern=r"^[A-Z]{3}$",
+        description="Host country, ISO 3166-1 alpha-3 code known to finmodel/data/countries.yaml (e.g. MYS).",
+    )
+    sector: Name = Field(description="Sector (free text), e.g. 'smart water and mobility'.")
+    currency: str = Field(pattern=r"^[A-Z]{3}$", description="Model currency, ISO 4217 code (e.g. USD).")
+    fx_to_krw: float = Field(gt=0, description="KRW per unit of currency [KRW/currency].")
+    fx_to_usd: float = Field(gt=0, description="USD per unit of currency [USD/currency].")
+    borrower: Literal["spc", "sovereign", "local_corporation"] = Field(
+        description="Borrower of the facilities: project company (spc), central government (sovereign), "
+        "or local corporation."
+    )
+    commercially_viable: bool = Field(
+        description="Whether the project is commercially viable (tied-aid and EDCF/EDPF eligibility rules)."
+    )
+    sme_participation: bool = Field(
+        default=False, description="Korean SMEs participate (SME co-entry programme preferences)."
+    )
+    country_overrides: dict[str, Any] | None = Field(
+        default=None,
+        description="Replace values of the country table for this scenario: name, income_group "
+        "(LIC|LMIC|UMIC|HIC), oecd_risk_category (0-7 or null), ldc (true/false). A country missing from "
+        "the table can be used when all four are given.",
+    )
+
+
+class Timeline(_Block):
+    """Financial close, phases and model periodicity."""
+
+    start_date: Annotated[datetime.date, BeforeValidator(_iso_date)] = Field(
+        description="Financial close = start of construction [date, YYYY-MM-DD]."
+    )
+    construction_years: int = Field(gt=0, description="Construction phase [years].")
+    operation_years: int = Field(gt=0, description="Operation phase [years].")
+    periods_per_year: Literal[1, 2, 4, 12] = Field(
+        description="Model periods per year [1/year]: 1, 2, 4 or 12."
+    )
+
+
+class Capex(_Block):
+    """Construction cost."""
+
+    amount: PositiveMoney = Field(description="Base construction cost at start-date prices [currency].")
+    phasing: list[Fraction] = Field(
+        min_length=1,
+        description="Share of amount spent in each construction year [fraction]; one entry per construction "
+        "year; sums to 1.",
+    )
+    contingency: Fraction = Field(default=0.0, description="Contingency [fraction of amount].")
+
+
+class AvailabilityRevenue(_Block):
+    """Availability payment: an amount per year from the start of operations."""
+
+    name: Name = Field(description="Revenue name.")
+    kind: Literal["availability"] = Field(description="Revenue kind.")
+    amount: Money = Field(description="Payment at start-date prices [currency/year].")
+    indexation: SignedRate = Field(default=0.0, description="Annual indexation [per year, decimal].")
+
+
+class UserFeeRevenue(_Block):
+    """User fees: volume x tariff."""
+
+    name: Name = Field(description="Revenue name.")
+    kind: Literal["user_fee"] = Field(description="Revenue kind.")
+    volume: Money = Field(description="Volume in the first operating year [units/year].")
+    volume_growth: SignedRate = Field(default=0.0, description="Annual volume growth [per year, decimal].")
+    tariff: Money = Field(description="Tariff at start-date prices [currency/unit].")
+    indexation: SignedRate = Field(default=0.0, description="Annual tariff indexation [per year, decimal].")
+
+
+class CapitalGrantRevenue(_Block):
+    """Capital (viability-gap) grant paid during construction: a source of funds."""
+
+    name: Name = Field(description="Grant name.")
+    kind: Literal["capital_grant"] = Field(description="Revenue kind.")
+    amount: Money = Field(description="Grant amount, nominal [currency].")
+    phasing: list[Fraction] = Field(
+        min_length=1,
+        description="Share of amount paid in each construction year [fraction]; one entry per construction "
+        "year; sums to 1.",
+    )
+
+
+Revenue = Annotated[
+    Union[AvailabilityRevenue, UserFeeRevenue, CapitalGrantRevenue],  # noqa: UP007 (discriminated union)
+    Field(discriminator="kind"),
+]
+"""A revenue line; the class depends on ``kind`` (``availability``, ``user_fee``, ``capital_grant``)."""
+
+REVENUE_KINDS = ("availability", "user_fee", "capital_grant")
+
+
+class Opex(_Block):
+    """Operating cost line."""
+
+    name: Name = Field(description="Cost name.")
+    amount: Money = Field(description="Cost at start-date prices [currency/year].")
+    indexation: SignedRate = Field(default=0.0, description="Annual indexation [per year, decimal].")
+
+
+class Lifecycle(_Block):
+    """Periodic major maintenance / replacement."""
+
+    name: Name = Field(description="Cost name.")
+    amount: Money = Field(description="Cost per occurrence at start-date prices [currency].")
+    every_years: int = Field(
+        gt=0, description="Interval [years]: incurred in operating years every_years, 2*every_years, ..."
+    )
+    indexation: SignedRate = Field(default=0.0, description="Annual indexation [per year, decimal].")
+
+
+class Tax(_Block):
+    """Corporate income tax."""
+
+    rate: TaxRate = Field(description="Corporate income tax rate [fraction], in [0, 1).")
+    depreciation_years: int = Field(
+        gt=0, description="Straight-line depreciation from the start of operations [years]."
+    )
+    loss_carry_forward: bool = Field(default=True, description="Tax losses carried forward.")
+    holiday_years: int = Field(
+        default=0, ge=0, description="Tax holiday from the start of operations [years]."
+    )
+
+
+class Sponsor(_Block):
+    """An equity investor in the project company."""
+
+    name: Name = Field(description="Sponsor name.")
+    kind: Literal["sponsor", "fund", "public"] = Field(
+        description="sponsor (private/corporate), fund (e.g. PIS sub-fund) or public."
+    )
+    share: PositiveShare = Field(description="Share of equity [fraction]; sponsors' shares sum to 1.")
+
+
+class ShareholderLoan(_Block):
+    """Part of sponsor funding provided as a shareholder loan."""
+
+    share: Fraction = Field(description="Fraction of sponsor funding lent as a shareholder loan [fraction].")
+    rate: SignedRate = Field(description="Shareholder loan interest rate [per year, decimal].")
+
+
+class Rate(_Block):
+    """A facility's interest rate: either ``{fixed: r}`` or ``{base: name, margin: m}``.
+
+    Exactly one form: ``fixed`` alone, or ``base`` (a key of ``base_rates``) with ``margin``.
+    """
+
+    fixed: SignedRate | None = Field(default=None, description="Fixed rate [per year, decimal].")
+    base: str | None = Field(default=None, description="Name of a base-rate curve in base_rates.")
+    margin: SignedRate | None = Field(
+        default=None, description="Margin over the base rate [per year, decimal]."
+    )
+
+    @property
+    def is_fixed(self) -> bool:
+        """True for ``{fixed: r}``."""
+        return self.fixed is not None
+
+
+FACILITY_KINDS = ("edcf", "edpf", "eca", "commercial", "mdb", "dfi", "other")
+
+
+class Facility(_Block):
+    """A debt facility.
+
+    The amount is either fixed (``amount``) or a ``share`` of the debt sized by ``debt.sizing``
+    after the fixed amounts; exactly one of the two.
+    """
+
+    name: Name = Field(description="Facility name, unique among facilities.")
+    kind: Literal["edcf", "edpf", "eca", "commercial", "mdb", "dfi", "other"] = Field(
+        description="Lender type: edcf (concessional ODA loan), edpf, eca (export credit), commercial, mdb, "
+        "dfi, other."
+    )
+    amount: PositiveMoney | None = Field(default=None, description="Fixed facility amount [currency].")
+    share: PositiveShare | None = Field(
+        default=None, description="Share of the sized debt after the fixed amounts [fraction], in (0, 1]."
+    )
+    rate: Rate = Field(description="Interest rate: {fixed: r} or {base: name, margin: m}.")
+    upfront_fee: Fraction = Field(default=0.0, description="Upfront fee [fraction of amount].")
+    commitment_fee: Fraction = Field(default=0.0, description="Commitment fee on undrawn amounts [per year].")
+    grace_years: float = Field(
+        ge=0,
+        description="Years from financial close with no principal repayment [years]; >= construction_years, "
+        "< maturity_years.",
+    )
+    maturity_years: float = Field(
+        gt=0, description="Years from financial close to the last repayment [years]; <= project life."
+    )
+    repayment: Literal["equal", "annuity", "sculpted", "custom"] = Field(
+        description="Principal profile: equal principal, annuity, sculpted to target_dscr, or custom profile."
+    )
+    profile: list[Fraction] | None = Field(
+        default=None,
+        description="For repayment: custom, share of principal repaid in each repayment year [fraction]; "
+        "one entry per year from grace_years to maturity_years; sums to 1.",
+    )
+    seniority: Literal["senior", "subordinated"] = Field(
+        default="senior", description="Ranking in the waterfall."
+    )
+    cash_sweep: bool = Field(default=False, description="Prepaid by the cash sweep.")
+
+
+class Sizing(_Block):
+    """Debt sizing for ``share`` and sculpted facilities."""
+
+    max_gearing: Gearing = Field(description="Maximum senior debt / total uses [fraction], in (0, 1).")
+    target_dscr: float = Field(
+        ge=1.0, description="Target DSCR for sculpting and the sizing test [ratio], >= 1."
+    )
+
+
+class Debt(_Block):
+    """The debt stack."""
+
+    drawdown: Literal["pro_rata", "equity_first"] = Field(
+        default="pro_rata", description="Debt drawn pro rata with equity, or after equity."
+    )
+    sizing: Sizing | None = Field(
+        default=None, description="Required when a facility has a share or is sculpted."
+    )
+    facilities: list[Facility] = Field(default_factory=list, description="Facilities; names unique.")
+
+
+class Dsra(_Block):
+    """Debt service reserve account."""
+
+    months: int = Field(
+        ge=0,
+        description="Next months of scheduled senior debt service held [months]; 0 = no DSRA; "
+        "months * periods_per_year / 12 must be an integer.",
+    )
+
+
+class Drivers(_Block):
+    """Case and sensitivity multipliers; 1 (factors) and 0 (shift) leave inputs as entered."""
+
+    revenue_factor: float = Field(default=1.0, ge=0, description="Multiplier on every revenue [ratio].")
+    capex_factor: float = Field(default=1.0, ge=0, description="Multiplier on capex [ratio].")
+    opex_factor: float = Field(default=1.0, ge=0, description="Multiplier on opex and lifecycle [ratio].")
+    rate_shift: SignedRate = Field(default=0.0, description="Added to every base rate [per year, decimal].")
+
+
+class Case(_Block):
+    """A named set of changes to the scenario."""
+
+    description: str = Field(default="", description="What the case represents.")
+    changes: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Dotted field path -> new value, e.g. drivers.revenue_factor: 0.85 or "
+        "debt.facilities.EDPF.amount (a list element by index or by its unique name).",
+    )
+    resize_debt: bool = Field(
+        default=False,
+        description="Re-size the debt in this case (default: financing as sized in the base case).",
+    )
+
+
+class Scenario(_Block):
+    """A complete scenario: the project, its financing, and named cases."""
+
+    project: Project
+    timeline: Timeline
+    capex: Capex
+    revenues: list[Revenue] = Field(default_factory=list, description="Revenue lines (by kind).")
+    opex: list[Opex] = Field(default_factory=list, description="Operating cost lines.")
+    lifecycle: list[Lifecycle] = Field(default_factory=list, description="Lifecycle cost lines.")
+    tax: Tax
+    sponsors: list[Sponsor] = Field(min_length=1, description="Equity investors; shares sum to 1.")
+    shareholder_loan: ShareholderLoan | None = Field(default=None, description="None = no shareholder loan.")
+    equity_discount_rate: SignedRate = Field(
+        description="Sponsors' cost of equity for NPV [per year, decimal]."
+    )
+    base_rates: dict[str, BaseRateCurve] = Field(
+        default_factory=dict, description="Named base-rate curves [per year, decimal]."
+    )
+    debt: Debt
+    dsra: Dsra
+    lockup_dscr: float = Field(default=1.10, ge=1.0, description="Distribution lock-up DSCR [ratio], >= 1.")
+    cash_sweep: Fraction = Field(
+        default=0.0,
+        description="Fraction of cash after lock-up applied to prepay sweep facilities [fraction].",
+    )
+    drivers: Drivers = Field(default_factory=Drivers, description="Case and sensitivity multipliers.")
+    cases: dict[str, Case] = Field(default_factory=dict, description="Named cases; 'base' is reserved.")
+
+    _source: str = PrivateAttr(default="")
+    _sha256: str | None = PrivateAttr(default=None)
+    _case: str = PrivateAttr(default=BASE_CASE)
+
+    @model_validator(mode="after")
+    def _cross_field_rules(self, info: ValidationInfo) -> Scenario:
+        # scenario_from_dict runs check_rules itself on the raw mapping (so that rules are checked even
+        # where other fields fail) and tells us not to repeat it.
+        if info.context and info.context.get("rules_checked"):
+            return self
+        problems = check_rules(self.model_dump(mode="python"))
+        if problems:
+            raise ValueError("; ".join(f"{p}: {m}" if p else m for p, m in problems))
+        return self
+
+    @property
+    def source(self) -> str:
+        """The scenario file as given to :func:`load_scenario`, or ``"<default>"``."""
+        return self._source
+
+    @property
+    def sha256(self) -> str | None:
+        """SHA-256 of the scenario file's bytes (hex), None if built from a mapping."""
+        return self._sha256
+
+    @property
+    def case(self) -> str:
+        """The case applied (``"base"`` for none)."""
+        return self._case
+
+    def case_names(self) -> list[str]:
+        """``"base"`` followed by the scenario's cases in file order."""
+        return [BASE_CASE, *self.cases]
+
+    def facility(self, name: str) -> Facility:
+        """The facility called ``name``."""
+        for fac in self.debt.facilities:
+            if fac.name == name:
+                return fac
+        raise KeyError(name)
+
+
+# --- cross-field rules ---------------------------------------------------------------------------
+
+
+def _get(obj: Any, *keys: Any) -> Any:
+    """Navigate a raw mapping; None where a key is absent or a level has the wrong type."""
+    for key in keys:
+        if isinstance(key, int) and isinstance(obj, list) and 0 <= key < len(obj):
+            obj = obj[key]
+        elif isinstance(key, str) and isinstance(obj, Mapping):
+            obj = obj.get(key)
+        else:
+            return None
+    return obj
+
+
+def _items(obj: Any) -> list[tuple[int, Mapping]]:
+    """(index, element) for the mapping elements of a raw list."""
+    if not isinstance(obj, list):
+        return []
+    return [(i, x) for i, x in enumerate(obj) if isinstance(x, Mapping)]
+
+
+def _check_sum(problems: list, path: str, values: Any, what: str) -> None:
+    if not isinstance(values, list) or not values:
+        return
+    nums = [_num(v) for v in values]
+    if any(v is None for v in nums):
+        return
+    total = math.fsum(nums)
+    if abs(total - 1.0) > SHARE_TOLERANCE:
+        problems.append((path, f"expected {what} summing to 1, found a sum of {total:.10g}"))
+
+
+def _check_phasing_length(problems: list, path: str, phasing: Any, construction_years: int | None) -> None:
+    if construction_years is None or construction_years <= 0 or not isinstance(phasing, list):
+        return
+    if len(phasing) != construction_years:
+        problems.append(
+            (
+                path,
+                f"expected {construction_years} entries (one per construction year, "
+                f"timeline.construction_years = {construction_years}), found {len(phasing)}",
+            )
+        )
+
+
+def _country_problems(code: Any, overrides: Any) -> list[tuple[str, str]]:
+    if not isinstance(code, str) or not re.fullmatch(r"[A-Z]{3}", code):
+        return []  # pattern problems are reported by the schema
+    from finmodel.countries import get_country
+
+    overrides = overrides if isinstance(overrides, Mapping) and overrides else None
+    try:
+        country = get_country(code, dict(overrides) if overrides else None)
+    except InputError as exc:
+        return [
+            (f"project.country_overrides.{p.split('.', 1)[-1]}" if p else "project.country_overrides", m)
+            for p, m in exc.problems
+        ]
+    if country is None:
+        return [
+            (
+                "project.country",
+                "expected an ISO 3166-1 alpha-3 code of a country in finmodel/data/countries.yaml "
+                "(e.g. MYS), "
+                f"or project.country_overrides with name, income_group, oecd_risk_category and ldc, "
+                f"found {_found(code)}",
+            )
+        ]
+    return []
+
+
+def check_rules(raw: Mapping) -> list[tuple[str, str]]:
+    """Problems with rules that relate several fields, read from a raw scenario mapping.
+
+    Reads defensively: a rule whose inputs are missing or mistyped is skipped (the schema reports
+    those), so every other rule is still checked.
+
+    Parameters
+    ----------
+    raw : Mapping
+        A scenario as read from YAML (or ``Scenario.model_dump()``).
+
+    Returns
+    -------
+    list of (field_path, message)
+        Empty when every rule holds.
+    """
+    problems: list[tuple[str, str]] = []
+    if not isinstance(raw, Mapping):
+        return problems
+
+    # timeline
+    construction = _int(_get(raw, "timeline", "construction_years"))
+    operation = _int(_get(raw, "timeline", "operation_years"))
+    if construction is not None and construction <= 0:
+        construction = None
+    if operation is not None and operation <= 0:
+        operation = None
+    ppy = _get(raw, "timeline", "periods_per_year")
+    ppy = ppy if _int(ppy) in PERIODS_PER_YEAR else None
+
+    # country
+    problems.extend(
+        _country_problems(_get(raw, "project", "country"), _get(raw, "project", "country_overrides"))
+    )
+
+    # capex and capital grants
+    phasing = _get(raw, "capex", "phasing")
+    _check_phasing_length(problems, "capex.phasing", phasing, construction)
+    _check_sum(problems, "capex.phasing", phasing, "construction-year shares")
+    for i, rev in _items(raw.get("revenues")):
+        if rev.get("kind") == "capital_grant":
+            path = f"revenues.{i}.phasing"
+            _check_phasing_length(problems, path, rev.get("phasing"), construction)
+            _check_sum(problems, path, rev.get("phasing"), "construction-year shares")
+
+    # sponsors
+    sponsors = _items(raw.get("sponsors"))
+    if sponsors:
+        _check_sum(problems, "sponsors", [s.get("share") for _, s in sponsors], "sponsors' shares")
+
+    # facilities
+    base_rates = raw.get("base_rates")
+    base_names = list(base_rates) if isinstance(base_rates, Mapping) else []
+    facilities = _items(_get(raw, "debt", "facilities"))
+    seen: dict[str, int] = {}
+    shared: list[tuple[int, Any]] = []
+    needs_sizing: list[str] = []
+    for i, fac in facilities:
+        path = f"debt.facilities.{i}"
+        name = fac.get("name")
+        if isinstance(name, str):
+            if name in seen:
+                problems.append(
+                    (
+                        f"{path}.name",
+                        f"expected a name unique among facilities, found {_found(name)} again "
+                        f"(also debt.facilities.{seen[name]})",
+                    )
+                )
+            else:
+                seen[name] = i
+        label = repr(name) if isinstance(name, str) else f"debt.facilities.{i}"
+
+        amount, share = fac.get("amount"), fac.get("share")
+        if amount is None and share is None:
+            problems.append(
+                (path, "expected exactly one of amount (fixed) or share (of the sized debt), found neither")
+            )
+        elif amount is not None and share is not None:
+            problems.append(
+                (path, "expected exactly one of amount (fixed) or share (of the sized debt), found both")
+            )
+        elif share is not None:
+            shared.append((i, share))
+            needs_sizing.append(f"facility {label} has a share")
+        if fac.get("repayment") == "sculpted":
+            needs_sizing.append(f"facility {label} is sculpted")
+
+        rate = fac.get("rate")
+        if isinstance(rate, Mapping):
+            fixed, base, margin = rate.get("fixed"), rate.get("base"), rate.get("margin")
+            if fixed is not None and (base is not None or margin is not None):
+                problems.append(
+                    (
+                        f"{path}.rate",
+                        "expected either {fixed: r} or {base: name, margin: m}, found both forms",
+                    )
+                )
+            elif fixed is None and base is None:
+                problems.append(
+                    (f"{path}.rate", "expected either {fixed: r} or {base: name, margin: m}, found neither")
+                )
+            elif base is not None:
+                if margin is None:
+                    problems.append((f"{path}.rate.margin", "expected a margin with base, found nothing"))
+                if isinstance(base, str) and base not in base_names:
+                    known = ", ".join(base_names) if base_names else "none defined"
+                    problems.append(
+                        (f"{path}.rate.base", f"expected a key of base_rates ({known}), found {_found(base)}")
+                    )
+
+        grace, maturity = _num(fac.get("grace_years")), _num(fac.get("maturity_years"))
+        if grace is not None and grace >= 0:
+            if construction is not None and grace < construction:
+                problems.append(
+                    (
+                        f"{path}.grace_years",
+                        f"expected at least timeline.construction_years ({construction}) so that no "
+                        "principal "
+                        f"is repaid during construction, found {_found(grace)}",
+                    )
+                )
+            if maturity is not None and maturity > 0 and grace >= maturity:
+                problems.append(
+                    (
+                        f"{path}.grace_years",
+                        f"expected less than maturity_years ({_found(maturity)}), found {_found(grace)}",
+                    )
+                )
+            if ppy is not None and not _is_integer(grace * ppy):
+                problems.append(
+                    (
+                        f"{path}.grace_years",
+                        f"expected a whole number of periods ({ppy} per year), found {_found(grace)} years "
+                        f"= {grace * ppy:g} periods",
+                    )
+                )
+        if maturity is not None and maturity > 0:
+            if ppy is not None and not _is_integer(maturity * ppy):
+                problems.append(
+                    (
+                        f"{path}.maturity_years",
+                        f"expected a whole number of periods ({ppy} per year), "
+                        f"found {_found(maturity)} years "
+                        f"= {maturity * ppy:g} periods",
+                    )
+                )
+            if construction is not None and operation is not None and maturity > construction + operation:
+                problems.append(
+                    (
+                        f"{path}.maturity_years",
+                        f"expected at most construction_years + operation_years "
+                        f"({construction + operation}), "
+                        f"found {_found(maturity)}",
+                    )
+                )
+
+        profile = fac.get("profile")
+        if fac.get("repayment") == "custom":
+            if profile is None:
+                problems.append(
+                    (
+                        f"{path}.profile",
+                        "expected a profile (shares by repayment year) for repayment: custom, found nothing",
+                    )
+                )
+            else:
+                _check_sum(problems, f"{path}.profile", profile, "repayment shares")
+                if isinstance(profile, list) and grace is not None and maturity is not None:
+                    years = maturity - grace
+                    if years > 0 and _is_integer(years) and len(profile) != round(years):
+                        problems.append(
+                            (
+                                f"{path}.profile",
+                                f"expected {round(years)} entries (one per repayment year, maturity_years - "
+                                f"grace_years), found {len(profile)}",
+                            )
+                        )
+        elif profile is not None and fac.get("repayment") in ("equal", "annuity", "sculpted"):
+            problems.append(
+                (
+                    f"{path}.profile",
+                    f"expected no profile unless repayment is custom, found a profile with "
+                    f"repayment {_found(fac.get('repayment'))}",
+                )
+            )
+
+    if len(shared) > 0:
+        _check_sum(problems, "debt.facilities", [s for _, s in shared], "the shares of sized facilities")
+    if needs_sizing and _get(raw, "debt", "sizing") is None:
+        problems.append(
+            (
+                "debt.sizing",
+                f"expected a sizing block (max_gearing, target_dscr) because {'; '.join(needs_sizing)}, "
+                "found nothing",
+            )
+        )
+
+    # DSRA
+    months = _int(_get(raw, "dsra", "months"))
+    if months is not None and months >= 0 and ppy is not None and (months * ppy) % 12:
+        problems.append(
+            (
+                "dsra.months",
+                f"expected a whole number of periods (months * {ppy} / 12 an integer), found {months} months "
+                f"= {months * ppy / 12:g} periods",
+            )
+        )
+
+    # cases
+    cases = raw.get("cases")
+    if isinstance(cases, Mapping) and BASE_CASE in cases:
+        problems.append(
+            (
+                f"cases.{BASE_CASE}",
+                "expected a case name other than 'base' (reserved: no changes), found 'base'",
+            )
+        )
+    return problems
+
+
+# --- pydantic errors -> (field path, message) ----------------------------------------------------
+
+_EXPECTED_BY_TYPE = {
+    "float_type": "a number",
+    "float_parsing": "a number",
+    "int_type": "a whole number",
+    "int_parsing": "a whole number",
+    "int_from_float": "a whole number",
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
+    "string_type": "text",
+    "list_type": "a list",
+    "dict_type": "a mapping (key: value block)",
+    "model_type": "a mapping (key: value block)",
+    "model_attributes_type": "a mapping (key: value block)",
+    "date_type": "a date such as 2027-01-01",
+    "date_parsing": "a date such as 2027-01-01",
+    "finite_number": "a finite number",
+}
+
+
+def _unwrap(tp: Any) -> Any:
+    """Strip Annotated and Optional from a type annotation."""
+    while True:
+        origin = typing.get_origin(tp)
+        if origin is Annotated:
+            tp = typing.get_args(tp)[0]
+        elif origin in (Union, types.UnionType):
+            args = [a for a in typing.get_args(tp) if a is not type(None)]
+            if len(args) == 1:
+                tp = args[0]
+            else:
+                return tp
+        else:
+            return tp
+
+
+def _resolve(loc: tuple) -> tuple[str, Any]:
+    """Dotted field path for a pydantic error location, and the type found there.
+
+    Discriminated-union tags, which pydantic inserts into locations (``revenues.0.user_fee.volume``),
+    are dropped: the user never wrote them.
+    """
+    parts: list[str] = []
+    tp: Any = Scenario
+    for part in loc:
+        tp = _unwrap(tp)
+        origin = typing.get_origin(tp)
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            parts.append(str(part))
+            field = tp.model_fields.get(part) if isinstance(part, str) else None
+            tp = field.annotation if field else None
+        elif origin in (list, tuple):
+            parts.append(str(part))
+            tp = typing.get_args(tp)[0]
+        elif origin is dict:
+            parts.append(str(part))
+            tp = typing.get_args(tp)[1]
+        elif origin in (Union, types.UnionType):
+            members = [_unwrap(a) for a in typing.get_args(tp)]
+            match = [
+                m
+                for m in members
+                if isinstance(m, type)
+                and issubclass(m, BaseModel)
+                and "kind" in m.model_fields
+                and part in typing.get_args(m.model_fields["kind"].annotation)
+            ]
+            if match:
+                tp = match[0]  # a discriminator tag: not part of the user's path
+            else:
+                parts.append(str(part))
+                tp = None
+        else:
+            parts.append(str(part))
+            tp = None
+    return ".".join(parts), _unwrap(tp)
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def _error_to_problem(err: Mapping) -> tuple[str, str]:
+    loc = tuple(err.get("loc", ()))
+    kind = err.get("type", "")
+    ctx = err.get("ctx") or {}
+    value = err.get("input")
+    path, tp = _resolve(loc)
+
+    if kind == "missing":
+        return path, "expected a value for this required key, found nothing"
+    if kind == "extra_forbidden":
+        parent_path, parent = _resolve(loc[:-1])
+        allowed = (
+            ", ".join(parent.model_fields)
+            if isinstance(parent, type) and issubclass(parent, BaseModel)
+            else ""
+        )
+        hint = f" (allowed here: {allowed})" if allowed else ""
+        return path, f"expected no such key{hint}, found unknown key {_found(str(loc[-1]))}"
+    if kind in ("union_tag_invalid", "union_tag_not_found"):
+        tags = ", ".join(REVENUE_KINDS)
+        found = _found(ctx.get("tag")) if kind == "union_tag_invalid" else "nothing"
+        return _join(path, "kind"), f"expected a kind, one of {tags}, found {found}"
+    if kind in ("decimal_rate", "decimal_range", "date_format", "rate_curve"):
+        return path, err["msg"]
+    if kind == "literal_error":
+        return path, f"expected one of {ctx.get('expected')}, found {_found(value)}"
+    if kind == "string_pattern_mismatch":
+        expected = "a three-letter upper-case code"
+        if path.endswith("country"):
+            expected = "an ISO 3166-1 alpha-3 country code such as MYS"
+        elif path.endswith("currency"):
+            expected = "an ISO 4217 currency code such as USD"
+        return path, f"expected {expected}, found {_found(value)}"
+    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        op = {"greater_than": ">", "greater_than_equal": ">=", "less_than": "<", "less_than_equal": "<="}[
+            kind
+        ]
+        bound = next(iter(ctx.values()), "")
+        return path, f"expected a value {op} {_found(bound)}, found {_found(value)}"
+    if kind == "too_short":
+        n = ctx.get("min_length", 1)
+        return path, f"expected at least {n} {'entry' if n == 1 else 'entries'}, found {_found(value)}"
+    if kind in ("model_type", "model_attributes_type", "dict_type") and tp is Rate:
+        return path, f"expected a mapping {{fixed: r}} or {{base: name, margin: m}}, found {_found(value)}"
+    if kind in _EXPECTED_BY_TYPE:
+        return path, f"expected {_EXPECTED_BY_TYPE[kind]}, found {_found(value)}"
+    msg = str(err.get("msg", "invalid value"))
+    if msg.startswith("Input should be "):
+        return path, f"expected {msg[len('Input should be ') :]}, found {_found(value)}"
+    if msg.startswith("Value error, "):
+        return path, msg[len("Value error, ") :]
+    return path, f"{msg}; found {_found(value)}"
+
+
+def _dedupe(problems: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    return list(dict.fromkeys(problems))
+
+
+# --- loading -------------------------------------------------------------------------------------
+
+
+class _Loader(yaml.SafeLoader):
+    """Safe YAML loader that rejects duplicate keys and reads YAML 1.2 floats such as 5e-3."""
+
+
+def _construct_mapping(loader: _Loader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    loader.flatten_mapping(node)
+    seen: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        line = key_node.start_mark.line + 1
+        try:
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"expected each key once in a mapping, found {key!r} again (first at line {seen[key]})",
+                    key_node.start_mark,
+                )
+            seen[key] = line
+        except TypeError:  # unhashable key: let PyYAML report it
+            pass
+    return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
+    list("-+0123456789"),
+)
+
+
+def default_scenario_bytes() -> bytes:
+    """The bytes of the embedded default scenario (``finmodel/scenarios/default.yaml``)."""
+    return resources.files("finmodel.scenarios").joinpath("default.yaml").read_bytes()
+
+
+def _read(path: str | Path | None) -> tuple[bytes, str]:
+    if path is None:
+        return default_scenario_bytes(), DEFAULT_SOURCE
+    source = str(path)
+    try:
+        return Path(path).read_bytes(), source
+    except FileNotFoundError:
+        raise ScenarioFileError(
+            [("", "expected an existing scenario file, found no such file")], source
+        ) from None
+    except IsADirectoryError:
+        raise ScenarioFileError([("", "expected a scenario file, found a directory")], source) from None
+    except OSError as exc:
+        raise ScenarioFileError([("", f"expected a readable file, found: {exc.strerror}")], source) from None
+
+
+def _parse(data: bytes, source: str) -> dict:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioFileError(
+            [("", f"expected UTF-8 text, found a byte 0x{data[exc.start]:02x} at offset {exc.start}")], source
+        ) from None
+    try:
+        raw = yaml.load(text, Loader=_Loader)  # noqa: S506 (_Loader is a SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = exc.problem or "invalid YAML"
+        if not problem.startswith("expected"):
+            problem = f"expected valid YAML, found {problem}"
+        raise ScenarioFileError([("", f"{where}{problem}")], source) from None
+    except yaml.YAMLError as exc:
+        raise ScenarioFileError([("", f"expected valid YAML, found {exc}")], source) from None
+    if raw is None:
+        raise ScenarioFileError(
+            [("", "expected a mapping of scenario blocks (project, timeline, ...), found an empty file")],
+            source,
+        )
+    if not isinstance(raw, dict):
+        raise ScenarioFileError(
+            [("", f"expected a mapping of scenario blocks (project, timeline, ...), found {_found(raw)}")],
+            source,
+        )
+    return raw
+
+
+def load_raw(path: str | Path | None = None) -> dict:
+    """Read a scenario file into a plain mapping, without validating it.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        Scenario file; None = the embedded default scenario.
+
+    Raises
+    ------
+    ScenarioFileError
+        The file is missing or unreadable, is not YAML (with the line), or is not a mapping.
+    """
+    data, source = _read(path)
+    return _parse(data, source)
+
+
+def scenario_from_dict(
+    raw: Mapping,
+    source: str = "",
+    *,
+    sha256: str | None = None,
+    case: str = BASE_CASE,
+) -> Scenario:
+    """Validate a raw scenario mapping into a :class:`Scenario`; no case is applied.
+
+    Parameters
+    ----------
+    raw : Mapping
+        The scenario as read from YAML.
+    source : str
+        Where it came from, for messages and provenance.
+    sha256, case : optional
+        Provenance recorded on the result.
+
+    Raises
+    ------
+    InputError
+        With every problem found: schema problems and :func:`check_rules` problems.
+    """
+    problems: list[tuple[str, str]] = []
+    scenario = None
+    try:
+        scenario = Scenario.model_validate(raw, context={"rules_checked": True})
+    except ValidationError as exc:
+        problems.extend(_error_to_problem(err) for err in exc.errors(include_url=False))
+    problems.extend(check_rules(raw))
+    if problems:
+        raise InputError(_dedupe(problems), source=source or None)
+    assert scenario is not None  # noqa: S101 (no problems means validation succeeded)
+    scenario._source = source
+    scenario._sha256 = sha256
+    scenario._case = case
+    return scenario
+
+
+# --- cases ---------------------------------------------------------------------------------------
+
+
+def _field_type(path_parts: list[str]) -> Any:
+    """The type of a scenario field at a path of keys (list indices as strings), or None."""
+    loc: list[Any] = []
+    for p in path_parts:
+        loc.append(int(p) if p.isdigit() else p)
+    _, tp = _resolve(tuple(loc))
+    return tp
+
+
+def _known_keys(path_parts: list[str]) -> list[str]:
+    tp = _field_type(path_parts)
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        return list(tp.model_fields)
+    return []
+
+
+def _set_path(data: dict, dotted: str) -> tuple[Any, Any, str | None]:
+    """Find the container and key for a dotted change path; (container, key, None) or (.., .., error)."""
+    parts = dotted.split(".")
+    node: Any = data
+    walked: list[str] = []
+    for depth, part in enumerate(parts):
+        last = depth == len(parts) - 1
+        if isinstance(node, list):
+            if part.lstrip("-").isdigit():
+                idx = int(part)
+                if not 0 <= idx < len(node):
+                    return None, None, f"expected an index 0 to {len(node) - 1}, found {part}"
+            else:
+                named = [i for i, x in enumerate(node) if isinstance(x, Mapping) and x.get("name") == part]
+                if len(named) != 1:
+                    names = [x.get("name") for x in node if isinstance(x, Mapping)]
+                    why = "not unique" if named else "not found"
+                    return (
+                        None,
+                        None,
+                        (
+                            f"expected a list index or a unique element name ({', '.join(map(str, names))}), "
+                            f"found {part!r} ({why})"
+                        ),
+                    )
+                idx = named[0]
+            if last:
+                return node, idx, None
+            walked.append(str(idx))
+            node = node[idx]
+        elif isinstance(node, dict):
+            if part not in node:
+                known = _known_keys(walked)
+                if part not in known:
+                    here = ".".join(walked) or "the top level"
+                    allowed = f" (one of: {', '.join(known)})" if known else ""
+                    return None, None, f"expected an existing field of {here}{allowed}, found {part!r}"
+                if not last:
+                    node[part] = {}  # an optional block absent from the file, e.g. drivers
+            if last:
+                return node, part, None
+            walked.append(part)
+            node = node[part]
+        else:
+            here = ".".join(walked)
+            return None, None, f"expected a field path, found {here} is {_found(node)} with no field {part!r}"
+    return None, None, "expected a field path, found an empty path"
+
+
+def apply_case(raw: Mapping, case_name: str | None) -> dict:
+    """A deep copy of a raw scenario with a case's changes applied.
+
+    Change paths are dotted field paths; a list element is named by its index (``revenues.0.amount``)
+    or by its unique ``name`` (``debt.facilities.EDPF.amount``). An optional key or block absent from
+    the file may be set. The result is not validated (see :func:`load_scenario`).
+
+    Raises
+    ------
+    InputError
+        Unknown case name (listing the available cases), or a change path that does not exist
+        (at ``cases.<name>.changes.<path>``).
+    """
+    data = copy.deepcopy(dict(raw))
+    if case_name is None or case_name == BASE_CASE:
+        return data
+    cases = data.get("cases") if isinstance(data.get("cases"), Mapping) else {}
+    if case_name not in cases:
+        available = ", ".join([BASE_CASE, *map(str, cases)])
+        raise InputError([("cases", f"expected a case name ({available}), found {case_name!r}")])
+    case = cases[case_name]
+    changes = case.get("changes") if isinstance(case, Mapping) else None
+    if changes is None:
+        return data
+    if not isinstance(changes, Mapping):
+        raise InputError(
+            [(f"cases.{case_name}.changes", f"expected a mapping of path: value, found {_found(changes)}")]
+        )
+    problems = []
+    for dotted, value in changes.items():
+        if not isinstance(dotted, str) or not dotted:
+            problems.append(
+                (f"cases.{case_name}.changes", f"expected a dotted field path, found {_found(dotted)}")
+            )
+            continue
+        if dotted == "cases" or dotted.startswith("cases."):
+            problems.append(
+                (f"cases.{case_name}.changes.{dotted}", "expected a path outside cases, found cases")
+            )
+            continue
+        container, key, error = _set_path(data, dotted)
+        if error:
+            problems.append((f"cases.{case_name}.changes.{dotted}", error))
+        else:
+            container[key] = copy.deepcopy(value)
+    if problems:
+        raise InputError(problems)
+    return data
+
+
+def _case_scenario(raw: Mapping, case_name: str, source: str, sha256: str | None) -> Scenario:
+    try:
+        changed = apply_case(raw, case_name)
+    except InputError as exc:
+        raise InputError(exc.problems, source=source) from None
+    try:
+        return scenario_from_dict(changed, source, sha256=sha256, case=case_name)
+    except InputError as exc:
+        prefixed = [(f"cases.{case_name}: {p}" if p else f"cases.{case_name}", m) for p, m in exc.problems]
+        raise InputError(prefixed, source=source) from None
+
+
+def load_scenario(path: str | Path | None = None, case: str | None = None) -> Scenario:
+    """Load, validate and (optionally) apply a case to a scenario file.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        Scenario YAML file; None = the embedded default scenario (``source == "<default>"``).
+    case : str, optional
+        Case to apply; None or ``"base"`` = no changes.
+
+    Returns
+    -------
+    Scenario
+        With ``source``, ``sha256`` (of the file's bytes) and ``case`` set.
+
+    Raises
+    ------
+    ScenarioFileError
+        Unreadable file, invalid YAML, or not a mapping.
+    InputError
+        Every problem of the base scenario; or, for a case, every problem of the changed scenario
+        with field paths prefixed ``cases.<name>: ``.
+    """
+    data, source = _read(path)
+    raw = _parse(data, source)
+    digest = hashlib.sha256(data).hexdigest()
+    base = scenario_from_dict(raw, source, sha256=digest)
+    if case is None or case == BASE_CASE:
+        return base
+    return _case_scenario(raw, case, source, digest)
+
+
+def validate_file(path: str | Path | None = None) -> Scenario:
+    """Check a scenario file and every one of its cases; return the base scenario.
+
+    Raises
+    ------
+    InputError
+        With every problem of the base scenario, or if the base is valid, of every case
+        (prefixed ``cases.<name>: ``).
+    """
+    data, source = _read(path)
+    raw = _parse(data, source)
+    digest = hashlib.sha256(data).hexdigest()
+    base = scenario_from_dict(raw, source, sha256=digest)
+    problems: list[tuple[str, str]] = []
+    for name in base.cases:
+        try:
+            _case_scenario(raw, name, source, digest)
+        except InputError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise InputError(problems, source=source)
+    return base
+
+
+# --- templates for `finmodel new` ----------------------------------------------------------------
+
+_TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
+"""Scenario skeletons (``templates/<name>.yaml``) of a source checkout, besides the embedded default."""
+
+
+def template_names() -> list[str]:
+    """Names accepted by :func:`new_scenario_file`: ``"default"`` and any ``templates/*.yaml`` skeleton."""
+    extra = sorted(p.stem for p in _TEMPLATE_DIR.glob("*.yaml")) if _TEMPLATE_DIR.is_dir() else []
+    return ["default", *[n for n in extra if n != "default"]]
+
+
+def new_scenario_file(name: str | Path, template: str = "default", *, force: bool = False) -> Path:
+    """Write a new scenario file ``NAME.yaml`` from a template; return its path.
+
+    ``name`` may already end in ``.yaml`` or ``.yml``. The file is written to a temporary file and
+    renamed, so an existing file is never left half-written.
+
+    Raises
+    ------
+    InputError
+        Unknown template, or the file exists and ``force`` is false.
+    """
+    path = Path(name)
+    if path.suffix.lower() not in (".yaml", ".yml"):
+        path = path.with_name(path.name + ".yaml")
+    if template == "default":
+        data = default_scenario_bytes()
+    elif template in template_names():
+        data = (_TEMPLATE_DIR / f"{template}.yaml").read_bytes()
+    else:
+        raise InputError(
+            [("--template", f"expected one of {', '.join(template_names())}, found {template!r}")]
+        )
+    if path.exists() and not force:
+        raise InputError(
+            [("", f"expected a new file name, found existing {path} (use --force to overwrite)")]
+        )
+    if not path.parent.is_dir():
+        raise InputError([("", f"expected an existing directory, found no directory {path.parent}")])
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        tmp.write_bytes(data)
+        tmp.replace(path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise InputError([("", f"expected a writable location, found: {exc.strerror} ({path})")]) from None
+    return path
