@@ -721,7 +721,7 @@ def check_rules(raw: Mapping) -> list[tuple[str, str]]:
 
     # facilities
     base_rates = raw.get("base_rates")
-    base_names = list(base_rates) if isinstance(base_rates, Mapping) else []
+    base_names = [str(k) for k in base_rates] if isinstance(base_rates, Mapping) else []
     facilities = _items(_get(raw, "debt", "facilities"))
     seen: dict[str, int] = {}
     shared: list[tuple[int, Any]] = []
@@ -898,6 +898,7 @@ _EXPECTED_BY_TYPE = {
     "int_type": "a whole number",
     "int_parsing": "a whole number",
     "int_from_float": "a whole number",
+    "int_parsing_size": "a whole number of a sensible size",
     "bool_type": "true or false",
     "bool_parsing": "true or false",
     "string_type": "text",
@@ -1019,12 +1020,14 @@ def _error_to_problem(err: Mapping) -> tuple[str, str]:
         return path, f"expected a mapping {{fixed: r}} or {{base: name, margin: m}}, found {_found(value)}"
     if kind in _EXPECTED_BY_TYPE:
         return path, f"expected {_EXPECTED_BY_TYPE[kind]}, found {_found(value)}"
+    if kind == "invalid_key":
+        return path, f"expected a text key, found {_found(value)}"
     msg = str(err.get("msg", "invalid value"))
     if msg.startswith("Input should be "):
         return path, f"expected {msg[len('Input should be ') :]}, found {_found(value)}"
     if msg.startswith("Value error, "):
         return path, msg[len("Value error, ") :]
-    return path, f"{msg}; found {_found(value)}"
+    return path, f"expected a valid value ({msg[:1].lower()}{msg[1:]}), found {_found(value)}"
 
 
 def _dedupe(problems: list[tuple[str, str]]) -> list[tuple[str, str]]:

@@ -283,3 +283,49 @@ def test_random_amount_changes_still_validate(changes):
     raw["cases"]["random"] = {"changes": changes}
     s = scenario_from_dict(apply_case(raw, "random"))
     assert s.capex.amount > 0
+
+
+def _leaf_paths(obj, path=()):
+    yield path
+    if isinstance(obj, dict):
+        for key, value in obj.items():
+            yield from _leaf_paths(value, (*path, key))
+    elif isinstance(obj, list):
+        for i, value in enumerate(obj):
+            yield from _leaf_paths(value, (*path, i))
+
+
+_PATHS = [p for p in _leaf_paths(load_raw()) if p]
+_JUNK = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**20), 10**20),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=5),
+    st.lists(st.floats(-2, 2), max_size=4),
+    st.dictionaries(
+        st.sampled_from(["fixed", "base", "margin", "name", "x", "changes"]), st.integers(), max_size=3
+    ),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(_PATHS), _JUNK), min_size=1, max_size=3))
+def test_any_malformed_scenario_gives_input_error_not_a_crash(edits):
+    """Whatever a user writes: a Scenario, or an InputError whose messages say what was expected."""
+    raw = copy.deepcopy(load_raw())
+    for path, value in edits:
+        node = raw
+        try:
+            for key in path[:-1]:
+                node = node[key]
+            node[path[-1]] = value
+        except (KeyError, IndexError, TypeError):
+            continue  # an earlier edit replaced a parent
+    try:
+        scenario_from_dict(raw, "s.yaml")
+    except InputError as exc:
+        assert exc.problems
+        assert all(
+            isinstance(p, str) and m.startswith("expected") or "expected" in m for p, m in exc.problems
+        )
