@@ -669,6 +669,75 @@ def _country_problems(code: Any, overrides: Any) -> list[tuple[str, str]]:
     return []
 
 
+def _eligibility_problems(raw: Mapping, construction: int | None, ppy: int | None) -> list[tuple[str, str]]:
+    """Instrument eligibility errors (EDCF, EDPF, tied aid) from ``finmodel.blending.eligibility``.
+
+    Run only when the country and the facility terms are well formed; warnings are not input errors.
+    """
+    code = _get(raw, "project", "country")
+    facilities = [
+        (i, f) for i, f in _items(_get(raw, "debt", "facilities")) if f.get("kind") in ("edcf", "edpf")
+    ]
+    if (
+        not facilities
+        or not isinstance(code, str)
+        or _country_problems(code, _get(raw, "project", "country_overrides"))
+    ):
+        return []
+    try:
+        from finmodel.blending.eligibility import facility_findings
+    except ImportError:  # the blending package is optional to this layer
+        return []
+    from finmodel.countries import get_country
+
+    overrides = _get(raw, "project", "country_overrides")
+    try:
+        country = get_country(code, dict(overrides) if isinstance(overrides, Mapping) and overrides else None)
+    except InputError:
+        return []  # reported by _country_problems
+    if country is None:
+        return []  # reported by the schema or _country_problems
+    viable = _get(raw, "project", "commercially_viable")
+    borrower = _get(raw, "project", "borrower")
+    problems: list[tuple[str, str]] = []
+    for i, fac in facilities:
+        rate = fac.get("rate")
+        fixed = _num(rate.get("fixed")) if isinstance(rate, Mapping) else None
+        grace, maturity = _num(fac.get("grace_years")), _num(fac.get("maturity_years"))
+        if grace is None or maturity is None or not 0 <= grace < maturity or ppy is None:
+            continue  # malformed terms are reported by the schema and the rules above
+        if fixed is not None and abs(fixed) > 1:
+            fixed = None
+        try:
+            findings = facility_findings(
+                country,
+                kind=fac["kind"],
+                annual_rate=fixed,
+                maturity_years=maturity,
+                grace_years=grace,
+                repayment=fac.get("repayment")
+                if fac.get("repayment") in ("equal", "annuity")
+                else "sculpted",
+                periods_per_year=ppy,
+                commercially_viable=viable if isinstance(viable, bool) else False,
+                borrower=borrower if isinstance(borrower, str) else "spc",
+                field_path=f"debt.facilities.{i}",
+            )
+        except InputError as exc:
+            problems.extend(exc.problems)
+            continue
+        for finding in findings:
+            if finding.severity == "error":
+                message = finding.message
+                if not message.startswith("expected"):
+                    message = f"expected an eligible structure ({finding.rule}): {message}"
+                path = finding.field_path
+                if path == "project.country":
+                    path = f"debt.facilities.{i}.kind"  # the facility is what is not allowed here
+                problems.append((path, message))
+    return problems
+
+
 def check_rules(raw: Mapping) -> list[tuple[str, str]]:
     """Problems with rules that relate several fields, read from a raw scenario mapping.
 
@@ -866,6 +935,8 @@ def check_rules(raw: Mapping) -> list[tuple[str, str]]:
                 "found nothing",
             )
         )
+
+    problems.extend(_eligibility_problems(raw, construction, ppy))
 
     # DSRA
     months = _int(_get(raw, "dsra", "months"))

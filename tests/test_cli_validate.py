@@ -421,3 +421,28 @@ def test_new_unknown_template(tmp_path):
         assert result.exit_code == 2
         assert "'nope'" in result.output
         assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("mutate", "field_path", "found"),
+    [
+        (lambda r: _fac(r, 0).update(maturity_years=25), "debt.facilities.0.maturity_years", "found 25"),
+        (
+            lambda r: _fac(r, 0).update(kind="edcf"),
+            "project.commercially_viable",
+            "commercially_viable = true",
+        ),
+    ],
+    ids=["EDPF tenor over 20 years", "EDCF for a commercially viable project"],
+)
+def test_instrument_eligibility_errors_are_bad_input(tmp_path, mutate, field_path, found):
+    pytest.importorskip("finmodel.blending.eligibility")
+    raw = copy.deepcopy(load_raw())
+    mutate(raw)
+    path = _write(tmp_path, raw)
+    result = _validate(path)
+    assert result.exit_code == 2, result.output
+    assert any(
+        line.startswith(f"{path}: {field_path}: ") and found in line for line in result.output.splitlines()
+    ), result.output
+    assert "Traceback" not in result.output
