@@ -223,3 +223,60 @@ def test_report_for_edcf_lmic_terms():
     assert grant_element_closed_form(0.0015, 40, 10, 0.10) == pytest.approx(0.8624, abs=5e-5)
     d = r.to_dict()
     assert d["country"] == "LKA" and d["method"] == "dac2018"
+
+
+# --- command line ---------------------------------------------------------------------------------------
+
+
+def _run(args):
+    from click.testing import CliRunner
+
+    from cli import main
+
+    return CliRunner().invoke(main, ["grant-element", *args])
+
+
+def test_cli_help_states_the_grace_convention():
+    res = _run(["--help"])
+    assert res.exit_code == 0
+    text = " ".join(res.output.split())
+    phrase = ("grace = years with no principal repayment; "
+              "first instalment at the end of the first period after grace")
+    assert phrase in text
+
+
+def test_cli_table_with_country():
+    res = _run(["--rate", "0.0015", "--maturity", "40", "--grace", "10", "--country", "LKA"])
+    assert res.exit_code == 0, res.output
+    for shown in ("76.90%", "7.00%", "15.00%", "PASS"):
+        assert shown in res.output
+
+
+def test_cli_json():
+    import json
+
+    res = _run(["--rate", "0.01", "--maturity", "20", "--grace", "5", "--method", "ddr", "--cirr", "0.045",
+                "--country", "KHM", "--repayment", "annuity", "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    assert out["discount_rate"] == DDR_4_5 and out["threshold"] == 0.5
+    assert out["checks"] == {"threshold_met": False}
+    assert out["metrics"]["grant_element_closed_form"] == pytest.approx(
+        grant_element_closed_form(0.01, 20, 5, DDR_4_5, repayment="annuity"), abs=1e-15)
+    assert out["finmodel_version"]
+
+
+@pytest.mark.parametrize("args, option", [
+    (["--rate", "8", "--maturity", "20", "--grace", "5", "--discount-rate", "0.07"], "--rate"),
+    (["--rate", "0.02", "--maturity", "20", "--grace", "20", "--discount-rate", "0.07"], "--grace"),
+    (["--rate", "0.02", "--maturity", "-5", "--grace", "0", "--discount-rate", "0.07"], "--maturity"),
+    (["--rate", "0.02", "--maturity", "20", "--grace", "5", "--discount-rate", "7"], "--discount-rate"),
+    (["--rate", "0.02", "--maturity", "20", "--grace", "5", "--country", "XYZ"], "--country"),
+    (["--rate", "0.02", "--maturity", "20", "--grace", "5", "--method", "ddr", "--cirr", "4.5"], "--cirr"),
+    (["--rate", "0.02", "--maturity", "20", "--grace", "5", "--method", "ddr"], "--cirr"),
+    (["--rate", "0.02", "--maturity", "20", "--grace", "5", "--country", "KOR"], "--country"),
+])
+def test_cli_bad_values_exit_2_with_option_name(args, option):
+    res = _run(args)
+    assert res.exit_code == 2, res.output
+    assert option in res.output and "Traceback" not in res.output

@@ -103,7 +103,7 @@ def _check_terms(annual_rate, maturity_years, grace_years, periods_per_year, rep
         lo = "1/periods_per_year" if grace_convention == "first_repayment" else "0"
         problems.append(("grace_years", f"expected years >= {lo}, found {_show(G)}"))
     elif np.any(INT >= M - _TOL):
-        problems.append(("grace_years", f"expected fewer years than maturity_years ({_show(M)}): the last "
+        problems.append(("grace_years", f"expected fewer years than the maturity ({_show(M)}): the last "
                                         f"instalment must fall after the grace period, found {_show(G)}"))
     for name, arr in (("maturity_years", M), ("grace_years", INT)):
         if np.all(np.isfinite(arr)) and np.any(np.abs(arr * A - np.round(arr * A)) > _TOL * max(1.0, A)):
@@ -502,7 +502,8 @@ def discount_rate_for(method, country=None, cirr=None, rate=None) -> DiscountRat
                             source=p.param("discount_rate").source)
     if method == "dac2018":
         if country is None:
-            raise InputError([("country", "method 'dac2018' needs the recipient country")])
+            raise InputError([("country", "method 'dac2018' needs the recipient country "
+                                          "(or give a discount rate)")])
         p = preset("dac_oda_test")
         if country.lic_or_ldc:
             key, basis = "ldc_lic", ("LDC" if country.ldc else "LIC")
