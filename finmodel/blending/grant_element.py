@@ -28,6 +28,18 @@ rates 5, 6, 7, 9, 10 % and a DDR; ``tests/test_grant_element.py``). Callers hold
 (years to the first repayment) pass ``grace_convention="first_repayment"``.
 The loan sources quoting "40 years including 10 years grace" (EDCF) are read as finmodel grace_years.
 
+Reference comparisons (``tests/test_grant_element.py``)
+-------------------------------------------------------
+- DAC formulas as printed (G, INT = G - 1/A), evaluated independently with G = grace_years + 1/A: equal to
+  1e-10; reading finmodel's grace as the DAC's G instead moves EDCF-type terms by about half a point.
+- Hand-worked: a 0 % loan repaid in one instalment at t = 2 (annual, grace 1): GE = 1 - 1.1**-2 = 17.355 %.
+- Published exercise (ADMS 4540 "Mongolia" ODA loan: 7 %, 5 years interest only, 20 level semi-annual
+  payments, 10 %), reference built from numpy-financial PMT/PV: 17.82 %, equal to 1e-12.
+- EDCF Sri Lanka 2020 terms (0.15 %, 40 years incl. 10 grace, semi-annual equal principal): 76.90 % at 7 %
+  (DAC LMIC), 86.24 % at 10 % (old DAC convention), 66.08 % at 5 % (IMF).
+No published IMF-calculator output was found in the sources searched; the calculator's definitions
+(grace = interval to the first principal repayment) are the DAC's and are pinned by the first test above.
+
 References
 ----------
 .. [1] OECD DAC, "Calculation of the grant element" (annex to the DAC Statistical Reporting Directives,
