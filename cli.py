@@ -41,6 +41,33 @@ def main():
 
 # [run]
 
+
+@main.command()
+@click.argument("scenario", required=False, type=click.Path(dir_okay=False))
+@click.option(
+    "--case",
+    "cases",
+    multiple=True,
+    metavar="NAME",
+    help="Case to run (repeatable); the first is live in the workbook. Default: base.",
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the live workbook (.xlsx).")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Write the JSON of the results.")
+@click.option("--quiet", is_flag=True, help="Do not print the summary table.")
+@_report_errors
+def run(scenario, cases, output, json_path, quiet):
+    """Deterministic run of one or more cases. No SCENARIO = the embedded default scenario."""
+    from finmodel import api
+
+    out = api.run(scenario, list(cases) or None, workbook=output, json_path=json_path)
+    if not quiet:
+        from rich.console import Console
+
+        Console().print(api.summary(out))
+    for path in out.written:
+        click.echo(f"wrote {path}")
+
+
 # [validate / schema / new]
 
 
@@ -87,40 +114,70 @@ def new_cmd(name, template, force):
     path = new_scenario_file(name, template, force=force)
     click.echo(f"wrote {path}")
 
+
 # [grant-element]
 
 _GE_OPTION_NAMES = {  # library parameter -> command-line option, for error messages
-    "annual_rate": "--rate", "maturity_years": "--maturity", "grace_years": "--grace",
-    "discount_rate": "--discount-rate", "periods_per_year": "--periods-per-year", "repayment": "--repayment",
-    "method": "--method", "country": "--country", "cirr": "--cirr",
+    "annual_rate": "--rate",
+    "maturity_years": "--maturity",
+    "grace_years": "--grace",
+    "discount_rate": "--discount-rate",
+    "periods_per_year": "--periods-per-year",
+    "repayment": "--repayment",
+    "method": "--method",
+    "country": "--country",
+    "cirr": "--cirr",
 }
 
 
 @main.command("grant-element")
-@click.option("--rate", "annual_rate", type=float, required=True,
-              help="Annual interest rate as a decimal (0.0015 for 0.15 %).")
-@click.option("--maturity", "maturity_years", type=float, required=True,
-              help="Years from commitment to the last repayment, grace included.")
-@click.option("--grace", "grace_years", type=float, required=True,
-              help="grace = years with no principal repayment; first instalment at the end of the first "
-                   "period after grace.")
-@click.option("--repayment", type=click.Choice(["equal", "annuity"]), default="equal", show_default=True,
-              help="equal principal instalments, or level debt service (annuity).")
-@click.option("--discount-rate", type=float, default=None,
-              help="Annual discount rate as a decimal (method 'rate').")
-@click.option("--periods-per-year", type=click.Choice(["1", "2", "4", "12"]), default="2", show_default=True,
-              help="Payments per year.")
-@click.option("--method", type=click.Choice(["dac2018", "imf", "ddr", "rate"]), default=None,
-              help="Discount rate: dac2018 (by --country's income group), imf (5 %), ddr (OECD "
-                   "differentiated rate from --cirr), rate (--discount-rate). Default: rate if "
-                   "--discount-rate is given, else dac2018.")
-@click.option("--country", default=None,
-              help="ISO alpha-3 code of the borrower country (for dac2018 and the tests).")
+@click.option(
+    "--rate", "annual_rate", type=float, required=True, help="Annual interest rate as a decimal (0.0015 for 0.15 %)."
+)
+@click.option(
+    "--maturity",
+    "maturity_years",
+    type=float,
+    required=True,
+    help="Years from commitment to the last repayment, grace included.",
+)
+@click.option(
+    "--grace",
+    "grace_years",
+    type=float,
+    required=True,
+    help="grace = years with no principal repayment; first instalment at the end of the first period after grace.",
+)
+@click.option(
+    "--repayment",
+    type=click.Choice(["equal", "annuity"]),
+    default="equal",
+    show_default=True,
+    help="equal principal instalments, or level debt service (annuity).",
+)
+@click.option("--discount-rate", type=float, default=None, help="Annual discount rate as a decimal (method 'rate').")
+@click.option(
+    "--periods-per-year",
+    type=click.Choice(["1", "2", "4", "12"]),
+    default="2",
+    show_default=True,
+    help="Payments per year.",
+)
+@click.option(
+    "--method",
+    type=click.Choice(["dac2018", "imf", "ddr", "rate"]),
+    default=None,
+    help="Discount rate: dac2018 (by --country's income group), imf (5 %), ddr (OECD "
+    "differentiated rate from --cirr), rate (--discount-rate). Default: rate if "
+    "--discount-rate is given, else dac2018.",
+)
+@click.option("--country", default=None, help="ISO alpha-3 code of the borrower country (for dac2018 and the tests).")
 @click.option("--cirr", type=float, default=None, help="CIRR of the loan currency as a decimal (method ddr).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON object instead of the table.")
 @_report_errors
-def grant_element_cmd(annual_rate, maturity_years, grace_years, repayment, discount_rate, periods_per_year,
-                      method, country, cirr, as_json):
+def grant_element_cmd(
+    annual_rate, maturity_years, grace_years, repayment, discount_rate, periods_per_year, method, country, cirr, as_json
+):
     """Grant element of loan terms (DAC closed form and PV of the explicit schedule), with the DAC ODA or
     Helsinki test when a country is given.
 
@@ -143,35 +200,53 @@ def grant_element_cmd(annual_rate, maturity_years, grace_years, repayment, disco
     if country is not None:
         record = get_country(country)
         if record is None:
-            raise InputError([("--country",
-                               f"unknown ISO alpha-3 code {country!r} (finmodel/data/countries.yaml)")])
+            raise InputError([("--country", f"unknown ISO alpha-3 code {country!r} (finmodel/data/countries.yaml)")])
     try:
-        report = grant_element_report(annual_rate, maturity_years, grace_years, repayment=repayment,
-                                      periods_per_year=int(periods_per_year), method=method,
-                                      discount_rate=discount_rate, country=record, cirr=cirr)
+        report = grant_element_report(
+            annual_rate,
+            maturity_years,
+            grace_years,
+            repayment=repayment,
+            periods_per_year=int(periods_per_year),
+            method=method,
+            discount_rate=discount_rate,
+            country=record,
+            cirr=cirr,
+        )
     except InputError as exc:  # name the command-line options, not the library parameters
         raise InputError([(_GE_OPTION_NAMES.get(path, path), msg) for path, msg in exc.problems]) from None
     if as_json:
-        out = {"finmodel_version": __version__, "command": "grant-element", **report.to_dict(),
-               "metrics": {"grant_element_closed_form": report.grant_element_closed_form,
-                           "grant_element_cash_flows": report.grant_element_cash_flows,
-                           "discount_rate": report.discount_rate, "threshold": report.threshold},
-               "checks": {} if report.passes is None else {"threshold_met": report.passes}}
+        out = {
+            "finmodel_version": __version__,
+            "command": "grant-element",
+            **report.to_dict(),
+            "metrics": {
+                "grant_element_closed_form": report.grant_element_closed_form,
+                "grant_element_cash_flows": report.grant_element_cash_flows,
+                "discount_rate": report.discount_rate,
+                "threshold": report.threshold,
+            },
+            "checks": {} if report.passes is None else {"threshold_met": report.passes},
+        }
         click.echo(json.dumps(out, indent=2))
         return
-    rows = [("grant element, DAC closed form", f"{report.grant_element_closed_form:8.2%}"),
-            ("grant element, cash-flow PV", f"{report.grant_element_cash_flows:8.2%}"),
-            ("discount rate", f"{report.discount_rate:8.2%}  ({report.method}: {report.basis})")]
+    rows = [
+        ("grant element, DAC closed form", f"{report.grant_element_closed_form:8.2%}"),
+        ("grant element, cash-flow PV", f"{report.grant_element_cash_flows:8.2%}"),
+        ("discount rate", f"{report.discount_rate:8.2%}  ({report.method}: {report.basis})"),
+    ]
     if report.threshold is not None:
         verdict = "PASS" if report.passes else "FAIL"
         rows.append((f"threshold ({report.test})", f"{report.threshold:8.2%}  {verdict}"))
     width = max(len(label) for label, _ in rows)
-    click.echo(f"loan: {annual_rate} a year, {maturity_years:g} years incl. {grace_years:g} grace, "
-               f"{repayment}, {periods_per_year} payments a year"
-               + (f", {report.country}" if report.country else ""))
+    click.echo(
+        f"loan: {annual_rate} a year, {maturity_years:g} years incl. {grace_years:g} grace, "
+        f"{repayment}, {periods_per_year} payments a year" + (f", {report.country}" if report.country else "")
+    )
     for label, value in rows:
         click.echo(f"  {label:<{width}}  {value}")
     click.echo(f"  grace convention: {report.grace_convention}")
+
 
 # [compare]
 

@@ -1,0 +1,110 @@
+"""The Checks sheet: every reconciliation as a named 1 (true) / 0 (false) cell, and the master check.
+
+Money tolerance: ``in_check_tolerance`` (default 0.01 currency units, a cent): sums of up to a few hundred
+amounts of 1e9 carry floating-point error around 1e-6, far below it.
+"""
+
+from __future__ import annotations
+
+from finmodel.rows import Agg, And, Blank, Func, If, Or, Total
+from finmodel.timeline import R
+
+SHEET = "Checks"
+SIZING_TOLERANCE = 1e-6  # DSCR and gearing agree with their targets to 1e-6 after the solve (it converges to 1e-10)
+
+
+def build(b, *, sizing_case: bool) -> list[str]:
+    """Add the check cells; returns their names (the master check's members)."""
+    m = b.model
+    tol = m.add_input(
+        "in_check_tolerance",
+        0.01,
+        "Tolerance for money checks",
+        unit=b.cur,
+        group="Checks",
+        fmt="money2",
+        source="a cent: far above floating-point error",
+    )
+    names = []
+
+    def check(name, expr, label):
+        m.add(name, expr, SHEET, label, unit="1 = OK", fmt="check", section="Checks")
+        names.append(name)
+
+    def absf(x):
+        return Func("ABS", x)
+
+    check(
+        "check_sources_uses",
+        absf(Total("sources") - Total("uses")) < tol,
+        "Sources = uses (debt + sponsor funding + grants = total uses)",
+    )
+    check(
+        "check_cash_conserved",
+        And(Agg("MAX", "cash_difference") < tol, Agg("MIN", "cash_difference") > -tol),
+        "Waterfall: cash in = cash out in every period",
+    )
+    defaulted = m.ref("default_periods") > 0
+    for f in b.facilities:
+        check(
+            f"check_{f.p}_repaid",
+            Or(absf(m.ref(f.n("balance_at_maturity"))) < tol, defaulted),
+            f"{f.facility.name}: repaid at maturity (unless in default)",
+        )
+        check(
+            f"check_{f.p}_non_negative", Agg("MIN", f.n("closing")) > -tol, f"{f.facility.name}: balance never negative"
+        )
+    check("check_dsra_non_negative", Agg("MIN", "dsra_balance") > -tol, "DSRA balance never negative")
+    if sizing_case:
+        for f in b.facilities:
+            check(
+                f"check_{f.p}_drawn",
+                absf(Total(f.n("draw")) - m.ref(f.i("amount"))) < tol,
+                f"{f.facility.name}: commitment fully drawn (solved amount consistent)",
+            )
+        if any(f.sized for f in b.facilities):
+            sz = b.scenario.debt.sizing
+            g = "Debt sizing"
+            mg = m.add_input(
+                "in_max_gearing",
+                sz.max_gearing,
+                "Maximum gearing (debt / uses after grants)",
+                unit="fraction",
+                group=g,
+                fmt="pct",
+            )
+            td = m.add_input(
+                "in_target_dscr", sz.target_dscr, "Target DSCR for sizing and sculpting", unit="x", group=g, fmt="x"
+            )
+            sized = [f for f in b.facilities if f.sized]
+            flag = R(sized[0].n("repay_flag"))
+            for f in sized[1:]:
+                flag = Or(flag, R(f.n("repay_flag")))
+
+            m.add(
+                "dscr_sized",
+                If(flag, R("dscr"), Blank()),
+                "Returns",
+                "DSCR while sized facilities repay",
+                unit="x",
+                fmt="x",
+                section="Ratios",
+            )
+            all_debt = m.ref(b.facilities[0].i("amount"))
+            for f in b.facilities[1:]:
+                all_debt = all_debt + m.ref(f.i("amount"))
+            cap = mg * Total("funding_need")
+            gear_binds = absf(all_debt - cap) < tol
+            dscr_binds = absf(Agg("MIN", "dscr_sized") - td) < SIZING_TOLERANCE
+            check(
+                "check_debt_sizing",
+                And(all_debt < cap + tol, Or(gear_binds, dscr_binds)),
+                "Debt sized at the smaller of the gearing cap and the DSCR capacity",
+            )
+    flags = m.ref(names[0])
+    for n in names[1:]:
+        flags = flags * m.ref(n)
+    m.add(
+        "master_check", flags, SHEET, "MASTER CHECK (1 = all checks pass)", unit="1 = OK", fmt="check", section="Master"
+    )
+    return names

@@ -1,0 +1,292 @@
+"""The orchestrator: scenario -> model rows -> solved financing -> evaluated results.
+
+``build(scenario)`` assembles the rows of every module (timeline, operations, debt, funding, tax,
+waterfall, equity, returns, checks) into one :class:`~finmodel.rows.Model`. ``solve`` finds the values
+the workbook cannot compute without a circular reference (debt commitments, the debt fraction or equity
+commitment, sculpted repayment profiles) and ``evaluate`` runs the rows with them. ``run`` does all of it
+for a loaded scenario and its cases.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from finmodel import checks, debt, funding, operations, returns, timeline, waterfall
+from finmodel.errors import FinmodelError
+from finmodel.rows import Model
+
+MAX_ITERATIONS = 200
+REL_TOL = 1e-11  # solved amounts stable to 1e-11 relative: DSCRs then meet their targets to ~1e-10
+
+
+class Builder:
+    """What the module builders share while they add rows: the model, the scenario, the facilities."""
+
+    def __init__(self, scenario, *, sizing_case: bool = True):
+        self.scenario = scenario
+        self.cur = scenario.project.currency
+        self.periods = timeline.periods_of(scenario)
+        self.years = scenario.timeline.construction_years + scenario.timeline.operation_years
+        self.model = Model(self.periods)
+        self.facilities = debt.facility_specs(scenario)
+        self.sweep_facilities = [f for f in self.facilities if f.facility.cash_sweep]
+        self.sizing_case = sizing_case
+
+    def table(self, name, values, label, *, unit="", group="General", fmt="pct", source=""):
+        """A by-year input table (years 1..n)."""
+        return self.model.add_input(
+            name, [list(values)], label, kind="table", unit=unit, group=group, fmt=fmt, source=source
+        )
+
+
+def build(scenario, *, sizing_case: bool = True) -> Builder:
+    """Every row of the model for ``scenario``; ``sizing_case`` adds the checks that prove the sizing."""
+    b = Builder(scenario, sizing_case=sizing_case)
+    timeline.build(b)
+    operations.build(b)
+    debt.build(b)
+    funding.build(b)
+    waterfall.build_tax(b)
+    waterfall.build_waterfall(b)
+    waterfall.build_equity(b)
+    returns.build(b)
+    b.check_names = checks.build(b, sizing_case=sizing_case)
+    b.model.plan()  # fail early on a structural error
+    return b
+
+
+# --- solving the financing ---------------------------------------------------------------------------
+
+
+def solve(b: Builder, overrides: dict | None = None) -> dict[str, np.ndarray]:
+    """Solve debt commitments, sculpted profiles and the funding split, vectorised over paths.
+
+    Fixed point: evaluate the model, size the debt on the resulting uses and CFADS (the smaller of the
+    gearing cap and the DSCR capacity), sculpt, update the funding split, repeat until the commitments are
+    stable. Returns the solved inputs (name -> array with a leading paths dimension).
+
+    Notes
+    -----
+    DSCR capacity: let ``A_t = max(0, CFADS_t / target - scheduled DS of fixed senior facilities_t)``, the
+    debt service the sized facilities may take. A sized facility ``i`` with share ``w_i`` and a
+    non-sculpted profile takes ``w_i D u_{i,t}`` (``u`` = scheduled debt service per unit of commitment); a
+    sculpted one takes ``k_i (A_t - D U_t)`` with ``k_i = w_i D / PV_i(A - D U)`` (PV at its own rate from
+    its first repayment). The capacity is the largest ``D`` with ``A - D U >= 0`` and ``sum k_i <= 1``,
+    found by bisection on all paths at once.
+    """
+    sc, m = b.scenario, b.model
+    fac = b.facilities
+    sized = [f for f in fac if f.sized]
+    fixed = [f for f in fac if not f.sized]
+    P = _paths(m, overrides)
+    T = b.periods
+    solved: dict[str, np.ndarray] = {}
+    for f in sized:
+        solved[f.i("amount")] = np.zeros((P, 1))
+        if f.sculpted:
+            solved[f.i("profile")] = np.zeros((P, T))
+    pro_rata = sc.debt.drawdown != "equity_first"
+    fund_key = "in_debt_fraction" if pro_rata else "in_equity_commitment"
+    solved[fund_key] = np.zeros((P, 1)) if pro_rata else np.full((P, 1), np.inf)
+    fixed_total = sum((m.inputs[f.i("amount")].value for f in fixed), np.zeros((1, 1)))
+    if overrides:
+        fixed_total = sum(
+            (np.asarray(overrides.get(f.i("amount"), m.inputs[f.i("amount")].value)).reshape(-1, 1) for f in fixed),
+            np.zeros((1, 1)),
+        )
+    if sized:
+        sz = sc.debt.sizing
+        weights = np.array([f.facility.share for f in sized])
+    prev = None
+    for _ in range(MAX_ITERATIONS):
+        v = m.evaluate({**(overrides or {}), **solved}, paths=P)
+        need = np.nansum(v["funding_need"], axis=1, keepdims=True)  # (P, 1)
+        amounts = {}
+        if sized:
+            ops = v["operation_flag"]
+            fixed_ds = sum((v[f.n("scheduled_ds")] for f in fixed if f.senior), np.zeros((P, T)))
+            avail = np.maximum(0.0, ops * v["cfads"] / sz.target_dscr - fixed_ds)
+            D = _capacity(v, sized, weights, avail)
+            D_gear = sz.max_gearing * need - fixed_total
+            D = np.clip(np.minimum(D, D_gear), 0.0, None)
+            U = _unit_ds(v, sized, weights)
+            for f, w in zip(sized, weights, strict=True):
+                a = w * D
+                amounts[f.i("amount")] = a
+                if f.sculpted:
+                    solved[f.i("profile")] = _sculpt(v, f, a, avail - D * U)
+            solved.update(amounts)
+        total = fixed_total + sum(amounts.values(), np.zeros((P, 1)))
+        if pro_rata:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                solved[fund_key] = np.where(need > 0, np.minimum(total / need, 1.0), 0.0)
+        else:
+            solved[fund_key] = np.maximum(need - total, 0.0)
+        state = np.concatenate([total, need], axis=1)
+        if prev is not None and np.all(np.abs(state - prev) <= REL_TOL * np.maximum(1.0, np.abs(state))):
+            return solved
+        prev = state
+    raise FinmodelError(f"debt sizing did not converge in {MAX_ITERATIONS} iterations")
+
+
+def _paths(m: Model, overrides) -> int:
+    sizes = [
+        np.asarray(v).reshape(-1, np.asarray(v).shape[-1] if np.ndim(v) else 1).shape[0]
+        for v in (overrides or {}).values()
+    ]
+    return max(sizes + [1])
+
+
+def _discount(v, f):
+    """Discount factor of facility ``f`` from the start of its repayment, at its period rates."""
+    r = v[f.n("period_rate")] * v[f.n("repay_flag")]
+    return np.cumprod(1.0 / (1.0 + r), axis=1)
+
+
+def _unit_ds(v, sized, weights):
+    """Scheduled debt service per unit of sized debt of the non-sculpted sized facilities, (P, T)."""
+    U = 0.0
+    for f, w in zip(sized, weights, strict=True):
+        if f.sculpted:
+            continue
+        prof = v[f.n("profile")]
+        cum_prev = v[f.n("cum_profile")] - prof
+        U = U + w * v["operation_flag"] * (prof + (1.0 - cum_prev) * v[f.n("period_rate")])
+    return np.broadcast_to(U, v["cfads"].shape) if np.ndim(U) else np.zeros_like(v["cfads"])
+
+
+def _capacity(v, sized, weights, avail):
+    """Largest sized debt D (per path) whose debt service fits within ``avail`` (bisection)."""
+    U = _unit_ds(v, sized, weights)
+    sculpted = [
+        (f, w, _discount(v, f) * v[f.n("repay_flag")]) for f, w in zip(sized, weights, strict=True) if f.sculpted
+    ]
+    hi = np.sum(avail, axis=1, keepdims=True) + 1.0  # no debt can exceed the undiscounted debt service
+    lo = np.zeros_like(hi)
+
+    def feasible(D):
+        x = avail - D * U
+        ok = np.all(x >= -1e-9 * np.maximum(1.0, avail), axis=1, keepdims=True)
+        if sculpted:
+            load = 0.0
+            for _, w, df in sculpted:
+                pv = np.sum(np.maximum(x, 0.0) * df, axis=1, keepdims=True)
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    load = load + np.where(pv > 0, w * D / pv, np.where(D > 0, np.inf, 0.0))
+            ok &= load <= 1.0
+        return ok
+
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        ok = feasible(mid)
+        lo = np.where(ok, mid, lo)
+        hi = np.where(ok, hi, mid)
+        if np.all(hi - lo <= 1e-13 * np.maximum(1.0, hi)):
+            break
+    return lo
+
+
+def _sculpt(v, f, amount, avail):
+    """Repayment profile (fraction of commitment per period) whose debt service is proportional to
+    ``avail`` over the facility's repayment periods and repays ``amount`` exactly."""
+    flag = v[f.n("repay_flag")]
+    r = v[f.n("period_rate")]
+    df = _discount(v, f) * flag
+    x = np.maximum(avail, 0.0) * flag
+    pv = np.sum(x * df, axis=1, keepdims=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        k = np.where(pv > 0, amount / pv, 0.0)
+    ds = k * x
+    P, T = flag.shape
+    prof = np.zeros((P, T))
+    bal = amount[:, 0].copy()
+    last = T - 1 - np.argmax(flag[:, ::-1] > 0, axis=1)  # last repayment period per path
+    for t in range(T):
+        on = flag[:, t] > 0
+        if not on.any():
+            continue
+        prin = np.where(on, ds[:, t] - bal * r[:, t], 0.0)
+        prin = np.where(on & (last == t), bal, prin)
+        bal = bal - prin
+        with np.errstate(divide="ignore", invalid="ignore"):
+            prof[:, t] = np.where(amount[:, 0] > 0, prin / amount[:, 0], 0.0)
+    return prof
+
+
+# --- results ------------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class CaseResult:
+    """One case evaluated: every row's values, its metrics and checks, and the solved inputs it used."""
+
+    case: str
+    builder: Builder
+    values: dict[str, np.ndarray]
+    solved: dict[str, np.ndarray]
+    resized: bool
+
+    @property
+    def model(self) -> Model:
+        return self.builder.model
+
+    @property
+    def metric_names(self) -> list[str]:
+        return [n for n, r in self.model.rows.items() if r.sheet == returns.OUT]
+
+    def metrics(self, path: int = 0) -> dict[str, float]:
+        return {n: _float(self.values[n][path, 0]) for n in self.metric_names}
+
+    def checks(self, path: int = 0) -> dict[str, bool]:
+        names = list(self.builder.check_names) + ["master_check"]
+        return {n: bool(self.values[n][path, 0] > 0.5) for n in names}
+
+    def row(self, name: str, path: int = 0) -> np.ndarray:
+        return self.values[name][path]
+
+
+def _float(x) -> float | None:
+    x = float(x)
+    return None if np.isnan(x) else x
+
+
+def evaluate_case(scenario, case: str, base_solved: dict | None, *, resize: bool) -> CaseResult:
+    """Evaluate one (already case-modified) scenario: solve its financing, or reuse ``base_solved``."""
+    b = build(scenario, sizing_case=resize or base_solved is None)
+    if base_solved is None or resize:
+        solved = solve(b)
+        resized = True
+    else:
+        missing = [k for k in base_solved if k not in b.model.inputs]
+        if missing:  # the case changed the structure: its financing must be solved anew
+            return evaluate_case(scenario, case, None, resize=True)
+        solved = base_solved
+        resized = False
+    values = b.model.evaluate(solved)
+    return CaseResult(case, b, values, solved, resized)
+
+
+def run(path=None, cases: list[str] | None = None) -> list[CaseResult]:
+    """Run the named cases (default: base) of the scenario file at ``path`` (None = embedded default).
+
+    Cases keep the financing solved on the base case (lenders' cases test the debt as signed) unless the
+    case says ``resize_debt: true``.
+    """
+    from finmodel.scenario import load_scenario
+
+    cases = cases or ["base"]
+    base_sc = load_scenario(path)
+    for c in cases:  # every case name checked before any work
+        if c != "base" and c not in base_sc.cases:
+            load_scenario(path, c)  # raises the InputError listing the available cases
+    base = evaluate_case(base_sc, "base", None, resize=True)
+    out = []
+    for c in cases:
+        if c == "base":
+            out.append(base)
+            continue
+        sc = load_scenario(path, c)
+        out.append(evaluate_case(sc, c, base.solved, resize=bool(base_sc.cases[c].resize_debt)))
+    return out

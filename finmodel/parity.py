@@ -1,0 +1,89 @@
+"""Recalculation parity: what every formula cell of a written workbook must show after a spreadsheet
+application recalculates it, taken from the engine's own evaluation.
+
+Used by the tests and the benchmarks: write the workbook, recalculate it with headless LibreOffice
+(:mod:`finmodel.recalc`), and compare each formula cell with :func:`expected_cells`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import numpy as np
+from openpyxl.utils import get_column_letter
+
+from finmodel.excel import FIRST_COL, SHEETS, Layout
+
+
+def _v(x, fmt: str = "") -> object:
+    x = float(x)
+    if math.isnan(x):
+        return ""  # a blank result is the empty text "" in the workbook
+    if fmt == "date":  # date-formatted cells read back as datetimes
+        return dt.datetime(1899, 12, 30) + dt.timedelta(days=x)
+    return x
+
+
+def expected_cells(result) -> dict[tuple[str, str], object]:
+    """``{(sheet, "E12"): value}`` for every formula cell the workbook of ``result`` holds."""
+    model, values = result.model, result.values
+    lay = Layout(model)
+    T = model.periods
+    out: dict[tuple[str, str], object] = {}
+    master = _v(values["master_check"][0, 0])
+    per = values["period"][0]
+    ends = values["period_end"][0]
+    for sh in SHEETS:
+        out[(sh, "C2")] = master
+        if sh not in ("Timing", "Outputs", "Checks"):
+            for t in range(T):
+                col = get_column_letter(FIRST_COL + t)
+                out[(sh, f"{col}3")] = _v(ends[t], "date")
+                out[(sh, f"{col}4")] = float(per[t])
+        for kind, item, r in lay.sheet_rows.get(sh, []):
+            if kind != "row":
+                continue
+            a = values[item.name][0]
+            if item.scalar:
+                out[(sh, f"C{r}")] = _v(a[0], item.fmt)
+                continue
+            if item.total:
+                out[(sh, f"C{r}")] = _v(np.nansum(a), item.fmt)
+            for t in range(T):
+                out[(sh, f"{get_column_letter(FIRST_COL + t)}{r}")] = _v(a[t], item.fmt)
+    return out
+
+
+def compare(result, formulas_path, recalculated_path, *, rtol=1e-9, atol=1e-6):
+    """Mismatches between the recalculated workbook and the engine (see :func:`finmodel.recalc.compare_workbooks`).
+
+    Tolerances: relative 1e-9 (a sum over a few hundred float64 terms carries error ~1e-13 relative; the
+    spreadsheet adds its own rounding of the same order); absolute 1e-6 for values that should be zero and
+    carry rounding residue (a balance repaid to 1e-9 of a currency unit). IRR cells: 1e-7 (both solve
+    iteratively to their own tolerance).
+    """
+    from finmodel.recalc import compare_workbooks
+
+    exp = expected_cells(result)
+    irr_cells = _irr_cells(result)
+
+    def expected(sheet, cell):
+        return exp.get((sheet, cell), ...)
+
+    found = compare_workbooks(formulas_path, recalculated_path, expected, rtol=rtol, atol=atol)
+    return [m for m in found if not ((m.sheet, m.cell) in irr_cells and _close(m.expected, m.found, 1e-7))]
+
+
+def _close(a, b, tol):
+    return isinstance(a, float) and isinstance(b, (int, float)) and math.isclose(a, b, rel_tol=tol, abs_tol=tol)
+
+
+def _irr_cells(result):
+    lay = Layout(result.model)
+    cells = set()
+    for sh in SHEETS:
+        for kind, item, r in lay.sheet_rows.get(sh, []):
+            if kind == "row" and item.scalar and "IRR(" in item.expr.xl(lay.w, None):
+                cells.add((sh, f"C{r}"))
+    return cells

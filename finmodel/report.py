@@ -1,0 +1,91 @@
+"""Outputs of a run: the JSON of the output contract and the terminal summary table."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+
+from finmodel import __version__
+
+PERCENT = {"project_irr", "project_irr_pre_tax", "equity_irr", "gearing"}
+RATIO = {"min_dscr", "avg_dscr", "min_llcr", "min_plcr"}
+
+
+def case_json(result, scenario) -> dict:
+    """``{"finmodel_version", "scenario", "scenario_sha256", "case", "metrics", "checks"}`` for one case."""
+    return {
+        "finmodel_version": __version__,
+        "scenario": str(scenario.source),
+        "scenario_sha256": scenario.sha256,
+        "case": result.case,
+        "financing": "sized on this case" if result.resized else "as sized on the base case",
+        "metrics": result.metrics(),
+        "checks": result.checks(),
+    }
+
+
+def run_json(results, scenario) -> dict:
+    """One case: the case object itself; several: ``{"cases": [...]}`` with the provenance on top."""
+    cases = [case_json(r, scenario) for r in results]
+    if len(cases) == 1:
+        return cases[0]
+    return {
+        "finmodel_version": __version__,
+        "scenario": str(scenario.source),
+        "scenario_sha256": scenario.sha256,
+        "cases": cases,
+    }
+
+
+def write_json(data: dict, path) -> Path:
+    """Write JSON atomically (temporary file, then rename)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, indent=2, allow_nan=False)
+            fh.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def fmt_metric(name: str, value, currency: str) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    if name in PERCENT or name.endswith("_irr"):
+        return f"{value:.2%}"
+    if name in RATIO:
+        return f"{value:.2f}x"
+    if name.endswith("_years") or name.endswith("_periods"):
+        return f"{value:,.1f}"
+    return f"{value / 1e6:,.1f}m {currency}"
+
+
+def summary_table(results, scenario):
+    """A rich Table: one column per case, one row per metric, the checks last."""
+    from rich.table import Table
+
+    cur = scenario.project.currency
+    t = Table(title=f"{scenario.project.name}  [{scenario.source}]", title_justify="left")
+    t.add_column("metric")
+    for r in results:
+        t.add_column(r.case + ("" if r.resized else " *"), justify="right")
+    metrics = [r.metrics() for r in results]
+    for name in results[0].metric_names:
+        t.add_row(name, *[fmt_metric(name, m.get(name), cur) for m in metrics])
+    checks = [r.checks() for r in results]
+    t.add_row("master check", *["[green]OK[/green]" if c["master_check"] else "[red]FAILED[/red]" for c in checks])
+    failed = sorted({k for c in checks for k, ok in c.items() if not ok and k != "master_check"})
+    for k in failed:
+        t.add_row(f"  {k}", *["ok" if c.get(k, True) else "[red]failed[/red]" for c in checks])
+    if any(not r.resized for r in results):
+        t.caption = "* financing as sized on the base case"
+    return t
