@@ -30,7 +30,7 @@ from finmodel.rows import FormulaWriter
 
 FIRST_COL = 5  # column E = period 1
 HEADER_ROWS = 5  # title, master check, period end, period number, column headings
-SHEETS = [
+SHEET_ORDER = [
     "Inputs",
     "Timing",
     "Operations",
@@ -63,6 +63,16 @@ TITLE_FONT = Font(bold=True, size=14)
 _CELL_NAME = re.compile(r"^[A-Za-z]{1,3}[0-9]+$|^[RrCc]([0-9]*|[0-9]+[RrCc][0-9]+)$")
 
 
+def sheet_names(model) -> list[str]:
+    """Inputs, then the calculation sheets in data-flow order; sheets added by other modules (fund, blending,
+    guarantees ...) come before Outputs and Checks, in the order their first row was defined."""
+    used = list(dict.fromkeys(row.sheet for row in model.rows.values()))
+    known = [s for s in SHEET_ORDER if s in used or s == "Inputs"]
+    extra = [s for s in used if s not in SHEET_ORDER]
+    at = known.index("Outputs") if "Outputs" in known else len(known)
+    return known[:at] + extra + known[at:]
+
+
 def put_text(cell, text) -> None:
     """Write user text as text, never as a formula (a name like ``=HYPERLINK(...)`` stays a string)."""
     cell.value = "" if text is None else str(text)
@@ -84,7 +94,8 @@ class Layout:
         self.input_cells: dict[str, tuple[int, int]] = {}  # scalar input -> (row, col) on Inputs
         self.series_rows: dict[str, int] = {}
         self.table_rows: dict[str, tuple[int, int]] = {}  # table -> (first row, last row)
-        self.sheet_rows: dict[str, list] = {s: [] for s in SHEETS}  # sheet -> [("section", text) | ("row", name)]
+        self.sheets = sheet_names(model)
+        self.sheet_rows: dict[str, list] = {s: [] for s in self.sheets}  # sheet -> [("section", text) | ("row", name)]
         self._place()
 
     def _place(self):
@@ -118,8 +129,8 @@ class Layout:
             w.tables[inp.name] = (f"Inputs!$B${first}:$B${last}", defined_name(inp.name))
             r = last + 2
         # calculation sheets
-        next_row = {s: HEADER_ROWS + 1 for s in SHEETS}
-        last_section = {s: None for s in SHEETS}
+        next_row = {s: HEADER_ROWS + 1 for s in self.sheets}
+        last_section = {s: None for s in self.sheets}
         for row in m.rows.values():
             sh = row.sheet
             if sh not in next_row:
@@ -158,7 +169,7 @@ def write_workbook(results, path: str | Path, *, scenario, provenance: dict) -> 
     w = lay.w
     wb = Workbook()
     wb.remove(wb.active)
-    sheets = {name: wb.create_sheet(name) for name in SHEETS}
+    sheets = {name: wb.create_sheet(name) for name in lay.sheets}
     periods = model.periods
     last_letter = get_column_letter(FIRST_COL + periods - 1)
 
@@ -198,7 +209,7 @@ def write_workbook(results, path: str | Path, *, scenario, provenance: dict) -> 
             wb.defined_names[inp.name] = DefinedName(inp.name, attr_text=f"Inputs!$C${first}:$C${last}")
 
     # --- calculation sheets -----------------------------------------------------------------------------
-    for sh in SHEETS[1:]:
+    for sh in lay.sheets[1:]:
         ws = sheets[sh]
         w.current_sheet = sh
         _headers(ws, sh, periods, w, timing=sh not in ("Outputs", "Checks"))

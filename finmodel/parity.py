@@ -13,7 +13,7 @@ import math
 import numpy as np
 from openpyxl.utils import get_column_letter
 
-from finmodel.excel import FIRST_COL, SHEETS, Layout
+from finmodel.excel import FIRST_COL, Layout
 
 
 def _v(x, fmt: str = "") -> object:
@@ -34,7 +34,7 @@ def expected_cells(result) -> dict[tuple[str, str], object]:
     master = _v(values["master_check"][0, 0])
     per = values["period"][0]
     ends = values["period_end"][0]
-    for sh in SHEETS:
+    for sh in lay.sheets:
         out[(sh, "C2")] = master
         if sh not in ("Timing", "Outputs", "Checks"):
             for t in range(T):
@@ -82,7 +82,7 @@ def _close(a, b, tol):
 def _irr_cells(result):
     lay = Layout(result.model)
     cells = set()
-    for sh in SHEETS:
+    for sh in lay.sheets:
         for kind, item, r in lay.sheet_rows.get(sh, []):
             if kind == "row" and item.scalar and "IRR(" in item.expr.xl(lay.w, None):
                 cells.add((sh, f"C{r}"))
