@@ -13,10 +13,12 @@ SHEET = "Checks"
 SIZING_TOLERANCE = 1e-6  # DSCR and gearing agree with their targets to 1e-6 after the solve (it converges to 1e-10)
 
 
-def build(b, *, sizing_case: bool) -> list[str]:
-    """Add the check cells; returns their names (the master check's members)."""
+def tolerance(b):
+    """The money tolerance input (created on first use)."""
     m = b.model
-    tol = m.add_input(
+    if "in_check_tolerance" in m.inputs:
+        return m.ref("in_check_tolerance")
+    return m.add_input(
         "in_check_tolerance",
         0.01,
         "Tolerance for money checks",
@@ -25,11 +27,23 @@ def build(b, *, sizing_case: bool) -> list[str]:
         fmt="money2",
         source="a cent: far above floating-point error",
     )
-    names = []
+
+
+def add_check(b, name: str, expr, label: str) -> None:
+    """A named check cell (1 = OK) on the Checks sheet, part of the master check. Any module may add one
+    before :func:`build` runs (it adds the master check)."""
+    b.model.add(name, expr, SHEET, label, unit="1 = OK", fmt="check", section="Checks")
+    b.check_names.append(name)
+
+
+def build(b, *, sizing_case: bool) -> list[str]:
+    """Add the core check cells and the master check over every check; returns the check names."""
+    m = b.model
+    tol = tolerance(b)
+    names = b.check_names
 
     def check(name, expr, label):
-        m.add(name, expr, SHEET, label, unit="1 = OK", fmt="check", section="Checks")
-        names.append(name)
+        add_check(b, name, expr, label)
 
     def absf(x):
         return Func("ABS", x)

@@ -33,6 +33,7 @@ class Builder:
         self.facilities = debt.facility_specs(scenario)
         self.sweep_facilities = [f for f in self.facilities if f.facility.cash_sweep]
         self.sizing_case = sizing_case
+        self.check_names: list[str] = []  # see finmodel.checks.add_check
 
     def table(self, name, values, label, *, unit="", group="General", fmt="pct", source=""):
         """A by-year input table (years 1..n)."""
@@ -52,7 +53,7 @@ def build(scenario, *, sizing_case: bool = True) -> Builder:
     waterfall.build_waterfall(b)
     waterfall.build_equity(b)
     returns.build(b)
-    b.check_names = checks.build(b, sizing_case=sizing_case)
+    checks.build(b, sizing_case=sizing_case)
     b.model.plan()  # fail early on a structural error
     return b
 
