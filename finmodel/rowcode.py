@@ -47,10 +47,22 @@ class Gen:
         return var
 
     def _rowvar(self, name: str, src: str) -> str:
-        """A whole row ``src`` indexed at period t (vec) or as a list (scal)."""
+        """A whole row ``src`` indexed at period t (vec), as a list (scal) or per path (jit)."""
         if self.mode == "scal":
             return self._var(src, f"{src}[:, 0].tolist()") + "[t]"
+        if self.mode == "jit":
+            v = self._var(src, f"_pt({src})")
+            return f"{v}[p * {v}_k, t]"
         return self._var(src, src) + "[t]"
+
+    def _scalarvar(self, key: str, src: str) -> str:
+        """A per-path scalar ``src`` (shape (P,) or (1,))."""
+        if self.mode == "scal":
+            return self._var(key, f"float({src}[0])")
+        if self.mode == "jit":
+            v = self._var(key, f"_pt({src})")
+            return f"{v}[p * {v}_k]"
+        return self._var(key, src)
 
     # --- references -------------------------------------------------------------------------------------
     def ref(self, name: str, scalar: bool) -> str:
@@ -59,8 +71,7 @@ class Gen:
         if name in self.block:
             return f"v_{name}"
         if scalar:
-            src = f"V[{name!r}]"
-            return self._var(src, f"float({src}[0])" if self.mode == "scal" else src)
+            return self._scalarvar(f"V[{name!r}]", f"V[{name!r}]")
         return self._rowvar(name, f"V[{name!r}]")
 
     def prev(self, name: str) -> str:
@@ -82,9 +93,12 @@ class Gen:
         src = f"_agg({func!r}, V[{name!r}], {rate})"
         if self.mode == "whole":
             return src
-        return self._var(src, f"float({src}[0])" if self.mode == "scal" else src)
+        return self._scalarvar(src, src)
 
     def lookup(self, table: str, key: str) -> str:
+        if self.mode == "jit":
+            v = self._var(f"T:{table}", f"_pt(V[{table!r}])")
+            return f"_lookup_nb({v}, {key}, p * {v}_k)"
         if self.mode == "scal":
             tab = self._var(f"T:{table}", f"V[{table!r}][:, 0].tolist()")
             return f"_lookup_s({tab}, {key})"
@@ -94,10 +108,14 @@ class Gen:
 
     # --- operators ----------------------------------------------------------------------------------------
     def cmp(self, src: str) -> str:
-        return f"(1.0 if {src} else 0.0)" if self.mode == "scal" else f"_f({src})"
+        return f"(1.0 if {src} else 0.0)" if self.mode in ("scal", "jit") else f"_f({src})"
 
     def func(self, name: str, args: list[str]) -> str:
-        if self.mode == "scal":
+        if self.mode == "jit" and name == "INT":
+            return f"np.floor({args[0]})"
+        if self.mode == "jit" and name == "EDATE":
+            raise FinmodelError("EDATE inside a period block cannot be compiled")
+        if self.mode in ("scal", "jit"):
             if name == "MIN":
                 return f"min({', '.join(args)})"
             if name == "MAX":
@@ -245,7 +263,10 @@ def _agg(func, a, rate=None):
     if func == "IRR":
         return np.asarray(finance.irr(a.T), dtype=float).reshape(-1)
     if func == "NPV":
-        return np.asarray(finance.npv(np.asarray(rate, dtype=float).reshape(-1), a.T), dtype=float).reshape(-1)
+        r = np.asarray(rate, dtype=float).reshape(-1)
+        if a.shape[1] == 1 and r.shape[0] > 1:  # one row (an input series) at a rate that varies by path
+            a = np.broadcast_to(a, (a.shape[0], r.shape[0]))
+        return np.asarray(finance.npv(r, a.T), dtype=float).reshape(-1)
     raise FinmodelError(f"unknown aggregation {func}")
 
 
