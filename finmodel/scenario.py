@@ -75,6 +75,7 @@ from finmodel.errors import InputError, ScenarioFileError
 
 __all__ = [
     "AvailabilityRevenue",
+    "Blending",
     "CapitalGrantRevenue",
     "Capex",
     "Case",
@@ -350,6 +351,11 @@ class CapitalGrantRevenue(_Block):
         description="Share of amount paid in each construction year [fraction]; one entry per construction "
         "year; sums to 1.",
     )
+    provider: Literal["koica", "host_government", "mdb", "other"] = Field(
+        default="host_government",
+        description="Who pays the grant: koica (Korean grant aid, concessional), host_government, mdb "
+        "(concessional), other (for the blended-finance metrics of finmodel.blending).",
+    )
 
 
 Revenue = Annotated[
@@ -512,6 +518,36 @@ class Drivers(_Block):
     rate_shift: SignedRate = Field(default=0.0, description="Added to every base rate [per year, decimal].")
 
 
+class Blending(_Block):
+    """How the Blending sheet measures concessionality (grant element, ODA and tied-aid tests)."""
+
+    method: Literal["dac2018", "imf", "ddr", "rate"] = Field(
+        default="dac2018",
+        description="Grant-element discount rate: dac2018 (DAC ODA test rate of the country's income group; "
+        "IMF 5 % for high-income countries), imf (5 %), ddr (OECD differentiated rate from cirr), rate "
+        "(discount_rate).",
+    )
+    discount_rate: _decimal(0.0, 1.0, lo_open=True, what="a discount rate") | None = Field(
+        default=None, description="Annual discount rate for method rate [per year, decimal]."
+    )
+    cirr: _decimal(0.0, 1.0, lo_open=True, what="a CIRR") | None = Field(
+        default=None,
+        description="Commercial Interest Reference Rate of the currency [per year, decimal], for the DDR and "
+        "the Helsinki tied-aid tests.",
+    )
+
+    @model_validator(mode="after")
+    def _method_inputs(self) -> Blending:
+        if self.method == "rate" and self.discount_rate is None:
+            raise ValueError("expected blending.discount_rate with method rate, found nothing")
+        if self.method != "rate" and self.discount_rate is not None:
+            raise ValueError(f"expected no blending.discount_rate with method {self.method} (use method: rate), "
+                             f"found {self.discount_rate:g}")
+        if self.method == "ddr" and self.cirr is None:
+            raise ValueError("expected blending.cirr with method ddr, found nothing")
+        return self
+
+
 class Case(_Block):
     """A named set of changes to the scenario."""
 
@@ -553,6 +589,9 @@ class Scenario(_Block):
         description="Fraction of cash after lock-up applied to prepay sweep facilities [fraction].",
     )
     drivers: Drivers = Field(default_factory=Drivers, description="Case and sensitivity multipliers.")
+    blending: Blending = Field(
+        default_factory=Blending, description="Grant-element method and CIRR for the blended-finance metrics."
+    )
     cases: dict[str, Case] = Field(default_factory=dict, description="Named cases; 'base' is reserved.")
 
     _source: str = PrivateAttr(default="")
@@ -700,6 +739,7 @@ def _eligibility_problems(raw: Mapping, construction: int | None, ppy: int | Non
     viable = _get(raw, "project", "commercially_viable")
     borrower = _get(raw, "project", "borrower")
     problems: list[tuple[str, str]] = []
+    cirr = _num(_get(raw, "blending", "cirr"))
     for i, fac in facilities:
         rate = fac.get("rate")
         fixed = _num(rate.get("fixed")) if isinstance(rate, Mapping) else None
@@ -722,6 +762,7 @@ def _eligibility_problems(raw: Mapping, construction: int | None, ppy: int | Non
                 commercially_viable=viable if isinstance(viable, bool) else False,
                 borrower=borrower if isinstance(borrower, str) else "spc",
                 field_path=f"debt.facilities.{i}",
+                cirr=cirr if cirr is not None and 0 < cirr < 1 else None,  # bad values: the schema says
             )
         except InputError as exc:
             problems.extend(exc.problems)
