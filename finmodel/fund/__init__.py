@@ -1,0 +1,112 @@
+"""The PIS / GIF fund: tranches, loss order, portfolio of projects, first-loss solver, mobilisation.
+
+Data flow: portfolio file (:mod:`~finmodel.fund.schema`) -> project runs and cash flows on fund periods
+(:mod:`~finmodel.fund.portfolio`) -> fund rows (:mod:`~finmodel.fund.waterfall`) -> evaluated result
+(:mod:`~finmodel.fund.model`) -> workbook / JSON / tables (:mod:`~finmodel.fund.workbook`); the first-loss
+solver (:mod:`~finmodel.fund.first_loss`) and mobilisation (:mod:`~finmodel.fund.mobilisation`) on top.
+
+Entry points for the command line: :func:`compare_portfolio` (``finmodel compare``) and
+:func:`run_portfolio` (``finmodel fund``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from finmodel.errors import InputError
+
+
+@dataclasses.dataclass
+class FundOutput:
+    """What ``finmodel compare`` / ``finmodel fund`` produced."""
+
+    portfolio: object
+    results: list
+    written: list[Path]
+    first_loss: object = None
+    mobilisation: object = None
+    data: dict = dataclasses.field(default_factory=dict)
+
+    def table(self):
+        from finmodel.fund.workbook import compare_table
+
+        return compare_table(self.results)
+
+
+def _output_path(path, suffix, option):
+    if path is None:
+        return None
+    p = Path(path)
+    if p.suffix.lower() != suffix:
+        raise InputError([(option, f"expected a {suffix} file name, found {str(path)!r}")])
+    if p.is_dir():
+        raise InputError([(option, f"expected a file name, found the folder {str(path)!r}")])
+    return p
+
+
+def compare_portfolio(
+    path, case: str | None = None, *, workbook=None, json_path=None, structures=("pis", "gif")
+) -> FundOutput:
+    """Run the portfolio's case under each structure; write the workbook (first structure live, the others
+    side by side on the Cases sheet) and the JSON if asked. Bad input is reported before any file is written."""
+    from finmodel import report
+    from finmodel.fund import model, portfolio
+    from finmodel.fund import workbook as wbk
+
+    wb_path = _output_path(workbook, ".xlsx", "--output")
+    js_path = _output_path(json_path, ".json", "--json")
+    lp = portfolio.load(path)
+    results = model.compare(lp, case, structures)
+    data = wbk.compare_json(lp, results)
+    written = []
+    if wb_path is not None:
+        written.append(wbk.write(results, wb_path, lp))
+    if js_path is not None:
+        written.append(report.write_json(data, js_path))
+    return FundOutput(lp, results, written, data=data)
+
+
+def run_portfolio(
+    path,
+    case: str | None = None,
+    *,
+    structure: str | None = None,
+    workbook=None,
+    json_path=None,
+    first_loss_case: str | None = None,
+    protect: str = "private",
+) -> FundOutput:
+    """Run the portfolio's fund (its own structure, or ``structure``) under ``case``; with
+    ``first_loss_case``, also the smallest first-loss share keeping ``protect`` whole under that case; the
+    mobilisation chain of the fund's commitments at the plan's parameters."""
+    from finmodel import report
+    from finmodel.fund import first_loss, model, portfolio
+    from finmodel.fund import mobilisation as mob
+    from finmodel.fund import workbook as wbk
+
+    wb_path = _output_path(workbook, ".xlsx", "--output")
+    js_path = _output_path(json_path, ".json", "--json")
+    lp = portfolio.load(path)
+    if first_loss_case is not None:
+        first_loss_case = lp.check_case(first_loss_case)
+    result = model.run(lp, case, structure=structure)
+    extra = {}
+    fl = None
+    if first_loss_case is not None:
+        flows = (
+            result.flows if first_loss_case == result.portfolio_case else portfolio.project_flows(lp, first_loss_case)
+        )
+        fl = first_loss.solve(model.build(result.terms, flows), protected=protect)
+        fl.case = first_loss_case
+        extra["first_loss"] = fl.to_dict()
+    total = sum(t.commitment for t in result.terms.tranches)
+    mb = mob.mobilisation(total)
+    extra["mobilisation"] = mb.to_dict()
+    data = wbk.run_json(lp, result, extra)
+    written = []
+    if wb_path is not None:
+        written.append(wbk.write([result], wb_path, lp))
+    if js_path is not None:
+        written.append(report.write_json(data, js_path))
+    return FundOutput(lp, [result], written, first_loss=fl, mobilisation=mb, data=data)

@@ -1,0 +1,164 @@
+"""Outputs of the fund model: the live workbook (through :func:`finmodel.excel.write_workbook`), the JSON of
+the output contract, terminal tables, and recalculation parity.
+
+The fund workbook has the layout of the project workbook: Inputs (fund terms, tranche commitments and
+preferred returns, exit valuation, and each project's equity cash flows as a labelled input series with
+its scenario, case and hash), Timing (fund periods), Portfolio, Fund (calls, hurdles, priority groups,
+distributions), Outputs (every JSON metric a defined name) and Checks (master check). Several results
+(e.g. pis and gif) add the writer's Cases sheet, side by side; the first result is the live model.
+"""
+
+from __future__ import annotations
+
+from finmodel import __version__, excel, parity
+from finmodel.fund.model import FundResult
+
+TRANCHE_METRICS = ("contributions", "distributions", "irr", "multiple", "loss")
+
+
+def provenance(lp, result: FundResult) -> dict:
+    prov = excel.provenance(lp, result.portfolio_case)
+    prov["scenario"] = f"{lp.source} (portfolio)"
+    prov["structure (live)"] = result.structure + (f" ({result.terms.note})" if result.terms.note else "")
+    prov["loss order (first loss first)"] = " -> ".join("/".join(g) for g in result.terms.groups)
+    for f in result.flows:
+        prov[f"project {f.name}"] = (
+            f"{f.source} case {f.case} sha256 {f.sha256[:12]}; stake {f.stake:g}; {f.currency} at {f.fx_to_krw:g} KRW"
+            + (f"; co-investors: {f.co_investors}" if f.co_investors else "")
+        )
+    return prov
+
+
+def write(results: list[FundResult], path, lp):
+    """Write the workbook of ``results[0]`` (live); further results go to the Cases sheet."""
+    return excel.write_workbook(results, path, scenario=lp, provenance=provenance(lp, results[0]))
+
+
+def projects_json(result: FundResult) -> list[dict]:
+    return [
+        {
+            "name": f.name,
+            "scenario": f.source,
+            "scenario_sha256": f.sha256,
+            "case": f.case,
+            "stake": f.stake,
+            "currency": f.currency,
+            "fx_to_krw": f.fx_to_krw,
+            "country": f.country,
+            "co_investors": f.co_investors,
+        }
+        for f in result.flows
+    ]
+
+
+def structure_json(result: FundResult) -> dict:
+    t = result.terms
+    return {
+        "structure": result.structure,
+        "term_years": t.term_years,
+        "loss_order": [list(g) for g in t.groups],
+        "note": t.note,
+        "metrics": result.metrics(),
+        "checks": result.checks(),
+    }
+
+
+def run_json(lp, result: FundResult, extra: dict | None = None) -> dict:
+    """``{"finmodel_version", "scenario", "scenario_sha256", "case", "structure", "metrics", "checks", ...}``."""
+    out = {
+        "finmodel_version": __version__,
+        "scenario": lp.source,
+        "scenario_sha256": lp.sha256,
+        "case": result.portfolio_case,
+        **structure_json(result),
+        "projects": projects_json(result),
+    }
+    out.update(extra or {})
+    return out
+
+
+def compare_json(lp, results: list[FundResult]) -> dict:
+    """The same portfolio case under each structure: ``structures`` lists one object per structure."""
+    return {
+        "finmodel_version": __version__,
+        "scenario": lp.source,
+        "scenario_sha256": lp.sha256,
+        "case": results[0].portfolio_case,
+        "structures": [structure_json(r) for r in results],
+        "projects": projects_json(results[0]),
+    }
+
+
+def _fmt(name: str, v) -> str:
+    if v is None:
+        return "n/a"
+    if name == "irr":
+        return f"{v:.2%}"
+    if name == "multiple":
+        return f"{v:.2f}x"
+    return f"{v / 1e9:,.1f} bn"
+
+
+def compare_table(results: list[FundResult], title: str = ""):
+    """A rich Table: one row per tranche and metric, one column per structure."""
+    from rich.table import Table
+
+    t = Table(
+        title=title or f"Fund tranches by structure, case {results[0].portfolio_case} [KRW]", title_justify="left"
+    )
+    t.add_column("tranche")
+    t.add_column("metric")
+    for r in results:
+        t.add_column(f"{r.structure} ({r.terms.term_years}y)", justify="right")
+    ms = [r.metrics() for r in results]
+    for tr in [*results[0].terms.names, None]:
+        prefix = f"fund_{tr}" if tr else "fund"
+        for k, name in enumerate(TRANCHE_METRICS):
+            t.add_row(
+                tr or "fund" if k == 0 else "",
+                name,
+                *[_fmt(name, m.get(f"{prefix}_{name}")) for m in ms],
+                end_section=(name == TRANCHE_METRICS[-1]),
+            )
+    t.add_row("", "sum of tranche losses", *[_fmt("loss", m.get("fund_tranche_losses")) for m in ms], end_section=True)
+    t.add_row(
+        "",
+        "master check",
+        *["[green]OK[/green]" if r.checks()["master_check"] else "[red]FAILED[/red]" for r in results],
+    )
+    notes = [f"{r.structure}: {r.terms.note}" for r in results if r.terms.note]
+    if notes:
+        t.caption = "; ".join(notes)
+    return t
+
+
+def summary_lines(out) -> list[str]:
+    """Plain lines for the first-loss share and the mobilisation chain of a ``finmodel fund`` run."""
+    lines = []
+    fl = out.first_loss
+    if fl is not None:
+        ahead = ", ".join(f"{k} {v / 1e9:,.1f} bn" for k, v in fl.commitments.items())
+        if fl.attainable:
+            lines.append(
+                f"first loss ({fl.structure}, case {fl.case}): {fl.share:.2%} of commitments ahead of "
+                f"{fl.protected} keeps it whole ({ahead} KRW)"
+            )
+        else:
+            lines.append(
+                f"first loss ({fl.structure}, case {fl.case}): {fl.protected} is whole only when empty (share 100%)"
+            )
+    mb = out.mobilisation
+    if mb is not None:
+        lines.append(
+            f"mobilisation: {mb.fund_size_krw / 1e9:,.0f} bn KRW / {mb.stake:.0%} stake = "
+            f"{mb.spc_equity_krw / 1e9:,.0f} bn KRW SPC equity / {mb.equity_share:.0%} equity = "
+            f"{mb.project_cost_krw / 1e9:,.0f} bn KRW of projects = USD {mb.orders_usd / 1e9:,.2f} bn at "
+            f"{mb.krw_per_usd:,.0f} KRW/USD ~ {mb.jobs:,.0f} jobs"
+        )
+    return lines
+
+
+def parity_compare(result: FundResult, formulas_path, recalculated_path, **kw):
+    """Recalculation parity of a fund workbook: :func:`finmodel.parity.compare` takes any model laid out by
+    :class:`finmodel.excel.Layout` (Timing rows ``period`` and ``period_end``), the fund's included."""
+    return parity.compare(result, formulas_path, recalculated_path, **kw)
