@@ -60,6 +60,7 @@ def run(scenario, cases, output, json_path, quiet):
     from finmodel import api
 
     out = api.run(scenario, list(cases) or None, workbook=output, json_path=json_path)
+    _echo_blending_warnings(out.scenario)
     if not quiet:
         from rich.console import Console
 
@@ -81,12 +82,13 @@ def validate_cmd(scenarios):
     failed = False
     for path in scenarios:
         try:
-            validate_file(path)
+            base = validate_file(path)
         except InputError as exc:
             failed = True
             click.echo(exc.format())
         else:
             click.echo(f"OK {path}")
+            _echo_blending_warnings(base, err=False)
     if failed:
         sys.exit(2)
 
@@ -130,63 +132,116 @@ _GE_OPTION_NAMES = {  # library parameter -> command-line option, for error mess
 }
 
 
+def _echo_warnings(findings, *, err=True):
+    """Print blending warnings (policy exceptions the plan allows): ``warning: <field path>: <message>``."""
+    for w in findings:
+        text = w if isinstance(w, str) else f"{w.field_path}: {w.message}"
+        click.echo(f"warning: {text}", err=err)
+
+
+def _echo_blending_warnings(scenario, *, err=True):
+    """Print the blending warnings of a loaded scenario (``finmodel run`` and ``validate`` call this)."""
+    from finmodel.blending import warnings_for
+
+    _echo_warnings(warnings_for(scenario), err=err)
+
+
 @main.command("grant-element")
+@click.argument("scenario", required=False, type=click.Path(dir_okay=False))
 @click.option(
-    "--rate", "annual_rate", type=float, required=True, help="Annual interest rate as a decimal (0.0015 for 0.15 %)."
+    "--rate", "annual_rate", type=float, default=None, help="Annual interest rate as a decimal (0.0015 for 0.15 %)."
 )
 @click.option(
     "--maturity",
     "maturity_years",
     type=float,
-    required=True,
+    default=None,
     help="Years from commitment to the last repayment, grace included.",
 )
 @click.option(
     "--grace",
     "grace_years",
     type=float,
-    required=True,
+    default=None,
     help="grace = years with no principal repayment; first instalment at the end of the first period after grace.",
 )
 @click.option(
     "--repayment",
     type=click.Choice(["equal", "annuity"]),
-    default="equal",
-    show_default=True,
-    help="equal principal instalments, or level debt service (annuity).",
+    default=None,
+    help="equal principal instalments, or level debt service (annuity). Default: equal.",
 )
 @click.option("--discount-rate", type=float, default=None, help="Annual discount rate as a decimal (method 'rate').")
 @click.option(
     "--periods-per-year",
     type=click.Choice(["1", "2", "4", "12"]),
-    default="2",
-    show_default=True,
-    help="Payments per year.",
+    default=None,
+    help="Payments per year. Default: 2.",
 )
 @click.option(
     "--method",
     type=click.Choice(["dac2018", "imf", "ddr", "rate"]),
     default=None,
-    help="Discount rate: dac2018 (by --country's income group), imf (5 %), ddr (OECD "
+    help="Discount rate: dac2018 (by the country's income group), imf (5 %), ddr (OECD "
     "differentiated rate from --cirr), rate (--discount-rate). Default: rate if "
-    "--discount-rate is given, else dac2018.",
+    "--discount-rate is given, else the scenario's blending.method, else dac2018.",
 )
-@click.option("--country", default=None, help="ISO alpha-3 code of the borrower country (for dac2018 and the tests).")
-@click.option("--cirr", type=float, default=None, help="CIRR of the loan currency as a decimal (method ddr).")
+@click.option(
+    "--country", default=None, help="ISO alpha-3 code of the borrower country (loan terms; for dac2018 and the tests)."
+)
+@click.option(
+    "--cirr", type=float, default=None, help="CIRR of the loan currency as a decimal (method ddr, Helsinki test)."
+)
+@click.option("--case", default=None, metavar="NAME", help="Case of SCENARIO to run. Default: base.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON object instead of the table.")
 @_report_errors
 def grant_element_cmd(
-    annual_rate, maturity_years, grace_years, repayment, discount_rate, periods_per_year, method, country, cirr, as_json
+    scenario,
+    annual_rate,
+    maturity_years,
+    grace_years,
+    repayment,
+    discount_rate,
+    periods_per_year,
+    method,
+    country,
+    cirr,
+    case,
+    as_json,
 ):
-    """Grant element of loan terms (DAC closed form and PV of the explicit schedule), with the DAC ODA or
-    Helsinki test when a country is given.
+    """Grant element of loan terms (DAC closed form and PV of the explicit schedule), or of the modelled
+    facilities of SCENARIO and of its package; with the DAC ODA and Helsinki tied-aid verdicts.
 
     \b
+    Give either SCENARIO or the loan terms --rate, --maturity and --grace, not both.
     Convention: grace = years with no principal repayment; first instalment at the end of the first
     period after grace (DAC G = grace + 1/periods-per-year). Rates are decimals: 0.02, never 2.
-
-    (Grant element of a scenario's modelled facilities: not yet available from this command.)
+    SCENARIO: grant elements of the modelled cash flows (drawdowns, interest, repayments; fees excluded),
+    as on the workbook's Blending sheet.
     """
+    terms = {"--rate": annual_rate, "--maturity": maturity_years, "--grace": grace_years,
+             "--repayment": repayment, "--periods-per-year": periods_per_year, "--country": country}
+    given = [opt for opt, v in terms.items() if v is not None]
+    if scenario is not None:
+        if given:
+            raise InputError([(given[0], f"expected either SCENARIO or loan terms, found both ({scenario} and "
+                                         f"{', '.join(given)})")])
+        _grant_element_scenario(scenario, case, method, discount_rate, cirr, as_json)
+        return
+    if case is not None:
+        raise InputError([("--case", "expected with SCENARIO only, found it with loan terms")])
+    missing = [opt for opt in ("--rate", "--maturity", "--grace") if terms[opt] is None]
+    if missing:
+        found = f"{', '.join(o for o in terms if terms[o] is not None)} without {', '.join(missing)}"
+        raise InputError([("", f"expected SCENARIO or the loan terms --rate, --maturity and --grace, "
+                               f"found {found if len(missing) < 3 else 'neither'}")])
+    _grant_element_terms(annual_rate, maturity_years, grace_years, repayment or "equal", discount_rate,
+                         periods_per_year or "2", method, country, cirr, as_json)
+
+
+def _grant_element_terms(
+    annual_rate, maturity_years, grace_years, repayment, discount_rate, periods_per_year, method, country, cirr, as_json
+):
     import json
 
     from finmodel.blending.grant_element import grant_element_report
@@ -246,6 +301,65 @@ def grant_element_cmd(
     for label, value in rows:
         click.echo(f"  {label:<{width}}  {value}")
     click.echo(f"  grace convention: {report.grace_convention}")
+
+
+def _grant_element_scenario(scenario, case, method, discount_rate, cirr, as_json):
+    import json
+
+    from finmodel.blending.report import scenario_report
+
+    if discount_rate is not None and method not in (None, "rate"):
+        raise InputError([("--discount-rate", f"not used with --method {method}; drop one of them")])
+    try:
+        rep = scenario_report(scenario, case, method=method, discount_rate=discount_rate, cirr=cirr)
+    except InputError as exc:
+        raise InputError([(_GE_OPTION_NAMES.get(p, p), m) for p, m in exc.problems], source=exc.source) from None
+    _echo_warnings(rep.warnings)
+    if as_json:
+        checks = {}
+        for f in [*rep.facilities, rep.package]:
+            for key, v in (("oda_test", f.oda), ("helsinki_test", f.helsinki)):
+                if v.applies and v.passes is not None:
+                    checks[f"{f.prefix}_{key}"] = v.passes
+        body = rep.to_dict()
+        out = {
+            "finmodel_version": __version__,
+            "command": "grant-element",
+            "scenario": body.pop("scenario"),
+            "scenario_sha256": body.pop("scenario_sha256"),
+            "case": body.pop("case"),
+            "metrics": body.pop("metrics"),
+            "checks": checks,
+            **body,
+        }
+        click.echo(json.dumps(out, indent=2))
+        return
+
+    def pct(x):
+        return "     n/a" if x is None else f"{x:8.2%}"
+
+    def verdict(v):
+        if not v.applies:
+            return "n/a"
+        return f"{'PASS' if v.passes else 'FAIL'} {pct(v.grant_element).strip()} (min {v.threshold:.0%})"
+
+    click.echo(
+        f"{rep.scenario} (case {rep.case}): {rep.country} ({rep.income_group}); grant element at "
+        f"{rep.discount_rate:.2%} ({rep.method}: {rep.basis}); CIRR {'n/a' if rep.cirr is None else rep.cirr}"
+    )
+    rows = [("facility", "kind", "drawn", "GE", "GE all-in", "ODA (DAC)", "tied aid (Helsinki)")]
+    for f in [*rep.facilities, rep.package]:
+        rows.append((f.name, f.kind + (" tied" if f.tied and f.kind != "package" else ""), f"{f.amount:,.0f}",
+                     pct(f.grant_element), pct(f.grant_element_all_in), verdict(f.oda), verdict(f.helsinki)))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for r in rows:
+        cells = [c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True))]
+        click.echo("  " + "  ".join(cells))
+    notes = sorted({v.note for f in [*rep.facilities, rep.package] for v in (f.oda, f.helsinki) if v.note})
+    for n in notes:
+        click.echo(f"  note: {n}")
+    click.echo("  GE = 1 - PV(debt service) / PV(drawdowns) of the modelled schedule, fees excluded (all-in: "
+               "fees included); package: facilities and capital grants, PV-weighted")
 
 
 # [compare]
