@@ -70,6 +70,16 @@ def build(b) -> None:
         fmt="pct",
         source="case / sensitivity driver (0 = as entered)",
     )
+    shift_path = m.add_input(
+        "in_rate_shift_path",
+        [0.0] * b.periods,
+        "Base rate shift by period (floating rates after close)",
+        kind="series",
+        unit="per year",
+        group="Drivers",
+        fmt="pct",
+        source="risk path driver (0 = as entered; finmodel simulate / sensitivity)",
+    )
     for name, rates in sc.base_rates.items():
         vals = [rates] if isinstance(rates, (int, float)) else list(rates)
         years = b.years
@@ -104,7 +114,7 @@ def build(b) -> None:
             margin = m.add_input(
                 fs.i("margin"), f.rate.margin, f"Margin over {f.rate.base}", unit="per year", group=g, fmt="pct"
             )
-            rate = Lookup(f"in_base_{f.rate.base}", R("model_year")) + shift + margin
+            rate = Lookup(f"in_base_{f.rate.base}", R("model_year")) + shift + shift_path + margin
             close_rate = Lookup(f"in_base_{f.rate.base}", Const(1)) + shift + margin
         upfront = m.add_input(
             fs.i("upfront_fee"), f.upfront_fee, "Upfront fee", unit="of commitment", group=g, fmt="pct"

@@ -3,6 +3,8 @@
 All amounts are in the scenario currency at start-date prices, indexed annually from the start date:
 ``index = (1 + indexation) ** (model_year - 1)``. Annual amounts are spread evenly over the periods of a
 year. Drivers (``revenue_factor``, ``capex_factor``, ``opex_factor``) multiply the lines they name.
+Per-period path drivers (series, 1 = as entered; set by :mod:`finmodel.risk`): ``in_demand_factor`` and
+``in_fx_factor`` multiply revenues; ``in_inflation_factor`` multiplies revenues, opex and lifecycle costs.
 """
 
 from __future__ import annotations
@@ -47,8 +49,52 @@ def build(b) -> None:
         source="case / sensitivity driver (1 = as entered)",
     )
 
+    # per-period path drivers (finmodel.risk): neutral 1 = as entered; a simulation or sensitivity overrides
+    # them with one row per path
+    src = "risk path driver (1 = as entered; finmodel simulate / sensitivity)"
+    demand = m.add_input(
+        "in_demand_factor",
+        [1.0] * b.periods,
+        "Demand factor by period (demand, completion delay, political interruption)",
+        kind="series",
+        unit="x",
+        group=g,
+        fmt="x",
+        source=src,
+    )
+    fx = m.add_input(
+        "in_fx_factor",
+        [1.0] * b.periods,
+        "FX factor by period (value of local-currency revenue vs the scenario rate)",
+        kind="series",
+        unit="x",
+        group=g,
+        fmt="x",
+        source=src,
+    )
+    infl = m.add_input(
+        "in_inflation_factor",
+        [1.0] * b.periods,
+        "Inflation factor by period (actual / assumed price index)",
+        kind="series",
+        unit="x",
+        group=g,
+        fmt="x",
+        source=src,
+    )
+
     def add(name, expr, label, unit=b.cur, total=True, fmt="money", section=""):
         return m.add(name, expr, SHEET, label, unit=unit, total=total, fmt=fmt, section=section)
+
+    add(
+        "revenue_path_factor",
+        demand * fx * infl,
+        "Revenue path factor (demand x FX x inflation)",
+        unit="x",
+        total=False,
+        fmt="x",
+        section="Path drivers",
+    )
 
     def index(i):
         return (1 + i) ** (year - 1)
@@ -98,7 +144,9 @@ def build(b) -> None:
             )
             tar = m.add_input(p + "tariff", rv.tariff, "Tariff", unit=f"{b.cur}/unit", group=g, fmt="money2")
             base = vol * (1 + gr) ** (R("operation_year") - 1) * tar
-        rev_rows.append(add(f"revenue{i}", ops * base / P * index(ix) * rf, rv.name, section="Revenues"))
+        rev_rows.append(
+            add(f"revenue{i}", ops * base / P * index(ix) * rf * R("revenue_path_factor"), rv.name, section="Revenues")
+        )
     add("revenue", Sum(rev_rows), "Total revenue", section="Revenues")
     add("grants", Sum(grant_rows), "Total capital grants", section="Grants")
 
@@ -109,7 +157,7 @@ def build(b) -> None:
         p = f"in_opex{i}_"
         a = m.add_input(p + "amount", ox.amount, "Annual cost", unit=f"{b.cur}/year", group=g, fmt="money")
         ix = m.add_input(p + "indexation", ox.indexation, "Indexation", unit="per year", group=g, fmt="pct")
-        op_rows.append(add(f"opex{i}", ops * a / P * index(ix) * of, ox.name, section="Operating costs"))
+        op_rows.append(add(f"opex{i}", ops * a / P * index(ix) * of * infl, ox.name, section="Operating costs"))
     add("opex", Sum(op_rows), "Total operating costs", section="Operating costs")
 
     lc_rows = []
@@ -120,6 +168,6 @@ def build(b) -> None:
         ev = m.add_input(p + "every_years", lc.every_years, "Every", unit="years", group=g, fmt="int")
         ix = m.add_input(p + "indexation", lc.indexation, "Indexation", unit="per year", group=g, fmt="pct")
         due = ops * Mod(R("operation_year"), ev).eq(0)
-        lc_rows.append(add(f"lifecycle{i}", due * a / P * index(ix) * of, lc.name, section="Lifecycle costs"))
+        lc_rows.append(add(f"lifecycle{i}", due * a / P * index(ix) * of * infl, lc.name, section="Lifecycle costs"))
     add("lifecycle", Sum(lc_rows), "Total lifecycle costs", section="Lifecycle costs")
     add("ebitda", R("revenue") - R("opex") - R("lifecycle"), "EBITDA (lifecycle expensed)", section="EBITDA")
