@@ -2,16 +2,28 @@
 
 Layout, the same on every calculation sheet: column A label, B unit, C total (or the value of a named
 scalar), D empty (the "previous period" of the first period), periods from column E, one column per
-period, one formula per row. The Inputs sheet holds every input once (value in column C, a workbook-level
-defined name per input, source in column D; by-year tables below; per-period inputs in the period
-columns). Scalar results (metrics, checks) are named cells; every JSON metric is a defined name.
+period, one formula per row. Row 2 of every sheet shows the master check (C2, green when 1, red
+otherwise); rows 3 and 4 the period end date and number (links to Timing); row 5 the column headings;
+panes frozen below and to the right of them.
+
+Sheets: Cover (scenario, provenance, live case, master check status, headline results, contents),
+Inputs (every input once, grouped, with unit, value, source and data validation; a workbook-level defined
+name per input; by-year tables below; per-period inputs in the period columns), Timing and the calculation
+sheets of the model, Outputs (the metrics, each a defined name), Cases (when several cases run), Charts
+(native charts reading the live rows) and Checks.
+
+Styles come from the workbook template (:mod:`finmodel.styles`): inputs blue on light yellow, solved
+inputs purple on light green, calculations black, links to other sheets green, checks green/red.
 
 Nothing here computes: formulas come from :meth:`finmodel.rows.Expr.xl`, the same definitions the engine
-evaluates.
+evaluates. Cells that only link (Cover, Cases, Charts) are listed by :func:`extra_cells` together with the
+engine value they must show, which :mod:`finmodel.parity` compares after recalculation.
 """
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import datetime as dt
 import os
 import re
@@ -19,14 +31,17 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-from openpyxl import Workbook
-from openpyxl.styles import Font, PatternFill
+from openpyxl.cell.cell import Cell
+from openpyxl.formatting.rule import CellIsRule
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.datavalidation import DataValidation
 
-from finmodel import __version__
+from finmodel import __version__, styles
 from finmodel.errors import FinmodelError
 from finmodel.rows import FormulaWriter
+from finmodel.styles import FORMATS
 
 FIRST_COL = 5  # column E = period 1
 HEADER_ROWS = 5  # title, master check, period end, period number, column headings
@@ -43,24 +58,39 @@ SHEET_ORDER = [
     "Outputs",
     "Checks",
 ]
-FORMATS = {
-    "money": '#,##0;(#,##0);"-"',
-    "money2": '#,##0.00;(#,##0.00);"-"',
-    "pct": "0.00%",
-    "x": '0.00"x"',
-    "date": "yyyy-mm-dd",
-    "int": "0",
-    "flag": "0",
-    "check": "0",
-    "number": "#,##0.00",
-    "factor": "0.000000",
-}
-INPUT_FONT = Font(color="0000FF")
-INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
-SOLVED_FILL = PatternFill("solid", fgColor="E2EFDA")
-HEAD_FONT = Font(bold=True)
-TITLE_FONT = Font(bold=True, size=14)
+COVER, CASES, CHARTS = "Cover", "Cases", "Charts"
+RESERVED = {COVER, CASES, CHARTS}
 _CELL_NAME = re.compile(r"^[A-Za-z]{1,3}[0-9]+$|^[RrCc]([0-9]*|[0-9]+[RrCc][0-9]+)$")
+_BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\']")
+_LINK = re.compile(r"^=(?:'[^']+'|[A-Za-z_][A-Za-z0-9_.]*)!\$?[A-Z]{1,3}\$?[0-9]+$|^=in_[A-Za-z0-9_]+$")
+HEADLINE = [  # metrics shown live on the Cover sheet, when the model has them
+    "equity_irr",
+    "project_irr",
+    "equity_npv",
+    "min_dscr",
+    "avg_dscr",
+    "min_llcr",
+    "total_uses",
+    "total_debt",
+    "gearing",
+    "lockup_periods",
+    "default_periods",
+]
+SHEET_NOTES = {
+    "Inputs": "every input once, with unit and source; change the blue cells",
+    "Timing": "period dates and flags",
+    "Operations": "capex, revenue, opex, lifecycle, EBITDA",
+    "Debt": "facilities: drawdown, interest, fees, repayment",
+    "Funding": "sources and uses during construction",
+    "Tax": "depreciation, tax losses, tax",
+    "Waterfall": "priority of payments, DSRA, lock-up, sweep",
+    "Equity": "shareholder loans, dividends, sponsor cash flows",
+    "Returns": "DSCR, LLCR, PLCR, project cash flows",
+    "Outputs": "the metrics of the credit paper (named cells)",
+    CASES: "every case side by side with differences",
+    CHARTS: "native charts of the live model",
+    "Checks": "every check and the master check",
+}
 
 
 def sheet_names(model) -> list[str]:
@@ -71,6 +101,21 @@ def sheet_names(model) -> list[str]:
     extra = [s for s in used if s not in SHEET_ORDER]
     at = known.index("Outputs") if "Outputs" in known else len(known)
     return known[:at] + extra + known[at:]
+
+
+def safe_sheet_title(name: str, taken=()) -> str:
+    """A valid, unique worksheet title: no ``[]:*?/\\'``, not blank, at most 31 characters."""
+    title = _BAD_SHEET_CHARS.sub("_", str(name)).strip() or "Sheet"
+    if title.lower() == "history":  # reserved by Excel
+        title = "History_"
+    title = title[:31]
+    lowered = {t.lower() for t in taken}
+    base, k = title, 2
+    while title.lower() in lowered:
+        suffix = f" ({k})"
+        title = base[: 31 - len(suffix)] + suffix
+        k += 1
+    return title
 
 
 def put_text(cell, text) -> None:
@@ -86,7 +131,11 @@ def defined_name(name: str) -> str:
 
 
 class Layout:
-    """Where every input and row lives; fills a :class:`FormulaWriter`."""
+    """Where every input and row lives; fills a :class:`FormulaWriter`.
+
+    ``sheets`` are the worksheet titles (sanitised) of Inputs and the calculation sheets, in order;
+    ``titles`` maps each model sheet name to its title.
+    """
 
     def __init__(self, model):
         self.model = model
@@ -94,8 +143,11 @@ class Layout:
         self.input_cells: dict[str, tuple[int, int]] = {}  # scalar input -> (row, col) on Inputs
         self.series_rows: dict[str, int] = {}
         self.table_rows: dict[str, tuple[int, int]] = {}  # table -> (first row, last row)
-        self.sheets = sheet_names(model)
-        self.sheet_rows: dict[str, list] = {s: [] for s in self.sheets}  # sheet -> [("section", text) | ("row", name)]
+        self.titles: dict[str, str] = {}
+        for s in sheet_names(model):
+            self.titles[s] = safe_sheet_title(s, list(self.titles.values()) + sorted(RESERVED))
+        self.sheets = list(self.titles.values())
+        self.sheet_rows: dict[str, list] = {s: [] for s in self.sheets}  # title -> [(kind, item, excel row)]
         self._place()
 
     def _place(self):
@@ -106,6 +158,8 @@ class Layout:
             groups.setdefault(inp.group, []).append(inp)
         self.input_layout = []  # (kind, payload, excel row)
         for group, items in groups.items():
+            if not any(inp.kind != "table" for inp in items):
+                continue
             self.input_layout.append(("section", group, r))
             r += 1
             for inp in items:
@@ -116,12 +170,15 @@ class Layout:
                     r += 1
                 elif inp.kind == "series":
                     self.input_layout.append(("series", inp, r))
+                    self.series_rows[inp.name] = r
                     w.cells[inp.name] = ("Inputs", r)
                     r += 1
             r += 1
-        for inp in m.inputs.values():
-            if inp.kind != "table":
-                continue
+        tables = [inp for inp in m.inputs.values() if inp.kind == "table"]
+        if tables:
+            self.input_layout.append(("section", "Tables by year (year 1 = the first year from the start date)", r))
+            r += 1
+        for inp in tables:
             n = inp.value.shape[1]
             self.input_layout.append(("table", inp, r))
             first, last = r + 1, r + n
@@ -132,9 +189,9 @@ class Layout:
         next_row = {s: HEADER_ROWS + 1 for s in self.sheets}
         last_section = {s: None for s in self.sheets}
         for row in m.rows.values():
-            sh = row.sheet
-            if sh not in next_row:
-                raise FinmodelError(f"row {row.name!r} on unknown sheet {sh!r}")
+            sh = self.titles.get(row.sheet)
+            if sh is None:
+                raise FinmodelError(f"row {row.name!r} on unknown sheet {row.sheet!r}")
             if row.section and row.section != last_section[sh]:
                 if last_section[sh] is not None:
                     next_row[sh] += 1
@@ -156,158 +213,519 @@ class Layout:
         sh, r = self.w.cells[name]
         return sh, f"C{r}"
 
+    def sheet_of(self, model_sheet: str) -> str:
+        return self.titles[model_sheet]
+
+    @property
+    def last_col(self) -> int:
+        return FIRST_COL + self.model.periods - 1
+
+
+@dataclasses.dataclass
+class ExtraCell:
+    """A linking cell outside the model rows (Cover, Cases, Charts) and the engine value it must show."""
+
+    sheet: str
+    row: int
+    col: int
+    formula: str  # with the leading "="
+    value: object  # expected value after recalculation (float, str, or datetime for dates)
+    fmt: str = "number"
+    style: str = styles.LINK
+
+    @property
+    def coordinate(self) -> str:
+        return f"{get_column_letter(self.col)}{self.row}"
+
+
+def _expected(x, fmt: str = ""):
+    x = float(x)
+    if np.isnan(x):
+        return ""
+    if fmt == "date":
+        return dt.datetime(1899, 12, 30) + dt.timedelta(days=x)
+    return x
+
+
+def _period_header_cells(lay: Layout, sheet: str, values) -> list[ExtraCell]:
+    """Rows 3 and 4 of a sheet with period columns: period end date and number, linked to Timing."""
+    w, out = lay.w, []
+    timing = lay.titles.get("Timing", "Timing")
+    for t in range(lay.model.periods):
+        col = FIRST_COL + t
+        letter = get_column_letter(col)
+        out.append(ExtraCell(sheet, 3, col, f"={_q(timing)}!{letter}${w.cells['period_end'][1]}",
+                             _expected(values["period_end"][0, t], "date"), "date"))
+        out.append(ExtraCell(sheet, 4, col, f"={_q(timing)}!{letter}${w.cells['period'][1]}",
+                             _expected(values["period"][0, t]), "int"))
+    return out
+
+
+def _master_cells(sheet: str, values) -> list[ExtraCell]:
+    return [ExtraCell(sheet, 2, 3, "=master_check", _expected(values["master_check"][0, 0]), "check", styles.CHECK)]
+
+
+def cover_cells(lay: Layout, result) -> list[ExtraCell]:
+    """Live cells of the Cover sheet: master check, its status, headline metrics."""
+    v = result.values
+    ok = float(v["master_check"][0, 0]) == 1.0
+    out = _master_cells(COVER, v)
+    out.append(ExtraCell(COVER, 2, 4, '=IF(master_check=1,"OK","CHECK FAILED")', "OK" if ok else "CHECK FAILED",
+                         "text", styles.CHECK))
+    r = _cover_headline_row(result)
+    for name in _headline(result):
+        row = lay.model.rows[name]
+        out.append(ExtraCell(COVER, r, 4, f"={name}", _expected(v[name][0, 0], row.fmt), row.fmt))
+        r += 1
+    return out
+
+
+def _headline(result) -> list[str]:
+    names = set(result.metric_names)
+    return [n for n in HEADLINE if n in names]
+
+
+def _cover_headline_row(result) -> int:
+    return 26  # below Scenario (rows 4-11) and Provenance (rows 13-20)
+
+
+def cases_cells(lay: Layout, result) -> list[ExtraCell]:
+    """The Cases sheet's live column: each metric of the live model, recalculated."""
+    v = result.values
+    out = _master_cells(CASES, v)
+    for i, name in enumerate(result.metric_names):
+        row = lay.model.rows[name]
+        out.append(ExtraCell(CASES, CASES_FIRST_ROW + i, 3, f"={name}", _expected(v[name][0, 0], row.fmt), row.fmt))
+    return out
+
+
+CASES_FIRST_ROW = 10
+
+
+def extra_cells(lay: Layout, result) -> list[ExtraCell]:
+    """Every linking cell the writer adds around the model rows, with its expected value."""
+    from finmodel import charts
+
+    out = cover_cells(lay, result)
+    out += cases_cells(lay, result)
+    for sh in lay.sheets:
+        out += _master_cells(sh, result.values)
+        if sh not in (lay.titles.get("Timing"), lay.titles.get("Outputs"), lay.titles.get("Checks")):
+            out += _period_header_cells(lay, sh, result.values)
+    out += _master_cells(CHARTS, result.values)
+    out += _period_header_cells(lay, CHARTS, result.values)
+    out += charts.data_cells(lay, result)
+    return out
+
+
+# --- writing -----------------------------------------------------------------------------------------
+
 
 def write_workbook(results, path: str | Path, *, scenario, provenance: dict) -> Path:
-    """Write the workbook of ``results[0]`` (live) and a Cases sheet comparing every result.
+    """Write the workbook of ``results[0]`` (live) and, for several results, a Cases sheet comparing them.
 
     Written to a temporary file in the target folder and renamed, so an interrupted run never leaves a
     broken file nor destroys the previous one.
     """
+    from finmodel import charts
+
     live = results[0]
     model = live.model
     lay = Layout(model)
     w = lay.w
-    wb = Workbook()
-    wb.remove(wb.active)
+    wb = styles.load_template()
+    cover = wb[COVER]
     sheets = {name: wb.create_sheet(name) for name in lay.sheets}
+    extras = extra_cells(lay, live)
+    at_checks = wb.sheetnames.index(lay.titles["Checks"]) if "Checks" in lay.titles else len(wb.sheetnames)
+    if len(results) > 1:
+        sheets[CASES] = wb.create_sheet(CASES, at_checks)
+        at_checks += 1
+    sheets[CHARTS] = wb.create_sheet(CHARTS, at_checks)
+    sheets[COVER] = cover
     periods = model.periods
-    last_letter = get_column_letter(FIRST_COL + periods - 1)
+    last_letter = get_column_letter(lay.last_col)
 
-    # --- Inputs -----------------------------------------------------------------------------------------
-    ws = sheets["Inputs"]
-    _headers(ws, "Inputs", periods, w, timing=False)
-    for kind, item, r in lay.input_layout:
-        if kind == "section":
-            put_text(ws.cell(r, 1), item)
-            ws.cell(r, 1).font = HEAD_FONT
-            continue
-        inp = item
-        live_value = live.values[inp.name][0] if inp.name in live.values else inp.value[0]
-        if kind == "scalar":
-            put_text(ws.cell(r, 1), inp.label)
-            put_text(ws.cell(r, 2), inp.unit)
-            c = ws.cell(r, 3, float(live_value[0]))
-            _style_input(c, inp)
-            put_text(ws.cell(r, 4), inp.source)
-            wb.defined_names[inp.name] = DefinedName(inp.name, attr_text=f"Inputs!$C${r}")
-        elif kind == "series":
-            put_text(ws.cell(r, 1), inp.label)
-            put_text(ws.cell(r, 2), inp.unit)
-            put_text(ws.cell(r, 4), inp.source)
-            for t in range(periods):
-                _style_input(ws.cell(r, FIRST_COL + t, float(live_value[t])), inp)
-        else:  # table
-            put_text(ws.cell(r, 1), f"{inp.label} [{inp.unit}]")
-            ws.cell(r, 1).font = HEAD_FONT
-            put_text(ws.cell(r, 2), "year")
-            put_text(ws.cell(r, 4), inp.source)
-            first, last = lay.table_rows[inp.name]
-            for k in range(last - first + 1):
-                put_text(ws.cell(first + k, 1), f"year {k + 1}")
-                ws.cell(first + k, 2, k + 1)
-                _style_input(ws.cell(first + k, 3, float(live_value[k])), inp)
-            wb.defined_names[inp.name] = DefinedName(inp.name, attr_text=f"Inputs!$C${first}:$C${last}")
+    _write_inputs(wb, sheets["Inputs"], lay, live)
 
     # --- calculation sheets -----------------------------------------------------------------------------
+    no_periods = {lay.titles.get("Outputs"), lay.titles.get("Checks")}
     for sh in lay.sheets[1:]:
         ws = sheets[sh]
         w.current_sheet = sh
-        _headers(ws, sh, periods, w, timing=sh not in ("Outputs", "Checks"))
+        _headers(ws, sh, periods, period_cols=sh not in no_periods)
+        check_cells = []
         for kind, item, r in lay.sheet_rows[sh]:
             if kind == "section":
-                put_text(ws.cell(r, 1), item)
-                ws.cell(r, 1).font = HEAD_FONT
+                _section(ws, r, item, 3 if sh in no_periods else lay.last_col)
                 continue
             row = item
             put_text(ws.cell(r, 1), row.label)
             put_text(ws.cell(r, 2), row.unit)
             fmt = FORMATS.get(row.fmt, FORMATS["number"])
             if row.scalar:
-                c = ws.cell(r, 3, "=" + row.expr.xl(w, None))
-                c.number_format = fmt
+                f = "=" + row.expr.xl(w, None)
+                role = styles.CHECK if row.fmt == "check" else (styles.LINK if _LINK.match(f) else styles.CALC)
+                _styled(ws.cell(r, 3, f), role, fmt)
+                if row.fmt == "check":
+                    check_cells.append(f"C{r}")
                 wb.defined_names[row.name] = DefinedName(row.name, attr_text=f"{_q(sh)}!$C${r}")
                 continue
+            first = "=" + row.expr.xl(w, 0)
+            role = styles.LINK if _LINK.match(first) else styles.CALC
+            proto = _styled(ws.cell(r, FIRST_COL, first), role, fmt)
+            cells = ws._cells  # direct construction: ~13,000 formula cells, ws.cell() is the slow path
+            for t in range(1, periods):
+                col = FIRST_COL + t
+                cells[(r, col)] = Cell(ws, row=r, column=col, value="=" + row.expr.xl(w, t),
+                                       style_array=copy.copy(proto._style))
             if row.total:
-                ws.cell(r, 3, f"=SUM({get_column_letter(FIRST_COL)}{r}:{last_letter}{r})").number_format = fmt
-            for t in range(periods):
-                ws.cell(r, FIRST_COL + t, "=" + row.expr.xl(w, t)).number_format = fmt
+                c = ws.cell(r, 3, f"=SUM({get_column_letter(FIRST_COL)}{r}:{last_letter}{r})")
+                c._style = copy.copy(proto._style)
+                c.font = Font(bold=True, color=c.font.color)
+        if check_cells:
+            _check_format(ws, " ".join(check_cells))
+        ws.column_dimensions["A"].width = _label_width(item.label for kind, item, _ in lay.sheet_rows[sh]
+                                                       if kind == "row")
         w.current_sheet = ""
+        styles.page_setup(ws, print_titles=f"1:{HEADER_ROWS}", print_cols="A:C",
+                          periods=0 if sh in no_periods else periods)
 
-    _provenance(sheets["Outputs"], provenance, live.case)
+    _write_extra(sheets, extras)
+    _write_cover(cover, lay, live, results, scenario, provenance, wb.sheetnames)
     if len(results) > 1:
-        _cases_sheet(wb, results)
+        _write_cases(sheets[CASES], lay, results, scenario)
+    _headers(sheets[CHARTS], CHARTS, periods, period_cols=True, freeze=False)
+    charts.write_sheet(sheets[CHARTS], lay, live)
+    styles.page_setup(sheets[CHARTS])
+    for ws in sheets.values():
+        _master_format(ws)
+    wb.active = 0
     wb.calculation.fullCalcOnLoad = True
     return atomic_save(wb, path)
 
 
+def _label_width(labels, *, least=30, most=80) -> float:
+    """Width of the label column: the longest label (units are in the next column, so a longer label
+    would be cut off), within [least, most] characters."""
+    longest = max((len(str(x)) for x in labels), default=0)
+    return float(min(most, max(least, longest * 1.05 + 2)))
+
+
+def _styled(cell, role, number_format):
+    cell.style = role
+    cell.number_format = number_format
+    return cell
+
+
 def _q(sheet):
+    sheet = str(sheet).replace("'", "''")
     return f"'{sheet}'" if not sheet.isalnum() else sheet
 
 
-def _style_input(cell, inp):
-    cell.font = INPUT_FONT
-    cell.fill = SOLVED_FILL if inp.solved else INPUT_FILL
-    cell.number_format = FORMATS.get(inp.fmt, FORMATS["number"])
+def _section(ws, r, text, last_col):
+    put_text(ws.cell(r, 1), text)
+    proto = ws.cell(r, 1)
+    proto.style = styles.SECTION
+    for c in range(2, last_col + 1):
+        ws.cell(r, c)._style = copy.copy(proto._style)
 
 
-def _headers(ws, title, periods, w, *, timing):
+def _headers(ws, title, periods, *, period_cols, freeze=True):
     put_text(ws.cell(1, 1), title)
-    ws.cell(1, 1).font = TITLE_FONT
+    ws.cell(1, 1).style = styles.TITLE
     put_text(ws.cell(2, 1), "Master check (1 = all checks pass)")
-    ws.cell(2, 3, "=master_check")
-    put_text(ws.cell(HEADER_ROWS, 1), "Label")
-    put_text(ws.cell(HEADER_ROWS, 2), "Unit")
-    put_text(ws.cell(HEADER_ROWS, 3), "Total / value")
-    for c in (1, 2, 3):
-        ws.cell(HEADER_ROWS, c).font = HEAD_FONT
-    if timing or title == "Inputs":
+    ws.cell(2, 1).style = styles.NOTE
+    heads = ["Label", "Unit", "Total / value", ""] if title not in ("Inputs",) else ["Input", "Unit", "Value", "Source"]
+    last = FIRST_COL + periods - 1 if period_cols else 3
+    for c in range(1, last + 1):
+        cell = ws.cell(HEADER_ROWS, c)
+        if c <= len(heads):
+            put_text(cell, heads[c - 1])
+        cell.style = styles.HEADER
+    if period_cols:
         put_text(ws.cell(3, 2), "period end")
         put_text(ws.cell(4, 2), "period")
+        ws.cell(3, 2).style = ws.cell(4, 2).style = styles.NOTE
+    if freeze:
+        ws.freeze_panes = ws.cell(HEADER_ROWS + 1, FIRST_COL if period_cols else 1)
+    ws.column_dimensions["A"].width = 50
+    ws.column_dimensions["B"].width = 16
+    ws.column_dimensions["C"].width = 17
+    ws.column_dimensions["D"].width = 3 if title != "Inputs" else 44
+    if period_cols:
         for t in range(periods):
-            col = FIRST_COL + t
-            if title == "Timing":
-                continue  # the Timing sheet's own rows carry these
-            letter = get_column_letter(col)
-            ws.cell(3, col, f"=Timing!{letter}${w.cells['period_end'][1]}").number_format = FORMATS["date"]
-            ws.cell(4, col, f"=Timing!{letter}${w.cells['period'][1]}")
-    ws.freeze_panes = ws.cell(HEADER_ROWS + 1, FIRST_COL)
-    ws.column_dimensions["A"].width = 52
-    ws.column_dimensions["B"].width = 14
-    ws.column_dimensions["C"].width = 16
-    ws.column_dimensions["D"].width = 3 if title != "Inputs" else 40
-    for t in range(periods):
-        ws.column_dimensions[get_column_letter(FIRST_COL + t)].width = 13
+            ws.column_dimensions[get_column_letter(FIRST_COL + t)].width = 14
+    ws.sheet_view.zoomScale = 90
 
 
-def _provenance(ws, prov: dict, case: str):
-    r = ws.max_row + 2
-    put_text(ws.cell(r, 1), "Provenance")
-    ws.cell(r, 1).font = HEAD_FONT
-    items = dict(prov)
-    items.setdefault("case (live)", case)
-    for k, (key, val) in enumerate(items.items(), start=1):
-        put_text(ws.cell(r + k, 1), key)
-        put_text(ws.cell(r + k, 3), val)
+def _write_extra(sheets, extras):
+    for x in extras:
+        ws = sheets.get(x.sheet)
+        if ws is None:
+            continue
+        _styled(ws.cell(x.row, x.col, x.formula), x.style, FORMATS.get(x.fmt, FORMATS["number"]))
 
 
-def _cases_sheet(wb, results):
-    ws = wb.create_sheet("Cases")
-    put_text(ws.cell(1, 1), "Cases (values; the first case is the live model)")
-    ws.cell(1, 1).font = TITLE_FONT
-    put_text(ws.cell(3, 1), "metric")
-    base = results[0].metrics()
+def _master_format(ws):
+    _check_format(ws, "C2")
+
+
+def _check_format(ws, ref):
+    ok = PatternFill("solid", fgColor=styles.OK_FILL, bgColor=styles.OK_FILL)
+    bad = PatternFill("solid", fgColor=styles.FAIL_FILL, bgColor=styles.FAIL_FILL)
+    ws.conditional_formatting.add(ref, CellIsRule(operator="equal", formula=["1"], fill=ok,
+                                                  font=Font(color=styles.OK_FONT, bold=True)))
+    ws.conditional_formatting.add(ref, CellIsRule(operator="notEqual", formula=["1"], fill=bad,
+                                                  font=Font(color=styles.FAIL_FONT, bold=True)))
+
+
+# --- Inputs ------------------------------------------------------------------------------------------
+
+_FRACTION_UNITS = ("fraction", "of commitment", "on undrawn", "fraction of cash")
+
+
+def _validation_rule(inp) -> tuple:
+    """(type, operator, formula1, formula2, message) for an input, from its format and unit."""
+    unit = (inp.unit or "").lower()
+    if inp.fmt == "date":
+        return ("date", "greaterThan", "1", None, "Enter a date (yyyy-mm-dd).")
+    if inp.name == "in_periods_per_year":
+        return ("list", None, '"1,2,4,12"', None, "Periods per year: 1, 2, 4 or 12.")
+    if unit.startswith("1 = yes"):
+        return ("whole", "between", "0", "1", "Enter 1 (yes) or 0 (no).")
+    if inp.fmt == "int":
+        return ("whole", "greaterThanOrEqual", "0", None, f"Enter a whole number of {inp.unit or 'units'} >= 0.")
+    if inp.fmt == "pct":
+        if any(u in unit for u in _FRACTION_UNITS):
+            return ("decimal", "between", "0", "1",
+                    "Enter a fraction between 0 and 1 as a decimal (0.25 for 25 %), not a percentage number.")
+        return ("decimal", "between", "-1", "1",
+                "Rates are decimals between -1 and 1 (0.05 for 5 % a year), never 5.")
+    if inp.fmt in ("money", "money2"):
+        return ("decimal", "greaterThanOrEqual", "0", None,
+                f"Enter a positive amount in {inp.unit or 'the model currency'} (costs are entered as positive).")
+    return ("decimal", "greaterThanOrEqual", "0", None, f"Enter a number >= 0 [{inp.unit}].")
+
+
+def _passes(rule, x) -> bool:
+    kind, op, f1, f2, _ = rule
+    if not np.isfinite(x):
+        return False
+    if kind == "list":
+        return x in {float(s) for s in f1.strip('"').split(",")}
+    if kind == "whole" and not float(x).is_integer():
+        return False
+    lo = float(f1) if f1 is not None else None
+    if op == "between":
+        return lo <= x <= float(f2)
+    if op == "greaterThanOrEqual":
+        return x >= lo
+    if op == "greaterThan":
+        return x > lo
+    return True
+
+
+class _Validations:
+    def __init__(self, ws):
+        self.ws = ws
+        self.by_rule: dict[tuple, DataValidation] = {}
+
+    def add(self, rule, cell, inp):
+        if not _passes(rule, float(cell.value)):  # a case outside the usual range: numbers only
+            rule = ("decimal", "between", "-1E+300", "1E+300", "Enter a number.")
+        dv = self.by_rule.get(rule)
+        if dv is None:
+            kind, op, f1, f2, msg = rule
+            dv = DataValidation(type=kind, operator=op, formula1=f1, formula2=f2, allow_blank=False,
+                                showErrorMessage=True, errorStyle="stop", errorTitle="finmodel input", error=msg)
+            self.by_rule[rule] = dv
+            self.ws.add_data_validation(dv)
+        dv.add(cell)
+
+
+def _write_inputs(wb, ws, lay, live):
+    periods = lay.model.periods
+    _headers(ws, "Inputs", periods, period_cols=True)
+    dvs = _Validations(ws)
+    for kind, item, r in lay.input_layout:
+        if kind == "section":
+            _section(ws, r, item, 4)
+            continue
+        inp = item
+        live_value = live.values[inp.name][0] if inp.name in live.values else inp.value[0]
+        role = styles.SOLVED if inp.solved else styles.INPUT
+        fmt = FORMATS.get(inp.fmt, FORMATS["number"])
+        rule = _validation_rule(inp)
+        label = inp.label
+        if kind == "scalar":
+            put_text(ws.cell(r, 1), label)
+            put_text(ws.cell(r, 2), inp.unit)
+            c = _styled(ws.cell(r, 3, float(live_value[0])), role, fmt)
+            dvs.add(rule, c, inp)
+            put_text(ws.cell(r, 4), inp.source)
+            ws.cell(r, 4).style = styles.NOTE
+            wb.defined_names[inp.name] = DefinedName(inp.name, attr_text=f"Inputs!$C${r}")
+        elif kind == "series":
+            put_text(ws.cell(r, 1), label)
+            put_text(ws.cell(r, 2), inp.unit)
+            put_text(ws.cell(r, 4), inp.source)
+            ws.cell(r, 4).style = styles.NOTE
+            for t in range(periods):
+                dvs.add(rule, _styled(ws.cell(r, FIRST_COL + t, float(live_value[t])), role, fmt), inp)
+        else:  # table
+            put_text(ws.cell(r, 1), label)
+            ws.cell(r, 1).font = Font(bold=True)
+            put_text(ws.cell(r, 2), "year")
+            put_text(ws.cell(r, 3), inp.unit)
+            put_text(ws.cell(r, 4), inp.source)
+            ws.cell(r, 4).style = styles.NOTE
+            first, last = lay.table_rows[inp.name]
+            for k in range(last - first + 1):
+                put_text(ws.cell(first + k, 1), f"  year {k + 1}")
+                ws.cell(first + k, 2, k + 1).alignment = Alignment(horizontal="center")
+                dvs.add(rule, _styled(ws.cell(first + k, 3, float(live_value[k])), role, fmt), inp)
+            wb.defined_names[inp.name] = DefinedName(inp.name, attr_text=f"Inputs!$C${first}:$C${last}")
+    ws.column_dimensions["A"].width = _label_width(inp.label for inp in lay.model.inputs.values())
+    styles.page_setup(ws, print_titles=f"1:{HEADER_ROWS}", print_cols="A:D", periods=periods)
+
+
+# --- Cover, Cases ------------------------------------------------------------------------------------
+
+
+def _write_cover(ws, lay, live, results, scenario, prov: dict, sheetnames):
+    project = getattr(scenario, "project", None)
+    put_text(ws.cell(1, 1), getattr(project, "name", None) or "finmodel scenario")
+    ws.cell(1, 1).style = styles.TITLE
+    put_text(ws.cell(2, 1), "Master check (1 = all checks pass)")
+    ws.cell(2, 1).font = Font(bold=True)
+
+    def block(r, title, items):
+        put_text(ws.cell(r, 1), title)
+        for c in range(1, 5):
+            ws.cell(r, c).style = styles.SECTION
+        for k, (label, value) in enumerate(items, start=1):
+            put_text(ws.cell(r + k, 1), label)
+            put_text(ws.cell(r + k, 3), value)
+            ws.cell(r + k, 3).alignment = Alignment(horizontal="left")
+        return r + len(items) + 1
+
+    cases = ", ".join(res.case for res in results)
+    scen = [
+        ("Project", getattr(project, "name", "")),
+        ("Country", getattr(project, "country", "")),
+        ("Sector", getattr(project, "sector", "")),
+        ("Currency", getattr(project, "currency", "")),
+        ("Live case (the formulas of this workbook)", live.case),
+        ("Cases in this workbook", cases + ("  (see the Cases sheet)" if len(results) > 1 else "")),
+        ("Financing", "solved in this case" if live.resized else "as sized in the base case"),
+    ]
+    block(4, "Scenario", scen)
+    labels = {
+        "scenario": "Scenario file",
+        "scenario_sha256": "Scenario SHA-256",
+        "case": "Case",
+        "seed": "Seed",
+        "finmodel_version": "finmodel version",
+        "generated": "Generated (UTC)",
+    }
+    items = [(labels.get(k, k), "(none)" if k == "seed" and not v else v) for k, v in prov.items()]
+    block(13, "Provenance", items)
+    r = _cover_headline_row(live) - 1
+    put_text(ws.cell(r, 1), "Headline results (live: they recalculate with the model)")
+    for c in range(1, 5):
+        ws.cell(r, c).style = styles.SECTION
+    for k, name in enumerate(_headline(live), start=1):
+        row = lay.model.rows[name]
+        put_text(ws.cell(r + k, 1), row.label)
+        put_text(ws.cell(r + k, 3), row.unit)
+        ws.cell(r + k, 3).alignment = Alignment(horizontal="right")
+    r = r + len(_headline(live)) + 2
+    put_text(ws.cell(r, 1), "Contents")
+    for c in range(1, 5):
+        ws.cell(r, c).style = styles.SECTION
+    for k, name in enumerate([s for s in sheetnames if s != COVER], start=1):
+        c = ws.cell(r + k, 1)
+        put_text(c, name)
+        c.hyperlink = f"#{_q(name)}!A1"
+        c.font = Font(color="0563C1", underline="single")
+        model_name = next((m for m, t in lay.titles.items() if t == name), name)
+        put_text(ws.cell(r + k, 3), SHEET_NOTES.get(model_name, ""))
+        ws.cell(r + k, 3).style = styles.NOTE
+    ws.column_dimensions["C"].width = 66
+    ws.column_dimensions["D"].width = 16
+    ws.freeze_panes = None
+    styles.page_setup(ws)
+
+
+def _write_cases(ws, lay, results, scenario):
+    live = results[0]
+    put_text(ws.cell(1, 1), "Cases")
+    ws.cell(1, 1).style = styles.TITLE
+    put_text(ws.cell(2, 1), "Master check (1 = all checks pass)")
+    ws.cell(2, 1).style = styles.NOTE
+    put_text(ws.cell(3, 1), f"Live case: {live.case}. The workbook's formulas model it; change its inputs on the "
+                            "Inputs sheet and column C follows. The case columns are the values as run.")
+    ws.cell(3, 1).style = styles.NOTE
+    heads = ["Metric", "Unit", f"Live model ({live.case}, recalculates)"]
+    cols = []  # (result, value column, difference column or None)
+    c = 4
     for j, res in enumerate(results):
-        put_text(ws.cell(3, 2 + 2 * j), res.case + (" (live)" if j == 0 else ""))
+        heads.append(res.case + (" (live case, as run)" if j == 0 else ""))
         if j:
-            put_text(ws.cell(3, 3 + 2 * j), f"{res.case} - {results[0].case}")
-    for i, name in enumerate(results[0].metric_names):
-        put_text(ws.cell(4 + i, 1), name)
-        for j, res in enumerate(results):
+            heads.append(f"{res.case} - {live.case}")
+            cols.append((res, c, c + 1))
+            c += 2
+        else:
+            cols.append((res, c, None))
+            c += 1
+    for k, text in enumerate(heads, start=1):
+        put_text(ws.cell(5, k), text)
+        ws.cell(5, k).style = styles.HEADER
+    ws.row_dimensions[5].height = 30
+    cases_info = getattr(scenario, "cases", {}) or {}
+    put_text(ws.cell(6, 1), "Description")
+    put_text(ws.cell(7, 1), "Financing")
+    put_text(ws.cell(8, 1), "Master check (as run)")
+    for res, vc, _ in cols:
+        desc = "the scenario as written" if res.case == "base" else getattr(cases_info.get(res.case), "description", "")
+        put_text(ws.cell(6, vc), desc or "")
+        if res.case == "base" or (res is live and res.resized):
+            fin = "debt sized in this case"
+        elif res.resized:
+            fin = "debt re-sized for this case"
+        else:
+            fin = "debt as sized in the base case (as signed)"
+        put_text(ws.cell(7, vc), fin)
+        ok = res.checks().get("master_check", False)
+        put_text(ws.cell(8, vc), "OK" if ok else "CHECK FAILED")
+        ws.cell(8, vc).font = Font(bold=True, color=styles.OK_FONT if ok else styles.FAIL_FONT)
+        for rr in (6, 7, 8):
+            ws.cell(rr, vc).alignment = Alignment(wrap_text=True, vertical="top", horizontal="right")
+    ws.row_dimensions[6].height = 42
+    ws.row_dimensions[7].height = 28
+    base = live.metrics()
+    for i, name in enumerate(live.metric_names):
+        r = CASES_FIRST_ROW + i
+        row = lay.model.rows[name]
+        fmt = FORMATS.get(row.fmt, FORMATS["number"])
+        put_text(ws.cell(r, 1), row.label)
+        put_text(ws.cell(r, 2), row.unit)
+        for res, vc, dc in cols:
             v = res.metrics().get(name)
-            ws.cell(4 + i, 2 + 2 * j, v)
-            if j and v is not None and base.get(name) is not None:
-                ws.cell(4 + i, 3 + 2 * j, v - base[name])
-    ws.column_dimensions["A"].width = 30
+            _styled(ws.cell(r, vc, v), styles.CALC, fmt)
+            if dc is not None and v is not None and base.get(name) is not None:
+                d = ws.cell(r, dc, v - base[name])
+                _styled(d, styles.NOTE, fmt)
+    put_text(ws.cell(9, 1), "Metrics")
+    for k in range(1, len(heads) + 1):
+        ws.cell(9, k).style = styles.SECTION
+    ws.column_dimensions["A"].width = _label_width(lay.model.rows[n].label for n in live.metric_names)
+    ws.column_dimensions["B"].width = 12
+    for k in range(3, len(heads) + 1):
+        ws.column_dimensions[get_column_letter(k)].width = 22
+    ws.freeze_panes = "D10"
+    styles.page_setup(ws)
 
 
 def atomic_save(wb, path) -> Path:
@@ -342,4 +760,17 @@ def engine_value(values, name, t=None) -> float:
     return float(a[0] if t is None else a[t])
 
 
-_ = np
+__all__ = [
+    "FIRST_COL",
+    "HEADER_ROWS",
+    "Layout",
+    "ExtraCell",
+    "atomic_save",
+    "extra_cells",
+    "provenance",
+    "put_text",
+    "safe_sheet_title",
+    "sheet_names",
+    "write_workbook",
+]
+_ = FormulaWriter

@@ -13,7 +13,7 @@ import math
 import numpy as np
 from openpyxl.utils import get_column_letter
 
-from finmodel.excel import FIRST_COL, Layout
+from finmodel.excel import FIRST_COL, Layout, extra_cells
 
 
 def _v(x, fmt: str = "") -> object:
@@ -26,21 +26,15 @@ def _v(x, fmt: str = "") -> object:
 
 
 def expected_cells(result) -> dict[tuple[str, str], object]:
-    """``{(sheet, "E12"): value}`` for every formula cell the workbook of ``result`` holds."""
+    """``{(sheet, "E12"): value}`` for every formula cell the workbook of ``result`` holds: the model rows
+    and the linking cells around them (master check, period headings, Cover, Cases, Charts)."""
     model, values = result.model, result.values
     lay = Layout(model)
     T = model.periods
     out: dict[tuple[str, str], object] = {}
-    master = _v(values["master_check"][0, 0])
-    per = values["period"][0]
-    ends = values["period_end"][0]
+    for x in extra_cells(lay, result):
+        out[(x.sheet, x.coordinate)] = x.value
     for sh in lay.sheets:
-        out[(sh, "C2")] = master
-        if sh not in ("Timing", "Outputs", "Checks"):
-            for t in range(T):
-                col = get_column_letter(FIRST_COL + t)
-                out[(sh, f"{col}3")] = _v(ends[t], "date")
-                out[(sh, f"{col}4")] = float(per[t])
         for kind, item, r in lay.sheet_rows.get(sh, []):
             if kind != "row":
                 continue
