@@ -72,6 +72,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from finmodel.errors import InputError, ScenarioFileError
+from finmodel.risk.schema import Risk
 
 __all__ = [
     "AvailabilityRevenue",
@@ -589,6 +590,11 @@ class Scenario(_Block):
         description="Fraction of cash after lock-up applied to prepay sweep facilities [fraction].",
     )
     drivers: Drivers = Field(default_factory=Drivers, description="Case and sensitivity multipliers.")
+    risk: Risk | None = Field(
+        default=None,
+        description="Uncertain drivers for finmodel simulate: distributions, processes, correlation "
+        "(finmodel.risk.schema).",
+    )
     blending: Blending = Field(
         default_factory=Blending, description="Grant-element method and CIRR for the blended-finance metrics."
     )
