@@ -53,13 +53,24 @@ def main():
 )
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the live workbook (.xlsx).")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Write the JSON of the results.")
+@click.option(
+    "--charts",
+    "charts_dir",
+    type=click.Path(file_okay=False),
+    metavar="DIR",
+    help="Also write the live case's charts as PNG files (matplotlib) into DIR, for credit papers.",
+)
 @click.option("--quiet", is_flag=True, help="Do not print the summary table.")
 @_report_errors
-def run(scenario, cases, output, json_path, quiet):
+def run(scenario, cases, output, json_path, charts_dir, quiet):
     """Deterministic run of one or more cases. No SCENARIO = the embedded default scenario."""
     from finmodel import api
 
     out = api.run(scenario, list(cases) or None, workbook=output, json_path=json_path)
+    if charts_dir is not None:
+        from finmodel import charts
+
+        out.written.extend(charts.write_charts(out.results, charts_dir))
     _echo_blending_warnings(out.scenario)
     if not quiet:
         from rich.console import Console
