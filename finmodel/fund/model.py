@@ -24,6 +24,7 @@ class FundResult:
     builder: wf.FundBuilder
     values: dict[str, np.ndarray]
     flows: list
+    resized: bool = True  # (the workbook writer's notion for project cases; a fund has no debt to size)
 
     @property
     def model(self):

@@ -100,6 +100,15 @@ class LoadedPortfolio:
     def fund(self) -> schema.Fund:
         return self.spec.fund
 
+    @property
+    def project(self):
+        """What the workbook's cover shows for a scenario's project: here the fund."""
+        import types
+
+        names = ", ".join(p.name for p in self.spec.projects)
+        return types.SimpleNamespace(name=self.fund.name, country=f"portfolio: {names}", sector="fund",
+                                     currency="KRW")
+
     def case_names(self) -> list[str]:
         return ["base", *self.spec.cases]
 

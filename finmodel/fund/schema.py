@@ -43,7 +43,7 @@ DEFAULT_SCENARIO = "default"
 def structures_data() -> dict:
     """The parameters of ``finmodel/data/fund_structures.yaml`` (structures, sizes, mobilisation)."""
     text = resources.files("finmodel.data").joinpath("fund_structures.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    return yaml.load(text, Loader=_Loader)  # noqa: S506 (a SafeLoader reading YAML 1.2 floats such as 1.5e12)
 
 
 class _Block(BaseModel):

@@ -1,0 +1,289 @@
+"""Portfolio files, validation (exit 2 with the field path), the shipped sub-fund, first-loss solver,
+mobilisation, and the `finmodel compare` / `finmodel fund` commands end to end."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from cli import main
+from finmodel.errors import InputError
+from finmodel.fund import first_loss, model, portfolio, waterfall
+from finmodel.fund.mobilisation import mobilisation
+from finmodel.scenario import load_raw
+
+ROOT = Path(__file__).resolve().parent.parent
+SHIPPED = ROOT / "scenarios" / "pis_smart_city_subfund.yaml"
+
+
+def portfolio_dict(**fund_changes):
+    fund = {
+        "name": "t",
+        "structure": "pis",
+        "start_date": dt.date(2026, 1, 1),
+        "term_years": 20,
+        "investment_years": 5,
+        "tranches": {
+            "government": {"commitment": 10.0e9},
+            "public": {"commitment": 30.0e9},
+            "private": {"commitment": 60.0e9},
+        },
+    }
+    fund.update(fund_changes)
+    return {"fund": fund, "projects": [{"name": "kk", "scenario": "default"}]}
+
+
+def write(tmp_path, data, name="p.yaml"):
+    p = tmp_path / name
+    p.write_text(yaml.safe_dump(data, sort_keys=False))
+    return p
+
+
+def problems(tmp_path, data):
+    with pytest.raises(InputError) as exc:
+        portfolio.load(write(tmp_path, data))
+    return exc.value.problems
+
+
+# --- validation ---------------------------------------------------------------------------------------------
+
+
+def test_pis_term_above_20_years_refused(tmp_path):
+    (path, msg), = problems(tmp_path, portfolio_dict(term_years=21))
+    assert path == "fund.term_years" and "at most 20" in msg and "found 21" in msg
+
+
+def test_gif_term_above_15_years_refused(tmp_path):
+    (path, msg), = problems(tmp_path, portfolio_dict(structure="gif", term_years=16))
+    assert path == "fund.term_years" and "at most 15" in msg
+
+
+def test_commitments_must_sum_to_the_stated_total(tmp_path):
+    (path, msg), = problems(tmp_path, portfolio_dict(total_commitment=240.0e9))
+    assert path == "fund.total_commitment" and "100,000,000,000" in msg
+
+
+def test_unknown_tranche_in_custom_loss_order(tmp_path):
+    probs = problems(tmp_path, portfolio_dict(structure="custom", loss_order=["government", "pension", "private"]))
+    msg = "expected a tranche name (government, public, private), found unknown 'pension'"
+    assert ("fund.loss_order.1", msg) in probs
+
+
+def test_custom_order_with_pari_passu_group_runs(tmp_path):
+    data = portfolio_dict(structure="custom", term_years=25, loss_order=["government", ["public", "private"]])
+    res = model.run(write(tmp_path, data))
+    assert res.terms.groups == (("government",), ("public", "private"))
+    assert res.checks()["master_check"]
+
+
+def test_stake_above_100_percent_refused(tmp_path):
+    data = portfolio_dict()
+    data["projects"][0]["stake"] = 1.5
+    (path, msg), = problems(tmp_path, data)
+    assert path == "projects.0.stake" and "1.5" in msg
+
+
+def test_percent_written_for_a_rate_refused(tmp_path):
+    data = portfolio_dict()
+    data["fund"]["tranches"]["private"]["preferred_return"] = 8
+    (path, msg), = problems(tmp_path, data)
+    assert path == "fund.tranches.private.preferred_return" and "0.08" in msg
+
+
+def test_unknown_key_refused(tmp_path):
+    data = portfolio_dict(fees=0.01)
+    (path, msg), = problems(tmp_path, data)
+    assert path == "fund.fees" and "unknown key" in msg
+
+
+def _high_risk_scenario(tmp_path, facility_kind="commercial"):
+    """The default scenario moved to Bolivia (OECD 7) with no MDB or ECA facility."""
+    raw = load_raw(None)
+    raw["project"]["country"] = "BOL"
+    for f in raw["debt"]["facilities"]:
+        if f["kind"] == "eca":
+            f["kind"] = facility_kind
+    p = tmp_path / "bol.yaml"
+    p.write_text(yaml.safe_dump(raw, sort_keys=False))
+    return p
+
+
+def test_high_risk_country_without_mdb_or_eca_refused(tmp_path):
+    _high_risk_scenario(tmp_path)
+    data = portfolio_dict()
+    data["projects"][0]["scenario"] = "bol.yaml"
+    (path, msg), = problems(tmp_path, data)
+    assert path == "projects.0.co_investors"
+    assert "PIS high-risk exception" in msg and "category 7" in msg and "MDB or ECA" in msg
+
+
+@pytest.mark.parametrize("how", ["declared", "facility"])
+def test_high_risk_country_with_mdb_co_investor_accepted(tmp_path, how):
+    _high_risk_scenario(tmp_path, "mdb" if how == "facility" else "commercial")
+    data = portfolio_dict()
+    data["projects"][0]["scenario"] = "bol.yaml"
+    if how == "declared":
+        data["projects"][0]["co_investors"] = ["mdb"]
+    lp = portfolio.load(write(tmp_path, data))
+    assert lp.scenarios[0].project.country == "BOL"
+
+
+def test_project_case_must_exist(tmp_path):
+    data = portfolio_dict()
+    data["projects"][0]["case"] = "nosuch"
+    (path, msg), = problems(tmp_path, data)
+    assert path == "projects.0.case" and "downside" in msg
+
+
+def test_cli_bad_portfolio_exits_2_with_field_path_and_writes_nothing(tmp_path):
+    p = write(tmp_path, portfolio_dict(term_years=21))
+    out = tmp_path / "out.xlsx"
+    r = CliRunner().invoke(main, ["compare", str(p), "-o", str(out)])
+    assert r.exit_code == 2
+    assert "fund.term_years" in r.output and "Traceback" not in r.output
+    assert not out.exists()
+
+
+# --- mapping onto fund periods -------------------------------------------------------------------------------
+
+
+def test_project_cash_flows_map_onto_fund_periods_by_date():
+    # semi-annual project from 2027-01-01: periods end 2027-06-30, 2027-12-31, ... -> annual fund from 2026
+    dates = portfolio.period_ends(dt.date(2027, 1, 1), 4, 2)
+    assert dates == [dt.date(2027, 6, 30), dt.date(2027, 12, 31), dt.date(2028, 6, 30), dt.date(2028, 12, 31)]
+    assert list(portfolio.fund_period_of(dates, dt.date(2026, 1, 1), 1)) == [2, 2, 3, 3]
+    # fund from 2026-07-01: period 1 = 2026-07-01..2027-06-30, period 2 = 2027-07-01..2028-06-30
+    assert list(portfolio.fund_period_of(dates, dt.date(2026, 7, 1), 1)) == [1, 2, 2, 3]
+    # fund from 2026-06-30: period 1 ends 2027-06-29, so 2027-06-30 falls in period 2
+    assert list(portfolio.fund_period_of(dates, dt.date(2026, 6, 30), 1)) == [2, 2, 3, 3]
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    return portfolio.load(SHIPPED)
+
+
+def test_shipped_portfolio_conserves_project_cash_flows(shipped):
+    res = model.run(shipped)
+    assert len(res.flows) >= 3
+    for k, f in enumerate(res.flows, start=1):
+        series = res.values[f"in_p{k}_equity_cf"][0]
+        assert series.sum() == pytest.approx(f.equity_cf.sum(), rel=1e-12)  # every project flow lands once
+        krw = res.row(f"p{k}_cf")
+        assert krw.sum() == pytest.approx(f.equity_cf.sum() * f.fx_to_krw * f.stake, rel=1e-12)
+    assert res.checks()["master_check"]
+    m = res.metrics()
+    for tr in ("government", "public", "private"):
+        for what in ("irr", "multiple", "loss", "contributions", "distributions"):
+            assert f"fund_{tr}_{what}" in m
+    # the Bolivian project is allowed through its ECA facility (high-risk exception)
+    assert "eca" in res.flows[1].co_investors
+
+
+def test_shipped_portfolio_all_cases_pass_checks(shipped):
+    for case in shipped.case_names():
+        for r in model.compare(shipped, case):
+            assert r.checks()["master_check"], (case, r.structure, r.checks())
+
+
+def test_subordination_protects_private_in_the_severe_case(shipped):
+    pis, gif = model.compare(shipped, "severe")
+    assert pis.metrics()["fund_loss"] > 0
+    assert pis.metrics()["fund_private_loss"] < gif.metrics()["fund_private_loss"]
+    assert gif.metrics()["fund_private_loss"] > 0
+
+
+# --- first-loss solver ----------------------------------------------------------------------------------------
+
+
+def test_first_loss_share_hand_worked():
+    # one project: 100 called, 40 back -> fund loss 60. Private is whole iff government + public >= 60 of 100.
+    t = waterfall.FundTerms(
+        name="t", structure="pis", start_date=dt.date(2026, 1, 1), periods_per_year=1, term_years=3,
+        investment_years=1, management_fee=0.0,
+        tranches=(waterfall.TrancheTerms("government", 10.0), waterfall.TrancheTerms("public", 30.0),
+                  waterfall.TrancheTerms("private", 60.0)),
+        groups=(("government",), ("public",), ("private",)),
+    )
+    p = waterfall.ProjectInput("p", "P", "KRW", 1.0, 1.0, np.array([-100.0, 0.0, 40.0]))
+    b = waterfall.build(t, [p], 3)
+    r = first_loss.solve(b, criterion=first_loss.whole(1e-9), xtol=1e-10)
+    assert r.share == pytest.approx(0.6, abs=1e-9)
+    assert r.commitments["government"] / r.commitments["public"] == pytest.approx(10 / 30)  # proportion kept
+    assert r.attainable
+    # Monte Carlo hook: two equally likely paths (40 and 100 back); expected private loss <= 0 needs 0.6 too,
+    # while a 50% loss probability is met with no first loss at all
+    paths = {"in_p1_equity_cf": np.array([[-100.0, 0.0, 40.0], [-100.0, 0.0, 100.0]])}
+    assert first_loss.solve(b, criterion=first_loss.expected_loss_below(0.0), extra_overrides=paths,
+                            xtol=1e-9).share == pytest.approx(0.6, abs=1e-8)
+    assert first_loss.solve(b, criterion=first_loss.loss_probability_below(0.5), extra_overrides=paths).share == 0.0
+
+
+def test_first_loss_under_gif_needs_an_empty_private_tranche(shipped):
+    flows = portfolio.project_flows(shipped, "severe")
+    terms = waterfall.FundTerms.from_spec(shipped.fund).as_structure("gif")
+    r = first_loss.solve(model.build(terms, flows))
+    assert not r.attainable and r.share == 1.0
+
+
+# --- mobilisation ---------------------------------------------------------------------------------------------
+
+
+def test_mobilisation_reproduces_the_plans_headline():
+    m = mobilisation(1.5e12, stake=0.20, equity_share=0.30, krw_per_usd=1200.0)
+    # 1.5 trn KRW / 20% = 7.5 trn KRW of SPC equity; / 30% = 25 trn KRW of projects; / 1,200 = USD 20.8 bn
+    assert m.spc_equity_krw == pytest.approx(7.5e12, rel=1e-12)
+    assert m.project_cost_krw == pytest.approx(25e12, rel=1e-12)
+    assert m.orders_usd == pytest.approx(25e12 / 1200, rel=1e-12)
+    assert 20e9 <= m.orders_usd < 21e9  # "about USD 20 bn"
+    assert m.jobs == pytest.approx(25e12 / 1200 / 1e10 * 33000, rel=1e-12)  # 68,750 at 33,000 per USD 10 bn
+    assert mobilisation() == m  # the data file's defaults are the plan's
+    assert "KIEP" in m.sources["jobs_per_usd_10bn"]
+
+
+def test_mobilisation_refuses_a_stake_of_zero():
+    with pytest.raises(InputError):
+        mobilisation(1e12, stake=0.0)
+
+
+# --- command line -----------------------------------------------------------------------------------------------
+
+
+def test_cli_compare_writes_workbook_and_json(tmp_path):
+    out, js = tmp_path / "c.xlsx", tmp_path / "c.json"
+    r = CliRunner().invoke(main, ["compare", str(SHIPPED), "--case", "downside", "-o", str(out), "--json", str(js)])
+    assert r.exit_code == 0, r.output
+    assert out.exists() and js.exists()
+    data = json.loads(js.read_text())
+    assert data["scenario"] == str(SHIPPED) and len(data["scenario_sha256"]) == 64 and data["case"] == "downside"
+    assert [s["structure"] for s in data["structures"]] == ["pis", "gif"]
+    for s in data["structures"]:
+        assert {"fund_private_irr", "fund_private_multiple", "fund_private_loss"} <= set(s["metrics"])
+        assert s["checks"]["master_check"] is True
+    assert {p["name"] for p in data["projects"]} == {"kota_kinabalu", "santa_cruz", "abdullah"}
+    from openpyxl import load_workbook
+
+    wb = load_workbook(out)
+    assert {"Inputs", "Timing", "Portfolio", "Fund", "Outputs", "Checks", "Cases"} <= set(wb.sheetnames)
+    assert "fund_private_loss" in wb.defined_names
+
+
+def test_cli_fund_first_loss_and_mobilisation(tmp_path):
+    js = tmp_path / "f.json"
+    r = CliRunner().invoke(main, ["fund", str(SHIPPED), "--first-loss", "severe", "--json", str(js)])
+    assert r.exit_code == 0, r.output
+    assert "first loss (pis, case severe)" in r.output and "mobilisation" in r.output
+    data = json.loads(js.read_text())
+    assert 0 < data["first_loss"]["share"] < 1
+    assert data["mobilisation"]["fund_size_krw"] == pytest.approx(240e9)
+
+
+def test_cli_unknown_case_exits_2():
+    r = CliRunner().invoke(main, ["compare", str(SHIPPED), "--case", "nosuch"])
+    assert r.exit_code == 2 and "--case" in r.output
