@@ -95,11 +95,13 @@ def build(b, *, sizing_case: bool) -> list[str]:
             for f in sized[1:]:
                 flag = Or(flag, R(f.n("repay_flag")))
 
+            # on *scheduled* senior debt service, the quantity the debt is sized on: a cash sweep prepays the
+            # sized debt and lowers the later debt service actually due, so the actual DSCR may stay above target
             m.add(
                 "dscr_sized",
-                If(flag, R("dscr"), Blank()),
+                If(And(flag, R("senior_scheduled_ds") > 0), R("cfads") / R("senior_scheduled_ds"), Blank()),
                 "Returns",
-                "DSCR while sized facilities repay",
+                "DSCR on scheduled senior debt service while sized facilities repay",
                 unit="x",
                 fmt="x",
                 section="Ratios",
