@@ -31,9 +31,12 @@ Subsidy equivalent (``subsidy_equivalent``)
     in currency at financial close: the concessionality of the package in money.
 Cost of debt
     ``wacd``: commitment-weighted all-in interest rate at financial close (base + margin, or the fixed
-    rate), fees excluded. ``all_in_cost_of_debt``: the annualised IRR of the borrower's debt cash flow
-    (drawdowns - interest - principal - fees - premiums) over the modelled schedule, so it includes fees,
-    floating base rates over time and, once a module provides them, guarantee/insurance premiums.
+    rate), fees excluded. ``all_in_cost_of_debt``: every charge of the modelled schedule (interest
+    accrued, upfront and commitment fees and, once a module provides them, guarantee/insurance premiums)
+    per currency-year of debt outstanding, ``sum charges / (sum opening balances / periods_per_year)``: a
+    balance-weighted annual rate that follows floating base rates over time. (Not an IRR of the debt cash
+    flow: with a 40-year concessional tranche its IRR does not converge in LibreOffice from the default
+    guess, and the workbook must recalculate to the engine's values.)
 Finance mix (nominal amounts: debt drawn, capital grants, sponsor funding; total = ``sources``)
     ``concessional_share`` = concessional finance / total finance; concessional finance = drawdowns of the
     facilities flagged concessional (EDCF, EDPF by default) + capital grants flagged concessional (KOICA,
@@ -62,7 +65,7 @@ from __future__ import annotations
 
 from finmodel.blending.findings import ge_discount_rate, warnings_for
 from finmodel.blending.terms import preset
-from finmodel.rows import Agg, Blank, Const, If, Sum, Total
+from finmodel.rows import Blank, Const, If, Sum, Total
 from finmodel.timeline import R
 
 __all__ = ["SHEET", "build", "metric_names"]
@@ -224,12 +227,15 @@ def build(b) -> None:
         add("debt_premiums", Sum([R(n) for n in premium_rows]),
             "Premiums paid for debt cover (guarantees, insurance; none modelled yet)" if not premium_rows
             else "Premiums paid for debt cover", total=True, section=sd)
-        add("debt_cash_flow",
-            Sum([R(f.n("draw")) - R(f.n("ge_debt_service")) - R(f.n("ge_fees")) for f in b.facilities])
-            - R("debt_premiums"),
-            "Borrower's debt cash flow = drawdowns - interest - principal - fees - premiums", total=True, section=sd)
-        out("all_in_cost_of_debt", (1 + Agg("IRR", "debt_cash_flow")) ** P - 1,
-            "All-in cost of debt = annualised IRR of the borrower's debt cash flow (fees and premiums included)",
+        add("debt_charges",
+            Sum([R(f.n("interest")) + R(f.n("ge_fees")) for f in b.facilities]) + R("debt_premiums"),
+            "Debt charges = interest accrued + fees + premiums (all facilities)", total=True, section=sd)
+        add("debt_balance", Sum([R(f.n("opening")) for f in b.facilities]),
+            "Debt outstanding (opening balance, all facilities)", total=True, section=sd)
+        debt_years = add("debt_years", Total("debt_balance") / P, "Debt-years outstanding = sum of balances / "
+                         "periods per year", unit=f"{b.cur} x years", section=sd)
+        out("all_in_cost_of_debt", If(debt_years > 0, Total("debt_charges") / debt_years, Blank()),
+            "All-in cost of debt = (interest + fees + premiums) / debt-years outstanding (balance-weighted)",
             unit="per year")
 
     # --- finance mix -------------------------------------------------------------------------------
