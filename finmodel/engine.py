@@ -54,6 +54,7 @@ def build(scenario, *, sizing_case: bool = True) -> Builder:
     waterfall.build_equity(b)
     returns.build(b)
     __import__("finmodel.blending.sheet", fromlist=["build"]).build(b)  # Blending sheet, metrics, warnings
+    __import__("finmodel.guarantees", fromlist=["build"]).build(b)  # Guarantees sheet: cover, default, claims
     checks.build(b, sizing_case=sizing_case)
     b.model.plan()  # fail early on a structural error
     return b

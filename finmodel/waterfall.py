@@ -109,6 +109,19 @@ def build_waterfall(b) -> None:
         "Senior debt service paid",
     )
     add("senior_shortfall", R("senior_due") - R("senior_paid"), "Senior debt service unpaid (default)")
+    # permanent default flag; with a guarantees block a political event (finmodel.guarantees) is a default too,
+    # and equity receives nothing from the default on (lock-up to the end, final release included)
+    covered = bool(getattr(sc, "guarantees", None))
+    trigger = Or(R("senior_shortfall") > 0, R("political_event_flag")) if covered else R("senior_shortfall") > 0
+    add(
+        "defaulted",
+        Max(Prev("defaulted"), trigger),
+        "Defaulted (permanent from the first payment default or political event)",
+        total=False,
+        unit="flag",
+        fmt="flag",
+        section="Lock-up and sweep",
+    )
     add(
         "dsra_draw",
         Max(0, R("senior_paid") - Max(0, R("cash_available"))),
@@ -154,7 +167,12 @@ def build_waterfall(b) -> None:
     # lock-up
     add(
         "lockup_flag",
-        ops * Or(And(R("senior_due") > 0, R("cfads") < lockup * R("senior_due")), R("senior_shortfall") > 0),
+        ops
+        * Or(
+            And(R("senior_due") > 0, R("cfads") < lockup * R("senior_due")),
+            R("senior_shortfall") > 0,
+            *([R("defaulted")] if covered else []),
+        ),
         "Lock-up flag",
         total=True,
         unit="flag",
@@ -197,7 +215,13 @@ def build_waterfall(b) -> None:
     add("cash_after_sweep", R("cash_after_sub") - R("sweep"), "Cash after sweep")
     add(
         "cash_retained",
-        If(And(R("lockup_flag"), Not(R("last_period_flag"))), R("cash_after_sweep"), Min(0, R("cash_after_sweep"))),
+        If(
+            Or(And(R("lockup_flag"), Not(R("last_period_flag"))), R("defaulted"))
+            if covered
+            else And(R("lockup_flag"), Not(R("last_period_flag"))),
+            R("cash_after_sweep"),
+            Min(0, R("cash_after_sweep")),
+        ),
         "Cash retained (lock-up or deficit)",
         total=False,
     )

@@ -1,0 +1,93 @@
+"""Cover parameters (``finmodel/data/cover.yaml``): K-SURE cover limits and accounts, OECD minimum premium
+indications and political-event hazard rates, each with its source, date and confidence.
+
+Examples
+--------
+>>> from finmodel.guarantees.data import cover_value, minimum_premium_upfront
+>>> cover_value("ksure", "export_insurance_max_share")
+0.95
+>>> round(minimum_premium_upfront(7, horizon_years=10.0, cover_share=0.95), 4)  # (1.1 * 10 + 1.8) %
+0.128
+"""
+
+from __future__ import annotations
+
+import functools
+from importlib import resources
+from typing import Any
+
+import numpy as np
+import yaml
+
+from finmodel.errors import FinmodelError
+
+
+@functools.lru_cache(maxsize=1)
+def _table() -> dict:
+    text = resources.files("finmodel.data").joinpath("cover.yaml").read_text(encoding="utf-8")
+    return yaml.safe_load(text)
+
+
+def cover_param(section: str, key: str) -> dict:
+    """The full entry ``{value, source, confidence, ...}`` of ``section.key``."""
+    try:
+        return dict(_table()[section][key])
+    except KeyError:
+        raise FinmodelError(f"cover.yaml has no entry {section}.{key}") from None
+
+
+def cover_value(section: str, key: str) -> Any:
+    """The value of ``section.key`` of ``finmodel/data/cover.yaml``."""
+    return cover_param(section, key)["value"]
+
+
+def cover_source(section: str, key: str) -> str:
+    """A short provenance text for a workbook input: source id, confidence and date."""
+    p = cover_param(section, key)
+    src = _table()["sources"].get(p["source"], {})
+    est = ", estimate" if p.get("estimated") else ""
+    return f"cover.yaml {section}.{key}: {p['source']} ({src.get('date', '')}), confidence {p['confidence']}{est}"
+
+
+def minimum_premium_upfront(category: int, *, horizon_years: float, cover_share: float) -> float:
+    """Indicative OECD minimum premium rate for a sovereign obligor [fraction of principal, upfront].
+
+    Parameters
+    ----------
+    category : int
+        OECD country risk category 1-7 (0 and high-income countries use market benchmarks: NaN).
+    horizon_years : float
+        Horizon of risk [years]: half the disbursement period plus the repayment period.
+    cover_share : float
+        max(commercial, political) share of cover [fraction].
+
+    Notes
+    -----
+    ``MPR = (a_i HOR + b_i) max(PCC, PCP) / 0.95`` per cent (OECD Arrangement Annex VI, buyer-risk term zero
+    for a sovereign). The coefficients in cover.yaml are marked confidence L: verify before relying.
+    """
+    coef = cover_value("premium", "mpr_coefficients").get(int(category))
+    if coef is None:
+        return float("nan")
+    return (coef["a"] * horizon_years + coef["b"]) * cover_share / 0.95 / 100.0
+
+
+def political_hazard(category: int) -> float:
+    """Annual probability of a covered political event for an OECD category [per year] (estimate, L)."""
+    rates = cover_value("political_hazard", "annual_rate_by_category")
+    if int(category) not in rates:
+        raise FinmodelError(f"expected an OECD country risk category 0-7, found {category!r}")
+    return float(rates[int(category)])
+
+
+def political_event_paths(rng: np.random.Generator, category: int, *, paths: int, periods: int,
+                          periods_per_year: int) -> np.ndarray:
+    """Random political-event flags (paths, periods) for Monte Carlo: the ``in_political_event`` input.
+
+    Each period an event occurs with probability ``1 - (1 - h) ** (1 / periods_per_year)`` (``h`` the
+    annual hazard of the category); vectorised over paths. Only the first event matters to the model (a
+    default is permanent), so later flags are harmless.
+    """
+    h = political_hazard(category)
+    p = 1.0 - (1.0 - h) ** (1.0 / periods_per_year)
+    return (rng.random((paths, periods)) < p).astype(float)
