@@ -38,6 +38,9 @@ with a few decimals is ~1e-16; a genuinely indefinite matrix typed by hand has e
 SYMMETRY_TOLERANCE = 1e-12
 """Entries (i, j) and (j, i) must agree within this (they are typed as the same decimal)."""
 
+NORMAL_CLIP_SD = 6.0
+"""Normal marginals are clipped at ``mean +- 6 sd`` (probability 2e-9): a factor or a delay stays >= 0."""
+
 SCALAR_DRIVERS = ("capex_overrun", "construction_delay", "opex")
 """Drivers with one value per path (a marginal distribution)."""
 
@@ -61,9 +64,7 @@ class Distribution(_RiskBlock):
     degenerate distribution: every path takes that value.
     """
 
-    kind: Literal["fixed", "normal", "lognormal", "triangular", "uniform"] = Field(
-        description="Distribution family."
-    )
+    kind: Literal["fixed", "normal", "lognormal", "triangular", "uniform"] = Field(description="Distribution family.")
     value: float | None = Field(default=None, description="The value of a fixed distribution.")
     mean: float | None = Field(default=None, description="Mean (normal, lognormal).")
     sd: float | None = Field(default=None, ge=0, description="Standard deviation (normal, lognormal), >= 0.")
@@ -85,8 +86,7 @@ class Distribution(_RiskBlock):
         extra = [k for k in given if k not in needs]
         if missing or extra:
             raise ValueError(
-                f"expected {', '.join(needs)} for kind {self.kind}, found "
-                + (", ".join(given) if given else "nothing")
+                f"expected {', '.join(needs)} for kind {self.kind}, found " + (", ".join(given) if given else "nothing")
             )
         if self.kind == "lognormal" and not self.mean > 0:
             raise ValueError(f"expected a lognormal mean > 0, found {self.mean:g}")
@@ -97,11 +97,12 @@ class Distribution(_RiskBlock):
         return self
 
     def support_low(self) -> float:
-        """The smallest value the distribution can take (-inf for a normal with sd > 0)."""
+        """The smallest value the distribution takes in practice: a normal's ``mean - 6 sd`` (reached with
+        probability 1e-9; draws below it are clipped there)."""
         if self.kind == "fixed":
             return self.value
         if self.kind == "normal":
-            return self.mean if self.sd == 0 else -np.inf
+            return self.mean - NORMAL_CLIP_SD * self.sd
         if self.kind == "lognormal":
             return self.mean if self.sd == 0 else 0.0
         return self.low
@@ -186,13 +187,17 @@ def correlation_problems(c: np.ndarray) -> list[str]:
     asym = np.abs(c - c.T)
     if np.any(asym > SYMMETRY_TOLERANCE):
         i, j = np.unravel_index(np.argmax(asym), asym.shape)
-        out.append(f"expected a symmetric matrix, found {c[i, j]:g} at ({i + 1}, {j + 1}) and {c[j, i]:g} at "
-                   f"({j + 1}, {i + 1})")
+        out.append(
+            f"expected a symmetric matrix, found {c[i, j]:g} at ({i + 1}, {j + 1}) and {c[j, i]:g} at "
+            f"({j + 1}, {i + 1})"
+        )
     if not out:
         low = float(np.linalg.eigvalsh(c).min())
         if low < -PSD_TOLERANCE:
-            out.append(f"expected a positive semi-definite matrix (every eigenvalue >= 0), found the eigenvalue "
-                       f"{low:.4g}: the correlations are mutually inconsistent")
+            out.append(
+                f"expected a positive semi-definite matrix (every eigenvalue >= 0), found the eigenvalue "
+                f"{low:.4g}: the correlations are mutually inconsistent"
+            )
     return out
 
 
@@ -221,14 +226,18 @@ class Risk(_RiskBlock):
             d = getattr(self, name)
             if d is not None and d.support_low() < 0:
                 what = "delay in months" if name == "construction_delay" else "factor"
-                raise ValueError(f"{name}: expected a {what} that cannot be negative (kind fixed, lognormal, "
-                                 f"triangular or uniform with low >= 0), found kind {d.kind} with lowest value "
-                                 f"{d.support_low():g}")
+                raise ValueError(
+                    f"{name}: expected a {what} that cannot be negative (lognormal, or normal with "
+                    f"mean >= 6 sd, or triangular / uniform / fixed >= 0), found kind {d.kind} with "
+                    f"lowest value {d.support_low():g}"
+                )
         if self.correlation is not None:
             absent = [d for d in self.correlation.drivers if getattr(self, d) is None]
             if absent:
-                raise ValueError(f"correlation.drivers: expected drivers declared in the risk block, found "
-                                 f"{', '.join(absent)} not declared")
+                raise ValueError(
+                    f"correlation.drivers: expected drivers declared in the risk block, found "
+                    f"{', '.join(absent)} not declared"
+                )
         return self
 
     def declared(self) -> list[str]:

@@ -1,0 +1,134 @@
+"""What the ``simulate`` and ``sensitivity`` commands call: check the outputs, run, write. No printing."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from finmodel.errors import InputError
+from finmodel.risk import outputs, simulation
+
+
+@dataclasses.dataclass
+class SimulateOutput:
+    result: simulation.SimulationResult
+    written: list[Path]
+
+
+def _check_suffix(path, suffix, option):
+    if path is None:
+        return None
+    p = Path(path)
+    if p.suffix.lower() != suffix:
+        raise InputError([(option, f"expected a {suffix} file name, found {str(path)!r}")])
+    if p.exists() and p.is_dir():
+        raise InputError([(option, f"expected a file name, found the folder {str(path)!r}")])
+    return p
+
+
+def connect(scheduler: str | None):
+    """A Dask client for ``scheduler`` (an address such as tcp://host:8786, or "local" for a LocalCluster)."""
+    if scheduler is None:
+        return None
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError:
+        raise InputError([("--scheduler", "Dask is not installed: pip install 'finmodel[distributed]'")]) from None
+    if scheduler == "local":
+        return Client(LocalCluster(processes=True, threads_per_worker=1))
+    return Client(scheduler)
+
+
+def simulate(
+    scenario=None,
+    *,
+    paths,
+    seed=0,
+    case="base",
+    chunk_size=simulation.DEFAULT_CHUNK_SIZE,
+    workbook=None,
+    json_path=None,
+    paths_out=None,
+    charts=None,
+    scheduler=None,
+    client=None,
+    on_start=None,
+    on_chunk=None,
+) -> SimulateOutput:
+    """Run a simulation and write what was asked; every output option is checked before any work."""
+    wb = _check_suffix(workbook, ".xlsx", "--output")
+    js = _check_suffix(json_path, ".json", "--json")
+    po = outputs.check_paths_out(paths_out)
+    simulation.check_options(paths, seed, chunk_size)
+    prepared = simulation.prepare(scenario, case)
+    if prepared[0].risk is None:
+        raise InputError(
+            [("risk", "expected a risk block declaring the uncertain drivers (finmodel schema: risk), found nothing")],
+            source=str(prepared[0].source),
+        )
+    own = client is None and scheduler is not None
+    if own:
+        client = connect(scheduler)
+    try:
+        if on_start:
+            on_start(paths)
+        res = simulation.simulate(
+            scenario,
+            paths=paths,
+            seed=seed,
+            case=case,
+            chunk_size=chunk_size,
+            client=client,
+            on_chunk=on_chunk,
+            prepared=prepared,
+        )
+    finally:
+        if own:
+            client.close()
+    written = []
+    if wb is not None:
+        written.append(outputs.write_workbook(res, prepared[1], wb))
+    if js is not None:
+        written.append(outputs.write_json(res, js))
+    if po is not None:
+        written.append(outputs.write_paths(res, po))
+    if charts is not None:
+        written.extend(outputs.histogram_png(res, charts))
+    return SimulateOutput(res, written)
+
+
+def summary_table(res: simulation.SimulationResult):
+    """A rich table of the simulation metrics next to the deterministic case."""
+    from rich.table import Table
+
+    s = res.summary()
+    t = Table(
+        title=f"{res.scenario.project.name}: {res.paths:,} paths, seed {res.seed}, case {res.case}",
+        title_justify="left",
+    )
+    t.add_column("metric")
+    t.add_column("simulated", justify="right")
+    t.add_column("deterministic", justify="right")
+    det = res.deterministic
+
+    def pct(x):
+        return "n/a" if x is None else f"{x:.2%}"
+
+    def se(name):
+        return f"{pct(s[name])} ± {s[name + '_se']:.2%}"
+
+    t.add_row("probability of default", se("p_default"), str(int(det.get("default_periods") or 0) > 0))
+    t.add_row("P(min DSCR < 1.00x)", se("p_min_dscr_below_1"), f"{det.get('min_dscr') or float('nan'):.2f}x")
+    t.add_row(f"P(min DSCR < lock-up {res.lockup_dscr:.2f}x)", se("p_min_dscr_below_lockup"), "")
+    for q in (10, 50, 90):
+        t.add_row(f"equity IRR P{q}", pct(s[f"equity_irr_p{q}"]), pct(det.get("equity_irr")) if q == 50 else "")
+    t.add_row(f"P(equity IRR < hurdle {res.hurdle:.1%})", se("p_equity_irr_below_hurdle"), "")
+    cur = res.scenario.project.currency
+    t.add_row("senior expected loss", f"{s['senior_expected_loss'] / 1e6:,.2f}m {cur}", "")
+    if s.get("senior_expected_loss_ratio") is not None:
+        t.add_row("  of senior debt", pct(s["senior_expected_loss_ratio"]), "")
+    if "guarantee_claims_expected" in s:
+        t.add_row("guarantee claims: expected", f"{s['guarantee_claims_expected'] / 1e6:,.2f}m {cur}", "")
+        t.add_row("guarantee claims: P99", f"{s['guarantee_claims_p99'] / 1e6:,.2f}m {cur}", "")
+    t.caption = "± binomial standard error sqrt(p(1-p)/N); IRR with no root counted as -100 %"
+    return t

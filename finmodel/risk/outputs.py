@@ -1,0 +1,269 @@
+"""Outputs of a simulation: the Risk sheet of the workbook, charts, per-path CSV / Parquet, JSON.
+
+The Risk sheet holds *values* (simulation results are not a formula of the workbook's inputs), labelled as
+such with the seed, the number of paths and the provenance of the run. It is added to the workbook written by
+:func:`finmodel.excel.write_workbook` (the deterministic case, live): the workbook is written to a temporary
+file, opened, given the sheet and saved under the final name by rename, so a failure never leaves a
+half-written file nor destroys an existing one.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from finmodel.errors import InputError
+
+HIST_BINS = 40
+RISK_SHEET = "Risk"
+
+
+def check_paths_out(path) -> Path | None:
+    """Validate ``--paths-out`` before any work: ``.csv``, or ``.parquet`` with pyarrow installed."""
+    if path is None:
+        return None
+    p = Path(path)
+    suffix = p.suffix.lower()
+    if suffix not in (".csv", ".parquet"):
+        raise InputError([("--paths-out", f"expected a .csv or .parquet file name, found {str(path)!r}")])
+    if p.exists() and p.is_dir():
+        raise InputError([("--paths-out", f"expected a file name, found the folder {str(path)!r}")])
+    if suffix == ".parquet":
+        try:
+            import pyarrow  # noqa: F401
+        except ImportError:
+            raise InputError(
+                [
+                    (
+                        "--paths-out",
+                        "Parquet needs the pyarrow package, which is not installed "
+                        "(pip install pyarrow); or give a .csv file name",
+                    )
+                ]
+            ) from None
+    return p
+
+
+def _atomic(path: Path, write) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def write_paths(result, path) -> Path:
+    """Per-path results (one row per path, ``path`` 0-based) as CSV or Parquet, by the file's suffix."""
+    path = check_paths_out(path)
+    df = result.dataframe()
+    df.attrs = {}
+    if path.suffix.lower() == ".parquet":
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        table = pa.Table.from_pandas(df.reset_index(), preserve_index=False)
+        meta = {**(table.schema.metadata or {}), **{k.encode(): str(v).encode() for k, v in _prov(result).items()}}
+        return _atomic(path, lambda tmp: pq.write_table(table.replace_schema_metadata(meta), tmp))
+    return _atomic(path, lambda tmp: df.to_csv(tmp, float_format="%.10g"))
+
+
+def _prov(result) -> dict:
+    from finmodel import __version__
+
+    return {
+        "finmodel_version": __version__,
+        "scenario": str(result.scenario.source),
+        "scenario_sha256": result.scenario.sha256 or "",
+        "case": result.case,
+        "seed": result.seed,
+        "paths": result.paths,
+    }
+
+
+def write_json(result, path) -> Path:
+    from finmodel import report
+
+    return report.write_json(result.to_json(), path)
+
+
+def histogram(values: np.ndarray, bins: int = HIST_BINS):
+    """(bin lower edges, bin upper edges, counts) of the finite values."""
+    v = values[np.isfinite(values)]
+    if v.size == 0:
+        return np.zeros(0), np.zeros(0), np.zeros(0, dtype=int)
+    counts, edges = np.histogram(v, bins=bins)
+    return edges[:-1], edges[1:], counts
+
+
+def cdf_points(values: np.ndarray, points: int = 101):
+    """(quantile level, value) pairs of the empirical distribution at levels 0, 1 %, ..., 100 %."""
+    v = values[np.isfinite(values)]
+    levels = np.linspace(0.0, 1.0, points)
+    if v.size == 0:
+        return levels, np.full(points, np.nan)
+    return levels, np.quantile(v, levels)
+
+
+def add_risk_sheet(wb, result) -> None:
+    """Add the Risk sheet (values and native charts) to an openpyxl workbook."""
+    from openpyxl.chart import BarChart, Reference, ScatterChart, Series
+    from openpyxl.styles import Font
+
+    from finmodel.excel import put_text
+
+    if RISK_SHEET in wb.sheetnames:
+        del wb[RISK_SHEET]
+    ws = wb.create_sheet(RISK_SHEET)
+    bold = Font(bold=True)
+    put_text(ws.cell(1, 1), "Risk: Monte Carlo simulation results (values, not live formulas)")
+    ws.cell(1, 1).font = Font(bold=True, size=14)
+    put_text(
+        ws.cell(2, 1),
+        f"{result.paths:,} paths, seed {result.seed}, case {result.case}; financing as sized "
+        "on the base case, held fixed across paths. Re-run finmodel simulate to update.",
+    )
+    r = 4
+    for k, v in _prov(result).items():
+        put_text(ws.cell(r, 1), k)
+        put_text(ws.cell(r, 2), v)
+        r += 1
+    r += 1
+    put_text(ws.cell(r, 1), "metric")
+    put_text(ws.cell(r, 2), "value")
+    ws.cell(r, 1).font = ws.cell(r, 2).font = bold
+    r += 1
+    for k, v in result.summary().items():
+        put_text(ws.cell(r, 1), k)
+        c = ws.cell(r, 2, None if v is None or not np.isfinite(v) else float(v))
+        c.number_format = "0.00%" if ("irr" in k or k.startswith("p_") or k.endswith("_ratio")) else "#,##0.0000"
+        r += 1
+    r += 1
+    put_text(ws.cell(r, 1), "deterministic case")
+    ws.cell(r, 1).font = bold
+    r += 1
+    for k, v in result.deterministic.items():
+        put_text(ws.cell(r, 1), k)
+        ws.cell(r, 2, v)
+        r += 1
+
+    # histogram and CDF tables (columns D onwards), charts beside them
+    d = result.paths_data
+    col = 4
+    for name, label, fmt in (("equity_irr", "Equity IRR", "0.00%"), ("min_dscr", "Minimum DSCR", '0.00"x"')):
+        if name not in d:
+            continue
+        lo, hi, counts = histogram(d[name])
+        top = 4
+        put_text(ws.cell(top, col), f"{label}: histogram ({result.paths:,} paths)")
+        ws.cell(top, col).font = bold
+        for j, h in enumerate(("from", "to", "paths")):
+            put_text(ws.cell(top + 1, col + j), h)
+        for i, (a, b, c) in enumerate(zip(lo, hi, counts, strict=True)):
+            ws.cell(top + 2 + i, col, float(a)).number_format = fmt
+            ws.cell(top + 2 + i, col + 1, float(b)).number_format = fmt
+            ws.cell(top + 2 + i, col + 2, int(c))
+        n_bins = len(counts)
+        if n_bins:
+            bar = BarChart()
+            bar.title = f"{label}: histogram"
+            bar.y_axis.title = "paths"
+            bar.add_data(
+                Reference(ws, min_col=col + 2, min_row=top + 1, max_row=top + 1 + n_bins), titles_from_data=True
+            )
+            bar.set_categories(Reference(ws, min_col=col, min_row=top + 2, max_row=top + 1 + n_bins))
+            bar.gapWidth = 0
+            bar.legend = None
+            bar.width, bar.height = 18, 8
+            ws.add_chart(bar, ws.cell(top, col + 7).coordinate)
+        levels, q = cdf_points(d[name])
+        ctop = top + 2 + max(n_bins, 1) + 2
+        put_text(ws.cell(ctop, col), f"{label}: cumulative distribution")
+        ws.cell(ctop, col).font = bold
+        put_text(ws.cell(ctop + 1, col), "value")
+        put_text(ws.cell(ctop + 1, col + 1), "share of paths at or below")
+        for i, (lv, qv) in enumerate(zip(levels, q, strict=True)):
+            ws.cell(ctop + 2 + i, col, None if not np.isfinite(qv) else float(qv)).number_format = fmt
+            ws.cell(ctop + 2 + i, col + 1, float(lv)).number_format = "0%"
+        sc = ScatterChart()
+        sc.title = f"{label}: cumulative distribution"
+        sc.style = 13
+        sc.x_axis.title = label
+        sc.y_axis.title = "share of paths"
+        xs = Reference(ws, min_col=col, min_row=ctop + 2, max_row=ctop + 1 + len(levels))
+        ys = Reference(ws, min_col=col + 1, min_row=ctop + 2, max_row=ctop + 1 + len(levels))
+        s = Series(ys, xs, title="CDF")
+        s.marker.symbol = "none"
+        sc.series.append(s)
+        sc.legend = None
+        sc.width, sc.height = 18, 8
+        ws.add_chart(sc, ws.cell(ctop, col + 7).coordinate)
+        col += 4
+    ws.column_dimensions["A"].width = 34
+    ws.column_dimensions["B"].width = 22
+
+
+def write_workbook(result, det, path) -> Path:
+    """The deterministic case's live workbook plus the Risk sheet, saved atomically at ``path``."""
+    from openpyxl import load_workbook
+
+    from finmodel import excel
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".xlsx", dir=path.parent)
+    os.close(fd)
+    try:
+        excel.write_workbook(
+            [det],
+            tmp,
+            scenario=result.scenario,
+            provenance=excel.provenance(result.scenario, result.case, seed=result.seed),
+        )
+        wb = load_workbook(tmp)
+        add_risk_sheet(wb, result)
+        wb.calculation.fullCalcOnLoad = True
+        wb.save(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def histogram_png(result, folder) -> list[Path]:
+    """Histogram and CDF charts (PNG) of equity IRR and minimum DSCR into ``folder``."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    out = []
+    d = result.paths_data
+    for name, label in (("equity_irr", "Equity IRR"), ("min_dscr", "Minimum DSCR")):
+        v = d[name][np.isfinite(d[name])]
+        fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4))
+        a1.hist(v, bins=HIST_BINS, color="#4472C4")
+        a1.set_title(f"{label}: histogram")
+        a1.set_ylabel("paths")
+        a2.plot(np.sort(v), np.arange(1, v.size + 1) / max(v.size, 1), color="#4472C4")
+        a2.set_title(f"{label}: cumulative distribution")
+        a2.set_ylabel("share of paths")
+        fig.suptitle(f"{result.paths:,} paths, seed {result.seed}, case {result.case}")
+        fig.tight_layout()
+        p = _atomic(folder / f"{name}_distribution.png", lambda tmp, fig=fig: fig.savefig(tmp, format="png", dpi=110))
+        plt.close(fig)
+        out.append(p)
+    return out
