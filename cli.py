@@ -429,5 +429,49 @@ def fund_cmd(portfolio, case, structure, first_loss_case, output, json_path, qui
 # [simulate / sensitivity]
 
 
+@main.command("simulate")
+@click.argument("scenario", required=False, type=click.Path(dir_okay=False))
+@click.option("--paths", type=int, required=True, help="Number of Monte Carlo paths.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed (same seed, same results).")
+@click.option("--case", default="base", show_default=True, help="Case the drivers apply to (financing: base case).")
+@click.option("--chunk-size", type=int, default=None, help="Paths per model call (bounds memory). Default 4096.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Workbook (.xlsx) with a Risk sheet.")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Write the JSON of the results.")
+@click.option("--paths-out", type=click.Path(dir_okay=False), help="Per-path results (.csv, or .parquet).")
+@click.option("--charts", type=click.Path(file_okay=False), help="Folder for histogram / CDF charts (PNG).")
+@click.option("--scheduler", default=None, help="Dask scheduler address (tcp://host:8786) or 'local'.")
+@click.option("--quiet", is_flag=True, help="No progress bar nor summary table.")
+@_report_errors
+def simulate_cmd(scenario, paths, seed, case, chunk_size, output, json_path, paths_out, charts, scheduler, quiet):
+    """Monte Carlo over the scenario's risk block, with financing sized on the base case."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from finmodel.risk import api
+    from finmodel.risk.simulation import DEFAULT_CHUNK_SIZE
+
+    progress = Progress(TextColumn("simulating"), BarColumn(), MofNCompleteColumn(), TextColumn("paths"),
+                        TimeElapsedColumn(), disable=quiet, console=Console(stderr=True))
+    task = {}
+
+    def on_start(n):
+        progress.start()
+        task["id"] = progress.add_task("paths", total=n)
+
+    def on_chunk(a, b, _res):
+        progress.advance(task["id"], b - a)
+
+    try:
+        out = api.simulate(scenario, paths=paths, seed=seed, case=case, chunk_size=chunk_size or DEFAULT_CHUNK_SIZE,
+                           workbook=output, json_path=json_path, paths_out=paths_out, charts=charts,
+                           scheduler=scheduler, on_start=on_start, on_chunk=on_chunk)
+    finally:
+        progress.stop()
+    if not quiet:
+        Console().print(api.summary_table(out.result))
+    for path in out.written:
+        click.echo(f"wrote {path}")
+
+
 if __name__ == "__main__":
     main()
