@@ -1,0 +1,304 @@
+"""Guarantees, insurance and default (finmodel.guarantees): hand-worked default cases, validation rules,
+premiums, the Iraq Bismaya scenario, and property-based invariants (hypothesis).
+
+Tolerances. Hand-worked amounts are small decimals (tens of currency units) computed by the engine in float64
+through a few dozen operations: they agree with the hand arithmetic to ~1e-13, asserted at 1e-9 absolute.
+Invariants over random scenarios (amounts up to ~1e3 here) are asserted at 1e-7 absolute: sums of a few
+dozen float64 terms of that size carry error ~1e-13, far below it.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from finmodel import engine
+from finmodel.errors import InputError
+from finmodel.guarantees import minimum_premium_upfront, political_event_paths, political_hazard
+from finmodel.scenario import load_raw, scenario_from_dict
+
+ROOT = Path(__file__).resolve().parent.parent
+IRAQ = ROOT / "scenarios" / "iraq_bismaya.yaml"
+TOL = 1e-9  # hand-worked amounts (see module docstring)
+ATOL = 1e-7  # invariants
+
+
+def small(**cover) -> dict:
+    """A 5-period annual project built to be worked by hand.
+
+    Period 1 = construction (capex 200, funded 100 debt / 100 equity; no IDC: the opening balance is 0);
+    periods 2-5 = operations, revenue 60 a year, a lifecycle cost of 50 in operating year 3 (period 4).
+    One facility: 100 at 10 % fixed, 4 equal instalments of 25 (grace 1 year, maturity 5 years).
+    Contractual debt service: 35, 32.5, 30, 27.5. No DSRA, no tax.
+    """
+    g = dict(name="Cover", kind="eca_cover", insurer="kexim", facility="Loan", commercial_share=0.9,
+             political_share=0.9, premium_rate=0.0, premium_basis="upfront", payout="instalments",
+             recovery_rate=0.5, recovery_lag_years=1)
+    g.update(cover)
+    return {
+        "project": dict(name="Hand", country="VNM", sector="test", currency="USD", fx_to_krw=1000.0, fx_to_usd=1.0,
+                        borrower="spc", commercially_viable=True),
+        "timeline": dict(start_date=dt.date(2027, 1, 1), construction_years=1, operation_years=4, periods_per_year=1),
+        "capex": dict(amount=200.0, phasing=[1.0]),
+        "revenues": [dict(name="AP", kind="availability", amount=60.0)],
+        "lifecycle": [dict(name="Overhaul", amount=50.0, every_years=3)],
+        "tax": dict(rate=0.0, depreciation_years=4),
+        "sponsors": [dict(name="S", kind="sponsor", share=1.0)],
+        "equity_discount_rate": 0.1,
+        "debt": dict(facilities=[dict(name="Loan", kind="eca", amount=100.0, rate=dict(fixed=0.1), grace_years=1,
+                                      maturity_years=5, repayment="equal")]),
+        "dsra": dict(months=0),
+        "lockup_dscr": 1.1,
+        "guarantees": [g],
+    }
+
+
+def run_raw(raw):
+    return engine.evaluate_case(scenario_from_dict(raw, "test"), "base", None, resize=True)
+
+
+# --- hand-worked default cases -------------------------------------------------------------------------------
+
+
+def test_instalment_cover_default_in_period_4():
+    r = run_raw(small())
+    # Period 4: CFADS = 60 - 50 = 10; due = interest 50 x 10 % = 5 + principal 25 = 30; paid 10 -> shortfall 20:
+    # the payment default. Instalments basis: owed in period 4 = 30 - 10 = 20; period 5 = the contractual
+    # instalment 25 + 25 x 10 % = 27.5. Unpaid debt service U = 47.5.
+    np.testing.assert_allclose(r.row("senior_shortfall"), [0, 0, 0, 20, 0], atol=TOL)
+    np.testing.assert_allclose(r.row("defaulted"), [0, 0, 0, 1, 1])
+    np.testing.assert_allclose(r.row("g1_owed"), [0, 0, 0, 20, 27.5], atol=TOL)
+    # claims = 90 % x owed: 18 and 24.75 (42.75)
+    np.testing.assert_allclose(r.row("g1_claim"), [0, 0, 0, 18, 24.75], atol=TOL)
+    # recovery 50 % of 20, one year later (period 5) = 10: guarantor 9, lenders 1; the recovery of period 5's
+    # 27.5 would fall after the model's end (not received)
+    np.testing.assert_allclose(r.row("g1_recovery"), [0, 0, 0, 0, 10], atol=TOL)
+    m = r.metrics()
+    assert m["g1_claims"] == pytest.approx(42.75, abs=TOL)
+    assert m["g1_recoveries"] == pytest.approx(9.0, abs=TOL)
+    assert m["g1_unpaid_debt_service"] == pytest.approx(47.5, abs=TOL)
+    # lender loss = 47.5 - 42.75 - 1 = 3.75; identity: 3.75 + 42.75 - 9 = 37.5 = 47.5 - 10
+    assert m["lender_loss_after_cover"] == pytest.approx(3.75, abs=TOL)
+    assert m["guarantee_claims"] == pytest.approx(42.75, abs=TOL)
+    # net cost to the guarantor = 42.75 - 9 - 0 premium = 33.75
+    assert m["g1_net_cost"] == pytest.approx(33.75, abs=TOL)
+    # exposure before the default = 90 % x (opening + interest): period 2 = 0.9 x 110 = 99 (the peak)
+    assert m["g1_peak_exposure"] == pytest.approx(99.0, abs=TOL)
+    # equity: 25 and 27.5 before the default, nothing after (period 5 leaves 60 - 49.5 = 10.5, retained)
+    np.testing.assert_allclose(r.row("cash_to_equity"), [0, 25, 27.5, 0, 0], atol=TOL)
+    assert r.row("cash_retained")[4] == pytest.approx(10.5, abs=TOL)
+    assert all(r.checks().values())  # a default is a result, not an error
+
+
+def test_accelerated_cover_default_in_period_4():
+    r = run_raw(small(payout="accelerated"))
+    # Accelerated: owed in period 4 = the whole balance after its payments = 50 + 5 - 10 = 45; claim 40.5;
+    # recovery 50 % x 45 = 22.5 in period 5: guarantor 20.25, lenders 2.25; lender loss 45 - 40.5 - 2.25 = 2.25
+    np.testing.assert_allclose(r.row("g1_owed"), [0, 0, 0, 45, 0], atol=TOL)
+    np.testing.assert_allclose(r.row("g1_claim"), [0, 0, 0, 40.5, 0], atol=TOL)
+    m = r.metrics()
+    assert m["g1_recoveries"] == pytest.approx(20.25, abs=TOL)
+    assert m["lender_loss_after_cover"] == pytest.approx(2.25, abs=TOL)
+    assert all(r.checks().values())
+
+
+def test_political_event_triggers_the_political_share():
+    raw = small(political_share=1.0, political_event_years=[3])
+    raw["lifecycle"] = []  # no payment default: only the political event
+    r = run_raw(raw)
+    # Event in model year 3 (period 3): default from period 3, cause political -> 100 % cover. Instalments:
+    # period 3 owed = due - paid = 0 (the project paid); periods 4, 5 = the contractual instalments
+    # 25 + 50 x 10 % = 30 and 25 + 25 x 10 % = 27.5.
+    np.testing.assert_allclose(r.row("defaulted"), [0, 0, 1, 1, 1])
+    np.testing.assert_allclose(r.row("g1_claim"), [0, 0, 0, 30, 27.5], atol=TOL)
+    m = r.metrics()
+    # recovery: 50 % x 30 = 15 in period 5, all to the guarantor (share 1): lenders lose nothing
+    assert m["g1_recoveries"] == pytest.approx(15.0, abs=TOL)
+    assert m["lender_loss_after_cover"] == pytest.approx(0.0, abs=TOL)
+    np.testing.assert_allclose(r.row("cash_to_equity")[2:], 0.0, atol=TOL)  # locked up from the event on
+    assert all(r.checks().values())
+
+
+def test_no_default_no_claim_and_premiums():
+    raw = small(premium_rate=0.02, premium_basis="upfront")
+    raw["lifecycle"] = []
+    r = run_raw(raw)
+    m = r.metrics()
+    assert m["guarantee_claims"] == 0 and m["lender_loss_after_cover"] == 0
+    # upfront premium = 2 % x 90 % x 100 = 1.8 at financial close, financed: total uses 200 + 1.8
+    assert m["g1_premiums"] == pytest.approx(1.8, abs=TOL)
+    assert m["total_uses"] == pytest.approx(201.8, abs=TOL)
+    # PV at 5 % (cover.yaml pv_discount_rate) one year after close: 1.8 / 1.05
+    assert m["g1_premium_pv"] == pytest.approx(1.8 / 1.05, rel=1e-12)
+    raw = small(premium_rate=0.01, premium_basis="running")
+    raw["lifecycle"] = []
+    r = run_raw(raw)
+    # running: 1 % x 90 % x opening balance; period 2 opening = 100 -> 0.9, paid from CFADS
+    assert r.row("g1_premium")[1] == pytest.approx(0.9, abs=TOL)
+    assert r.row("cfads")[1] == pytest.approx(60 - 0.9, abs=TOL)
+
+
+def test_scenario_without_guarantees_unchanged():
+    raw = small()
+    del raw["guarantees"]
+    r = run_raw(raw)
+    assert "g1_claim" not in r.values and "guarantee_claims" not in r.metrics()
+    # the default still locks up period 4 only; period 5's cash after debt service goes to equity as before
+    np.testing.assert_allclose(r.row("cash_to_equity"), [0, 25, 27.5, 0, 10.5], atol=TOL)
+    np.testing.assert_allclose(r.row("defaulted"), [0, 0, 0, 1, 1])
+
+
+def test_other_cover_kinds_hand_worked():
+    raw = small()
+    raw["lifecycle"] = []
+    raw["guarantees"] = [
+        dict(name="Bond", kind="performance_bond", contract_share=0.1, fee=0.01, sme_contract=True, called_in_year=1),
+        dict(name="AP guarantee", kind="availability_guarantee", revenue="AP", share=0.8, fee=0.0,
+             payer_default_years=[3]),
+        dict(name="PRI", kind="political_risk_insurance", share=0.9, premium_rate=0.01, political_event_years=[5]),
+    ]
+    r = run_raw(raw)
+    m = r.metrics()
+    # bond 10 % x capex 200 = 20; fee 1 % - SME preference 0.1 %p = 0.9 % -> 0.18; called in year 1: claim 20
+    assert m["g1_premiums"] == pytest.approx(0.18, abs=TOL)
+    assert m["g1_claims"] == pytest.approx(20.0, abs=TOL)
+    # payer default in year 3 (period 3): claim 80 % x 60 = 48; the project loses 60 - 48 = 12 of CFADS
+    assert m["g2_claims"] == pytest.approx(48.0, abs=TOL)
+    assert r.row("cfads")[2] == pytest.approx(48.0, abs=TOL)
+    # PRI: 90 % of sponsor funding (100) = 90 paid in period 5; premium 1 % x 90 in periods 1-5 = 4.5
+    assert m["g3_claims"] == pytest.approx(90.0, abs=TOL)
+    assert m["g3_premiums"] == pytest.approx(4.5, abs=TOL)
+    assert all(r.checks().values())
+
+
+# --- validation --------------------------------------------------------------------------------------------
+
+
+def problems(raw):
+    with pytest.raises(InputError) as exc:
+        scenario_from_dict(raw, "test")
+    return exc.value.problems
+
+
+def test_ordinary_account_refuses_category_7():
+    raw = load_raw(IRAQ)
+    raw["guarantees"][0]["special_account"] = False
+    found = problems(raw)
+    assert any(p == "guarantees.0.special_account" and "KSURE-ORDINARY-ACCOUNT-CATEGORY" in msg
+               and "category 7" in msg and "special account" in msg for p, msg in found)
+
+
+def test_special_account_scope_and_cover_share():
+    raw = small(insurer="ksure", special_account=True, commercial_share=0.99)  # Vietnam: category 4
+    found = dict(problems(raw))
+    assert "KSURE-SPECIAL-ACCOUNT-SCOPE" in found["guarantees.0.special_account"]
+    assert "KSURE-COVER-SHARE" in found["guarantees.0.commercial_share"]
+    raw = small(insurer="ksure", commercial_share=0.975)
+    raw["project"]["sme_participation"] = True  # 97.5 % allowed for SMEs
+    scenario_from_dict(raw, "test")
+
+
+def test_bad_guarantee_input_named():
+    raw = small(facility="Nope", recovery_rate=40)
+    raw["guarantees"].append(dict(name="X", kind="insurance"))
+    found = dict(problems(raw))
+    assert "GUARANTEE-FACILITY" in found["guarantees.0.facility"]
+    assert "0.08" in found["guarantees.0.recovery_rate"]  # a percentage where a decimal is meant
+    assert "eca_cover" in found["guarantees.1.kind"]
+
+
+# --- Iraq Bismaya ------------------------------------------------------------------------------------------
+
+
+def test_iraq_cases():
+    base, default, political = engine.run(IRAQ, ["base", "default", "political_event"])
+    for r in (base, default, political):
+        assert r.checks()["master_check"], r.case  # the defaulting cases pass their checks too
+    mb, md, mp = base.metrics(), default.metrics(), political.metrics()
+    assert mb["guarantee_claims"] == 0 and mb["lender_loss_after_cover"] == 0 and mb["default_periods"] == 0
+    assert md["default_periods"] > 0 and md["guarantee_claims"] > 0 and md["lender_loss_after_cover"] > 0
+    assert mp["g5_claims"] > 0 and mp["g1_claims"] > 0  # political cover on the loan and on equity
+    assert mb["g1_margin_difference"] == pytest.approx(0.055 - 0.0175, abs=1e-12)
+    assert mb["guarantee_peak_exposure"] >= mb["g1_peak_exposure"] > 0
+
+
+# --- data ---------------------------------------------------------------------------------------------------
+
+
+def test_cover_data():
+    # (a_7 x HOR + b_7) x 0.95 / 0.95 % = (1.1 x 13 + 1.8) % = 16.1 %
+    assert minimum_premium_upfront(7, horizon_years=13, cover_share=0.95) == pytest.approx(0.161, abs=1e-12)
+    assert np.isnan(minimum_premium_upfront(0, horizon_years=10, cover_share=0.95))
+    assert political_hazard(7) > political_hazard(2) >= 0
+    ev = political_event_paths(np.random.default_rng(1), 7, paths=20000, periods=10, periods_per_year=2)
+    # 20,000 x 10 half-years at p = 1 - 0.98 ** 0.5 ~ 1.005 %: 2,010 events, sd ~ 45; 6 sd
+    assert abs(ev.sum() - 200000 * (1 - 0.98 ** 0.5)) < 6 * 45
+
+
+# --- invariants (hypothesis) -----------------------------------------------------------------------------------
+
+
+@st.composite
+def covered(draw):
+    raw = small(
+        commercial_share=draw(st.floats(0.0, 0.95)),
+        political_share=draw(st.floats(0.0, 1.0)),
+        premium_rate=draw(st.floats(0.0, 0.2)),
+        premium_basis=draw(st.sampled_from(["upfront", "running"])),
+        premium_financed=draw(st.booleans()),
+        payout=draw(st.sampled_from(["instalments", "accelerated"])),
+        recovery_rate=draw(st.floats(0.0, 1.0)),
+        recovery_lag_years=draw(st.integers(0, 2)),
+        political_event_years=draw(st.lists(st.integers(1, 5), max_size=2)),
+    )
+    raw["revenues"][0]["amount"] = draw(st.floats(20.0, 120.0))
+    raw["lifecycle"][0]["amount"] = draw(st.floats(0.0, 80.0))
+    raw["dsra"]["months"] = draw(st.sampled_from([0, 12]))
+    return raw
+
+
+def assert_invariants(v, p="g1"):
+    claim, expo, prem = v[f"{p}_claim"], v[f"{p}_exposure"], v[f"{p}_premium"]
+    owed, rec, rec_g = v[f"{p}_owed"], v[f"{p}_recovery"], v[f"{p}_recovery_guarantor"]
+    loss = v[f"{p}_lender_loss_cf"]
+    assert np.all(claim <= expo + ATOL), "claim above cover x exposure"
+    # independently: never more than the larger cover share x everything the borrower owes in the period
+    share = np.maximum(v[f"in_{p}_commercial_share"], v[f"in_{p}_political_share"])
+    owed_max = v["d1_opening"] + v["d1_draw"] + v["d1_interest"]
+    prev_def = np.concatenate([np.zeros_like(v["defaulted"][:, :1]), v["defaulted"][:, :-1]], axis=1)
+    contract = np.concatenate([np.zeros_like(owed[:, :1]), v["d1_scheduled_balance"][:, :-1]], axis=1) * (
+        1 + v["d1_period_rate"])
+    assert np.all(claim <= share * np.where(prev_def > 0, contract, owed_max) + ATOL)
+    lhs = loss.sum(axis=1) + claim.sum(axis=1) - rec_g.sum(axis=1)
+    np.testing.assert_allclose(lhs, owed.sum(axis=1) - rec.sum(axis=1), atol=ATOL)  # loss identity
+    assert np.all(prem >= -ATOL), "negative premium"
+    assert np.all(np.where(v["defaulted"] > 0, 0.0, np.abs(claim)) <= ATOL), "claim without a default or event"
+    assert np.all(v["cash_difference"] <= ATOL) and np.all(v["cash_difference"] >= -ATOL)
+    # equity receives nothing from the default on
+    assert np.all(np.where(v["defaulted"] > 0, np.abs(v["cash_to_equity"]), 0.0) <= ATOL)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(covered())
+def test_guarantee_invariants(raw):
+    r = run_raw(raw)
+    assert_invariants(r.values)
+    assert all(r.checks().values()), {k: v for k, v in r.checks().items() if not v}
+
+
+def test_invariants_vectorised_over_political_event_paths():
+    """Monte Carlo shape: 500 paths of random political events (category 7 hazard) in one evaluation."""
+    raw = copy.deepcopy(small(political_share=1.0))
+    r = run_raw(raw)
+    ev = political_event_paths(np.random.default_rng(7), 7, paths=500, periods=5, periods_per_year=1)
+    ev[:50, 2] = 1.0  # make sure some paths have an event
+    v = r.model.evaluate({**r.solved, "in_political_event": ev}, paths=500)
+    assert_invariants(v)
+    assert (v["g1_claim"].sum(axis=1) > 0).sum() >= 50
+    assert np.all(v["master_check"] > 0.5)
