@@ -47,21 +47,15 @@ class Gen:
         return var
 
     def _rowvar(self, name: str, src: str) -> str:
-        """A whole row ``src`` indexed at period t (vec), as a list (scal) or per path (jit)."""
+        """A whole row ``src`` indexed at period t (vec) or as a list (scal)."""
         if self.mode == "scal":
             return self._var(src, f"{src}[:, 0].tolist()") + "[t]"
-        if self.mode == "jit":
-            v = self._var(src, f"_pt({src})")
-            return f"{v}[p * {v}_k, t]"
         return self._var(src, src) + "[t]"
 
     def _scalarvar(self, key: str, src: str) -> str:
         """A per-path scalar ``src`` (shape (P,) or (1,))."""
         if self.mode == "scal":
             return self._var(key, f"float({src}[0])")
-        if self.mode == "jit":
-            v = self._var(key, f"_pt({src})")
-            return f"{v}[p * {v}_k]"
         return self._var(key, src)
 
     # --- references -------------------------------------------------------------------------------------
@@ -96,9 +90,6 @@ class Gen:
         return self._scalarvar(src, src)
 
     def lookup(self, table: str, key: str) -> str:
-        if self.mode == "jit":
-            v = self._var(f"T:{table}", f"_pt(V[{table!r}])")
-            return f"_lookup_nb({v}, {key}, p * {v}_k)"
         if self.mode == "scal":
             tab = self._var(f"T:{table}", f"V[{table!r}][:, 0].tolist()")
             return f"_lookup_s({tab}, {key})"
@@ -108,26 +99,35 @@ class Gen:
 
     # --- operators ----------------------------------------------------------------------------------------
     def cmp(self, src: str) -> str:
-        return f"(1.0 if {src} else 0.0)" if self.mode in ("scal", "jit") else f"_f({src})"
+        """A condition as a number (1.0 / 0.0)."""
+        return f"(1.0 if {src} else 0.0)" if self.mode == "scal" else f"_f({src})"
+
+    def truth(self, src: str) -> str:
+        """A number as a condition."""
+        return f"({src} != 0)"
+
+    def logic(self, name: str, conds: list[str]) -> str:
+        """AND / OR / NOT of conditions, as a condition."""
+        if self.mode == "scal":
+            if name == "NOT":
+                return f"(not {conds[0]})"
+            return "(" + (" and " if name == "AND" else " or ").join(conds) + ")"
+        if name == "NOT":
+            return f"np.logical_not({conds[0]})"
+        f = "np.logical_and" if name == "AND" else "np.logical_or"
+        out = conds[0]
+        for c in conds[1:]:
+            out = f"{f}({out}, {c})"
+        return out
 
     def func(self, name: str, args: list[str]) -> str:
-        if self.mode == "jit" and name == "INT":
-            return f"np.floor({args[0]})"
-        if self.mode == "jit" and name == "EDATE":
-            raise FinmodelError("EDATE inside a period block cannot be compiled")
-        if self.mode in ("scal", "jit"):
+        if self.mode == "scal":
             if name == "MIN":
                 return f"min({', '.join(args)})"
             if name == "MAX":
                 return f"max({', '.join(args)})"
             if name == "IF":
                 return f"({args[1]} if {args[0]} else {args[2]})"
-            if name == "AND":
-                return f"(1.0 if ({' and '.join(args)}) else 0.0)"
-            if name == "OR":
-                return f"(1.0 if ({' or '.join(args)}) else 0.0)"
-            if name == "NOT":
-                return f"(0.0 if {args[0]} else 1.0)"
             if name == "ABS":
                 return f"abs({args[0]})"
             if name == "INT":
@@ -144,15 +144,7 @@ class Gen:
                     out = f"{f}({out}, {a})"
                 return out
             if name == "IF":
-                return f"np.where(({args[0]}) != 0, {args[1]}, {args[2]})"
-            if name in ("AND", "OR"):
-                f = "np.logical_and" if name == "AND" else "np.logical_or"
-                out = f"(({args[0]}) != 0)"
-                for a in args[1:]:
-                    out = f"{f}({out}, ({a}) != 0)"
-                return f"_f({out})"
-            if name == "NOT":
-                return f"_f(({args[0]}) == 0)"
+                return f"np.where({args[0]}, {args[1]}, {args[2]})"
             if name == "ABS":
                 return f"np.abs({args[0]})"
             if name == "INT":

@@ -65,6 +65,10 @@ class Expr:
         """The Python (numpy) source of this node for the evaluation mode of ``g``."""
         raise NotImplementedError
 
+    def py_cond(self, g) -> str:
+        """Python source of this node used as a condition (a boolean, no conversion to 1.0/0.0)."""
+        return g.truth(self.py(g))
+
     def refs(self) -> Iterator[tuple[str, str]]:
         for child in self.children():
             yield from child.refs()
@@ -279,8 +283,11 @@ class Cmp(Bin):
     """Comparison; evaluates to 1.0 / 0.0 (Excel TRUE/FALSE, which multiply as 1/0)."""
 
     def py(self, g):
+        return g.cmp(self.py_cond(g))
+
+    def py_cond(self, g):
         op = {"=": "==", "<>": "!="}.get(self.op, self.op)
-        return g.cmp(f"{self.a.py(g)} {op} {self.b.py(g)}")
+        return f"({self.a.py(g)} {op} {self.b.py(g)})"
 
     def xl(self, w, col):
         return f"{self.a.wrap(w, col, 20)}{self.op}{self.b.wrap(w, col, 20)}"
@@ -313,7 +320,16 @@ class Func(Expr):
         return self.args
 
     def py(self, g):
+        if self.name in ("AND", "OR", "NOT"):
+            return g.cmp(self.py_cond(g))
+        if self.name == "IF":
+            return g.func("IF", [self.args[0].py_cond(g), self.args[1].py(g), self.args[2].py(g)])
         return g.func(self.name, [a.py(g) for a in self.args])
+
+    def py_cond(self, g):
+        if self.name in ("AND", "OR", "NOT"):
+            return g.logic(self.name, [a.py_cond(g) for a in self.args])
+        return super().py_cond(g)
 
     def xl(self, w, col):
         return f"{self.name}({','.join(a.xl(w, col) for a in self.args)})"
