@@ -106,8 +106,7 @@ class LoadedPortfolio:
         import types
 
         names = ", ".join(p.name for p in self.spec.projects)
-        return types.SimpleNamespace(name=self.fund.name, country=f"portfolio: {names}", sector="fund",
-                                     currency="KRW")
+        return types.SimpleNamespace(name=self.fund.name, country=f"portfolio: {names}", sector="fund", currency="KRW")
 
     def case_names(self) -> list[str]:
         return ["base", *self.spec.cases]

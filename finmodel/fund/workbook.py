@@ -158,7 +158,13 @@ def summary_lines(out) -> list[str]:
     return lines
 
 
-def parity_compare(result: FundResult, formulas_path, recalculated_path, **kw):
+PARITY_ATOL = 1e-3  # [KRW] amounts ~1e10-1e11 KRW carry float64 residue ~1e-5 in difference rows
+# (calls - tranche calls), which LibreOffice snaps to 0 when the operands agree to ~15 digits; 1e-3 KRW is far
+# below any amount that matters and far above that residue.
+
+
+def parity_compare(result: FundResult, formulas_path, recalculated_path, *, atol=PARITY_ATOL, **kw):
     """Recalculation parity of a fund workbook: :func:`finmodel.parity.compare` takes any model laid out by
-    :class:`finmodel.excel.Layout` (Timing rows ``period`` and ``period_end``), the fund's included."""
-    return parity.compare(result, formulas_path, recalculated_path, **kw)
+    :class:`finmodel.excel.Layout` (Timing rows ``period`` and ``period_end``), the fund's included; the
+    absolute tolerance is in KRW (see ``PARITY_ATOL``), relative 1e-9 and IRR 1e-7 as there."""
+    return parity.compare(result, formulas_path, recalculated_path, atol=atol, **kw)
