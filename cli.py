@@ -473,5 +473,30 @@ def simulate_cmd(scenario, paths, seed, case, chunk_size, output, json_path, pat
         click.echo(f"wrote {path}")
 
 
+@main.command("sensitivity")
+@click.argument("scenario", required=False, type=click.Path(dir_okay=False))
+@click.option("--case", default="base", show_default=True, help="Case to move the drivers from.")
+@click.option("--driver", "drivers", multiple=True, metavar="NAME",
+              help="Only these drivers (repeatable): revenue, capex, opex, delay, rates, fx. Default: all.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Workbook (.xlsx) with a Sensitivity sheet.")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Write the JSON of the results.")
+@click.option("--charts", type=click.Path(file_okay=False), help="Folder for tornado and spider charts (PNG).")
+@click.option("--quiet", is_flag=True, help="Do not print the tables.")
+@_report_errors
+def sensitivity_cmd(scenario, case, drivers, output, json_path, charts, quiet):
+    """One-at-a-time sensitivities (tornado, spider) and breakevens, all points in one model call."""
+    from rich.console import Console
+
+    from finmodel.risk import api
+
+    out = api.sensitivity(scenario, case=case, workbook=output, json_path=json_path, charts=charts,
+                          only=list(drivers) or None)
+    if not quiet:
+        for table in api.sensitivity_tables(out.result):
+            Console().print(table)
+    for path in out.written:
+        click.echo(f"wrote {path}")
+
+
 if __name__ == "__main__":
     main()

@@ -132,3 +132,74 @@ def summary_table(res: simulation.SimulationResult):
         t.add_row("guarantee claims: P99", f"{s['guarantee_claims_p99'] / 1e6:,.2f}m {cur}", "")
     t.caption = "± binomial standard error sqrt(p(1-p)/N); IRR with no root counted as -100 %"
     return t
+
+
+@dataclasses.dataclass
+class SensitivityOutput:
+    result: object
+    written: list[Path]
+
+
+def sensitivity(scenario=None, *, case="base", workbook=None, json_path=None, charts=None, only=None):
+    """Sensitivities and breakevens; writes the workbook (with a Sensitivity sheet), JSON and PNG charts."""
+    from finmodel.risk import sensitivity as sens
+
+    wb = _check_suffix(workbook, ".xlsx", "--output")
+    js = _check_suffix(json_path, ".json", "--json")
+    res = sens.run(scenario, case, only=only)
+    written = []
+    if wb is not None:
+        written.append(outputs.write_sensitivity_workbook(res, wb))
+    if js is not None:
+        from finmodel import report
+
+        written.append(report.write_json(res.to_json(), js))
+    if charts is not None:
+        written.extend(outputs.sensitivity_pngs(res, charts))
+    return SensitivityOutput(res, written)
+
+
+def sensitivity_tables(res):
+    """Rich tables: tornado, spider and breakevens."""
+    from rich.table import Table
+
+    def pct(x):
+        return "n/a" if x is None or x != x else f"{x:.2%}"
+
+    def ratio(x):
+        return "n/a" if x is None or x != x else f"{x:.2f}x"
+
+    tor = Table(
+        title=f"Tornado: case {res.case} (equity IRR {pct(res.base['equity_irr'])}, "
+        f"min DSCR {ratio(res.base['min_dscr'])})",
+        title_justify="left",
+    )
+    for c in ("driver", "low / high", "equity IRR low", "equity IRR high", "min DSCR low", "min DSCR high"):
+        tor.add_column(c, justify="left" if c == "driver" else "right")
+    for t in res.tornado:
+        tor.add_row(
+            t["label"],
+            f"{t['low']:g} / {t['high']:g} {t['unit']}",
+            pct(t["equity_irr_low"]),
+            pct(t["equity_irr_high"]),
+            ratio(t["min_dscr_low"]),
+            ratio(t["min_dscr_high"]),
+        )
+    spi = Table(title="Spider: each driver alone", title_justify="left")
+    for c in ("driver", "change", "equity IRR", "min DSCR", "default periods"):
+        spi.add_column(c, justify="left" if c == "driver" else "right")
+    for s in res.spider:
+        spi.add_row(
+            s["driver"],
+            f"{s['change']:+g} {s['unit']}",
+            pct(s["equity_irr"]),
+            ratio(s["min_dscr"]),
+            f"{s.get('default_periods', 0):g}",
+        )
+    be = Table(title="Breakevens (financing held as sized)", title_justify="left")
+    for c in ("breakeven", "value", "note"):
+        be.add_column(c, justify="right" if c == "value" else "left")
+    for b in res.breakevens:
+        v = "n/a" if b.value is None else (pct(b.value) if b.unit == "fraction" else f"{b.value:.2f} {b.unit}")
+        be.add_row(b.label, v, b.note)
+    return [tor, spi, be]

@@ -267,3 +267,141 @@ def histogram_png(result, folder) -> list[Path]:
         plt.close(fig)
         out.append(p)
     return out
+
+
+# --- sensitivities ----------------------------------------------------------------------------------------
+
+SENSITIVITY_SHEET = "Sensitivity"
+
+
+def add_sensitivity_sheet(wb, res) -> None:
+    """Tornado, spider and breakeven tables (values) on a Sensitivity sheet."""
+    from openpyxl.styles import Font
+
+    from finmodel.excel import put_text
+
+    if SENSITIVITY_SHEET in wb.sheetnames:
+        del wb[SENSITIVITY_SHEET]
+    ws = wb.create_sheet(SENSITIVITY_SHEET)
+    bold = Font(bold=True)
+    put_text(ws.cell(1, 1), "Sensitivities and breakevens (values, not live formulas)")
+    ws.cell(1, 1).font = Font(bold=True, size=14)
+    put_text(ws.cell(2, 1), f"case {res.case}; one driver at a time; financing as sized on the base case")
+    r = 4
+
+    def header(cols):
+        nonlocal r
+        for j, h in enumerate(cols):
+            put_text(ws.cell(r, 1 + j), h)
+            ws.cell(r, 1 + j).font = bold
+        r += 1
+
+    put_text(ws.cell(r, 1), "Breakevens")
+    ws.cell(r, 1).font = bold
+    r += 1
+    header(["breakeven", "value", "unit", "note"])
+    for b in res.breakevens:
+        put_text(ws.cell(r, 1), b.label)
+        ws.cell(r, 2, None if b.value is None else float(b.value)).number_format = (
+            "0.00%" if b.unit == "fraction" else "0.00"
+        )
+        put_text(ws.cell(r, 3), b.unit)
+        put_text(ws.cell(r, 4), b.note)
+        r += 1
+    r += 1
+    put_text(ws.cell(r, 1), "Tornado (sorted by the swing of equity IRR)")
+    ws.cell(r, 1).font = bold
+    r += 1
+    header(["driver", "low", "high", "unit", "equity IRR low", "equity IRR high", "min DSCR low", "min DSCR high"])
+    for t in res.tornado:
+        put_text(ws.cell(r, 1), t["label"])
+        ws.cell(r, 2, t["low"])
+        ws.cell(r, 3, t["high"])
+        put_text(ws.cell(r, 4), t["unit"])
+        for j, k in enumerate(("equity_irr_low", "equity_irr_high", "min_dscr_low", "min_dscr_high")):
+            v = t[k]
+            c = ws.cell(r, 5 + j, None if v is None or not np.isfinite(v) else float(v))
+            c.number_format = "0.00%" if "irr" in k else '0.00"x"'
+        r += 1
+    r += 1
+    put_text(ws.cell(r, 1), "Spider (each driver moved alone)")
+    ws.cell(r, 1).font = bold
+    r += 1
+    metrics = [k for k in res.spider[0] if k not in ("driver", "change", "unit")] if res.spider else []
+    header(["driver", "change", "unit", *metrics])
+    for s in res.spider:
+        put_text(ws.cell(r, 1), s["driver"])
+        ws.cell(r, 2, s["change"])
+        put_text(ws.cell(r, 3), s["unit"])
+        for j, k in enumerate(metrics):
+            v = s[k]
+            ws.cell(r, 4 + j, None if v is None or not np.isfinite(v) else float(v))
+        r += 1
+    ws.column_dimensions["A"].width = 60
+
+
+def write_sensitivity_workbook(res, path) -> Path:
+    """The case's live workbook plus the Sensitivity sheet, saved atomically."""
+    from openpyxl import load_workbook
+
+    from finmodel import excel
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".xlsx", dir=path.parent)
+    os.close(fd)
+    try:
+        excel.write_workbook([res.det], tmp, scenario=res.scenario, provenance=excel.provenance(res.scenario, res.case))
+        wb = load_workbook(tmp)
+        add_sensitivity_sheet(wb, res)
+        wb.calculation.fullCalcOnLoad = True
+        wb.save(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def sensitivity_pngs(res, folder) -> list[Path]:
+    """Tornado (equity IRR, minimum DSCR) and spider charts as PNG files in ``folder``."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    out = []
+    for metric, label, scale in (("equity_irr", "Equity IRR", 100.0), ("min_dscr", "Minimum DSCR", 1.0)):
+        base = res.base[metric]
+        fig, ax = plt.subplots(figsize=(8, 4))
+        rows = list(reversed(res.tornado))
+        for i, t in enumerate(rows):
+            for k, color in (("low", "#C00000"), ("high", "#4472C4")):
+                v = t[f"{metric}_{k}"]
+                if v is None or not np.isfinite(v):
+                    continue
+                ax.barh(i, (v - base) * scale, left=base * scale, color=color, alpha=0.8)
+        ax.set_yticks(range(len(rows)))
+        ax.set_yticklabels([f"{t['label']} ({t['low']:g} / {t['high']:g} {t['unit']})" for t in rows])
+        ax.axvline(base * scale, color="black", lw=0.8)
+        ax.set_xlabel(label + (" [%]" if scale == 100 else " [x]"))
+        ax.set_title(f"Tornado: {label} (red: low, blue: high), case {res.case}")
+        fig.tight_layout()
+        out.append(_atomic(folder / f"tornado_{metric}.png", lambda tmp, fig=fig: fig.savefig(tmp, format="png")))
+        plt.close(fig)
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    for ax, (metric, label) in zip(axes, (("equity_irr", "Equity IRR"), ("min_dscr", "Minimum DSCR")), strict=True):
+        for name in dict.fromkeys(s["driver"] for s in res.spider):
+            pts = [s for s in res.spider if s["driver"] == name and s["unit"] != "months"]
+            if pts:
+                ax.plot([p["change"] for p in pts], [p[metric] for p in pts], marker="o", label=name)
+        ax.set_xlabel("change [fraction; rates: per year]")
+        ax.set_title(f"Spider: {label}")
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    out.append(_atomic(folder / "spider.png", lambda tmp: fig.savefig(tmp, format="png")))
+    plt.close(fig)
+    return out
