@@ -74,7 +74,7 @@ def test_one_formula_per_row(book):
             rows.setdefault((sheet, c.row), []).append(c)
     assert len(rows) > 100
     bad = []
-    for (sheet, r), cells in rows.items():
+    for (sheet, _r), cells in rows.items():
         cells.sort(key=lambda c: c.column)
         first = cells[0]
         assert first.column == excel.FIRST_COL, f"{sheet}!{first.coordinate}: a period row starts after period 1"
