@@ -113,7 +113,10 @@ class Ar1(_RiskBlock):
 
     sd: float = Field(ge=0, le=1.0, description="Stationary standard deviation [decimal, per year basis].")
     autocorrelation: float = Field(
-        default=0.0, ge=0, lt=1.0, description="Correlation of consecutive years' values [fraction], 0 <= x < 1."
+        default=0.0,
+        ge=0,
+        le=1.0,
+        description="Correlation of consecutive years' values [fraction], 0 <= x <= 1 (1: one level per path).",
     )
 
 
