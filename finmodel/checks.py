@@ -91,9 +91,11 @@ def build(b, *, sizing_case: bool) -> list[str]:
                 "in_target_dscr", sz.target_dscr, "Target DSCR for sizing and sculpting", unit="x", group=g, fmt="x"
             )
             sized = [f for f in b.facilities if f.sized]
-            flag = R(sized[0].n("repay_flag"))
+            # periods in which the sized facilities carry debt service (a sculpted one carries none where the
+            # fixed facilities alone already take CFADS / target)
+            flag = R(sized[0].n("scheduled_ds")) > tol
             for f in sized[1:]:
-                flag = Or(flag, R(f.n("repay_flag")))
+                flag = Or(flag, R(f.n("scheduled_ds")) > tol)
 
             # on *scheduled* senior debt service, the quantity the debt is sized on: a cash sweep prepays the
             # sized debt and lowers the later debt service actually due, so the actual DSCR may stay above target

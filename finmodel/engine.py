@@ -73,7 +73,9 @@ def solve(b: Builder, overrides: dict | None = None) -> dict[str, np.ndarray]:
     Notes
     -----
     DSCR capacity: let ``A_t = max(0, CFADS_t / target - scheduled DS of fixed senior facilities_t)``, the
-    debt service the sized facilities may take. A sized facility ``i`` with share ``w_i`` and a
+    debt service the sized facilities may take. A fixed-amount facility with a sculpted repayment first takes
+    ``k_f A_t`` over its repayment periods, ``k_f = amount_f / PV_f(A)``; the sized facilities share what is
+    left. A sized facility ``i`` with share ``w_i`` and a
     non-sculpted profile takes ``w_i D u_{i,t}`` (``u`` = scheduled debt service per unit of commitment); a
     sculpted one takes ``k_i (A_t - D U_t)`` with ``k_i = w_i D / PV_i(A - D U)`` (PV at its own rate from
     its first repayment). The capacity is the largest ``D`` with ``A - D U >= 0`` and ``sum k_i <= 1``,
@@ -83,11 +85,13 @@ def solve(b: Builder, overrides: dict | None = None) -> dict[str, np.ndarray]:
     fac = b.facilities
     sized = [f for f in fac if f.sized]
     fixed = [f for f in fac if not f.sized]
+    fixed_sculpted = [f for f in fixed if f.sculpted]
     P = _paths(m, overrides)
     T = b.periods
     solved: dict[str, np.ndarray] = {}
     for f in sized:
         solved[f.i("amount")] = np.zeros((P, 1))
+    for f in fac:
         if f.sculpted:
             solved[f.i("profile")] = np.zeros((P, T))
     pro_rata = sc.debt.drawdown != "equity_first"
@@ -99,18 +103,25 @@ def solve(b: Builder, overrides: dict | None = None) -> dict[str, np.ndarray]:
             (np.asarray(overrides.get(f.i("amount"), m.inputs[f.i("amount")].value)).reshape(-1, 1) for f in fixed),
             np.zeros((1, 1)),
         )
+    sz = sc.debt.sizing
     if sized:
-        sz = sc.debt.sizing
         weights = np.array([f.facility.share for f in sized])
     prev = None
     for _ in range(MAX_ITERATIONS):
         v = m.evaluate({**(overrides or {}), **solved}, paths=P)
         need = np.nansum(v["funding_need"], axis=1, keepdims=True)  # (P, 1)
         amounts = {}
-        if sized:
+        if sized or fixed_sculpted:
             ops = v["operation_flag"]
-            fixed_ds = sum((v[f.n("scheduled_ds")] for f in fixed if f.senior), np.zeros((P, T)))
+            fixed_ds = sum((v[f.n("scheduled_ds")] for f in fixed if f.senior and not f.sculpted), np.zeros((P, T)))
             avail = np.maximum(0.0, ops * v["cfads"] / sz.target_dscr - fixed_ds)
+            taken = np.zeros((P, T))
+            for f in fixed_sculpted:
+                amount = np.broadcast_to(v[f.i("amount")], (P, 1))
+                solved[f.i("profile")] = _sculpt(v, f, amount, avail)
+                taken += _sculpted_ds(v, f, amount, avail)
+            avail = np.maximum(0.0, avail - taken)
+        if sized:
             D = _capacity(v, sized, weights, avail)
             D_gear = sz.max_gearing * need - fixed_total
             D = np.clip(np.minimum(D, D_gear), 0.0, None)
@@ -127,8 +138,9 @@ def solve(b: Builder, overrides: dict | None = None) -> dict[str, np.ndarray]:
                 solved[fund_key] = np.where(need > 0, np.minimum(total / need, 1.0), 0.0)
         else:
             solved[fund_key] = np.maximum(need - total, 0.0)
-        state = np.concatenate([total, need], axis=1)
-        if prev is not None and np.all(np.abs(state - prev) <= REL_TOL * np.maximum(1.0, np.abs(state))):
+        profiles = [solved[f.i("profile")] for f in fac if f.sculpted]
+        state = np.concatenate([total, need] + [p * total for p in profiles], axis=1)
+        if prev is not None and np.all(np.abs(state - prev) <= REL_TOL * np.maximum(1.0, np.abs(total))):
             return solved
         prev = state
     raise FinmodelError(f"debt sizing did not converge in {MAX_ITERATIONS} iterations")
@@ -191,17 +203,21 @@ def _capacity(v, sized, weights, avail):
     return lo
 
 
+def _sculpted_ds(v, f, amount, avail):
+    """Debt service of facility ``f`` sculpted to ``avail``: ``k avail_t`` over its repayment periods."""
+    flag = v[f.n("repay_flag")]
+    x = np.maximum(avail, 0.0) * flag
+    pv = np.sum(x * _discount(v, f) * flag, axis=1, keepdims=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(pv > 0, amount / pv, 0.0) * x
+
+
 def _sculpt(v, f, amount, avail):
     """Repayment profile (fraction of commitment per period) whose debt service is proportional to
     ``avail`` over the facility's repayment periods and repays ``amount`` exactly."""
     flag = v[f.n("repay_flag")]
     r = v[f.n("period_rate")]
-    df = _discount(v, f) * flag
-    x = np.maximum(avail, 0.0) * flag
-    pv = np.sum(x * df, axis=1, keepdims=True)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        k = np.where(pv > 0, amount / pv, 0.0)
-    ds = k * x
+    ds = _sculpted_ds(v, f, amount, avail)
     P, T = flag.shape
     prof = np.zeros((P, T))
     bal = amount[:, 0].copy()

@@ -359,12 +359,6 @@ def test_sizing_check_with_a_cash_sweep():
     assert all(res.checks().values())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding: check_debt_sizing (so the master check) fails with no payment default when the fixed-amount "
-    "facilities alone breach the target DSCR while the sized facility repays; a covenant breach is a result, "
-    "not an inconsistency of the model (DESIGN.md, Command line)",
-)
 def test_sizing_check_when_fixed_facilities_breach_the_target():
     # Default scenario, revenue x 0.6, re-sized: EDPF + ECA scheduled debt service alone gives a DSCR of 0.970
     # in a period where the sculpted commercial loan repays (target 1.30). The solver sculpts that loan to
@@ -376,11 +370,6 @@ def test_sizing_check_when_fixed_facilities_breach_the_target():
     assert res.checks()["check_debt_sizing"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding: a fixed-amount facility with repayment: sculpted is never sculpted (the solver sculpts sized "
-    "facilities only): its profile stays 0 and the whole commitment falls due at maturity",
-)
 def test_fixed_amount_sculpted_facility_is_sculpted():
     # Default scenario with the ECA loan (fixed 110 m USD, grace 3, maturity 15 years, semi-annual) set to
     # repayment: sculpted. Found: d2_profile = 0 everywhere; d2_principal_due = 0 until period 30 (maturity),
