@@ -306,7 +306,7 @@ def test_defined_names_show_numbers_after_recalculation(recalculated):
         for sheet, ref in dests:
             for _, r, c in _cells_of(sheet, ref):
                 v = values.get((sheet, f"{excel.get_column_letter(c)}{r}"))
-                assert isinstance(v, int | float), f"{name} -> {sheet}!{ref} = {v!r}"
+                assert isinstance(v, int | float | excel.dt.datetime), f"{name} -> {sheet}!{ref} = {v!r}"
         if name in metrics and metrics[name] is not None:
             assert values[(dests[0][0], dests[0][1])] == pytest.approx(metrics[name], rel=1e-7), name
 
