@@ -165,3 +165,20 @@ def test_dask_local_cluster_gives_the_same_results(risky):
             res = simulation.simulate(path, paths=96, seed=9, chunk_size=25, client=client, prepared=prepared)
     for k, v in ref.paths_data.items():
         assert np.array_equal(v, res.paths_data[k], equal_nan=True), k
+
+
+def fund_like_reducer(values, spec):
+    """A stand-in for a fund tranche: loses what the fund sponsor's cash flows fall short of 1.2x its outlay."""
+    cf = values["sponsor2_cf"]
+    paid_in = -np.where(cf < 0, cf, 0).sum(axis=1)
+    back = np.where(cf > 0, cf, 0).sum(axis=1)
+    return {"tranche_a_loss": np.maximum(0.0, 1.2 * paid_in - back)}
+
+
+def test_reducer_hook_adds_tranche_losses(risky, monkeypatch):
+    path, prepared = risky
+    monkeypatch.setattr(simulation, "REDUCERS", [f"{__name__}:fund_like_reducer"])
+    res = simulation.simulate(path, paths=64, seed=4, chunk_size=32, prepared=prepared)
+    s = res.summary()
+    assert "tranche_a_loss" in res.paths_data and "p_tranche_a_loss" in s and "tranche_a_expected_loss" in s
+    assert s["tranche_a_expected_loss"] == pytest.approx(res.paths_data["tranche_a_loss"].mean())

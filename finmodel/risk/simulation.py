@@ -45,6 +45,16 @@ OPTIONAL_METRICS = ("guarantee_claims", "guarantee_net_cost", "lender_loss_after
 
 MAX_CACHED_MODELS = 2
 
+REDUCERS: list[str] = []
+"""Hook for other modules' per-path results: ``"package.module:function"`` names (strings, so that Dask
+workers can import them). Each function is called as ``function(values, spec)`` with the chunk's evaluated rows
+(name -> (paths, periods) arrays, e.g. ``equity_cf`` or ``sponsor2_cf`` for the fund's stake) and returns
+name -> (paths,) arrays that join the path results. Columns named ``<tranche>_loss`` [currency] are summarised
+as ``p_<tranche>_loss`` (share of paths with a loss above a cent) and ``<tranche>_expected_loss``: the place for
+:mod:`finmodel.fund` to report each tranche's loss probability and expected loss from the simulated project
+cash flows (``ProjectFlows.fund_series(periods, equity_cf=...)`` maps (paths, periods) flows on fund periods).
+"""
+
 
 @dataclasses.dataclass
 class SimSpec:
@@ -61,6 +71,7 @@ class SimSpec:
     base_inputs: dict
     metrics: tuple
     senior: list
+    reducers: tuple = ()
     token: str = dataclasses.field(default_factory=lambda: uuid.uuid4().hex)
 
 
@@ -114,7 +125,17 @@ def evaluate_paths(spec: SimSpec, overrides: dict, n: int) -> dict[str, np.ndarr
     v = m.evaluate({**spec.solved, **overrides}, paths=2 if pad else n)
     out = {name: np.array(v[name][:n, 0], dtype=float) for name in spec.metrics if name in v}
     out["senior_loss"] = np.array(senior_loss(v, spec.senior)[:n], dtype=float)
+    for ref in spec.reducers:
+        for k, a in _import(ref)(v, spec).items():
+            out[k] = np.array(np.asarray(a, dtype=float)[:n], dtype=float)
     return out
+
+
+def _import(ref: str):
+    import importlib
+
+    module, _, name = ref.partition(":")
+    return getattr(importlib.import_module(module), name)
 
 
 def run_chunk(spec: SimSpec, start: int, stop: int) -> dict[str, np.ndarray]:
@@ -150,6 +171,7 @@ def make_spec(scenario, case: str, det, seed: int) -> SimSpec:
         base_inputs=base_inputs,
         metrics=metrics,
         senior=[f.p for f in det.builder.facilities if f.senior],
+        reducers=tuple(REDUCERS),
     )
     _MODELS[spec.token] = m  # this process already has the model (workers build their own)
     return spec
@@ -281,6 +303,11 @@ class SimulationResult:
             out["guarantee_claims_expected"] = float(np.mean(c))
             out["guarantee_claims_p99"] = float(np.percentile(c, 99))
             prob("p_guarantee_claim", c > 0.01)
+        for k in d:
+            if k.endswith("_loss") and k not in ("senior_loss", "lender_loss_after_cover"):
+                stem = k[: -len("_loss")]
+                prob(f"p_{stem}_loss", d[k] > 0.01)
+                out[f"{stem}_expected_loss"] = float(np.mean(d[k]))
         out["paths"] = float(n)
         return out
 
