@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 from openpyxl.cell.cell import Cell
-from openpyxl.formatting.rule import CellIsRule
+from openpyxl.formatting.rule import CellIsRule, FormulaRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
@@ -286,7 +286,7 @@ def _headline(result) -> list[str]:
 
 
 def _cover_headline_row(result) -> int:
-    return 26  # below Scenario (rows 4-11) and Provenance (rows 13-20)
+    return 23  # below Scenario (rows 4-11) and Provenance (rows 13-19)
 
 
 def cases_cells(lay: Layout, result) -> list[ExtraCell]:
@@ -382,7 +382,7 @@ def write_workbook(results, path: str | Path, *, scenario, provenance: dict) -> 
             if row.total:
                 c = ws.cell(r, 3, f"=SUM({get_column_letter(FIRST_COL)}{r}:{last_letter}{r})")
                 c._style = copy.copy(proto._style)
-                c.font = Font(bold=True, color=c.font.color)
+                c.font = _font(bold=True, color=c.font.color)
         if check_cells:
             _check_format(ws, " ".join(check_cells))
         ws.column_dimensions["A"].width = _label_width(item.label for kind, item, _ in lay.sheet_rows[sh]
@@ -410,6 +410,11 @@ def _label_width(labels, *, least=30, most=80) -> float:
     would be cut off), within [least, most] characters."""
     longest = max((len(str(x)) for x in labels), default=0)
     return float(min(most, max(least, longest * 1.05 + 2)))
+
+
+def _font(**kw) -> Font:
+    """A font in the workbook's face and size (a bare ``Font()`` would fall back to a serif face)."""
+    return Font(name=styles.FONT_NAME, size=styles.FONT_SIZE, **kw)
 
 
 def _styled(cell, role, number_format):
@@ -575,7 +580,7 @@ def _write_inputs(wb, ws, lay, live):
                 dvs.add(rule, _styled(ws.cell(r, FIRST_COL + t, float(live_value[t])), role, fmt), inp)
         else:  # table
             put_text(ws.cell(r, 1), label)
-            ws.cell(r, 1).font = Font(bold=True)
+            ws.cell(r, 1).font = _font(bold=True)
             put_text(ws.cell(r, 2), "year")
             put_text(ws.cell(r, 3), inp.unit)
             put_text(ws.cell(r, 4), inp.source)
@@ -598,7 +603,7 @@ def _write_cover(ws, lay, live, results, scenario, prov: dict, sheetnames):
     put_text(ws.cell(1, 1), getattr(project, "name", None) or "finmodel scenario")
     ws.cell(1, 1).style = styles.TITLE
     put_text(ws.cell(2, 1), "Master check (1 = all checks pass)")
-    ws.cell(2, 1).font = Font(bold=True)
+    ws.cell(2, 1).font = _font(bold=True)
 
     def block(r, title, items):
         put_text(ws.cell(r, 1), title)
@@ -648,12 +653,19 @@ def _write_cover(ws, lay, live, results, scenario, prov: dict, sheetnames):
         c = ws.cell(r + k, 1)
         put_text(c, name)
         c.hyperlink = f"#{_q(name)}!A1"
-        c.font = Font(color="0563C1", underline="single")
+        c.font = _font(color="0563C1", underline="single")
         model_name = next((m for m, t in lay.titles.items() if t == name), name)
         put_text(ws.cell(r + k, 3), SHEET_NOTES.get(model_name, ""))
         ws.cell(r + k, 3).style = styles.NOTE
     ws.column_dimensions["C"].width = 66
     ws.column_dimensions["D"].width = 16
+    ws["C2"].alignment = Alignment(horizontal="left")
+    ok = PatternFill("solid", fgColor=styles.OK_FILL, bgColor=styles.OK_FILL)
+    bad = PatternFill("solid", fgColor=styles.FAIL_FILL, bgColor=styles.FAIL_FILL)
+    ws.conditional_formatting.add("D2", FormulaRule(formula=["$C$2=1"], fill=ok,
+                                                    font=_font(color=styles.OK_FONT, bold=True)))
+    ws.conditional_formatting.add("D2", FormulaRule(formula=["$C$2<>1"], fill=bad,
+                                                    font=_font(color=styles.FAIL_FONT, bold=True)))
     ws.freeze_panes = None
     styles.page_setup(ws)
 
@@ -699,7 +711,7 @@ def _write_cases(ws, lay, results, scenario):
         put_text(ws.cell(7, vc), fin)
         ok = res.checks().get("master_check", False)
         put_text(ws.cell(8, vc), "OK" if ok else "CHECK FAILED")
-        ws.cell(8, vc).font = Font(bold=True, color=styles.OK_FONT if ok else styles.FAIL_FONT)
+        ws.cell(8, vc).font = _font(bold=True, color=styles.OK_FONT if ok else styles.FAIL_FONT)
         for rr in (6, 7, 8):
             ws.cell(rr, vc).alignment = Alignment(wrap_text=True, vertical="top", horizontal="right")
     ws.row_dimensions[6].height = 42
