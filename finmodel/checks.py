@@ -10,7 +10,8 @@ from finmodel.rows import Agg, And, Blank, Func, If, Or, Total
 from finmodel.timeline import R
 
 SHEET = "Checks"
-SIZING_TOLERANCE = 1e-6  # DSCR and gearing agree with their targets to 1e-6 after the solve (it converges to 1e-10)
+# DSCR and gearing agree with their targets to 1e-6 after the solve (it converges to ~1e-10)
+SIZING_TOLERANCE = 1e-6
 
 
 def tolerance(b):
@@ -113,7 +114,16 @@ def build(b, *, sizing_case: bool) -> list[str]:
                 all_debt = all_debt + m.ref(f.i("amount"))
             cap = mg * Total("funding_need")
             gear_binds = absf(all_debt - cap) < tol
-            dscr_binds = absf(Agg("MIN", "dscr_sized") - td) < SIZING_TOLERANCE
+            dtol = m.add_input(
+                "in_sizing_tolerance",
+                SIZING_TOLERANCE,
+                "Tolerance for the sizing check (DSCR)",
+                unit="x",
+                group="Checks",
+                fmt="factor",
+                source="the solver converges to ~1e-10",
+            )
+            dscr_binds = absf(Agg("MIN", "dscr_sized") - td) < dtol
             check(
                 "check_debt_sizing",
                 And(all_debt < cap + tol, Or(gear_binds, dscr_binds)),

@@ -13,7 +13,8 @@ import dataclasses
 
 import numpy as np
 
-from finmodel import checks, debt, funding, operations, returns, timeline, waterfall
+from finmodel import checks, debt, funding, guarantees, operations, returns, timeline, waterfall
+from finmodel.blending import sheet as blending_sheet
 from finmodel.errors import FinmodelError
 from finmodel.rows import Model
 
@@ -53,8 +54,8 @@ def build(scenario, *, sizing_case: bool = True) -> Builder:
     waterfall.build_waterfall(b)
     waterfall.build_equity(b)
     returns.build(b)
-    __import__("finmodel.blending.sheet", fromlist=["build"]).build(b)  # Blending sheet, metrics, warnings
-    __import__("finmodel.guarantees", fromlist=["build"]).build(b)  # Guarantees sheet: cover, default, claims
+    blending_sheet.build(b)  # Blending sheet, metrics, warnings
+    guarantees.build(b)  # Guarantees sheet: cover, default, claims
     checks.build(b, sizing_case=sizing_case)
     b.model.plan()  # fail early on a structural error
     return b
