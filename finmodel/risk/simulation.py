@@ -5,8 +5,8 @@ The financing is solved once on the base case and held fixed (lenders' view). A 
 (:mod:`finmodel.risk.rng`, keyed by path index), correlate them (:mod:`finmodel.risk.drivers`), evaluate the
 model once for all the chunk's paths, and reduce each path to a few numbers (:data:`PATH_METRICS`). The
 chunk's rows (~300 arrays of (paths, periods)) are dropped before the next chunk, so the working memory is
-bounded by the chunk size whatever the number of paths; what is kept is ~15 float64 per path (for exact
-percentiles: ~120 MB per million paths).
+bounded by the chunk size whatever the number of paths; what is kept is ~18 float64 per path (for exact
+percentiles and the per-path file: ~150 MB per million paths).
 
 Because the draws of a path depend only on (seed, path index) and every model operation is element-wise
 over paths, the results are identical whatever the chunk size and the number of workers.
