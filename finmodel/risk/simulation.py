@@ -143,7 +143,8 @@ def run_chunk(spec: SimSpec, start: int, stop: int) -> dict[str, np.ndarray]:
     draws = draws_for(spec, start, stop)
     ov = drv.overrides(draws, spec.timing, spec.base_inputs)
     out = evaluate_paths(spec, ov, stop - start)
-    out.update({k: np.asarray(v, dtype=float) for k, v in draws.summary().items()})
+    # copies: a column that is a view (fx[:, -1]) would keep the whole (paths, periods) array alive
+    out.update({k: np.array(v, dtype=float, copy=True) for k, v in draws.summary().items()})
     return out
 
 
