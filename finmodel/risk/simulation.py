@@ -194,15 +194,15 @@ def run_chunks(
     ``window`` chunks are in flight (default: twice the workers), so memory stays bounded on the client
     too. ``on_chunk(start, stop, results)`` is called in path order as chunks complete (progress, files).
     """
-    parts = []
+    parts = _Collector(paths)
     todo = chunks(paths, chunk_size)
     if client is None:
         for a, b in todo:
             res = run_chunk(spec, a, b)
-            parts.append(res)
+            parts.put(a, b, res)
             if on_chunk:
                 on_chunk(a, b, res)
-        return _concat(parts)
+        return parts.data
     spec_ref = spec
     if hasattr(client, "scatter"):  # dask: ship the spec to every worker once
         spec_ref = client.scatter(spec, broadcast=True)
@@ -222,17 +222,25 @@ def run_chunks(
         while nxt_emit in done:
             res = done.pop(nxt_emit)
             a, b = todo[nxt_emit]
-            parts.append(res)
+            parts.put(a, b, res)
             if on_chunk:
                 on_chunk(a, b, res)
             nxt_emit += 1
-    return _concat(parts)
+    return parts.data
 
 
-def _concat(parts: list[dict]) -> dict[str, np.ndarray]:
-    if not parts:
-        return {}
-    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+class _Collector:
+    """Per-path results written into arrays of the final length as chunks arrive (no second copy)."""
+
+    def __init__(self, paths: int):
+        self.paths = paths
+        self.data: dict[str, np.ndarray] = {}
+
+    def put(self, a: int, b: int, res: dict) -> None:
+        for k, v in res.items():
+            if k not in self.data:
+                self.data[k] = np.full(self.paths, np.nan)
+            self.data[k][a:b] = v
 
 
 # --- results ----------------------------------------------------------------------------------------------
