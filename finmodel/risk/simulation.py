@@ -331,6 +331,7 @@ class SimulationResult:
             "scenario_sha256": self.scenario.sha256,
             "case": self.case,
             "seed": self.seed,
+            "generated": _now(),
             "paths": self.paths,
             "financing": "as sized on the base case, held fixed across paths",
             "metrics": {k: _json_number(v) for k, v in metrics.items()},
@@ -446,3 +447,9 @@ def simulate(
         hurdle=float(sc.equity_discount_rate),
         senior_debt=float(metrics.get("senior_debt") or 0.0),
     )
+
+
+def _now() -> str:
+    import datetime as dt
+
+    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
