@@ -13,6 +13,7 @@ value anywhere, every defined name showing a number, and recalculation parity fo
 from __future__ import annotations
 
 import fnmatch
+import functools
 import graphlib
 import re
 from configparser import ConfigParser
@@ -107,9 +108,10 @@ def _destinations(wb):
     return out
 
 
+@functools.cache
 def _cells_of(sheet, ref):
     c0, r0, c1, r1 = range_boundaries(ref)
-    return [(sheet, r, c) for r in range(r0, r1 + 1) for c in range(c0, c1 + 1)]
+    return tuple((sheet, r, c) for r in range(r0, r1 + 1) for c in range(c0, c1 + 1))
 
 
 def _precedents(sheet, formula, names):
@@ -261,6 +263,28 @@ def test_sheet_titles_sanitised():
     assert excel.safe_sheet_title("Debt", ["debt"]) == "Debt (2)"
     assert excel.safe_sheet_title("  ") == "Sheet"
     assert excel.safe_sheet_title("O'Brien") == "O_Brien"
+
+
+def test_odd_model_sheet_names_are_sanitised_and_referenced(tmp_path):
+    """A module adding a sheet whose name Excel refuses gets a valid title, and formulas follow it."""
+    from finmodel import engine
+    from finmodel.scenario import load_scenario
+    from finmodel.timeline import R
+
+    sc = load_scenario(None)
+    b = engine.build(sc)
+    b.model.add("odd_copy", R("cfads") * 1, "Fund: PIS/GIF [A]", "CFADS, copied")
+    b.model.add("odd_back", R("odd_copy") + 0, "Returns", "CFADS, copied back")
+    solved = engine.solve(b)
+    result = engine.CaseResult("base", b, b.model.evaluate(solved), solved, True)
+    path = excel.write_workbook([result], tmp_path / "odd.xlsx", scenario=sc,
+                                provenance=excel.provenance(sc, "base"))
+    wb = openpyxl.load_workbook(path)
+    assert "Fund_ PIS_GIF _A_" in wb.sheetnames
+    lay = excel.Layout(b.model)
+    sheet, r = lay.w.cells["odd_back"]
+    assert wb[sheet].cell(r, excel.FIRST_COL).value == f"='Fund_ PIS_GIF _A_'!E{lay.w.cells['odd_copy'][1]}+0"
+    assert ("Fund_ PIS_GIF _A_", f"E{lay.w.cells['odd_copy'][1]}") in parity.expected_cells(result)
 
 
 def test_atomic_save_keeps_the_previous_file(tmp_path):
