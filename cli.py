@@ -481,16 +481,17 @@ def simulate_cmd(scenario, paths, seed, case, chunk_size, output, json_path, pat
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Workbook (.xlsx) with a Sensitivity sheet.")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Write the JSON of the results.")
 @click.option("--charts", type=click.Path(file_okay=False), help="Folder for tornado and spider charts (PNG).")
+@click.option("--portfolio", type=click.Path(dir_okay=False), help="Fund portfolio file: each tranche's IRR too.")
 @click.option("--quiet", is_flag=True, help="Do not print the tables.")
 @_report_errors
-def sensitivity_cmd(scenario, case, drivers, output, json_path, charts, quiet):
+def sensitivity_cmd(scenario, case, drivers, output, json_path, charts, portfolio, quiet):
     """One-at-a-time sensitivities (tornado, spider) and breakevens, all points in one model call."""
     from rich.console import Console
 
     from finmodel.risk import api
 
     out = api.sensitivity(scenario, case=case, workbook=output, json_path=json_path, charts=charts,
-                          only=list(drivers) or None)
+                          only=list(drivers) or None, portfolio=portfolio)
     if not quiet:
         for table in api.sensitivity_tables(out.result):
             Console().print(table)

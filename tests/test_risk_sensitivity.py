@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from finmodel.risk import sensitivity as sens
@@ -44,3 +46,17 @@ def test_breakevens_hit_their_targets(ctx):
     width = 120 / 16**5  # the bracket after the iterations
     below, above = ctx.evaluate({"delay": [delay - width, delay + width]})["dsra_exhausted"]
     assert below == 0 and above == 1
+
+
+def test_fund_tranche_irrs_by_sensitivity_point():
+    pytest.importorskip("finmodel.fund.model")
+    from finmodel.fund import model as fund_model
+
+    portfolio = str(Path(__file__).resolve().parents[1] / "scenarios" / "pis_smart_city_subfund.yaml")
+    rows = sens.fund_tranche_sensitivities(portfolio, [d for d in sens.DRIVERS if d.name == "revenue"])
+    base = fund_model.run(portfolio).metrics()
+    # the base point is the fund model's own run, evaluated as one path among many: same formulas, 1e-12
+    for name in (k for k in rows[0] if k.endswith("_irr")):
+        assert rows[0][name] == pytest.approx(base[name], rel=1e-12)
+    irr = {r["change"]: r["fund_private_irr"] for r in rows}
+    assert irr[-0.2] < irr[-0.1] < irr[0.0] < irr[0.1]

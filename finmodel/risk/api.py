@@ -140,13 +140,13 @@ class SensitivityOutput:
     written: list[Path]
 
 
-def sensitivity(scenario=None, *, case="base", workbook=None, json_path=None, charts=None, only=None):
+def sensitivity(scenario=None, *, case="base", workbook=None, json_path=None, charts=None, only=None, portfolio=None):
     """Sensitivities and breakevens; writes the workbook (with a Sensitivity sheet), JSON and PNG charts."""
     from finmodel.risk import sensitivity as sens
 
     wb = _check_suffix(workbook, ".xlsx", "--output")
     js = _check_suffix(json_path, ".json", "--json")
-    res = sens.run(scenario, case, only=only)
+    res = sens.run(scenario, case, only=only, portfolio=portfolio)
     written = []
     if wb is not None:
         written.append(outputs.write_sensitivity_workbook(res, wb))
@@ -202,4 +202,13 @@ def sensitivity_tables(res):
     for b in res.breakevens:
         v = "n/a" if b.value is None else (pct(b.value) if b.unit == "fraction" else f"{b.value:.2f} {b.unit}")
         be.add_row(b.label, v, b.note)
-    return [tor, spi, be]
+    tables = [tor, spi, be]
+    if res.fund:
+        names = [k for k in res.fund[0] if k.endswith("_irr")]
+        ft = Table(title="Fund tranches: IRR with the driver moved in every project", title_justify="left")
+        for c in ("driver", "change", *names):
+            ft.add_column(c, justify="left" if c == "driver" else "right")
+        for r in res.fund:
+            ft.add_row(r["driver"], f"{r['change']:+g} {r['unit']}", *[pct(r[n]) for n in names])
+        tables.append(ft)
+    return tables
