@@ -126,13 +126,13 @@ def y_limit(spec: ChartSpec, result, t0: int, t1: int) -> float | None:
 # --- the data block on the Charts sheet -----------------------------------------------------------------
 
 
-def _data_rows(model):
+def _data_rows(specs):
     """Rows of the data block: ("const", Series) rows, then ("su", Series) rows; -> {key: excel row}."""
-    r = CHART_ROW + GRID_ROWS * ((len(chart_specs(model)) + 1) // 2) + 1
+    r = CHART_ROW + GRID_ROWS * ((len(specs) + 1) // 2) + 1
     out = {"title": r}
     r += 1
     seen = set()
-    for spec in chart_specs(model):
+    for spec in specs:
         for s in spec.series:
             if s.const and s.name not in seen:
                 out[("const", s.name)] = r
@@ -141,7 +141,7 @@ def _data_rows(model):
     r += 1
     out["su_head"] = r
     r += 1
-    for spec in chart_specs(model):
+    for spec in specs:
         if spec.kind == "sources_uses":
             for s in spec.series:
                 out[("su", s.name)] = r
@@ -164,7 +164,9 @@ def _total_formula(lay: Layout, name: str) -> str:
 
 def data_cells(lay: Layout, result) -> list[ExtraCell]:
     """Link cells of the Charts sheet's data block, with the value each must show after recalculation."""
-    rows = _data_rows(lay.model)
+    specs = chart_specs(lay.model)
+    sides = {s.name: s.side for spec in specs for s in spec.series}
+    rows = _data_rows(specs)
     out = []
     for key, r in rows.items():
         if not isinstance(key, tuple):
@@ -176,7 +178,7 @@ def data_cells(lay: Layout, result) -> list[ExtraCell]:
             for t in range(lay.model.periods):
                 out.append(ExtraCell(CHARTS, r, FIRST_COL + t, f"={name}", v, fmt))
         else:
-            side = next(s.side for spec in chart_specs(lay.model) for s in spec.series if s.name == name)
+            side = sides[name]
             v = _expected(np.nansum(result.values[name][0]))
             out.append(ExtraCell(CHARTS, r, 3 if side == "uses" else 4, _total_formula(lay, name), v, "money"))
     return out
@@ -193,8 +195,8 @@ def write_sheet(ws, lay: Layout, result) -> None:
 
     wb = ws.parent
     model = lay.model
-    rows = _data_rows(model)
     specs = chart_specs(model)
+    rows = _data_rows(specs)
     put_text(ws.cell(rows["title"], 1), "Chart data: links to the model (the charts read the model rows directly)")
     for c in range(1, lay.last_col + 1):
         ws.cell(rows["title"], c).style = styles.SECTION

@@ -532,21 +532,23 @@ def _passes(rule, x) -> bool:
 
 
 class _Validations:
+    """Data validation of the input cells, one rule object per distinct rule."""
+
     def __init__(self, ws):
         self.ws = ws
-        self.by_rule: dict[tuple, DataValidation] = {}
+        self.by_rule: dict[tuple, list[str]] = {}
 
     def add(self, rule, cell, inp):
         if not _passes(rule, float(cell.value)):  # a case outside the usual range: numbers only
             rule = ("decimal", "between", "-1E+300", "1E+300", "Enter a number.")
-        dv = self.by_rule.get(rule)
-        if dv is None:
-            kind, op, f1, f2, msg = rule
+        self.by_rule.setdefault(rule, []).append(cell.coordinate)
+
+    def write(self):
+        for (kind, op, f1, f2, msg), cells in self.by_rule.items():
             dv = DataValidation(type=kind, operator=op, formula1=f1, formula2=f2, allow_blank=False,
-                                showErrorMessage=True, errorStyle="stop", errorTitle="finmodel input", error=msg)
-            self.by_rule[rule] = dv
+                                showErrorMessage=True, errorStyle="stop", errorTitle="finmodel input", error=msg,
+                                sqref=" ".join(cells))
             self.ws.add_data_validation(dv)
-        dv.add(cell)
 
 
 def _write_inputs(wb, ws, lay, live):
@@ -591,6 +593,7 @@ def _write_inputs(wb, ws, lay, live):
                 ws.cell(first + k, 2, k + 1).alignment = Alignment(horizontal="center")
                 dvs.add(rule, _styled(ws.cell(first + k, 3, float(live_value[k])), role, fmt), inp)
             wb.defined_names[inp.name] = DefinedName(inp.name, attr_text=f"Inputs!$C${first}:$C${last}")
+    dvs.write()
     ws.column_dimensions["A"].width = _label_width(inp.label for inp in lay.model.inputs.values())
     styles.page_setup(ws, print_titles=f"1:{HEADER_ROWS}", print_cols="A:D", periods=periods)
 
