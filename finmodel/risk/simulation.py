@@ -98,8 +98,24 @@ def draws_for(spec: SimSpec, start: int, stop: int) -> drv.Draws:
     if K == 0:
         return drv.neutral(spec.timing, n)
     e = rng.standard_normals(spec.seed, start, stop, T * K).reshape(n, T, K)
-    z = e @ spec.factor.T  # Gaussian copula: correlate the drivers within each period
+    z = correlate(e, spec.factor)  # Gaussian copula: correlate the drivers within each period
     return drv.sample(spec.scenario.risk, spec.timing, z)
+
+
+def correlate(e: np.ndarray, factor: np.ndarray) -> np.ndarray:
+    """``z[..., j] = sum_k factor[j, k] e[..., k]`` summed in a fixed order with element-wise operations.
+
+    Not ``e @ factor.T``: a BLAS matrix product may sum in an order that depends on the array's size and on
+    the number of BLAS threads (Dask workers run single-threaded BLAS), which would change the last bits of
+    a path's draws with the chunk size or the worker.
+    """
+    z = np.empty_like(e)
+    for j in range(factor.shape[0]):
+        acc = e[..., 0] * factor[j, 0]
+        for k in range(1, factor.shape[1]):
+            acc = acc + e[..., k] * factor[j, k]
+        z[..., j] = acc
+    return z
 
 
 def senior_loss(values, senior: list[str]) -> np.ndarray:
