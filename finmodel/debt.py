@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from finmodel.rows import And, Const, If, Int, Lookup, Max, Min, Prev, Sum, Total
+from finmodel import checks
+from finmodel.rows import And, Const, Func, If, Int, Lookup, Max, Min, Prev, Sum, Total
 from finmodel.timeline import R
 
 SHEET = "Debt"
@@ -88,6 +89,7 @@ def build(b) -> None:
             f"in_base_{name}", vals, f"Base rate {name} by model year", unit="per year", group="Base rates", fmt="pct"
         )
 
+    tol = checks.tolerance(b)
     for fs in b.facilities:
         f = fs.facility
         g = f"Facility {fs.index}: {f.name}"
@@ -215,15 +217,19 @@ def build(b) -> None:
         add("principal_paid", R(fs.n("principal_due")) * R(f"{tier}_principal_ratio"), "principal paid", total=True)
         sweep = R(fs.n("sweep")) if b.sweep_facilities and fs in b.sweep_facilities else 0
         add(
-            "closing",
+            "balance",
             R(fs.n("opening"))
             + R(fs.n("draw"))
             + R(fs.n("interest_due"))
             - R(fs.n("interest_paid"))
             - R(fs.n("principal_paid"))
             - sweep,
-            "closing balance",
+            "balance after the period's flows",
         )
+        # within the money tolerance of the schedule it *is* the schedule: float rounding of a repaid balance
+        # (1e-9 of a unit) would otherwise leave phantom debt service, which spreadsheets round away
+        bal, sched = R(fs.n("balance")), R(fs.n("scheduled_balance"))
+        add("closing", If(Func("ABS", bal - sched) < tol, sched, bal), "closing balance")
         add("maturity_flag", period.eq(mat * P), "final maturity flag", unit="flag", fmt="flag")
         add(
             "balance_at_maturity",

@@ -16,6 +16,36 @@ from finmodel.timeline import R
 
 SHEET = "Returns"
 OUT = "Outputs"
+IRR_SECTION = "IRR starting guesses (for the spreadsheet's IRR)"
+
+
+def irr_guess(m, outflows: str, inflows: str, sheet: str, section: str = IRR_SECTION):
+    """Starting guess for a spreadsheet's IRR of a row whose outflows and inflows are the rows named:
+    the IRR of one outflow and one inflow at the cash-weighted mean periods, ``(D / C) ** (1 / span) - 1``.
+    It only tells the spreadsheet where to start Newton; returns ``(C, D, guess)`` (scalars)."""
+    for row in (outflows, inflows):
+        m.add(
+            f"{row}_time", R("period") * R(row), sheet, f"{row}: period x amount", unit="#", total=True, section=section
+        )
+    c, d = Total(outflows), Total(inflows)
+    span = Max(1, Total(f"{inflows}_time") / d - Total(f"{outflows}_time") / c)
+    guess = m.add(
+        f"{outflows}_irr_guess",
+        If(And(c > 0, d > 0), (d / c) ** (1 / span) - 1, 0),
+        sheet,
+        f"{outflows}: IRR guess per period",
+        unit="per period",
+        fmt="pct",
+        section=section,
+    )
+    return c, d, guess
+
+
+def annual_irr(m, row: str, outflows: str, inflows: str, sheet: str, periods_per_year):
+    """Annualised IRR of ``row`` ((1 + IRR) ** periods_per_year - 1), blank unless it has outflows and
+    inflows; written with a starting guess (:func:`irr_guess`)."""
+    c, d, guess = irr_guess(m, outflows, inflows, sheet)
+    return If(And(c > 0, d > 0), (1 + Agg("IRR", row, guess=guess)) ** periods_per_year - 1, Blank())
 
 
 def build(b) -> None:
@@ -90,7 +120,9 @@ def build(b) -> None:
     add("project_cf", R("ebitda") - R("tax") - R("capex"), "Project cash flow, post-tax", total=True, section=s)
 
     def irr(row):
-        return (1 + Agg("IRR", row)) ** P - 1
+        m.add(f"{row}_out", Max(0, -R(row)), SHEET, f"{row}: outflows", unit=b.cur, total=True, section=IRR_SECTION)
+        m.add(f"{row}_in", Max(0, R(row)), SHEET, f"{row}: inflows", unit=b.cur, total=True, section=IRR_SECTION)
+        return annual_irr(m, row, f"{row}_out", f"{row}_in", SHEET, P)
 
     out("project_irr", irr("project_cf"), "Project IRR (post-tax, nominal)", unit="per year", fmt="pct")
     out("project_irr_pre_tax", irr("project_cf_pre_tax"), "Project IRR (pre-tax)", unit="per year", fmt="pct")

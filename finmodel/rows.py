@@ -428,20 +428,25 @@ class Lookup(Expr):
 
 
 class Agg(Expr):
-    """A scalar computed from a whole row: SUM, MIN, MAX, AVERAGE (skipping blanks), IRR, NPV."""
+    """A scalar computed from a whole row: SUM, MIN, MAX, AVERAGE (skipping blanks), IRR, NPV.
+
+    ``rate`` is NPV's discount rate. ``guess`` is the starting point of a spreadsheet's IRR (``IRR(range,
+    guess)``): the engine's IRR brackets its root and needs none, but a spreadsheet runs Newton from the guess
+    (0.1 by default) and fails on long series far from it; see :func:`finmodel.returns.irr_guess`.
+    """
 
     scalar = True
 
-    def __init__(self, func: str, name: str, rate: Expr | None = None):
-        self.func, self.name, self.rate = func, name, rate
+    def __init__(self, func: str, name: str, rate: Expr | None = None, guess: Expr | None = None):
+        self.func, self.name, self.rate, self.guess = func, name, rate, guess
 
     def children(self):
-        return (self.rate,) if self.rate is not None else ()
+        return tuple(e for e in (self.rate, self.guess) if e is not None)
 
     def refs(self):
         yield self.name, WHOLE
-        if self.rate is not None:
-            yield from self.rate.refs()
+        for e in self.children():
+            yield from e.refs()
 
     def py(self, g):
         rate = self.rate.py(g.whole()) if self.rate is not None else "None"
@@ -451,6 +456,8 @@ class Agg(Expr):
         rng = w.row_range(self.name)
         if self.func == "NPV":
             return f"NPV({self.rate.xl(w, None)},{rng})"
+        if self.func == "IRR" and self.guess is not None:
+            return f"IRR({rng},{self.guess.xl(w, None)})"
         return f"{self.func}({rng})"
 
 

@@ -226,9 +226,11 @@ def test_solver_vectorised_over_paths(data):
         for k in s1:
             np.testing.assert_allclose(solved[k][p], s1[k][0], rtol=1e-8, atol=MONEY_ATOL, err_msg=k)
         one = b.model.evaluate({**ov1, **s1})
+        # the solver stops when commitments move less than 1e-11 relative (1e-3 USD on 1e8); a joint solve may
+        # stop an iteration later than a single one, so cash flows agree to a cent, not to rounding
         for name in ("cfads", "senior_paid", "dsra_balance", "equity_cf", "equity_irr", "min_dscr", "total_debt"):
             np.testing.assert_allclose(
-                many[name][p], one[name][0], rtol=1e-8, atol=1e-3, equal_nan=True, err_msg=f"{name}, path {p}"
+                many[name][p], one[name][0], rtol=1e-8, atol=1e-2, equal_nan=True, err_msg=f"{name}, path {p}"
             )
 
 

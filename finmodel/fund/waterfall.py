@@ -37,7 +37,8 @@ import datetime as dt
 import numpy as np
 
 from finmodel import checks
-from finmodel.rows import WHOLE, Agg, And, Blank, Edate, Func, If, Int, Max, Min, Model, Prev, Sum, SumFrom, Total
+from finmodel.returns import annual_irr
+from finmodel.rows import Agg, And, Blank, Edate, Func, If, Int, Max, Min, Model, Prev, Sum, SumFrom, Total
 from finmodel.timeline import R, excel_serial
 
 TIMING, PORTFOLIO, FUND, OUT, CHECKS = "Timing", "Portfolio", "Fund", "Outputs", "Checks"
@@ -139,33 +140,6 @@ class ProjectInput:
     stake: float
     series: np.ndarray  # (fund periods,) [project currency]
     source: str = ""
-
-
-class IrrGuess(Agg):
-    """IRR of a whole row, written ``IRR(range, guess)`` in the workbook.
-
-    The engine's IRR (:func:`finmodel.finance.irr`) brackets the root and needs no guess; a spreadsheet's IRR
-    runs Newton from the guess (0.1 by default) and fails (#N/A in LibreOffice) on long series with a
-    negative IRR. The guess given here is the IRR of one call and one distribution at the cash-weighted mean
-    dates: ``(D / C)^(1 / (t_D - t_C)) - 1``; it only affects where the spreadsheet starts.
-    """
-
-    def __init__(self, name: str, guess):
-        super().__init__("IRR", name)
-        self.guess = guess
-
-    def children(self):
-        return (self.guess,)
-
-    def refs(self):
-        yield self.name, WHOLE
-        yield from self.guess.refs()
-
-    def py(self, g):
-        return g.agg("IRR", self.name, "None")
-
-    def xl(self, w, col):
-        return f"IRR({w.row_range(self.name)},{self.guess.xl(w, None)})"
 
 
 class FundBuilder:
@@ -524,42 +498,7 @@ def _outputs(b):
     def block(prefix, calls, dist, cf, label):
         c = out(f"{prefix}_contributions", Total(calls), f"{label}: contributions", unit=CURRENCY, fmt="money")
         d = out(f"{prefix}_distributions", Total(dist), f"{label}: distributions", unit=CURRENCY, fmt="money")
-        s = "IRR starting guesses (for the spreadsheet's IRR)"
-        m.add(
-            f"{prefix}_call_time",
-            R("period") * R(calls),
-            FUND,
-            f"{label}: period x contributions",
-            unit="#",
-            total=True,
-            section=s,
-        )
-        m.add(
-            f"{prefix}_dist_time",
-            R("period") * R(dist),
-            FUND,
-            f"{label}: period x distributions",
-            unit="#",
-            total=True,
-            section=s,
-        )
-        span = Max(1, Total(f"{prefix}_dist_time") / d - Total(f"{prefix}_call_time") / c)
-        guess = m.add(
-            f"{prefix}_irr_guess",
-            If(And(c > 0, d > 0), (d / c) ** (1 / span) - 1, 0),
-            FUND,
-            f"{label}: IRR guess per period",
-            unit="per period",
-            fmt="pct",
-            section=s,
-        )
-        out(
-            f"{prefix}_irr",
-            If(And(c > 0, d > 0), (1 + IrrGuess(cf, guess)) ** P - 1, Blank()),
-            f"{label}: IRR",
-            unit="per year",
-            fmt="pct",
-        )
+        out(f"{prefix}_irr", annual_irr(m, cf, calls, dist, FUND, P), f"{label}: IRR", unit="per year", fmt="pct")
         out(
             f"{prefix}_multiple",
             If(c > 0, d / c, Blank()),
