@@ -10,9 +10,6 @@ from pathlib import Path
 
 from finmodel import __version__
 
-PERCENT = {"project_irr", "project_irr_pre_tax", "equity_irr", "gearing"}
-RATIO = {"min_dscr", "avg_dscr", "min_llcr", "min_plcr"}
-
 
 def case_json(result, scenario) -> dict:
     """``{"finmodel_version", "scenario", "scenario_sha256", "case", "metrics", "checks"}`` for one case."""
@@ -57,16 +54,19 @@ def write_json(data: dict, path) -> Path:
     return path
 
 
-def fmt_metric(name: str, value, currency: str) -> str:
+def fmt_metric(value, fmt: str, unit: str, currency: str) -> str:
+    """A metric for the terminal, formatted by its row's format (the same one the workbook uses)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "n/a"
-    if name in PERCENT or name.endswith("_irr"):
+    if fmt == "pct":
         return f"{value:.2%}"
-    if name in RATIO:
+    if fmt == "x":
         return f"{value:.2f}x"
-    if name.endswith("_years") or name.endswith("_periods"):
-        return f"{value:,.1f}"
-    return f"{value / 1e6:,.1f}m {currency}"
+    if fmt in ("money", "money2"):
+        return f"{value / 1e6:,.1f}m {unit or currency}"
+    if fmt in ("int", "check", "flag"):
+        return f"{value:,.0f}"
+    return f"{value:,.2f}"
 
 
 def summary_table(results, scenario):
@@ -79,8 +79,10 @@ def summary_table(results, scenario):
     for r in results:
         t.add_column(r.case + ("" if r.resized else " *"), justify="right")
     metrics = [r.metrics() for r in results]
+    rows = results[0].model.rows
     for name in results[0].metric_names:
-        t.add_row(name, *[fmt_metric(name, m.get(name), cur) for m in metrics])
+        row = rows[name]
+        t.add_row(name, *[fmt_metric(m.get(name), row.fmt, row.unit, cur) for m in metrics])
     checks = [r.checks() for r in results]
     t.add_row("master check", *["[green]OK[/green]" if c["master_check"] else "[red]FAILED[/red]" for c in checks])
     failed = sorted({k for c in checks for k, ok in c.items() if not ok and k != "master_check"})
