@@ -304,9 +304,7 @@ class Timeline(_Block):
     )
     construction_years: int = Field(gt=0, description="Construction phase [years].")
     operation_years: int = Field(gt=0, description="Operation phase [years].")
-    periods_per_year: Literal[1, 2, 4, 12] = Field(
-        description="Model periods per year [1/year]: 1, 2, 4 or 12."
-    )
+    periods_per_year: Literal[1, 2, 4, 12] = Field(description="Model periods per year [1/year]: 1, 2, 4 or 12.")
 
 
 class Capex(_Block):
@@ -395,9 +393,7 @@ class Tax(_Block):
         gt=0, description="Straight-line depreciation from the start of operations [years]."
     )
     loss_carry_forward: bool = Field(default=True, description="Tax losses carried forward.")
-    holiday_years: int = Field(
-        default=0, ge=0, description="Tax holiday from the start of operations [years]."
-    )
+    holiday_years: int = Field(default=0, ge=0, description="Tax holiday from the start of operations [years].")
 
 
 class Sponsor(_Block):
@@ -425,9 +421,7 @@ class Rate(_Block):
 
     fixed: SignedRate | None = Field(default=None, description="Fixed rate [per year, decimal].")
     base: str | None = Field(default=None, description="Name of a base-rate curve in base_rates.")
-    margin: SignedRate | None = Field(
-        default=None, description="Margin over the base rate [per year, decimal]."
-    )
+    margin: SignedRate | None = Field(default=None, description="Margin over the base rate [per year, decimal].")
 
     @property
     def is_fixed(self) -> bool:
@@ -447,8 +441,7 @@ class Facility(_Block):
 
     name: Name = Field(description="Facility name, unique among facilities.")
     kind: Literal["edcf", "edpf", "eca", "commercial", "mdb", "dfi", "other"] = Field(
-        description="Lender type: edcf (concessional ODA loan), edpf, eca (export credit), commercial, mdb, "
-        "dfi, other."
+        description="Lender type: edcf (concessional ODA loan), edpf, eca (export credit), commercial, mdb, dfi, other."
     )
     amount: PositiveMoney | None = Field(default=None, description="Fixed facility amount [currency].")
     share: PositiveShare | None = Field(
@@ -473,9 +466,7 @@ class Facility(_Block):
         description="For repayment: custom, share of principal repaid in each repayment year [fraction]; "
         "one entry per year from grace_years to maturity_years; sums to 1.",
     )
-    seniority: Literal["senior", "subordinated"] = Field(
-        default="senior", description="Ranking in the waterfall."
-    )
+    seniority: Literal["senior", "subordinated"] = Field(default="senior", description="Ranking in the waterfall.")
     cash_sweep: bool = Field(default=False, description="Prepaid by the cash sweep.")
 
 
@@ -483,9 +474,7 @@ class Sizing(_Block):
     """Debt sizing for ``share`` and sculpted facilities."""
 
     max_gearing: Gearing = Field(description="Maximum senior debt / total uses [fraction], in (0, 1).")
-    target_dscr: float = Field(
-        ge=1.0, description="Target DSCR for sculpting and the sizing test [ratio], >= 1."
-    )
+    target_dscr: float = Field(ge=1.0, description="Target DSCR for sculpting and the sizing test [ratio], >= 1.")
 
 
 class Debt(_Block):
@@ -494,9 +483,7 @@ class Debt(_Block):
     drawdown: Literal["pro_rata", "equity_first"] = Field(
         default="pro_rata", description="Debt drawn pro rata with equity, or after equity."
     )
-    sizing: Sizing | None = Field(
-        default=None, description="Required when a facility has a share or is sculpted."
-    )
+    sizing: Sizing | None = Field(default=None, description="Required when a facility has a share or is sculpted.")
     facilities: list[Facility] = Field(default_factory=list, description="Facilities; names unique.")
 
 
@@ -542,8 +529,10 @@ class Blending(_Block):
         if self.method == "rate" and self.discount_rate is None:
             raise ValueError("expected blending.discount_rate with method rate, found nothing")
         if self.method != "rate" and self.discount_rate is not None:
-            raise ValueError(f"expected no blending.discount_rate with method {self.method} (use method: rate), "
-                             f"found {self.discount_rate:g}")
+            raise ValueError(
+                f"expected no blending.discount_rate with method {self.method} (use method: rate), "
+                f"found {self.discount_rate:g}"
+            )
         if self.method == "ddr" and self.cirr is None:
             raise ValueError("expected blending.cirr with method ddr, found nothing")
         return self
@@ -713,9 +702,7 @@ class Scenario(_Block):
     tax: Tax
     sponsors: list[Sponsor] = Field(min_length=1, description="Equity investors; shares sum to 1.")
     shareholder_loan: ShareholderLoan | None = Field(default=None, description="None = no shareholder loan.")
-    equity_discount_rate: SignedRate = Field(
-        description="Sponsors' cost of equity for NPV [per year, decimal]."
-    )
+    equity_discount_rate: SignedRate = Field(description="Sponsors' cost of equity for NPV [per year, decimal].")
     base_rates: dict[str, BaseRateCurve] = Field(
         default_factory=dict, description="Named base-rate curves [per year, decimal]."
     )
@@ -862,9 +849,7 @@ def _eligibility_problems(raw: Mapping, construction: int | None, ppy: int | Non
     Run only when the country and the facility terms are well formed; warnings are not input errors.
     """
     code = _get(raw, "project", "country")
-    facilities = [
-        (i, f) for i, f in _items(_get(raw, "debt", "facilities")) if f.get("kind") in ("edcf", "edpf")
-    ]
+    facilities = [(i, f) for i, f in _items(_get(raw, "debt", "facilities")) if f.get("kind") in ("edcf", "edpf")]
     if (
         not facilities
         or not isinstance(code, str)
@@ -903,9 +888,7 @@ def _eligibility_problems(raw: Mapping, construction: int | None, ppy: int | Non
                 annual_rate=fixed,
                 maturity_years=maturity,
                 grace_years=grace,
-                repayment=fac.get("repayment")
-                if fac.get("repayment") in ("equal", "annuity")
-                else "sculpted",
+                repayment=fac.get("repayment") if fac.get("repayment") in ("equal", "annuity") else "sculpted",
                 periods_per_year=ppy,
                 commercially_viable=viable if isinstance(viable, bool) else False,
                 borrower=borrower if isinstance(borrower, str) else "spc",
@@ -958,9 +941,7 @@ def check_rules(raw: Mapping) -> list[tuple[str, str]]:
     ppy = ppy if _int(ppy) in PERIODS_PER_YEAR else None
 
     # country
-    problems.extend(
-        _country_problems(_get(raw, "project", "country"), _get(raw, "project", "country_overrides"))
-    )
+    problems.extend(_country_problems(_get(raw, "project", "country"), _get(raw, "project", "country_overrides")))
 
     # capex and capital grants
     phasing = _get(raw, "capex", "phasing")
@@ -1006,9 +987,7 @@ def check_rules(raw: Mapping) -> list[tuple[str, str]]:
                 (path, "expected exactly one of amount (fixed) or share (of the sized debt), found neither")
             )
         elif amount is not None and share is not None:
-            problems.append(
-                (path, "expected exactly one of amount (fixed) or share (of the sized debt), found both")
-            )
+            problems.append((path, "expected exactly one of amount (fixed) or share (of the sized debt), found both"))
         elif share is not None:
             shared.append((i, share))
             needs_sizing.append(f"facility {label} has a share")
@@ -1120,8 +1099,7 @@ def check_rules(raw: Mapping) -> list[tuple[str, str]]:
         problems.append(
             (
                 "debt.sizing",
-                f"expected a sizing block (max_gearing, target_dscr) because {'; '.join(needs_sizing)}, "
-                "found nothing",
+                f"expected a sizing block (max_gearing, target_dscr) because {'; '.join(needs_sizing)}, found nothing",
             )
         )
 
@@ -1249,11 +1227,7 @@ def _error_to_problem(err: Mapping) -> tuple[str, str]:
         return path, "expected a value for this required key, found nothing"
     if kind == "extra_forbidden":
         parent_path, parent = _resolve(loc[:-1])
-        allowed = (
-            ", ".join(parent.model_fields)
-            if isinstance(parent, type) and issubclass(parent, BaseModel)
-            else ""
-        )
+        allowed = ", ".join(parent.model_fields) if isinstance(parent, type) and issubclass(parent, BaseModel) else ""
         hint = f" (allowed here: {allowed})" if allowed else ""
         return path, f"expected no such key{hint}, found unknown key {_found(str(loc[-1]))}"
     if kind in ("union_tag_invalid", "union_tag_not_found"):
@@ -1272,9 +1246,7 @@ def _error_to_problem(err: Mapping) -> tuple[str, str]:
             expected = "an ISO 4217 currency code such as USD"
         return path, f"expected {expected}, found {_found(value)}"
     if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
-        op = {"greater_than": ">", "greater_than_equal": ">=", "less_than": "<", "less_than_equal": "<="}[
-            kind
-        ]
+        op = {"greater_than": ">", "greater_than_equal": ">=", "less_than": "<", "less_than_equal": "<="}[kind]
         bound = next(iter(ctx.values()), "")
         return path, f"expected a value {op} {_found(bound)}, found {_found(value)}"
     if kind == "too_short":
@@ -1345,9 +1317,7 @@ def _read(path: str | Path | None) -> tuple[bytes, str]:
     try:
         return Path(path).read_bytes(), source
     except FileNotFoundError:
-        raise ScenarioFileError(
-            [("", "expected an existing scenario file, found no such file")], source
-        ) from None
+        raise ScenarioFileError([("", "expected an existing scenario file, found no such file")], source) from None
     except IsADirectoryError:
         raise ScenarioFileError([("", "expected a scenario file, found a directory")], source) from None
     except OSError as exc:
@@ -1425,6 +1395,17 @@ def scenario_from_dict(
     InputError
         With every problem found: schema problems and :func:`check_rules` problems.
     """
+    if isinstance(raw, Mapping) and "projects" in raw and "project" not in raw:
+        raise InputError(
+            [
+                (
+                    "",
+                    "expected a project scenario, found a fund portfolio file (it has 'projects'): "
+                    "run it with `finmodel fund` or `finmodel compare`",
+                )
+            ],
+            source=source,
+        )
     problems: list[tuple[str, str]] = []
     scenario = None
     try:
@@ -1540,14 +1521,10 @@ def apply_case(raw: Mapping, case_name: str | None) -> dict:
     problems = []
     for dotted, value in changes.items():
         if not isinstance(dotted, str) or not dotted:
-            problems.append(
-                (f"cases.{case_name}.changes", f"expected a dotted field path, found {_found(dotted)}")
-            )
+            problems.append((f"cases.{case_name}.changes", f"expected a dotted field path, found {_found(dotted)}"))
             continue
         if dotted == "cases" or dotted.startswith("cases."):
-            problems.append(
-                (f"cases.{case_name}.changes.{dotted}", "expected a path outside cases, found cases")
-            )
+            problems.append((f"cases.{case_name}.changes.{dotted}", "expected a path outside cases, found cases"))
             continue
         container, key, error = _set_path(data, dotted)
         if error:
@@ -1658,13 +1635,9 @@ def new_scenario_file(name: str | Path, template: str = "default", *, force: boo
     elif template in template_names():
         data = (_TEMPLATE_DIR / f"{template}.yaml").read_bytes()
     else:
-        raise InputError(
-            [("--template", f"expected one of {', '.join(template_names())}, found {template!r}")]
-        )
+        raise InputError([("--template", f"expected one of {', '.join(template_names())}, found {template!r}")])
     if path.exists() and not force:
-        raise InputError(
-            [("", f"expected a new file name, found existing {path} (use --force to overwrite)")]
-        )
+        raise InputError([("", f"expected a new file name, found existing {path} (use --force to overwrite)")])
     if not path.parent.is_dir():
         raise InputError([("", f"expected an existing directory, found no directory {path.parent}")])
     tmp = path.with_name(f".{path.name}.tmp")
