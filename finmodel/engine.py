@@ -107,9 +107,13 @@ def solve(b: Builder, overrides: dict | None = None) -> dict[str, np.ndarray]:
     sz = sc.debt.sizing
     if sized:
         weights = np.array([f.facility.share for f in sized])
+    # the solver reads these rows only: evaluate just what they need (no IRRs, no reporting rows)
+    targets = ["funding_need", "operation_flag", "cfads"] + [
+        f.n(w) for f in fac for w in ("scheduled_ds", "repay_flag", "period_rate", "profile", "cum_profile")
+    ]
     prev = None
     for _ in range(MAX_ITERATIONS):
-        v = m.evaluate({**(overrides or {}), **solved}, paths=P)
+        v = m.evaluate({**(overrides or {}), **solved}, paths=P, targets=targets)
         need = np.nansum(v["funding_need"], axis=1, keepdims=True)  # (P, 1)
         amounts = {}
         if sized or fixed_sculpted:
@@ -176,6 +180,13 @@ def _unit_ds(v, sized, weights):
 def _capacity(v, sized, weights, avail):
     """Largest sized debt D (per path) whose debt service fits within ``avail`` (bisection)."""
     U = _unit_ds(v, sized, weights)
+    if all(f.sculpted for f in sized):  # closed form: sum_i w_i D / PV_i(A) = 1
+        with np.errstate(divide="ignore"):
+            load = sum(
+                w / np.sum(avail * _discount(v, f) * v[f.n("repay_flag")], axis=1, keepdims=True)
+                for f, w in zip(sized, weights, strict=True)
+            )
+        return np.where(np.isfinite(load) & (load > 0), 1.0 / load, 0.0)
     sculpted = [
         (f, w, _discount(v, f) * v[f.n("repay_flag")]) for f, w in zip(sized, weights, strict=True) if f.sculpted
     ]

@@ -562,21 +562,42 @@ class Model:
         return self._plan
 
     # --- evaluation -------------------------------------------------------------------------------
-    def compiled(self, scalar_mode: bool):
-        """The generated evaluation function (see :mod:`finmodel.rowcode`), built once per model and mode."""
+    def compiled(self, scalar_mode: bool, targets: frozenset | None = None):
+        """The generated evaluation function (see :mod:`finmodel.rowcode`), built once per model, mode and
+        set of targets (None: every row)."""
         from finmodel.rowcode import compile_plan
 
-        if scalar_mode not in self._compiled:
-            self._compiled[scalar_mode] = compile_plan(self, self.plan(), scalar_mode)
-        return self._compiled[scalar_mode]
+        key = (scalar_mode, targets)
+        if key not in self._compiled:
+            plan = self.plan()
+            if targets is not None:
+                need = self.needed(targets)
+                plan = [(kind, names) for kind, names in plan if any(n in need for n in names)]
+            self._compiled[key] = compile_plan(self, plan, scalar_mode)
+        return self._compiled[key]
 
-    def evaluate(self, overrides: dict | None = None, paths: int | None = None) -> dict[str, np.ndarray]:
+    def needed(self, targets) -> set[str]:
+        """The rows that ``targets`` depend on, themselves included."""
+        need, todo = set(), list(targets)
+        while todo:
+            n = todo.pop()
+            if n in need or n not in self.rows:
+                continue
+            need.add(n)
+            todo.extend(ref for ref, _ in self.rows[n].expr.refs())
+        return need
+
+    def evaluate(
+        self, overrides: dict | None = None, paths: int | None = None, targets=None
+    ) -> dict[str, np.ndarray]:
         """Evaluate every row for every path.
 
         ``overrides`` replaces input values: arrays with a leading paths dimension ((paths, 1) or (paths,)
         for scalars, (paths, periods) for series, (paths, n) for tables). Returns name -> array for every
-        input and row: rows (paths, periods), scalars (paths, 1), tables (paths, n).
+        input and row: rows (paths, periods), scalars (paths, 1), tables (paths, n). ``targets`` (names of
+        rows) restricts the evaluation to what they need; the result then holds only those rows.
         """
+        targets = frozenset(targets) if targets is not None else None
         ext = {k: v.value for k, v in self.inputs.items()}
         for k, v in (overrides or {}).items():
             if k not in self.inputs:
@@ -592,11 +613,11 @@ class Model:
         with np.errstate(all="ignore"):
             if P == 1:
                 try:
-                    self.compiled(True)(V, P, T)
+                    self.compiled(True, targets)(V, P, T)
                 except ZeroDivisionError:  # Python floats raise where numpy gives inf/nan: use numpy
-                    self.compiled(False)(V, P, T)
+                    self.compiled(False, targets)(V, P, T)
             else:
-                self.compiled(False)(V, P, T)
+                self.compiled(False, targets)(V, P, T)
         out = {}
         for k, a in V.items():
             if a.ndim == 1:
