@@ -6,7 +6,7 @@ import dataclasses
 from pathlib import Path
 
 from finmodel import engine, excel, report
-from finmodel.errors import InputError
+from finmodel.files import check_output_path
 from finmodel.scenario import load_scenario
 
 
@@ -20,22 +20,11 @@ class RunOutput:
         return report.run_json(self.results, self.scenario)
 
 
-def _check_output_path(path, suffix, option):
-    if path is None:
-        return None
-    p = Path(path)
-    if p.suffix.lower() != suffix:
-        raise InputError([(option, f"expected a {suffix} file name, found {str(path)!r}")])
-    if p.exists() and p.is_dir():
-        raise InputError([(option, f"expected a file name, found the folder {str(path)!r}")])
-    return p
-
-
 def run(scenario_path=None, cases=None, *, workbook=None, json_path=None) -> RunOutput:
     """Run the cases of a scenario; write the workbook and/or JSON if asked. Inputs are checked first,
     so bad input never leaves a file behind."""
-    wb_path = _check_output_path(workbook, ".xlsx", "--output")
-    js_path = _check_output_path(json_path, ".json", "--json")
+    wb_path = check_output_path(workbook, ".xlsx", "--output")
+    js_path = check_output_path(json_path, ".json", "--json")
     sc = load_scenario(scenario_path)
     results = engine.run(scenario_path, cases)
     written = []

@@ -25,9 +25,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import datetime as dt
-import os
 import re
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -40,6 +38,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from finmodel import __version__, styles
 from finmodel.errors import FinmodelError
+from finmodel.files import atomic_write
 from finmodel.rows import FormulaWriter
 from finmodel.styles import FORMATS
 
@@ -744,18 +743,8 @@ def _write_cases(ws, lay, results, scenario):
 
 
 def atomic_save(wb, path) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        wb.save(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
+    """Save ``wb`` to ``path`` through a temporary file (see :func:`finmodel.files.atomic_write`)."""
+    return atomic_write(path, wb.save)
 
 
 def provenance(scenario, case: str, *, seed=None) -> dict:

@@ -6,6 +6,7 @@ import dataclasses
 from pathlib import Path
 
 from finmodel.errors import InputError
+from finmodel.files import check_output_path
 from finmodel.risk import outputs, simulation
 
 
@@ -13,17 +14,6 @@ from finmodel.risk import outputs, simulation
 class SimulateOutput:
     result: simulation.SimulationResult
     written: list[Path]
-
-
-def _check_suffix(path, suffix, option):
-    if path is None:
-        return None
-    p = Path(path)
-    if p.suffix.lower() != suffix:
-        raise InputError([(option, f"expected a {suffix} file name, found {str(path)!r}")])
-    if p.exists() and p.is_dir():
-        raise InputError([(option, f"expected a file name, found the folder {str(path)!r}")])
-    return p
 
 
 def connect(scheduler: str | None):
@@ -56,8 +46,8 @@ def simulate(
     on_chunk=None,
 ) -> SimulateOutput:
     """Run a simulation and write what was asked; every output option is checked before any work."""
-    wb = _check_suffix(workbook, ".xlsx", "--output")
-    js = _check_suffix(json_path, ".json", "--json")
+    wb = check_output_path(workbook, ".xlsx", "--output")
+    js = check_output_path(json_path, ".json", "--json")
     po = outputs.check_paths_out(paths_out)
     simulation.check_options(paths, seed, chunk_size)
     prepared = simulation.prepare(scenario, case)
@@ -144,8 +134,8 @@ def sensitivity(scenario=None, *, case="base", workbook=None, json_path=None, ch
     """Sensitivities and breakevens; writes the workbook (with a Sensitivity sheet), JSON and PNG charts."""
     from finmodel.risk import sensitivity as sens
 
-    wb = _check_suffix(workbook, ".xlsx", "--output")
-    js = _check_suffix(json_path, ".json", "--json")
+    wb = check_output_path(workbook, ".xlsx", "--output")
+    js = check_output_path(json_path, ".json", "--json")
     res = sens.run(scenario, case, only=only, portfolio=portfolio)
     written = []
     if wb is not None:

@@ -9,13 +9,12 @@ half-written file nor destroys an existing one.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from finmodel.errors import InputError
+from finmodel.files import atomic_write
 
 HIST_BINS = 40
 RISK_SHEET = "Risk"
@@ -47,21 +46,6 @@ def check_paths_out(path) -> Path | None:
     return p
 
 
-def _atomic(path: Path, write) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
-
-
 def write_paths(result, path) -> Path:
     """Per-path results (one row per path, ``path`` 0-based) as CSV or Parquet, by the file's suffix."""
     path = check_paths_out(path)
@@ -73,8 +57,8 @@ def write_paths(result, path) -> Path:
 
         table = pa.Table.from_pandas(df.reset_index(), preserve_index=False)
         meta = {**(table.schema.metadata or {}), **{k.encode(): str(v).encode() for k, v in _prov(result).items()}}
-        return _atomic(path, lambda tmp: pq.write_table(table.replace_schema_metadata(meta), tmp))
-    return _atomic(path, lambda tmp: df.to_csv(tmp, float_format="%.10g"))
+        return atomic_write(path, lambda tmp: pq.write_table(table.replace_schema_metadata(meta), tmp))
+    return atomic_write(path, lambda tmp: df.to_csv(tmp, float_format="%.10g"))
 
 
 def _prov(result) -> dict:
@@ -212,33 +196,28 @@ def add_risk_sheet(wb, result) -> None:
     ws.column_dimensions["B"].width = 22
 
 
-def write_workbook(result, det, path) -> Path:
-    """The deterministic case's live workbook plus the Risk sheet, saved atomically at ``path``."""
+def _workbook_with_sheet(path, det, scenario, provenance, add_sheet) -> Path:
+    """The live workbook of ``det`` plus one values sheet (``add_sheet(wb)``), saved atomically at ``path``."""
     from openpyxl import load_workbook
 
     from finmodel import excel
 
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".xlsx", dir=path.parent)
-    os.close(fd)
-    try:
-        excel.write_workbook(
-            [det],
-            tmp,
-            scenario=result.scenario,
-            provenance=excel.provenance(result.scenario, result.case, seed=result.seed),
-        )
+    def write(tmp):
+        excel.write_workbook([det], tmp, scenario=scenario, provenance=provenance)
         wb = load_workbook(tmp)
-        add_risk_sheet(wb, result)
+        add_sheet(wb)
         wb.calculation.fullCalcOnLoad = True
         wb.save(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
+
+    return atomic_write(path, write, suffix=".xlsx")
+
+
+def write_workbook(result, det, path) -> Path:
+    """The deterministic case's live workbook plus the Risk sheet, saved atomically at ``path``."""
+    from finmodel import excel
+
+    prov = excel.provenance(result.scenario, result.case, seed=result.seed)
+    return _workbook_with_sheet(path, det, result.scenario, prov, lambda wb: add_risk_sheet(wb, result))
 
 
 def histogram_png(result, folder) -> list[Path]:
@@ -263,7 +242,9 @@ def histogram_png(result, folder) -> list[Path]:
         a2.set_ylabel("share of paths")
         fig.suptitle(f"{result.paths:,} paths, seed {result.seed}, case {result.case}")
         fig.tight_layout()
-        p = _atomic(folder / f"{name}_distribution.png", lambda tmp, fig=fig: fig.savefig(tmp, format="png", dpi=110))
+        p = atomic_write(
+            folder / f"{name}_distribution.png", lambda tmp, fig=fig: fig.savefig(tmp, format="png", dpi=110)
+        )
         plt.close(fig)
         out.append(p)
     return out
@@ -342,26 +323,10 @@ def add_sensitivity_sheet(wb, res) -> None:
 
 def write_sensitivity_workbook(res, path) -> Path:
     """The case's live workbook plus the Sensitivity sheet, saved atomically."""
-    from openpyxl import load_workbook
-
     from finmodel import excel
 
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".xlsx", dir=path.parent)
-    os.close(fd)
-    try:
-        excel.write_workbook([res.det], tmp, scenario=res.scenario, provenance=excel.provenance(res.scenario, res.case))
-        wb = load_workbook(tmp)
-        add_sensitivity_sheet(wb, res)
-        wb.calculation.fullCalcOnLoad = True
-        wb.save(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
+    prov = excel.provenance(res.scenario, res.case)
+    return _workbook_with_sheet(path, res.det, res.scenario, prov, lambda wb: add_sensitivity_sheet(wb, res))
 
 
 def sensitivity_pngs(res, folder) -> list[Path]:
@@ -390,7 +355,7 @@ def sensitivity_pngs(res, folder) -> list[Path]:
         ax.set_xlabel(label + (" [%]" if scale == 100 else " [x]"))
         ax.set_title(f"Tornado: {label} (red: low, blue: high), case {res.case}")
         fig.tight_layout()
-        out.append(_atomic(folder / f"tornado_{metric}.png", lambda tmp, fig=fig: fig.savefig(tmp, format="png")))
+        out.append(atomic_write(folder / f"tornado_{metric}.png", lambda tmp, fig=fig: fig.savefig(tmp, format="png")))
         plt.close(fig)
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
     for ax, (metric, label) in zip(axes, (("equity_irr", "Equity IRR"), ("min_dscr", "Minimum DSCR")), strict=True):
@@ -402,6 +367,6 @@ def sensitivity_pngs(res, folder) -> list[Path]:
         ax.set_title(f"Spider: {label}")
         ax.legend(fontsize=7)
     fig.tight_layout()
-    out.append(_atomic(folder / "spider.png", lambda tmp: fig.savefig(tmp, format="png")))
+    out.append(atomic_write(folder / "spider.png", lambda tmp: fig.savefig(tmp, format="png")))
     plt.close(fig)
     return out

@@ -1,0 +1,45 @@
+"""Writing output files safely, and checking output paths before any work is done.
+
+Every output (workbook, JSON, CSV, PNG) is written to a temporary file in the target folder and renamed over
+the target, so an interrupted or failed run never leaves a broken file nor destroys the previous one.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from finmodel.errors import InputError
+
+
+def atomic_write(path, write: Callable[[str], object], *, suffix: str = ".tmp") -> Path:
+    """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it to ``path``.
+
+    ``suffix`` is the temporary file's ending (openpyxl reads back only files ending in ``.xlsx``).
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def check_output_path(path, suffix: str, option: str) -> Path | None:
+    """``path`` as a Path if it names a ``suffix`` file (not a folder); None stays None; else InputError."""
+    if path is None:
+        return None
+    p = Path(path)
+    if p.suffix.lower() != suffix:
+        raise InputError([(option, f"expected a {suffix} file name, found {str(path)!r}")])
+    if p.exists() and p.is_dir():
+        raise InputError([(option, f"expected a file name, found the folder {str(path)!r}")])
+    return p
