@@ -164,16 +164,18 @@ def compile_plan(model, plan, scalar_mode: bool):
             (name,) = names
             row = model.rows[name]
             src = row.expr.py(Gen("whole"))
-            shape = "(P,)" if row.scalar else "(T, P)"
-            lines.append(f"    V[{name!r}] = _bc({src}, {shape})  # {row.label}")
+            fn = "_bc_scalar" if row.scalar else "_bc_row"
+            lines.append(f"    V[{name!r}] = {fn}({src}, T)  # {row.label}")
             continue
         mode = "scal" if scalar_mode else "vec"
         g = Gen(mode, frozenset(names))
         body = [f"        v_{n} = {model.rows[n].expr.py(g)}" for n in names]
         for var, (_, src) in g.pre.items():
             lines.append(f"    {var} = {src}")
+        if not scalar_mode:  # a block whose inputs are the same on every path is computed once, not P times
+            lines.append(f"    _pw = _width({', '.join(g.pre) or '1.0'})")
         for n in names:
-            lines.append(f"    o_{n} = [0.0] * T" if scalar_mode else f"    o_{n} = np.empty((T, P))")
+            lines.append(f"    o_{n} = [0.0] * T" if scalar_mode else f"    o_{n} = np.empty((T, _pw))")
             lines.append(f"    q_{n} = 0.0")
         lines.append("    for t in range(T):")
         lines.extend(body)
@@ -201,11 +203,22 @@ def _f(x):
     return np.asarray(x, dtype=float)
 
 
-def _bc(x, shape):
+def _bc_row(x, T):
+    """A row's value as (T, p): p = P where it varies by path, 1 where it does not (broadcast later, lazily)."""
     a = np.asarray(x, dtype=float)
-    if a.shape == shape:
-        return a
-    return np.array(np.broadcast_to(a, shape))
+    shape = (T, a.shape[-1] if a.ndim else 1)
+    return a if a.shape == shape else np.array(np.broadcast_to(a, shape))
+
+
+def _bc_scalar(x, T):
+    """A scalar's value as (p,): p = P where it varies by path, else 1."""
+    a = np.asarray(x, dtype=float)
+    return a.reshape(1) if a.ndim == 0 else a.reshape(-1)
+
+
+def _width(*arrays) -> int:
+    """Number of paths a period block must be computed for: 1 unless an input varies by path."""
+    return max((a.shape[-1] for a in arrays if isinstance(a, np.ndarray) and a.ndim), default=1)
 
 
 def _prev(a):
@@ -256,8 +269,8 @@ def _agg(func, a, rate=None):
         return np.asarray(finance.irr(a.T), dtype=float).reshape(-1)
     if func == "NPV":
         r = np.asarray(rate, dtype=float).reshape(-1)
-        if a.shape[1] == 1 and r.shape[0] > 1:  # one row (an input series) at a rate that varies by path
-            a = np.broadcast_to(a, (a.shape[0], r.shape[0]))
+        p = max(a.shape[1], r.shape[0])  # a row or a rate may be the same on every path (width 1)
+        a, r = np.broadcast_to(a, (a.shape[0], p)), np.broadcast_to(r, (p,))
         return np.asarray(finance.npv(r, a.T), dtype=float).reshape(-1)
     raise FinmodelError(f"unknown aggregation {func}")
 
@@ -299,7 +312,9 @@ _RUNTIME = {
     "np": np,
     "_NAN": _NAN,
     "_f": _f,
-    "_bc": _bc,
+    "_bc_row": _bc_row,
+    "_bc_scalar": _bc_scalar,
+    "_width": _width,
     "_prev": _prev,
     "_lead": _lead,
     "_leadsum": _leadsum,
