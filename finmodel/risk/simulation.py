@@ -109,13 +109,15 @@ def correlate(e: np.ndarray, factor: np.ndarray) -> np.ndarray:
     the number of BLAS threads (Dask workers run single-threaded BLAS), which would change the last bits of
     a path's draws with the chunk size or the worker.
     """
-    z = np.empty_like(e)
+    ek = np.ascontiguousarray(np.moveaxis(e, -1, 0))  # (K, ...): each driver's draws contiguous
+    z = np.empty_like(ek)
     for j in range(factor.shape[0]):
-        acc = e[..., 0] * factor[j, 0]
+        acc = ek[0] * factor[j, 0]
         for k in range(1, factor.shape[1]):
-            acc = acc + e[..., k] * factor[j, k]
-        z[..., j] = acc
-    return z
+            if factor[j, k] != 0.0:  # a Cholesky factor is lower-triangular; adding e * 0.0 changes nothing
+                acc = acc + ek[k] * factor[j, k]
+        z[j] = acc
+    return np.moveaxis(z, 0, -1)
 
 
 def senior_loss(values, senior: list[str]) -> np.ndarray:
