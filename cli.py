@@ -87,19 +87,21 @@ def run(scenario, cases, output, json_path, charts_dir, quiet):
 @click.argument("scenarios", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @_report_errors
 def validate_cmd(scenarios):
-    """Check scenario files and every case in them; print each problem with its field path (exit 2 if any)."""
-    from finmodel.scenario import validate_file
+    """Check scenario files (every case in them) and fund portfolio files; print each problem with its field
+    path (exit 2 if any)."""
+    from finmodel import api
 
     failed = False
     for path in scenarios:
         try:
-            base = validate_file(path)
+            base = api.validate(path)
         except InputError as exc:
             failed = True
             click.echo(exc.format())
         else:
             click.echo(f"OK {path}")
-            _echo_blending_warnings(base, err=False)
+            if base is not None:
+                _echo_blending_warnings(base, err=False)
     if failed:
         sys.exit(2)
 

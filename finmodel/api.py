@@ -39,3 +39,18 @@ def run(scenario_path=None, cases=None, *, workbook=None, json_path=None) -> Run
 
 def summary(out: RunOutput):
     return report.summary_table(out.results, out.scenario)
+
+
+def validate(path):
+    """Validate a scenario file (and every case in it), or a fund portfolio file (and its projects).
+
+    Returns the base Scenario, or None for a portfolio; raises InputError with every problem."""
+    from finmodel.scenario import load_raw, validate_file
+
+    raw = load_raw(path)
+    if isinstance(raw, dict) and "projects" in raw and "project" not in raw:
+        from finmodel.fund import portfolio
+
+        portfolio.load(path)
+        return None
+    return validate_file(path)

@@ -446,3 +446,20 @@ def test_instrument_eligibility_errors_are_bad_input(tmp_path, mutate, field_pat
         line.startswith(f"{path}: {field_path}: ") and found in line for line in result.output.splitlines()
     ), result.output
     assert "Traceback" not in result.output
+
+
+def test_validate_accepts_a_fund_portfolio_and_a_run_refuses_it():
+    """`validate` checks a fund portfolio file (and its projects); project commands point to the fund commands."""
+    from pathlib import Path
+
+    from click.testing import CliRunner
+
+    from cli import main
+
+    portfolio = Path(__file__).resolve().parent.parent / "scenarios" / "pis_smart_city_subfund.yaml"
+    ok = CliRunner().invoke(main, ["validate", str(portfolio)])
+    assert ok.exit_code == 0, ok.output
+    assert f"OK {portfolio}" in ok.output
+    refused = CliRunner().invoke(main, ["run", str(portfolio)])
+    assert refused.exit_code == 2
+    assert "finmodel fund" in refused.output and "Traceback" not in refused.output
