@@ -27,6 +27,7 @@ refuses genuine circularities (a row that needs its own value of the same period
 
 from __future__ import annotations
 
+import abc
 import dataclasses
 from collections.abc import Iterable, Iterator
 
@@ -45,7 +46,7 @@ def _num(v) -> str:
     return repr(float(v))
 
 
-class Expr:
+class Expr(abc.ABC):
     """Base of every expression node. Subclasses define ``ev``, ``xl``, ``refs`` and ``scalar``."""
 
     prec = 100  # rendering precedence: higher binds tighter
@@ -57,13 +58,13 @@ class Expr:
 
     # --- evaluation and rendering -------------------------------------------------------------------
 
-    def xl(self, w: FormulaWriter, col: int | None) -> str:  # pragma: no cover - abstract
+    @abc.abstractmethod
+    def xl(self, w: FormulaWriter, col: int | None) -> str:
         """The Excel formula text of this node for period column ``col`` (None: a scalar cell)."""
-        raise NotImplementedError
 
-    def py(self, g: "Gen") -> str:  # noqa: F821, UP037 - finmodel.rowcode.Gen; pragma: no cover
-        """The Python (numpy) source of this node for the evaluation mode of ``g``."""
-        raise NotImplementedError
+    @abc.abstractmethod
+    def py(self, g) -> str:
+        """The Python (numpy) source of this node for the evaluation mode of ``g`` (a :class:`finmodel.rowcode.Gen`)."""
 
     def py_cond(self, g) -> str:
         """Python source of this node used as a condition (a boolean, no conversion to 1.0/0.0)."""
