@@ -759,11 +759,6 @@ def provenance(scenario, case: str, *, seed=None) -> dict:
     }
 
 
-def engine_value(values, name, t=None) -> float:
-    a = values[name][0]
-    return float(a[0] if t is None else a[t])
-
-
 __all__ = [
     "FIRST_COL",
     "HEADER_ROWS",
