@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 
 from finmodel import checks
+from finmodel.blending.findings import sme_margin_preference
 from finmodel.rows import And, Const, Func, If, Int, Lookup, Max, Min, Prev, Sum, Total
 from finmodel.timeline import R
 
@@ -118,6 +119,18 @@ def build(b) -> None:
             )
             rate = Lookup(f"in_base_{f.rate.base}", R("model_year")) + shift + shift_path + margin
             close_rate = Lookup(f"in_base_{f.rate.base}", Const(1)) + shift + margin
+        sme = sme_margin_preference(sc, f)
+        if sme:  # KEXIM SME co-entry programme: a preference off the loan rate
+            pref = m.add_input(
+                fs.i("sme_preference"),
+                sme,
+                "SME co-entry rate preference",
+                unit="per year",
+                group=g,
+                fmt="pct",
+                source="KEXIM SME co-entry programme, 2019 plan sec. IV-1 (data/instruments.yaml: sme_co_entry)",
+            )
+            rate, close_rate = rate + pref, close_rate + pref
         upfront = m.add_input(
             fs.i("upfront_fee"), f.upfront_fee, "Upfront fee", unit="of commitment", group=g, fmt="pct"
         )

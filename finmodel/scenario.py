@@ -468,6 +468,14 @@ class Facility(_Block):
     )
     seniority: Literal["senior", "subordinated"] = Field(default="senior", description="Ranking in the waterfall.")
     cash_sweep: bool = Field(default=False, description="Prepaid by the cash sweep.")
+    sme_margin_preference: float | None = Field(
+        default=None,
+        ge=-0.010,
+        le=0.0,
+        description="KEXIM SME co-entry preference added to the rate when project.sme_participation is true "
+        "[per year, decimal, negative: -0.003 = 0.3 %p off, down to -0.010]; default for KEXIM-lent facilities "
+        "(kinds eca, edpf): the programme's -0.003 (finmodel/data/instruments.yaml, sme_co_entry).",
+    )
 
 
 class Sizing(_Block):

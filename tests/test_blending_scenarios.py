@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 from cli import main
 from finmodel.blending import warnings_for
+from finmodel.errors import InputError
 from finmodel.scenario import load_raw, scenario_from_dict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -121,8 +122,35 @@ def test_warnings_for_lists_policy_exceptions():
     raw["blending"] = {"method": "dac2018"}
     assert [w.rule for w in warnings_for(scenario_from_dict(raw))] == ["GE-METHOD-HIC"]
     raw = load_raw(BOLIVIA)
-    raw["project"]["sme_participation"] = True
+    raw["project"]["sme_participation"] = True  # its ECA loan takes the SME co-entry preference: nothing to warn
+    assert warnings_for(scenario_from_dict(raw)) == []
+    raw["debt"]["facilities"] = [f for f in raw["debt"]["facilities"] if f["kind"] not in ("eca", "edpf")]
+    raw["debt"]["facilities"][-1].pop("share", None)
+    raw["debt"]["facilities"][-1]["amount"] = 1.0e8  # no KEXIM-lent facility left: the preference is lost
     assert [w.rule for w in warnings_for(scenario_from_dict(raw))] == ["SME-PREFERENCE"]
+
+
+def test_sme_co_entry_preference_lowers_the_kexim_loan_rate():
+    """SME participation takes 0.3 %p (the programme default) off KEXIM-lent facilities' rates (eca, edpf);
+    a facility may state its own preference (down to 1 %p) and others are untouched."""
+    from finmodel import engine
+
+    raw = load_raw(BOLIVIA)
+    base = engine.build(scenario_from_dict(raw)).model.evaluate()
+    raw["project"]["sme_participation"] = True
+    kinds = [f["kind"] for f in raw["debt"]["facilities"]]
+    sme = engine.build(scenario_from_dict(raw)).model.evaluate()
+    for k, kind in enumerate(kinds, start=1):
+        diff = sme[f"d{k}_rate"][0] - base[f"d{k}_rate"][0]
+        expected = -0.003 if kind in ("eca", "edpf") else 0.0
+        assert abs(diff - expected).max() < 1e-15, (kind, diff)
+    eca = kinds.index("eca")
+    raw["debt"]["facilities"][eca]["sme_margin_preference"] = -0.01
+    own = engine.build(scenario_from_dict(raw)).model.evaluate()
+    assert abs(own[f"d{eca + 1}_rate"][0] - base[f"d{eca + 1}_rate"][0] + 0.01).max() < 1e-15
+    raw["debt"]["facilities"][eca]["sme_margin_preference"] = -0.02  # beyond the programme's 1 %p
+    with pytest.raises(InputError):
+        scenario_from_dict(raw)
 
 
 def test_warnings_in_the_terminal_and_on_the_checks_sheet(tmp_path):

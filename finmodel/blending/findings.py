@@ -127,7 +127,24 @@ def warnings_for(scenario) -> list[Finding]:
             fp = f"{path}.kind" if f.field_path == "project.country" else f.field_path
             out.append(Finding(f.rule, f.severity, fp, f"{fac.name}: {f.message}"))
     if scenario.project.sme_participation:
-        out += [Finding(f.rule, f.severity, "project.sme_participation", f.message)
-                for f in sme_preference(sme_participation=True) if f.severity == "warning"]
+        if not any(sme_margin_preference(scenario, fac) for fac in scenario.debt.facilities):
+            out += [Finding(f.rule, f.severity, "project.sme_participation", f.message)
+                    for f in sme_preference(sme_participation=True) if f.severity == "warning"]
     out += ge_discount_rate(scenario)[1]
     return list(dict.fromkeys(out))
+
+
+SME_LENDER_KINDS = ("eca", "edpf")  # facilities KEXIM lends (export credit, EDPF): the SME co-entry programme's
+
+
+def sme_margin_preference(scenario, facility) -> float:
+    """The SME co-entry rate preference that applies to ``facility`` [per year, decimal, <= 0]: the
+    facility's own ``sme_margin_preference``, else the programme default for KEXIM-lent kinds, when the
+    project declares SME participation; 0 otherwise."""
+    if not scenario.project.sme_participation:
+        return 0.0
+    if facility.sme_margin_preference is not None:
+        return float(facility.sme_margin_preference)
+    if facility.kind in SME_LENDER_KINDS:
+        return float(preset("sme_co_entry")["loan_margin_preference"])
+    return 0.0
