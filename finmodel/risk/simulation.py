@@ -140,7 +140,9 @@ def evaluate_paths(spec: SimSpec, overrides: dict, n: int) -> dict[str, np.ndarr
         overrides = {
             k: np.concatenate([v, v]) if np.ndim(v) and np.shape(v)[0] == 1 else v for k, v in overrides.items()
         }
-    v = m.evaluate({**spec.solved, **overrides}, paths=2 if pad else n)
+    # only the rows the path results need (no checks, no reporting rows), unless a reducer reads any row
+    targets = None if spec.reducers else [*spec.metrics, "period", *(f"{p}_closing" for p in spec.senior)]
+    v = m.evaluate({**spec.solved, **overrides}, paths=2 if pad else n, targets=targets)
     out = {name: np.array(v[name][:n, 0], dtype=float) for name in spec.metrics if name in v}
     out["senior_loss"] = np.array(senior_loss(v, spec.senior)[:n], dtype=float)
     for ref in spec.reducers:
