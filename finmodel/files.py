@@ -25,12 +25,22 @@ def atomic_write(path, write: Callable[[str], object], *, suffix: str = ".tmp") 
     os.close(fd)
     try:
         write(tmp)
+        os.chmod(tmp, _mode_for(path))  # mkstemp makes 0600 files: give the output its usual permissions
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
     return path
+
+
+def _mode_for(path: Path) -> int:
+    """The permissions the output should have: the replaced file's, else the default under the umask."""
+    if path.exists():
+        return path.stat().st_mode & 0o777
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 def check_output_path(path, suffix: str, option: str) -> Path | None:
