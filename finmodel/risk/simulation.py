@@ -72,6 +72,7 @@ class SimSpec:
     metrics: tuple
     senior: list
     reducers: tuple = ()
+    keep_rows: tuple = ()  # rows returned whole, (paths, periods), e.g. ("equity_cf",) for the fund (default none)
     token: str = dataclasses.field(default_factory=lambda: uuid.uuid4().hex)
 
 
@@ -141,9 +142,13 @@ def evaluate_paths(spec: SimSpec, overrides: dict, n: int) -> dict[str, np.ndarr
             k: np.concatenate([v, v]) if np.ndim(v) and np.shape(v)[0] == 1 else v for k, v in overrides.items()
         }
     # only the rows the path results need (no checks, no reporting rows), unless a reducer reads any row
-    targets = None if spec.reducers else [*spec.metrics, "period", *(f"{p}_closing" for p in spec.senior)]
+    targets = None
+    if not spec.reducers:
+        targets = [*spec.metrics, "period", *(f"{p}_closing" for p in spec.senior), *spec.keep_rows]
     v = m.evaluate({**spec.solved, **overrides}, paths=2 if pad else n, targets=targets)
     out = {name: np.array(v[name][:n, 0], dtype=float) for name in spec.metrics if name in v}
+    for name in spec.keep_rows:  # whole rows, only when asked (finmodel.risk.fund_paths): (n, periods)
+        out[name] = np.array(v[name][:n], dtype=float, copy=True)
     out["senior_loss"] = np.array(senior_loss(v, spec.senior)[:n], dtype=float)
     for ref in spec.reducers:
         for k, a in _import(ref)(v, spec).items():
@@ -172,8 +177,12 @@ def chunks(paths: int, chunk_size: int) -> list[tuple[int, int]]:
     return [(a, min(a + chunk_size, paths)) for a in range(0, paths, chunk_size)]
 
 
-def make_spec(scenario, case: str, det, seed: int) -> SimSpec:
-    """The spec of a simulation around the deterministic result ``det`` (engine.CaseResult)."""
+def make_spec(scenario, case: str, det, seed: int, keep_rows: tuple = ()) -> SimSpec:
+    """The spec of a simulation around the deterministic result ``det`` (engine.CaseResult).
+
+    ``keep_rows``: model rows that :func:`run_chunk` returns whole, ``(paths, periods)`` (not for
+    :func:`run_chunks`, whose collector keeps one number per path).
+    """
     names, factor = drv.copula_factor(scenario.risk)
     m = det.model
     base_inputs = {k: np.asarray(m.inputs[k].value, dtype=float) for k in ("in_capex_factor", "in_opex_factor")}
@@ -193,6 +202,7 @@ def make_spec(scenario, case: str, det, seed: int) -> SimSpec:
         metrics=metrics,
         senior=[f.p for f in det.builder.facilities if f.senior],
         reducers=tuple(REDUCERS),
+        keep_rows=tuple(keep_rows),
     )
     _MODELS[spec.token] = m  # this process already has the model (workers build their own)
     return spec

@@ -1,0 +1,208 @@
+"""Fund tranche losses under Monte Carlo: each project's simulated SPC equity cash flows through the fund.
+
+For a portfolio file (:func:`finmodel.fund.portfolio.load`), every project whose scenario has a ``risk:``
+block is simulated with the machinery of :mod:`finmodel.risk.simulation` (financing sized on the project's
+base case, held fixed), keeping each path's ``equity_cf`` row (paths x project periods). Those rows are
+mapped onto the fund's periods exactly as the deterministic fund maps them
+(:meth:`finmodel.fund.portfolio.ProjectFlows.fund_series`: same dates, same mapping matrix; the model applies
+stake and FX to KRW) and the fund model (:mod:`finmodel.fund.model`, one per structure, ``pis`` / ``gif`` as
+``compare`` switches them) is evaluated once per chunk with overrides ``in_p{k}_equity_cf`` shaped
+(paths, fund periods). Projects without a risk block keep their deterministic cash flows.
+
+Seeds: the project at position ``i`` (0-based) of the portfolio's ``projects`` list uses seed ``seed + i``,
+so its paths are exactly those of ``finmodel simulate <its scenario> --seed <seed + i> --case <its case>``
+(path ``j`` of the fund run is path ``j`` of that simulation). Projects are drawn independently of each
+other (no cross-project correlation).
+
+Memory: paths run in chunks (``chunk_size``); a chunk's project rows and fund rows are dropped before the
+next; what is kept is one loss per tranche, structure and path.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+
+from finmodel.errors import InputError
+from finmodel.risk import simulation
+
+TOLERANCE = 1.0
+"""A tranche loses on a path when its loss exceeds this [KRW] (the fund's money tolerance)."""
+
+
+@dataclasses.dataclass
+class _Project:
+    k: int  # 1-based fund model index (in_p{k}_equity_cf)
+    name: str
+    seed: int
+    flows: object  # finmodel.fund.portfolio.ProjectFlows (deterministic; its mapping to fund periods)
+    spec: simulation.SimSpec
+
+
+@dataclasses.dataclass
+class FundSimulationResult:
+    """Per-path tranche losses [KRW] by structure: ``losses[structure][tranche]`` arrays of shape (paths,)."""
+
+    portfolio: object  # LoadedPortfolio
+    case: str
+    paths: int
+    seed: int
+    chunk_size: int
+    tolerance: float
+    seeds: dict[str, int]  # simulated project -> its seed
+    structures: list[str]
+    tranches: dict[str, list[str]]  # structure -> tranche names
+    losses: dict[str, dict[str, np.ndarray]]
+    deterministic: dict[str, dict[str, float]]  # structure -> tranche -> deterministic loss [KRW]
+
+    def summary(self, structure: str) -> dict[str, float]:
+        """``fund_<tranche>_p_loss`` (+ ``_se``, binomial ``sqrt(p (1 - p) / N)``), ``fund_<tranche>_expected_loss``
+        [KRW] (+ ``_se``, ``std / sqrt(N)``) and ``fund_<tranche>_loss_p99`` [KRW] (numpy linear percentile)."""
+        n = self.paths
+        out: dict[str, float] = {}
+        for t in self.tranches[structure]:
+            x = self.losses[structure][t]
+            p = float(np.mean(x > self.tolerance))
+            out[f"fund_{t}_p_loss"] = p
+            out[f"fund_{t}_p_loss_se"] = math.sqrt(p * (1.0 - p) / n)
+            out[f"fund_{t}_expected_loss"] = float(np.mean(x))
+            out[f"fund_{t}_expected_loss_se"] = float(np.std(x) / math.sqrt(n))
+            out[f"fund_{t}_loss_p99"] = float(np.percentile(x, 99))
+        return out
+
+    def to_json(self) -> dict:
+        return {
+            "paths": self.paths,
+            "seed": self.seed,
+            "project_seeds": dict(self.seeds),
+            "case": self.case,
+            "loss_tolerance_krw": self.tolerance,
+            "note": "project drivers as in each scenario's risk block, financing as sized on its base case; "
+            "projects without a risk block keep their deterministic cash flows",
+            "structures": {s: self.summary(s) for s in self.structures},
+        }
+
+    def table(self):
+        """A rich Table: one row per tranche, per structure P(loss) ± se, expected loss and P99 [bn KRW]."""
+        from rich.table import Table
+
+        t = Table(
+            title=f"Fund tranche losses: {self.paths:,} paths, seed {self.seed} "
+            f"(simulated: {', '.join(f'{k} seed {v}' for k, v in self.seeds.items()) or 'none'})",
+            title_justify="left",
+        )
+        t.add_column("tranche")
+        for s in self.structures:
+            t.add_column(f"{s} P(loss)", justify="right")
+            t.add_column(f"{s} E[loss]", justify="right")
+            t.add_column(f"{s} P99 loss", justify="right")
+        names = list(dict.fromkeys(n for s in self.structures for n in self.tranches[s]))
+        sums = {s: self.summary(s) for s in self.structures}
+        for name in names:
+            cells = []
+            for s in self.structures:
+                m = sums[s]
+                if f"fund_{name}_p_loss" not in m:
+                    cells += ["", "", ""]
+                    continue
+                cells += [
+                    f"{m[f'fund_{name}_p_loss']:.2%} ± {m[f'fund_{name}_p_loss_se']:.2%}",
+                    f"{m[f'fund_{name}_expected_loss'] / 1e9:,.2f} bn",
+                    f"{m[f'fund_{name}_loss_p99'] / 1e9:,.2f} bn",
+                ]
+            t.add_row(name, *cells)
+        t.caption = f"loss = contributions not returned [KRW]; P(loss): loss > {self.tolerance:g} KRW, ± binomial s.e."
+        return t
+
+
+def _project_case(lp, case: str, entry) -> str:
+    pcase = lp.spec.cases.get(case)
+    if pcase is not None and pcase.changes:
+        raise InputError(
+            [(f"cases.{case}.changes", "expected a portfolio case without changes for --paths (Monte Carlo runs each "
+              "project's own scenario cases), found changes")],
+            lp.source,
+        )
+    return (pcase.projects.get(entry.name) if pcase else None) or entry.case
+
+
+def simulate_fund(
+    portfolio,
+    *,
+    paths: int,
+    seed: int = 0,
+    case: str | None = None,
+    structures=("pis", "gif"),
+    chunk_size: int = simulation.DEFAULT_CHUNK_SIZE,
+    tolerance: float = TOLERANCE,
+    flows=None,
+) -> FundSimulationResult:
+    """Tranche losses of a portfolio's fund over ``paths`` Monte Carlo paths, under each structure.
+
+    Parameters
+    ----------
+    portfolio : path or LoadedPortfolio
+    paths, seed, chunk_size : int
+        As ``finmodel simulate``; project ``i`` uses seed ``seed + i`` (see the module docstring).
+    case : str
+        Portfolio case (default base); cases with ``changes`` are refused (InputError).
+    structures : tuple of str
+        Fund structures (:meth:`finmodel.fund.waterfall.FundTerms.as_structure`).
+    flows : list of ProjectFlows, optional
+        The deterministic project flows of ``case`` (avoids running the projects twice).
+    """
+    from finmodel.fund import model as fm
+    from finmodel.fund import portfolio as pf
+    from finmodel.fund import waterfall as wf
+
+    simulation.check_options(paths, seed, chunk_size)
+    lp = portfolio if isinstance(portfolio, pf.LoadedPortfolio) else pf.load(portfolio)
+    case = lp.check_case(case)
+    project_cases = [_project_case(lp, case, e) for e in lp.spec.projects]
+    flows = flows if flows is not None else pf.project_flows(lp, case)
+    projects: list[_Project] = []
+    for i, (entry, path, sc) in enumerate(zip(lp.spec.projects, lp.paths, lp.scenarios, strict=True)):
+        if sc.risk is None:
+            continue
+        sc_case, det = simulation.prepare(path, project_cases[i])
+        spec = simulation.make_spec(sc_case, project_cases[i], det, seed + i, keep_rows=("equity_cf",))
+        if len(flows[i].index) != det.model.periods:  # the same project run as the deterministic fund's
+            raise InputError([(f"projects.{i}", "project periods differ between the fund and the simulation")])
+        projects.append(_Project(i + 1, entry.name, seed + i, flows[i], spec))
+    base = wf.FundTerms.from_spec(lp.fund)
+    builders = {s: fm.build(base.as_structure(s), flows) for s in structures}
+    tranches = {s: b.terms.names for s, b in builders.items()}
+    deterministic = {}
+    for s, b in builders.items():
+        v = b.model.evaluate()
+        deterministic[s] = {t: float(v[f"fund_{t}_loss"][0, 0]) for t in tranches[s]}
+    losses = {s: {t: np.full(paths, np.nan) for t in tranches[s]} for s in structures}
+    for a, z in simulation.chunks(paths, chunk_size):
+        n = z - a
+        cfs = {p.k: simulation.run_chunk(p.spec, a, z)["equity_cf"] for p in projects}
+        m = max(n, 2)  # one path would evaluate in the scalar (Python float) mode: keep the numpy one
+        for s, b in builders.items():
+            ov = {}
+            for p in projects:
+                cf = p.flows.fund_series(b.periods, equity_cf=cfs[p.k])
+                ov[f"in_p{p.k}_equity_cf"] = np.repeat(cf, m, axis=0) if n == 1 else cf
+            names = [f"fund_{t}_loss" for t in tranches[s]]
+            v = b.model.evaluate(ov, paths=m, targets=names)
+            for t in tranches[s]:
+                losses[s][t][a:z] = v[f"fund_{t}_loss"][:n, 0]
+        del cfs
+    return FundSimulationResult(
+        portfolio=lp,
+        case=case,
+        paths=paths,
+        seed=int(seed),
+        chunk_size=chunk_size,
+        tolerance=float(tolerance),
+        seeds={p.name: p.seed for p in projects},
+        structures=list(structures),
+        tranches=tranches,
+        losses=losses,
+        deterministic=deterministic,
+    )
