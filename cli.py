@@ -283,37 +283,13 @@ def _grant_element_terms(
         )
     except InputError as exc:  # name the command-line options, not the library parameters
         raise InputError([(_GE_OPTION_NAMES.get(path, path), msg) for path, msg in exc.problems]) from None
+    from finmodel.blending import report as ge_report
+
     if as_json:
-        out = {
-            "finmodel_version": __version__,
-            "command": "grant-element",
-            **report.to_dict(),
-            "metrics": {
-                "grant_element_closed_form": report.grant_element_closed_form,
-                "grant_element_cash_flows": report.grant_element_cash_flows,
-                "discount_rate": report.discount_rate,
-                "threshold": report.threshold,
-            },
-            "checks": {} if report.passes is None else {"threshold_met": report.passes},
-        }
-        click.echo(json.dumps(out, indent=2))
+        click.echo(json.dumps(ge_report.terms_json(report), indent=2))
         return
-    rows = [
-        ("grant element, DAC closed form", f"{report.grant_element_closed_form:8.2%}"),
-        ("grant element, cash-flow PV", f"{report.grant_element_cash_flows:8.2%}"),
-        ("discount rate", f"{report.discount_rate:8.2%}  ({report.method}: {report.basis})"),
-    ]
-    if report.threshold is not None:
-        verdict = "PASS" if report.passes else "FAIL"
-        rows.append((f"threshold ({report.test})", f"{report.threshold:8.2%}  {verdict}"))
-    width = max(len(label) for label, _ in rows)
-    click.echo(
-        f"loan: {annual_rate} a year, {maturity_years:g} years incl. {grace_years:g} grace, "
-        f"{repayment}, {periods_per_year} payments a year" + (f", {report.country}" if report.country else "")
-    )
-    for label, value in rows:
-        click.echo(f"  {label:<{width}}  {value}")
-    click.echo(f"  grace convention: {report.grace_convention}")
+    for line in ge_report.terms_lines(report, annual_rate, maturity_years, grace_years, repayment, periods_per_year):
+        click.echo(line)
 
 
 def _grant_element_scenario(scenario, case, method, discount_rate, cirr, as_json):
@@ -329,50 +305,10 @@ def _grant_element_scenario(scenario, case, method, discount_rate, cirr, as_json
         raise InputError([(_GE_OPTION_NAMES.get(p, p), m) for p, m in exc.problems], source=exc.source) from None
     _echo_warnings(rep.warnings)
     if as_json:
-        checks = {}
-        for f in [*rep.facilities, rep.package]:
-            for key, v in (("oda_test", f.oda), ("helsinki_test", f.helsinki)):
-                if v.applies and v.passes is not None:
-                    checks[f"{f.prefix}_{key}"] = v.passes
-        body = rep.to_dict()
-        out = {
-            "finmodel_version": __version__,
-            "command": "grant-element",
-            "scenario": body.pop("scenario"),
-            "scenario_sha256": body.pop("scenario_sha256"),
-            "case": body.pop("case"),
-            "metrics": body.pop("metrics"),
-            "checks": checks,
-            **body,
-        }
-        click.echo(json.dumps(out, indent=2))
+        click.echo(json.dumps(rep.contract_json(), indent=2))
         return
-
-    def pct(x):
-        return "     n/a" if x is None else f"{x:8.2%}"
-
-    def verdict(v):
-        if not v.applies:
-            return "n/a"
-        return f"{'PASS' if v.passes else 'FAIL'} {pct(v.grant_element).strip()} (min {v.threshold:.0%})"
-
-    click.echo(
-        f"{rep.scenario} (case {rep.case}): {rep.country} ({rep.income_group}); grant element at "
-        f"{rep.discount_rate:.2%} ({rep.method}: {rep.basis}); CIRR {'n/a' if rep.cirr is None else rep.cirr}"
-    )
-    rows = [("facility", "kind", "drawn", "GE", "GE all-in", "ODA (DAC)", "tied aid (Helsinki)")]
-    for f in [*rep.facilities, rep.package]:
-        rows.append((f.name, f.kind + (" tied" if f.tied and f.kind != "package" else ""), f"{f.amount:,.0f}",
-                     pct(f.grant_element), pct(f.grant_element_all_in), verdict(f.oda), verdict(f.helsinki)))
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    for r in rows:
-        cells = [c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True))]
-        click.echo("  " + "  ".join(cells))
-    notes = sorted({v.note for f in [*rep.facilities, rep.package] for v in (f.oda, f.helsinki) if v.note})
-    for n in notes:
-        click.echo(f"  note: {n}")
-    click.echo("  GE = 1 - PV(debt service) / PV(drawdowns) of the modelled schedule, fees excluded (all-in: "
-               "fees included); package: facilities and capital grants, PV-weighted")
+    for line in rep.lines():
+        click.echo(line)
 
 
 # [compare]
@@ -384,17 +320,22 @@ def _grant_element_scenario(scenario, case, method, discount_rate, cirr, as_json
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the workbook (.xlsx): pis live, "
               "gif side by side on the Cases sheet.")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Write the JSON of both structures.")
+@click.option("--paths", type=int, default=None, help="Also Monte Carlo tranche losses over N paths of the "
+              "projects' risk blocks.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed (project i: seed + i).")
 @click.option("--quiet", is_flag=True, help="Do not print the table.")
 @_report_errors
-def compare_cmd(portfolio, case, output, json_path, quiet):
+def compare_cmd(portfolio, case, output, json_path, paths, seed, quiet):
     """Run a PORTFOLIO file's fund under PIS (subordinated) and GIF (pari passu); each tranche side by side."""
     from finmodel.fund import compare_portfolio
 
-    out = compare_portfolio(portfolio, case, workbook=output, json_path=json_path)
+    out = compare_portfolio(portfolio, case, workbook=output, json_path=json_path, paths=paths, seed=seed)
     if not quiet:
         from rich.console import Console
 
         Console().print(out.table())
+        if out.monte_carlo is not None:
+            Console().print(out.monte_carlo.table())
     for path in out.written:
         click.echo(f"wrote {path}")
 

@@ -27,6 +27,7 @@ class FundOutput:
     first_loss: object = None
     mobilisation: object = None
     data: dict = dataclasses.field(default_factory=dict)
+    monte_carlo: object = None  # finmodel.risk.fund_paths.FundSimulationResult (compare --paths)
 
     def table(self):
         from finmodel.fund.workbook import compare_table
@@ -46,25 +47,47 @@ def _output_path(path, suffix, option):
 
 
 def compare_portfolio(
-    path, case: str | None = None, *, workbook=None, json_path=None, structures=("pis", "gif")
+    path,
+    case: str | None = None,
+    *,
+    workbook=None,
+    json_path=None,
+    structures=("pis", "gif"),
+    paths: int | None = None,
+    seed: int = 0,
 ) -> FundOutput:
     """Run the portfolio's case under each structure; write the workbook (first structure live, the others
-    side by side on the Cases sheet) and the JSON if asked. Bad input is reported before any file is written."""
+    side by side on the Cases sheet) and the JSON if asked. Bad input is reported before any file is written.
+
+    ``paths``: also each tranche's loss probability and expected loss over that many Monte Carlo paths of the
+    projects' risk blocks (:func:`finmodel.risk.fund_paths.simulate_fund`; JSON key ``monte_carlo``)."""
     from finmodel import report
     from finmodel.fund import model, portfolio
     from finmodel.fund import workbook as wbk
 
     wb_path = _output_path(workbook, ".xlsx", "--output")
     js_path = _output_path(json_path, ".json", "--json")
+    if paths is not None:
+        from finmodel.risk import simulation
+
+        simulation.check_options(paths, seed, simulation.DEFAULT_CHUNK_SIZE)
     lp = portfolio.load(path)
     results = model.compare(lp, case, structures)
     data = wbk.compare_json(lp, results)
+    mc = None
+    if paths is not None:
+        from finmodel.risk import fund_paths
+
+        mc = fund_paths.simulate_fund(
+            lp, paths=paths, seed=seed, case=results[0].portfolio_case, structures=structures, flows=results[0].flows
+        )
+        data["monte_carlo"] = mc.to_json()
     written = []
     if wb_path is not None:
         written.append(wbk.write(results, wb_path, lp))
     if js_path is not None:
         written.append(report.write_json(data, js_path))
-    return FundOutput(lp, results, written, data=data)
+    return FundOutput(lp, results, written, data=data, monte_carlo=mc)
 
 
 def run_portfolio(

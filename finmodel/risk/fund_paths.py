@@ -96,7 +96,7 @@ class FundSimulationResult:
         t.add_column("tranche")
         for s in self.structures:
             t.add_column(f"{s} P(loss)", justify="right")
-            t.add_column(f"{s} E[loss]", justify="right")
+            t.add_column(f"{s} expected loss", justify="right")
             t.add_column(f"{s} P99 loss", justify="right")
         names = list(dict.fromkeys(n for s in self.structures for n in self.tranches[s]))
         sums = {s: self.summary(s) for s in self.structures}
