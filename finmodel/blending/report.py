@@ -128,6 +128,56 @@ class ScenarioGrantElementReport:
     def to_dict(self) -> dict:
         return _clean(asdict(self))
 
+    def contract_json(self) -> dict:
+        """The output contract's JSON (provenance, metrics, checks: the ODA and tied-aid verdicts)."""
+        from finmodel import __version__
+
+        checks = {}
+        for f in [*self.facilities, self.package]:
+            for key, v in (("oda_test", f.oda), ("helsinki_test", f.helsinki)):
+                if v.applies and v.passes is not None:
+                    checks[f"{f.prefix}_{key}"] = v.passes
+        body = self.to_dict()
+        return {
+            "finmodel_version": __version__,
+            "command": "grant-element",
+            "scenario": body.pop("scenario"),
+            "scenario_sha256": body.pop("scenario_sha256"),
+            "case": body.pop("case"),
+            "metrics": body.pop("metrics"),
+            "checks": checks,
+            **body,
+        }
+
+    def lines(self) -> list[str]:
+        """The terminal table: one line per facility and the package, with the verdicts and notes."""
+
+        def pct(x):
+            return "     n/a" if x is None else f"{x:8.2%}"
+
+        def verdict(v):
+            if not v.applies:
+                return "n/a"
+            return f"{'PASS' if v.passes else 'FAIL'} {pct(v.grant_element).strip()} (min {v.threshold:.0%})"
+
+        out = [
+            f"{self.scenario} (case {self.case}): {self.country} ({self.income_group}); grant element at "
+            f"{self.discount_rate:.2%} ({self.method}: {self.basis}); CIRR {'n/a' if self.cirr is None else self.cirr}"
+        ]
+        rows = [("facility", "kind", "drawn", "GE", "GE all-in", "ODA (DAC)", "tied aid (Helsinki)")]
+        for f in [*self.facilities, self.package]:
+            rows.append((f.name, f.kind + (" tied" if f.tied and f.kind != "package" else ""), f"{f.amount:,.0f}",
+                         pct(f.grant_element), pct(f.grant_element_all_in), verdict(f.oda), verdict(f.helsinki)))
+        widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+        for r in rows:
+            cells = [c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True))]
+            out.append("  " + "  ".join(cells))
+        notes = sorted({v.note for f in [*self.facilities, self.package] for v in (f.oda, f.helsinki) if v.note})
+        out += [f"  note: {n}" for n in notes]
+        out.append("  GE = 1 - PV(debt service) / PV(drawdowns) of the modelled schedule, fees excluded (all-in: "
+                   "fees included); package: facilities and capital grants, PV-weighted")
+        return out
+
 
 def _clean(x):
     if isinstance(x, dict):
@@ -247,3 +297,41 @@ def scenario_report(path=None, case: str | None = None, *, method=None, discount
 
 def dac_test_name() -> str:
     return "DAC ODA loan test (2018)"
+
+
+def terms_json(report) -> dict:
+    """The output contract's JSON for loan terms alone (a :class:`GrantElementReport`)."""
+    from finmodel import __version__
+
+    return {
+        "finmodel_version": __version__,
+        "command": "grant-element",
+        **report.to_dict(),
+        "metrics": {
+            "grant_element_closed_form": report.grant_element_closed_form,
+            "grant_element_cash_flows": report.grant_element_cash_flows,
+            "discount_rate": report.discount_rate,
+            "threshold": report.threshold,
+        },
+        "checks": {} if report.passes is None else {"threshold_met": report.passes},
+    }
+
+
+def terms_lines(report, annual_rate, maturity_years, grace_years, repayment, periods_per_year) -> list[str]:
+    """The terminal lines for loan terms alone."""
+    rows = [
+        ("grant element, DAC closed form", f"{report.grant_element_closed_form:8.2%}"),
+        ("grant element, cash-flow PV", f"{report.grant_element_cash_flows:8.2%}"),
+        ("discount rate", f"{report.discount_rate:8.2%}  ({report.method}: {report.basis})"),
+    ]
+    if report.threshold is not None:
+        verdict = "PASS" if report.passes else "FAIL"
+        rows.append((f"threshold ({report.test})", f"{report.threshold:8.2%}  {verdict}"))
+    width = max(len(label) for label, _ in rows)
+    out = [
+        f"loan: {annual_rate} a year, {maturity_years:g} years incl. {grace_years:g} grace, "
+        f"{repayment}, {periods_per_year} payments a year" + (f", {report.country}" if report.country else "")
+    ]
+    out += [f"  {label:<{width}}  {value}" for label, value in rows]
+    out.append(f"  grace convention: {report.grace_convention}")
+    return out
