@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from cli import main
 from finmodel.errors import InputError
 from finmodel.fund import first_loss, model, portfolio, waterfall
+from finmodel.fund import mobilisation as mob
 from finmodel.fund.mobilisation import mobilisation
 from finmodel.scenario import load_raw
 
@@ -241,10 +242,58 @@ def test_mobilisation_reproduces_the_plans_headline():
     assert m.spc_equity_krw == pytest.approx(7.5e12, rel=1e-12)
     assert m.project_cost_krw == pytest.approx(25e12, rel=1e-12)
     assert m.orders_usd == pytest.approx(25e12 / 1200, rel=1e-12)
-    assert 20e9 <= m.orders_usd < 21e9  # "about USD 20 bn"
     assert m.jobs == pytest.approx(25e12 / 1200 / 1e10 * 33000, rel=1e-12)  # 68,750 at 33,000 per USD 10 bn
-    assert mobilisation() == m  # the data file's defaults are the plan's
-    assert "KIEP" in m.sources["jobs_per_usd_10bn"]
+    assert mobilisation().to_dict() | {"sources": None} == m.to_dict() | {"sources": None}  # data defaults = plan's
+
+
+def test_the_plans_headline_from_its_stated_parameters_and_the_derived_ones():
+    """The plan states 1.5 trn KRW, the 20% stake, ~USD 20 bn and 33,000 jobs per USD 10 bn; the equity share and
+    the exchange rate are back-solved and must be tagged so (DOMAIN.md), never as stated."""
+    d = mob.data()
+    stated = {k for k, v in d["top_down"].items() if v["status"] == "stated"}
+    assert stated == {"fund_size", "stake", "jobs_per_usd_10bn"}
+    assert {d["top_down"][k]["status"] for k in ("equity_share", "krw_per_usd", "orders_share")} == {"derived"}
+    assert "20%" in d["top_down"]["stake"]["source"] and "3.3만명" in d["top_down"]["jobs_per_usd_10bn"]["source"]
+    headline = d["plan_headline"]["orders_usd"]
+    assert headline["status"] == "stated" and "200억불" in headline["source"]
+    m = mobilisation()  # stated + derived parameters of the data file
+    # the plan says "about USD 20 bn": the back-solved 30% and 1,200 KRW/USD give 20.8, within 5% of it
+    assert m.orders_usd == pytest.approx(headline["value"], rel=0.05)
+    # what the derived pair must satisfy: SPC equity / (equity share x KRW/USD) = USD 20 bn <=> e x = 375
+    assert 1.5e12 / 0.20 / headline["value"] == pytest.approx(375.0, rel=1e-12)
+    assert m.equity_share * m.krw_per_usd == pytest.approx(360.0, rel=1e-12)  # 20.8 bn, not exactly 20
+    assert m.sources["equity_share"].startswith("derived:") and m.sources["stake"].startswith("stated:")
+
+
+def test_bottom_up_mobilisation_returns_each_projects_own_capex(shipped):
+    """Fund equity / stake / the project's own equity share = its own project cost; orders at 100% of the capex are
+    the scenario's capex, in USD at the scenario's rate; jobs at 33,000 per USD 10 bn."""
+    r = model.run(shipped)
+    bu = mob.bottom_up(r)
+    assert [p["name"] for p in bu.projects] == ["kota_kinabalu", "santa_cruz", "abdullah"]
+    for p, f in zip(bu.projects, r.flows, strict=True):
+        assert p["project_cost_krw"] == pytest.approx(f.total_uses * f.fx_to_krw, rel=1e-9)  # float chain
+        assert p["orders_usd"] == pytest.approx(f.total_capex * f.fx_to_usd, rel=1e-9)
+        assert p["krw_per_usd"] == f.fx_to_krw / f.fx_to_usd and p["orders_share_status"].startswith("estimated")
+    t = bu.totals
+    assert t["orders_usd"] == pytest.approx((441.0 + 451.5 + 924.0) * 1e6, rel=1e-9)  # scenarios' capex [USD]
+    assert t["jobs"] == pytest.approx(t["orders_usd"] / 1e10 * 33000, rel=1e-12)
+    assert bu.reference_same_fund.fund_size_krw == pytest.approx(240e9)
+    assert bu.to_dict()["plan_reference"]["label"].startswith("the plan's top-down headline")
+
+
+def test_bottom_up_orders_share_from_the_portfolio_file(shipped, tmp_path):
+    raw = yaml.safe_load(SHIPPED.read_text())
+    raw["projects"][0]["orders_share"] = 0.5
+    for p in raw["projects"]:
+        if p["scenario"] != "default":
+            p["scenario"] = str(SHIPPED.parent / p["scenario"])
+    f = tmp_path / "half.yaml"
+    f.write_text(yaml.safe_dump(raw))
+    full, half = mob.bottom_up(model.run(shipped)), mob.bottom_up(model.run(f))
+    assert half.projects[0]["orders_usd"] == pytest.approx(full.projects[0]["orders_usd"] / 2, rel=1e-12)
+    assert half.projects[0]["orders_share_status"] == "input (portfolio file)"
+    assert half.projects[1]["orders_usd"] == pytest.approx(full.projects[1]["orders_usd"], rel=1e-12)
 
 
 def test_mobilisation_refuses_a_stake_of_zero():
@@ -281,7 +330,8 @@ def test_cli_fund_first_loss_and_mobilisation(tmp_path):
     assert "first loss (pis, case severe)" in r.output and "mobilisation" in r.output
     data = json.loads(js.read_text())
     assert 0 < data["first_loss"]["share"] < 1
-    assert data["mobilisation"]["fund_size_krw"] == pytest.approx(240e9)
+    assert data["mobilisation"]["plan_ratios_on_this_fund"]["fund_size_krw"] == pytest.approx(240e9)
+    assert data["mobilisation"]["totals"]["orders_usd"] > 0
 
 
 def test_cli_unknown_case_exits_2():

@@ -102,7 +102,7 @@ def run_portfolio(
 ) -> FundOutput:
     """Run the portfolio's fund (its own structure, or ``structure``) under ``case``; with
     ``first_loss_case``, also the smallest first-loss share keeping ``protect`` whole under that case; the
-    mobilisation chain of the fund's commitments at the plan's parameters."""
+    mobilisation chain bottom-up from the fund's modelled investments, with the plan's top-down reference."""
     from finmodel import report
     from finmodel.fund import first_loss, model, portfolio
     from finmodel.fund import mobilisation as mob
@@ -123,8 +123,7 @@ def run_portfolio(
         fl = first_loss.solve(model.build(result.terms, flows), protected=protect)
         fl.case = first_loss_case
         extra["first_loss"] = fl.to_dict()
-    total = sum(t.commitment for t in result.terms.tranches)
-    mb = mob.mobilisation(total)
+    mb = mob.bottom_up(result)
     extra["mobilisation"] = mb.to_dict()
     data = wbk.run_json(lp, result, extra)
     written = []

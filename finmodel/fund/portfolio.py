@@ -79,6 +79,12 @@ class ProjectFlows:
     dates: list
     equity_cf: np.ndarray  # [project currency], all sponsors, by project period
     index: np.ndarray  # fund period (1-based) of each project period
+    fx_to_usd: float = 1.0  # [USD per unit of project currency]
+    # the project's own sources and uses (base of the mobilisation chain) [project currency]
+    total_equity: float = 0.0
+    total_uses: float = 0.0
+    total_capex: float = 0.0
+    orders_share: float | None = None  # portfolio entry's share of capex won by Korean firms (None: data default)
 
     def fund_series(self, fund_periods: int, equity_cf=None) -> np.ndarray:
         """Equity cash flows summed by fund period; ``equity_cf`` (paths, project periods) for many paths."""
@@ -198,6 +204,7 @@ def project_flows(lp: LoadedPortfolio, case: str | None = None) -> list[ProjectF
         cf = np.asarray(res.row("equity_cf"), dtype=float)
         dates = period_ends(start, len(cf), tl.periods_per_year)
         index = fund_period_of(dates, fund.start_date, fund.periods_per_year)
+        met = res.metrics()
         out.append(
             ProjectFlows(
                 name=entry.name,
@@ -213,6 +220,11 @@ def project_flows(lp: LoadedPortfolio, case: str | None = None) -> list[ProjectF
                 dates=dates,
                 equity_cf=cf,
                 index=index,
+                fx_to_usd=sc.project.fx_to_usd,
+                total_equity=float(met.get("total_equity") or 0.0),
+                total_uses=float(met.get("total_uses") or 0.0),
+                total_capex=float(met.get("total_capex") or 0.0),
+                orders_share=entry.orders_share,
             )
         )
     return out

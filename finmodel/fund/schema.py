@@ -114,6 +114,11 @@ class ProjectEntry(_Block):
     co_investors: list[Literal["mdb", "eca"]] = Field(
         default_factory=list, description="MDB / ECA co-investors (for the high-risk exception)."
     )
+    orders_share: Fraction | None = Field(
+        default=None,
+        description="Share of the project's capex (the EPC contract) won by Korean firms, for the mobilisation "
+        "chain [fraction]; default: finmodel/data/mobilisation.yaml (bottom_up.orders_share).",
+    )
 
 
 class PortfolioCase(_Block):

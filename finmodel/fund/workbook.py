@@ -149,12 +149,26 @@ def summary_lines(out) -> list[str]:
             )
     mb = out.mobilisation
     if mb is not None:
+        t = mb.totals
         lines.append(
-            f"mobilisation: {mb.fund_size_krw / 1e9:,.0f} bn KRW / {mb.stake:.0%} stake = "
-            f"{mb.spc_equity_krw / 1e9:,.0f} bn KRW SPC equity / {mb.equity_share:.0%} equity = "
-            f"{mb.project_cost_krw / 1e9:,.0f} bn KRW of projects = USD {mb.orders_usd / 1e9:,.2f} bn at "
-            f"{mb.krw_per_usd:,.0f} KRW/USD ~ {mb.jobs:,.0f} jobs"
+            f"mobilisation (bottom-up): fund equity {t['fund_equity_krw'] / 1e9:,.1f} bn KRW -> SPC equity "
+            f"{t['spc_equity_krw'] / 1e9:,.1f} bn -> project cost {t['project_cost_krw'] / 1e9:,.1f} bn -> orders "
+            f"{t['orders_krw'] / 1e9:,.1f} bn KRW = USD {t['orders_usd'] / 1e9:,.2f} bn ~ {t['jobs']:,.0f} jobs"
         )
+        for p in mb.projects:
+            lines.append(
+                f"  {p['name']}: {p['fund_equity_krw'] / 1e9:,.1f} bn / {p['stake']:.0%} stake / "
+                f"{p['equity_share']:.1%} equity -> {p['project_cost_krw'] / 1e9:,.1f} bn; orders "
+                f"{p['orders_share']:.0%} of capex ({p['capex_share']:.1%} of cost) = "
+                f"USD {p['orders_usd'] / 1e9:,.3f} bn "
+                f"at {p['krw_per_usd']:,.0f} KRW/USD"
+            )
+        for label, m in (("plan's ratios on this fund", mb.reference_same_fund), ("plan's headline", mb.reference)):
+            lines.append(
+                f"reference ({label}, top-down): {m.fund_size_krw / 1e9:,.0f} bn KRW / {m.stake:.0%} stake / "
+                f"{m.equity_share:.0%} equity (derived) = {m.project_cost_krw / 1e9:,.0f} bn KRW = USD "
+                f"{m.orders_usd / 1e9:,.2f} bn at {m.krw_per_usd:,.0f} KRW/USD (derived) ~ {m.jobs:,.0f} jobs"
+            )
     return lines
 
 
