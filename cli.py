@@ -334,6 +334,8 @@ def compare_cmd(portfolio, case, output, json_path, paths, seed, quiet):
         from rich.console import Console
 
         Console().print(out.table())
+        if out.decomposition is not None:
+            Console().print(out.decomposition.table())
         if out.monte_carlo is not None:
             Console().print(out.monte_carlo.table())
     for path in out.written:

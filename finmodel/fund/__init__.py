@@ -28,6 +28,7 @@ class FundOutput:
     mobilisation: object = None
     data: dict = dataclasses.field(default_factory=dict)
     monte_carlo: object = None  # finmodel.risk.fund_paths.FundSimulationResult (compare --paths)
+    decomposition: object = None  # finmodel.fund.decompose.Decomposition (compare: pis vs gif)
 
     def table(self):
         from finmodel.fund.workbook import compare_table
@@ -62,7 +63,7 @@ def compare_portfolio(
     ``paths``: also each tranche's loss probability and expected loss over that many Monte Carlo paths of the
     projects' risk blocks (:func:`finmodel.risk.fund_paths.simulate_fund`; JSON key ``monte_carlo``)."""
     from finmodel import report
-    from finmodel.fund import model, portfolio
+    from finmodel.fund import decompose, model, portfolio
     from finmodel.fund import workbook as wbk
 
     wb_path = _output_path(workbook, ".xlsx", "--output")
@@ -74,6 +75,9 @@ def compare_portfolio(
     lp = portfolio.load(path)
     results = model.compare(lp, case, structures)
     data = wbk.compare_json(lp, results)
+    dec = decompose.decompose(results)
+    if dec is not None:
+        data["decomposition"] = dec.to_dict()
     mc = None
     if paths is not None:
         from finmodel.risk import fund_paths
@@ -87,7 +91,7 @@ def compare_portfolio(
         written.append(wbk.write(results, wb_path, lp))
     if js_path is not None:
         written.append(report.write_json(data, js_path))
-    return FundOutput(lp, results, written, data=data, monte_carlo=mc)
+    return FundOutput(lp, results, written, data=data, monte_carlo=mc, decomposition=dec)
 
 
 def run_portfolio(
