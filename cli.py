@@ -371,6 +371,36 @@ def fund_cmd(portfolio, case, structure, first_loss_case, output, json_path, qui
         click.echo(f"wrote {path}")
 
 
+# [frontier]
+
+
+@main.command("frontier")
+@click.argument("portfolio", type=click.Path(dir_okay=False))
+@click.option("--paths", type=int, required=True, help="Number of Monte Carlo paths of the projects' risk blocks.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed (project i: seed + i).")
+@click.option("--steps", default=None, metavar="G1,G2,...",
+              help="Government first-loss shares as decimals (0 always included). "
+              "Default: 0,0.025,0.05,0.075,0.1,0.15,0.2,0.25,0.3,0.4,0.5.")
+@click.option("--case", default=None, metavar="NAME", help="Portfolio case (default: base; no `changes`).")
+@click.option("--json", "json_path", default=None, metavar="PATH", help="Write the JSON (- for stdout).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the frontier table (.xlsx).")
+@click.option("--charts", type=click.Path(file_okay=False), metavar="DIR", help="Write frontier.png into DIR.")
+@click.option("--quiet", is_flag=True, help="Do not print the table.")
+@_report_errors
+def frontier_cmd(portfolio, paths, seed, steps, case, json_path, output, charts, quiet):
+    """The subordination frontier of a PORTFOLIO: private risk against the government's first-loss share."""
+    from finmodel.fund import frontier_report
+
+    out = frontier_report.run(portfolio, paths=paths, seed=seed, steps=steps, case=case, json_path=json_path,
+                              workbook_path=output, charts=charts)
+    if not quiet and json_path != "-":
+        from rich.console import Console
+
+        Console().print(frontier_report.table(out.frontier))
+    for path in out.written:
+        click.echo(f"wrote {path}", err=json_path == "-")
+
+
 # [simulate / sensitivity]
 
 

@@ -128,6 +128,31 @@ def _project_case(lp, case: str, entry) -> str:
     return (pcase.projects.get(entry.name) if pcase else None) or entry.case
 
 
+def simulated_projects(lp, case: str, seed: int, flows) -> list[_Project]:
+    """The portfolio's projects with a ``risk:`` block, each prepared for simulation with seed ``seed + i``."""
+    project_cases = [_project_case(lp, case, e) for e in lp.spec.projects]
+    projects: list[_Project] = []
+    for i, (entry, path, sc) in enumerate(zip(lp.spec.projects, lp.paths, lp.scenarios, strict=True)):
+        if sc.risk is None:
+            continue
+        sc_case, det = simulation.prepare(path, project_cases[i])
+        spec = simulation.make_spec(sc_case, project_cases[i], det, seed + i, keep_rows=("equity_cf",))
+        if len(flows[i].index) != det.model.periods:  # the same project run as the deterministic fund's
+            raise InputError([(f"projects.{i}", "project periods differ between the fund and the simulation")])
+        projects.append(_Project(i + 1, entry.name, seed + i, flows[i], spec))
+    return projects
+
+
+def chunk_equity_cf(projects: list[_Project], a: int, z: int) -> dict[int, np.ndarray]:
+    """Paths ``a..z-1`` of each simulated project's equity cash flows: ``{k: (z - a, project periods)}``."""
+    return {p.k: simulation.run_chunk(p.spec, a, z)["equity_cf"] for p in projects}
+
+
+def fund_overrides(projects: list[_Project], cfs: dict, fund_periods: int) -> dict[str, np.ndarray]:
+    """The fund model's inputs ``in_p{k}_equity_cf`` (paths, fund periods) of a chunk's simulated cash flows."""
+    return {f"in_p{p.k}_equity_cf": p.flows.fund_series(fund_periods, equity_cf=cfs[p.k]) for p in projects}
+
+
 def simulate_fund(
     portfolio,
     *,
@@ -160,17 +185,8 @@ def simulate_fund(
     simulation.check_options(paths, seed, chunk_size)
     lp = portfolio if isinstance(portfolio, pf.LoadedPortfolio) else pf.load(portfolio)
     case = lp.check_case(case)
-    project_cases = [_project_case(lp, case, e) for e in lp.spec.projects]
     flows = flows if flows is not None else pf.project_flows(lp, case)
-    projects: list[_Project] = []
-    for i, (entry, path, sc) in enumerate(zip(lp.spec.projects, lp.paths, lp.scenarios, strict=True)):
-        if sc.risk is None:
-            continue
-        sc_case, det = simulation.prepare(path, project_cases[i])
-        spec = simulation.make_spec(sc_case, project_cases[i], det, seed + i, keep_rows=("equity_cf",))
-        if len(flows[i].index) != det.model.periods:  # the same project run as the deterministic fund's
-            raise InputError([(f"projects.{i}", "project periods differ between the fund and the simulation")])
-        projects.append(_Project(i + 1, entry.name, seed + i, flows[i], spec))
+    projects = simulated_projects(lp, case, seed, flows)
     base = wf.FundTerms.from_spec(lp.fund)
     builders = {s: fm.build(base.as_structure(s), flows) for s in structures}
     tranches = {s: b.terms.names for s, b in builders.items()}
@@ -181,13 +197,12 @@ def simulate_fund(
     losses = {s: {t: np.full(paths, np.nan) for t in tranches[s]} for s in structures}
     for a, z in simulation.chunks(paths, chunk_size):
         n = z - a
-        cfs = {p.k: simulation.run_chunk(p.spec, a, z)["equity_cf"] for p in projects}
         m = max(n, 2)  # one path would evaluate in the scalar (Python float) mode: keep the numpy one
+        cfs = chunk_equity_cf(projects, a, z)
         for s, b in builders.items():
             ov = {}
-            for p in projects:
-                cf = p.flows.fund_series(b.periods, equity_cf=cfs[p.k])
-                ov[f"in_p{p.k}_equity_cf"] = np.repeat(cf, m, axis=0) if n == 1 else cf
+            for k, cf in fund_overrides(projects, cfs, b.periods).items():
+                ov[k] = np.repeat(cf, m, axis=0) if n == 1 else cf
             names = [f"fund_{t}_loss" for t in tranches[s]]
             v = b.model.evaluate(ov, paths=m, targets=names)
             for t in tranches[s]:

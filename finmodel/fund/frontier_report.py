@@ -1,0 +1,147 @@
+"""``finmodel frontier``: run the subordination frontier and report it (table, JSON, workbook, PNG chart)."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+
+from finmodel.fund import frontier as fr
+from finmodel.fund import outputs
+
+
+@dataclasses.dataclass
+class FrontierOutput:
+    frontier: fr.Frontier
+    data: dict
+    written: list[Path]
+
+
+def _bn(v):
+    return "n/a" if v is None else f"{v / 1e9:,.2f}"
+
+
+def _pct(v, d=1):
+    return "n/a" if v is None else f"{v:.{d}%}"
+
+
+def _x(v):
+    return "n/a" if v is None else f"{v:,.2f}"
+
+
+COLUMNS = (
+    ("government share", "government_share", lambda v: _pct(v)),
+    ("private EL [bn KRW]", "private_expected_loss", _bn),
+    ("private P(loss)", "private_p_loss", lambda v: _pct(v)),
+    ("private IRR P5", "private_irr_p5", lambda v: _pct(v, 2)),
+    ("P50", "private_irr_p50", lambda v: _pct(v, 2)),
+    ("P95", "private_irr_p95", lambda v: _pct(v, 2)),
+    ("government EL [bn KRW]", "government_expected_loss", _bn),
+    ("private capital per won of gov EL", "private_capital_per_won_gov_el", _x),
+    ("private EL removed per won of gov EL", "private_el_removed_per_won_gov_el", _x),
+)
+
+
+def title(f: fr.Frontier) -> str:
+    sims = ", ".join(f"{k} seed {v}" for k, v in f.simulated.items()) or "none (deterministic flows)"
+    return f"Subordination frontier (pis), case {f.case}: {f.paths:,} paths, seed {f.seed}; simulated: {sims}"
+
+
+def table(f: fr.Frontier):
+    from rich.markup import escape
+    from rich.table import Table
+
+    t = Table(title=escape(title(f)), title_justify="left")
+    for head, _, _ in COLUMNS:
+        t.add_column(escape(head), justify="right")
+    for p in f.points():
+        t.add_row(*[fmt(p[k]) for _, k, fmt in COLUMNS])
+    t.caption = (
+        "government share of total commitments, the rest public : private as in the file; EL = expected loss "
+        "(contributions not returned); removed = (private EL at 0 - private EL) / government EL"
+    )
+    return t
+
+
+def chart(f: fr.Frontier, folder) -> Path:
+    """``frontier.png``: expected losses, the private tranche's loss probability and IRR band against the share."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import PercentFormatter
+
+    pts = f.points()
+    g = np.array(f.shares) * 100
+    el_p = np.array([p["private_expected_loss"] for p in pts]) / 1e9
+    se_p = np.array([p["private_expected_loss_se"] for p in pts]) / 1e9
+    el_g = np.array([p["government_expected_loss"] for p in pts]) / 1e9
+    pl = np.array([p["private_p_loss"] for p in pts]) * 100
+    irr = {q: np.array([np.nan if p[f"private_irr_{q}"] is None else p[f"private_irr_{q}"] for p in pts]) * 100
+           for q in ("p5", "p50", "p95")}
+    fig, (a1, a2, a3) = plt.subplots(1, 3, figsize=(15, 4.8))
+    a1.plot(g, el_p, "o-", color="#C00000", label="private tranche")
+    a1.fill_between(g, el_p - 2 * se_p, el_p + 2 * se_p, color="#C00000", alpha=0.15, label="private ±2 s.e.")
+    a1.plot(g, el_g, "s-", color="#1F4E79", label="government tranche")
+    a1.set_title("Expected loss")
+    a1.set_ylabel("bn KRW")
+    a1.legend(loc="best", fontsize=9)
+    a2.plot(g, pl, "o-", color="#C00000")
+    a2.set_title("Private tranche: probability of a loss")
+    a2.yaxis.set_major_formatter(PercentFormatter(decimals=0))
+    a2.set_ylim(bottom=0)
+    a3.fill_between(g, irr["p5"], irr["p95"], color="#548235", alpha=0.2, label="P5 to P95")
+    a3.plot(g, irr["p50"], "o-", color="#548235", label="median")
+    a3.plot(g, irr["p5"], "--", color="#548235", linewidth=0.8)
+    a3.plot(g, irr["p95"], "--", color="#548235", linewidth=0.8)
+    a3.set_title("Private tranche IRR")
+    a3.yaxis.set_major_formatter(PercentFormatter(decimals=0))
+    a3.legend(loc="best", fontsize=9)
+    for a in (a1, a2, a3):
+        a.set_xlabel("government first-loss share of commitments")
+        a.xaxis.set_major_formatter(PercentFormatter(decimals=0))
+        a.grid(alpha=0.3)
+    fig.suptitle(title(f), fontsize=10)
+    fig.tight_layout()
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    p = outputs.atomic_write(folder / "frontier.png", lambda tmp: fig.savefig(tmp, format="png", dpi=110))
+    plt.close(fig)
+    return p
+
+
+def workbook(f: fr.Frontier, path) -> Path:
+    prov = [
+        ("portfolio", f.source),
+        ("portfolio sha256", f.sha256),
+        ("case", f.case),
+        ("paths, seed", f"{f.paths}, {f.seed}"),
+        ("simulated projects (seed)", ", ".join(f"{k} ({v})" for k, v in f.simulated.items()) or "none"),
+        ("definition", f.to_json()["definition"]),
+    ]
+    keys = [k for _, k, _ in COLUMNS] + ["private_expected_loss_se", "private_p_loss_se", "private_irr_undefined_share",
+                                         "government_expected_loss_se"]
+    rows = [[p[k] for k in keys] for p in f.points()]
+    return outputs.write_tables(path, [("Frontier", prov, keys, rows)])
+
+
+def run(path, *, paths, seed=0, steps=None, case=None, json_path=None, workbook_path=None, charts=None):
+    """Check every output path, run the frontier, write what was asked."""
+    from finmodel.files import check_output_path
+
+    json_path = outputs.check_json_path(json_path)
+    wb = check_output_path(workbook_path, ".xlsx", "--output")
+    charts = outputs.check_charts_dir(charts)
+    f = fr.frontier(path, paths=paths, seed=seed, steps=steps, case=case)
+    data = f.to_json()
+    written = []
+    if wb is not None:
+        written.append(workbook(f, wb))
+    if charts is not None:
+        written.append(chart(f, charts))
+    if json_path is not None:
+        p = outputs.emit_json(data, json_path)
+        if p is not None:
+            written.append(p)
+    return FrontierOutput(f, data, written)
