@@ -22,6 +22,10 @@ import math
 import numpy as np
 
 from finmodel.errors import FinmodelError
+from finmodel.rows import check_name
+
+_AGG_FUNCS = frozenset({"SUM", "MIN", "MAX", "AVERAGE", "IRR", "NPV"})
+_SHIFT_FUNCS = frozenset({"_lead", "_leadsum", "_sumfrom"})
 
 _NAN = float("nan")
 
@@ -60,6 +64,7 @@ class Gen:
 
     # --- references -------------------------------------------------------------------------------------
     def ref(self, name: str, scalar: bool) -> str:
+        check_name(name)
         if self.mode == "whole":
             return f"V[{name!r}]"
         if name in self.block:
@@ -69,6 +74,7 @@ class Gen:
         return self._rowvar(name, f"V[{name!r}]")
 
     def prev(self, name: str) -> str:
+        check_name(name)
         if self.mode == "whole":
             return f"_prev(V[{name!r}])"
         if name in self.block:
@@ -76,6 +82,9 @@ class Gen:
         return self._rowvar(name, f"_prev(V[{name!r}])")
 
     def shifted(self, func: str, name: str, *args) -> str:
+        check_name(name)
+        if func not in _SHIFT_FUNCS or not all(type(a) is int for a in args):
+            raise FinmodelError(f"cannot render {func}{args!r} in generated code")
         src = f"{func}(V[{name!r}]{''.join(', ' + repr(a) for a in args)})"
         if self.mode == "whole":
             return src
@@ -84,12 +93,16 @@ class Gen:
         return self._rowvar(name, src)
 
     def agg(self, func: str, name: str, rate: str) -> str:
+        check_name(name)
+        if func not in _AGG_FUNCS:
+            raise FinmodelError(f"unknown aggregation {func!r}")
         src = f"_agg({func!r}, V[{name!r}], {rate})"
         if self.mode == "whole":
             return src
         return self._scalarvar(src, src)
 
     def lookup(self, table: str, key: str) -> str:
+        check_name(table)
         if self.mode == "scal":
             tab = self._var(f"T:{table}", f"V[{table!r}][:, 0].tolist()")
             return f"_lookup_s({tab}, {key})"
@@ -165,10 +178,10 @@ def compile_plan(model, plan, scalar_mode: bool):
             row = model.rows[name]
             src = row.expr.py(Gen("whole"))
             fn = "_bc_scalar" if row.scalar else "_bc_row"
-            lines.append(f"    V[{name!r}] = {fn}({src}, T)  # {row.label}")
+            lines.append(f"    V[{check_name(name)!r}] = {fn}({src}, T)")
             continue
         mode = "scal" if scalar_mode else "vec"
-        g = Gen(mode, frozenset(names))
+        g = Gen(mode, frozenset(check_name(n) for n in names))
         body = [f"        v_{n} = {model.rows[n].expr.py(g)}" for n in names]
         for var, (_, src) in g.pre.items():
             lines.append(f"    {var} = {src}")

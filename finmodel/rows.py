@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import abc
 import dataclasses
+import re
 from collections.abc import Iterable, Iterator
 
 import numpy as np
@@ -37,6 +38,20 @@ from finmodel.errors import FinmodelError
 
 # Dependency kinds: "now" = same period, "prev" = an earlier period, "whole" = the complete row.
 NOW, PREV, WHOLE = "now", "prev", "whole"
+
+NAME_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,79}")
+"""Every input and row name: lower-case ASCII identifier chosen by finmodel (``d1_closing``), never user text.
+
+Names become Python identifiers in the generated evaluation code and defined names in the workbook, so they
+are checked here, where they are created, and again by :mod:`finmodel.rowcode` before any code is compiled.
+"""
+
+
+def check_name(name) -> str:
+    """``name`` if it matches :data:`NAME_PATTERN`; else a FinmodelError (a bug: names are never user text)."""
+    if not isinstance(name, str) or NAME_PATTERN.fullmatch(name) is None:
+        raise FinmodelError(f"internal model name {name!r} is not an identifier of the form {NAME_PATTERN.pattern}")
+    return name
 
 
 def _num(v) -> str:
@@ -529,6 +544,7 @@ class Model:
         solved=False,
         text=None,
     ) -> Ref:
+        check_name(name)
         if name in self.inputs or name in self.rows:
             raise FinmodelError(f"duplicate model name {name!r}")
         arr = np.asarray(value, dtype=float)
@@ -543,6 +559,7 @@ class Model:
         return Ref(name, scalar=(kind == "scalar"))
 
     def add(self, name, expr, sheet, label, *, unit="", total=False, fmt="money", section="", as_row=False) -> Ref:
+        check_name(name)
         if name in self.inputs or name in self.rows:
             raise FinmodelError(f"duplicate model name {name!r}")
         row = Row(name, lift(expr), sheet, label, unit, total, fmt, section, as_row)
