@@ -56,7 +56,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
-import yaml
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -71,6 +70,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from finmodel import readfile
 from finmodel.errors import InputError, ScenarioFileError
 from finmodel.risk.schema import Risk
 
@@ -142,7 +142,7 @@ def _found(value: Any) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, str):
-        return repr(value)
+        return repr(value) if len(value) <= 60 else f"{value[:40]!r}... ({len(value):,} characters)"
     if isinstance(value, Mapping):
         return "a mapping"
     if isinstance(value, list | tuple):
@@ -212,6 +212,13 @@ def _iso_date(value: Any) -> Any:
     return value
 
 
+def _not_bool(value: Any) -> Any:
+    """A number field written as true/false (YAML booleans are ints to Python) is refused."""
+    if isinstance(value, bool):
+        raise PydanticCustomError("bool_not_number", "expected a number, found {found}", {"found": _found(value)})
+    return value
+
+
 def _scalar_to_list(value: Any) -> Any:
     """A base-rate curve may be one number: it becomes a one-element list (the value holds forever)."""
     if _num(value) is not None:
@@ -237,9 +244,55 @@ Fraction = _decimal(0.0, 1.0, what="a fraction")
 PositiveShare = _decimal(0.0, 1.0, lo_open=True, what="a share")
 TaxRate = _decimal(0.0, 1.0, hi_open=True, what="a tax rate")
 Gearing = _decimal(0.0, 1.0, lo_open=True, hi_open=True, what="a gearing")
-Money = Annotated[float, Field(ge=0)]
-PositiveMoney = Annotated[float, Field(gt=0)]
-Name = Annotated[str, Field(min_length=1)]
+MAX_AMOUNT = 1e14
+"""Largest amount accepted [currency]: a USD 4 bn project in Vietnamese dong is ~1e14; beyond it a figure is a
+typo (or 1e300), and sums of such amounts lose the cent the money checks reconcile to."""
+MIN_AMOUNT = 0.01
+"""Smallest non-zero amount [currency]: the money checks' tolerance (a cent); a smaller amount cannot be
+reconciled and is a typo (1e-300)."""
+MAX_FACTOR = 10.0
+"""Largest driver factor [ratio]: ten times the base case is far past any stress test (a factor of 1e300 is a
+typo); factors above 3 are accepted with a plausibility warning."""
+
+
+def _amount_range(zero_ok: bool):
+    what = "0 or an amount" if zero_ok else "an amount"
+
+    def check(x: float) -> float:
+        if (x != 0 or not zero_ok) and not MIN_AMOUNT <= x <= MAX_AMOUNT:
+            raise PydanticCustomError(
+                "amount_range",
+                "expected {what} from {lo} to {hi}, found {found}",
+                {"what": what, "lo": f"{MIN_AMOUNT:g}", "hi": f"{MAX_AMOUNT:g}", "found": _found(x)},
+            )
+        return x
+
+    return AfterValidator(check)
+
+
+Money = Annotated[float, Field(ge=0), _amount_range(True)]
+PositiveMoney = Annotated[float, Field(gt=0), _amount_range(False)]
+Factor = Annotated[float, Field(gt=0, le=MAX_FACTOR)]
+Name = Annotated[str, Field(min_length=1, max_length=readfile.MAX_NAME)]
+"""A name or label (free text): no control characters (checked for every string of a file by
+:func:`finmodel.readfile.check_text`), at most ``MAX_NAME`` characters."""
+Text = Annotated[str, Field(max_length=readfile.MAX_TEXT)]
+"""Free text such as a description: no control characters, at most ``MAX_TEXT`` characters."""
+
+FIRST_START_DATE = datetime.date(1990, 1, 1)
+LAST_START_DATE = datetime.date(2100, 12, 31)
+"""Financial close must fall in [FIRST_START_DATE, LAST_START_DATE]: the model's dates run up to ~100 years past
+it and spreadsheet serial dates stop at 9999-12-31; a project closing before 1990 is a typo."""
+
+
+def _start_date_range(value: datetime.date) -> datetime.date:
+    if not FIRST_START_DATE <= value <= LAST_START_DATE:
+        raise PydanticCustomError(
+            "date_range",
+            "expected a date from {lo} to {hi}, found {found}",
+            {"lo": FIRST_START_DATE.isoformat(), "hi": LAST_START_DATE.isoformat(), "found": value.isoformat()},
+        )
+    return value
 BaseRateCurve = Annotated[
     list[SignedRate],
     BeforeValidator(_scalar_to_list),
@@ -299,12 +352,14 @@ class Project(_Block):
 class Timeline(_Block):
     """Financial close, phases and model periodicity."""
 
-    start_date: Annotated[datetime.date, BeforeValidator(_iso_date)] = Field(
+    start_date: Annotated[datetime.date, BeforeValidator(_iso_date), AfterValidator(_start_date_range)] = Field(
         description="Financial close = start of construction [date, YYYY-MM-DD]."
     )
     construction_years: int = Field(gt=0, description="Construction phase [years].")
     operation_years: int = Field(gt=0, description="Operation phase [years].")
-    periods_per_year: Literal[1, 2, 4, 12] = Field(description="Model periods per year [1/year]: 1, 2, 4 or 12.")
+    periods_per_year: Annotated[Literal[1, 2, 4, 12], BeforeValidator(_not_bool)] = Field(
+        description="Model periods per year [1/year]: 1, 2, 4 or 12."
+    )
 
 
 class Capex(_Block):
@@ -508,9 +563,9 @@ class Dsra(_Block):
 class Drivers(_Block):
     """Case and sensitivity multipliers; 1 (factors) and 0 (shift) leave inputs as entered."""
 
-    revenue_factor: float = Field(default=1.0, ge=0, description="Multiplier on every revenue [ratio].")
-    capex_factor: float = Field(default=1.0, ge=0, description="Multiplier on capex [ratio].")
-    opex_factor: float = Field(default=1.0, ge=0, description="Multiplier on opex and lifecycle [ratio].")
+    revenue_factor: Factor = Field(default=1.0, description="Multiplier on every revenue [ratio].")
+    capex_factor: Factor = Field(default=1.0, description="Multiplier on capex [ratio].")
+    opex_factor: Factor = Field(default=1.0, description="Multiplier on opex and lifecycle [ratio].")
     rate_shift: SignedRate = Field(default=0.0, description="Added to every base rate [per year, decimal].")
 
 
@@ -686,7 +741,7 @@ Guarantee = Annotated[
 class Case(_Block):
     """A named set of changes to the scenario."""
 
-    description: str = Field(default="", description="What the case represents.")
+    description: Text = Field(default="", description="What the case represents.")
     changes: dict[str, Any] = Field(
         default_factory=dict,
         description="Dotted field path -> new value, e.g. drivers.revenue_factor: 0.85 or "
@@ -1242,8 +1297,12 @@ def _error_to_problem(err: Mapping) -> tuple[str, str]:
         tags = ", ".join(GUARANTEE_KINDS if path.startswith("guarantees") else REVENUE_KINDS)
         found = _found(ctx.get("tag")) if kind == "union_tag_invalid" else "nothing"
         return _join(path, "kind"), f"expected a kind, one of {tags}, found {found}"
-    if kind in ("decimal_rate", "decimal_range", "date_format", "rate_curve"):
+    if kind in ("decimal_rate", "decimal_range", "date_format", "rate_curve") or str(err.get("msg", "")).startswith(
+        "expected "
+    ):
         return path, err["msg"]
+    if kind == "string_too_long" and isinstance(value, str):
+        return path, f"expected at most {ctx.get('max_length')} characters, found {len(value):,}"
     if kind == "literal_error":
         return path, f"expected one of {ctx.get('expected')}, found {_found(value)}"
     if kind == "string_pattern_mismatch":
@@ -1281,36 +1340,7 @@ def _dedupe(problems: list[tuple[str, str]]) -> list[tuple[str, str]]:
 # --- loading -------------------------------------------------------------------------------------
 
 
-class _Loader(yaml.SafeLoader):
-    """Safe YAML loader that rejects duplicate keys and reads YAML 1.2 floats such as 5e-3."""
-
-
-def _construct_mapping(loader: _Loader, node: yaml.MappingNode, deep: bool = False) -> dict:
-    loader.flatten_mapping(node)
-    seen: dict[Any, int] = {}
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        line = key_node.start_mark.line + 1
-        try:
-            if key in seen:
-                raise yaml.constructor.ConstructorError(
-                    None,
-                    None,
-                    f"expected each key once in a mapping, found {key!r} again (first at line {seen[key]})",
-                    key_node.start_mark,
-                )
-            seen[key] = line
-        except TypeError:  # unhashable key: let PyYAML report it
-            pass
-    return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
-
-
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
-    re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
-    list("-+0123456789"),
-)
+_Loader = readfile.Loader  # the YAML rules shared by every input file (see finmodel.readfile)
 
 
 def default_scenario_bytes() -> bytes:
@@ -1321,35 +1351,11 @@ def default_scenario_bytes() -> bytes:
 def _read(path: str | Path | None) -> tuple[bytes, str]:
     if path is None:
         return default_scenario_bytes(), DEFAULT_SOURCE
-    source = str(path)
-    try:
-        return Path(path).read_bytes(), source
-    except FileNotFoundError:
-        raise ScenarioFileError([("", "expected an existing scenario file, found no such file")], source) from None
-    except IsADirectoryError:
-        raise ScenarioFileError([("", "expected a scenario file, found a directory")], source) from None
-    except OSError as exc:
-        raise ScenarioFileError([("", f"expected a readable file, found: {exc.strerror}")], source) from None
+    return readfile.read_bytes(path, "scenario file")
 
 
 def _parse(data: bytes, source: str) -> dict:
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ScenarioFileError(
-            [("", f"expected UTF-8 text, found a byte 0x{data[exc.start]:02x} at offset {exc.start}")], source
-        ) from None
-    try:
-        raw = yaml.load(text, Loader=_Loader)  # noqa: S506 (_Loader is a SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        problem = exc.problem or "invalid YAML"
-        if not problem.startswith("expected"):
-            problem = f"expected valid YAML, found {problem}"
-        raise ScenarioFileError([("", f"{where}{problem}")], source) from None
-    except yaml.YAMLError as exc:
-        raise ScenarioFileError([("", f"expected valid YAML, found {exc}")], source) from None
+    raw = readfile.parse_yaml(data, source)
     if raw is None:
         raise ScenarioFileError(
             [("", "expected a mapping of scenario blocks (project, timeline, ...), found an empty file")],
@@ -1414,6 +1420,7 @@ def scenario_from_dict(
             ],
             source=source,
         )
+    readfile.check_text(raw, source or None)
     problems: list[tuple[str, str]] = []
     scenario = None
     try:

@@ -29,7 +29,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from finmodel.errors import FinmodelError, InputError, ScenarioFileError
+from finmodel import readfile
+from finmodel.errors import FinmodelError, InputError
 from finmodel.scenario import _decimal, _found, _Loader
 
 Rate = _decimal(0.0, 1.0, hi_open=True, what="a rate")
@@ -286,20 +287,8 @@ def validate_dict(raw: Any, source: str = "") -> Portfolio:
 
 def read_portfolio(path) -> tuple[Portfolio, str, str]:
     """Read and validate a portfolio file: (portfolio, source, sha256 of the file's bytes)."""
-    source = str(path)
-    try:
-        data = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise ScenarioFileError([("", "expected an existing portfolio file, found no such file")], source) from None
-    except IsADirectoryError:
-        raise ScenarioFileError([("", "expected a portfolio file, found a directory")], source) from None
-    except OSError as exc:
-        raise ScenarioFileError([("", f"expected a readable file, found: {exc.strerror}")], source) from None
-    try:
-        # the scenario files' YAML rules: duplicate keys refused, YAML 1.2 floats such as 2.4e11
-        raw = yaml.load(data.decode("utf-8"), Loader=_Loader)  # noqa: S506 (_Loader is a SafeLoader)
-    except (UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise ScenarioFileError([("", f"expected valid UTF-8 YAML, found {exc}")], source) from None
+    data, source = readfile.read_bytes(path, "portfolio file")
+    raw = readfile.parse_yaml(data, source)
     return validate_dict(raw, source), source, hashlib.sha256(data).hexdigest()
 
 
