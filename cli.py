@@ -78,6 +78,13 @@ def run(scenario, cases, output, json_path, charts_dir, quiet):
         Console().print(api.summary(out))
     for path in out.written:
         click.echo(f"wrote {path}")
+    failures = api.integrity_failures(out.results)
+    if failures:
+        kept = " (the outputs above are written for inspection)" if out.written else ""
+        click.echo(f"error: integrity checks failed{kept}:", err=True)
+        for line in failures:
+            click.echo(f"  {line}", err=True)
+        sys.exit(1)
 
 
 # [validate / schema / new]
