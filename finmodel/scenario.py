@@ -247,9 +247,9 @@ Gearing = _decimal(0.0, 1.0, lo_open=True, hi_open=True, what="a gearing")
 MAX_AMOUNT = 1e14
 """Largest amount accepted [currency]: a USD 4 bn project in Vietnamese dong is ~1e14; beyond it a figure is a
 typo (or 1e300), and sums of such amounts lose the cent the money checks reconcile to."""
-MIN_AMOUNT = 0.01
-"""Smallest non-zero amount [currency]: the money checks' tolerance (a cent); a smaller amount cannot be
-reconciled and is a typo (1e-300)."""
+MIN_AMOUNT = 1e-6
+"""Smallest non-zero amount or price [currency]: a tariff per litre can be a thousandth of a currency unit, but
+below a millionth a figure is a typo (1e-300), and products of such values underflow."""
 MAX_FACTOR = 10.0
 """Largest driver factor [ratio]: ten times the base case is far past any stress test (a factor of 1e300 is a
 typo); factors above 3 are accepted with a plausibility warning."""

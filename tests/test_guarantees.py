@@ -258,7 +258,8 @@ def covered(draw):
         political_event_years=draw(st.lists(st.integers(1, 5), max_size=2)),
     )
     raw["revenues"][0]["amount"] = draw(st.floats(20.0, 120.0))
-    raw["lifecycle"][0]["amount"] = draw(st.floats(0.0, 80.0))
+    # amounts are 0 or at least a millionth of a currency unit (scenario.MIN_AMOUNT)
+    raw["lifecycle"][0]["amount"] = draw(st.one_of(st.just(0.0), st.floats(1e-3, 80.0)))
     raw["dsra"]["months"] = draw(st.sampled_from([0, 12]))
     return raw
 
