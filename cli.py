@@ -408,6 +408,35 @@ def frontier_cmd(portfolio, paths, seed, steps, case, json_path, output, charts,
         click.echo(f"wrote {path}", err=json_path == "-")
 
 
+# [programme]
+
+
+@main.command("programme")
+@click.argument("programme_file", metavar="PROGRAMME", type=click.Path(dir_okay=False))
+@click.option("--paths", type=int, default=2000, show_default=True, help="Number of simulated paths.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed (same seed, same results).")
+@click.option("--json", "json_path", default=None, metavar="PATH", help="Write the JSON (- for stdout).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the summary tables (.xlsx).")
+@click.option("--charts", type=click.Path(file_okay=False), metavar="DIR", help="Write programme.png into DIR.")
+@click.option("--quiet", is_flag=True, help="Do not print the tables.")
+@_report_errors
+def programme_cmd(programme_file, paths, seed, json_path, output, charts, quiet):
+    """Simulate a PROGRAMME file: a fund deploying into a pipeline of candidate projects."""
+    from finmodel.fund import programme_report
+
+    out = programme_report.run(programme_file, paths=paths, seed=seed, json_path=json_path, workbook_path=output,
+                               charts=charts)
+    if not quiet and json_path != "-":
+        from rich.console import Console
+
+        for table in programme_report.tables(out.result, out.summary):
+            Console().print(table)
+        for line in programme_report.driver_lines(out.summary):
+            click.echo(line)
+    for path in out.written:
+        click.echo(f"wrote {path}", err=json_path == "-")
+
+
 # [simulate / sensitivity]
 
 

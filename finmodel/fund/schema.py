@@ -285,11 +285,17 @@ def validate_dict(raw: Any, source: str = "") -> Portfolio:
     return pf
 
 
+def read_yaml(path, what: str = "portfolio") -> tuple[Any, str, str]:
+    """Read a YAML input file as hostile data (:mod:`finmodel.readfile`): (data, source, sha256 of the bytes)."""
+    data, source = readfile.read_bytes(path, f"{what} file")
+    raw = readfile.parse_yaml(data, source)
+    return raw, source, hashlib.sha256(data).hexdigest()
+
+
 def read_portfolio(path) -> tuple[Portfolio, str, str]:
     """Read and validate a portfolio file: (portfolio, source, sha256 of the file's bytes)."""
-    data, source = readfile.read_bytes(path, "portfolio file")
-    raw = readfile.parse_yaml(data, source)
-    return validate_dict(raw, source), source, hashlib.sha256(data).hexdigest()
+    raw, source, digest = read_yaml(path, "portfolio")
+    return validate_dict(raw, source), source, digest
 
 
 def scenario_path(entry: ProjectEntry, portfolio_source: str):
