@@ -59,9 +59,10 @@ def summary(out: RunOutput):
 
 
 def validate(path):
-    """Validate a scenario file (and every case in it), or a fund portfolio file (and its projects).
+    """Validate a scenario file (and every case in it), a fund portfolio file (and its projects), or a programme
+    file (and its candidates' scenarios).
 
-    Returns the base Scenario, or None for a portfolio; raises InputError with every problem."""
+    Returns the base Scenario, or None for a portfolio or programme; raises InputError with every problem."""
     from finmodel.scenario import load_raw, validate_file
 
     raw = load_raw(path)
@@ -69,5 +70,10 @@ def validate(path):
         from finmodel.fund import portfolio
 
         portfolio.load(path)
+        return None
+    if isinstance(raw, dict) and "pipeline" in raw and "project" not in raw:
+        from finmodel.fund import programme
+
+        programme.load(path)
         return None
     return validate_file(path)

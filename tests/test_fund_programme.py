@@ -149,3 +149,12 @@ def test_cli_programme_on_the_shipped_file(tmp_path):
     assert set(data["tranches"]) == {"government", "public", "private", "fund"}
     assert data["drivers"]["investable_capacity_krw"] == pytest.approx(1.5e12 * 0.95 / 1.15, rel=1e-12)
     assert (d / "programme.png").stat().st_size > 10_000 and (d / "p.xlsx").exists()
+
+
+def test_validate_accepts_the_shipped_programme_and_names_a_missing_scenario(tmp_path):
+    r = CliRunner().invoke(main, ["validate", str(SHIPPED)])
+    assert r.exit_code == 0 and r.output.startswith("OK")
+    d = programme_dict()
+    d["pipeline"][0]["scenario"] = "nosuch.yaml"
+    r = CliRunner().invoke(main, ["validate", str(write(tmp_path, d))])
+    assert r.exit_code == 2 and "pipeline.0.scenario" in r.output and "no such file" in r.output

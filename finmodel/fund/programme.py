@@ -124,8 +124,11 @@ def load(path) -> LoadedProgramme:
                     res = engine.evaluate_case(sc_case, c.case, res.solved, resize=bool(sc.cases[c.case].resize_debt))
                 cache[key] = (sc, res)
             except InputError as exc:
-                problems += [(where if pp != "case" else f"pipeline.{i}.case", f"{exc.source or ''} {pp}: {m}".strip())
-                             for pp, m in exc.problems]
+                problems += [
+                    (where if pp != "case" else f"pipeline.{i}.case",
+                     " ".join(x for x in (str(exc.source or ""), "" if pp == "case" else pp) if x) + f": {m}")
+                    for pp, m in exc.problems
+                ]
                 continue
         sc, res = cache[key]
         country = get_country(c.country)
