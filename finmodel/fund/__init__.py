@@ -3,7 +3,11 @@
 Data flow: portfolio file (:mod:`~finmodel.fund.schema`) -> project runs and cash flows on fund periods
 (:mod:`~finmodel.fund.portfolio`) -> fund rows (:mod:`~finmodel.fund.waterfall`) -> evaluated result
 (:mod:`~finmodel.fund.model`) -> workbook / JSON / tables (:mod:`~finmodel.fund.workbook`); the first-loss
-solver (:mod:`~finmodel.fund.first_loss`) and mobilisation (:mod:`~finmodel.fund.mobilisation`) on top.
+solver (:mod:`~finmodel.fund.first_loss`) and mobilisation (:mod:`~finmodel.fund.mobilisation`, bottom-up, with the
+plan's top-down reference) on top; PIS vs GIF decomposed (:mod:`~finmodel.fund.decompose`); the subordination
+frontier (:mod:`~finmodel.fund.frontier`, reported by :mod:`~finmodel.fund.frontier_report`); programme runs over a
+pipeline of candidates (:mod:`~finmodel.fund.programme_schema`, :mod:`~finmodel.fund.programme`,
+:mod:`~finmodel.fund.programme_report`).
 
 Entry points for the command line: :func:`compare_portfolio` (``finmodel compare``) and
 :func:`run_portfolio` (``finmodel fund``).
