@@ -125,6 +125,7 @@ def test_certain_closes_give_a_degenerate_programme(tmp_path):
     for k in ("orders_usd", "jobs", "commitments_deployed_krw", "fund_private_loss", "fund_private_irr"):
         assert np.ptp(r.per_path[k]) == 0.0, k
     assert r.per_path["orders_usd"][0] == pytest.approx(sum(c.orders_usd for c in lp.candidates), rel=1e-12)
+    assert (r.per_path["master_check"] == 1.0).all()
 
 
 def test_programme_is_reproducible_by_seed():
@@ -148,6 +149,7 @@ def test_cli_programme_on_the_shipped_file(tmp_path):
     assert data["reference"]["orders_usd"] == 2.0e10 and data["paths"] == 24
     assert set(data["tranches"]) == {"government", "public", "private", "fund"}
     assert data["drivers"]["investable_capacity_krw"] == pytest.approx(1.5e12 * 0.95 / 1.15, rel=1e-12)
+    assert data["drivers"]["fund_checks_passed_share"] == 1.0  # the shipped pipeline stays well within capacity
     assert (d / "programme.png").stat().st_size > 10_000 and (d / "p.xlsx").exists()
 
 

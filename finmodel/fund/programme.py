@@ -263,6 +263,7 @@ def simulate(programme, *, paths: int, seed: int = 0, chunk_size: int | None = N
     builder = wf.build(terms, inputs, periods)
     tranches = [*terms.names, None]
     targets = [f"fund_{t}_{m}" if t else f"fund_{m}" for t in tranches for m in ("loss", "irr")]
+    targets += ["master_check", "check_fund_within_commitments"]
     sims = {}
     for c in cs:
         if c.scenario.risk is None:

@@ -88,6 +88,8 @@ def summary(res) -> dict:
         },
         "fully_deployed": full,
         "closed_share_of_pipeline_mean": float(np.mean(res.closed)),
+        "fund_checks_passed_share": float(np.mean(pp["master_check"] > 0.5)),
+        "within_commitments_share": float(np.mean(pp["check_fund_within_commitments"] > 0.5)),
         "deployed_share_of_closed_mean": float(res.deployed.sum() / max(res.closed.sum(), 1)),
     }
     return {
@@ -189,6 +191,8 @@ def driver_lines(s: dict) -> list[str]:
         f" (plan, derived: {top['krw_per_usd']:,.0f})",
         "  fully deployed at the pipeline's average mix: USD "
         + ("n/a" if full is None else f"{full / 1e9:,.1f} bn of orders"),
+        f"  fund model checks pass on {d['fund_checks_passed_share']:.1%} of paths (capital called within "
+        f"commitments on {d['within_commitments_share']:.1%})",
     ]
 
 
