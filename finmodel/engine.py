@@ -299,25 +299,31 @@ def evaluate_case(scenario, case: str, base_solved: dict | None, *, resize: bool
     return CaseResult(case, b, values, solved, resized)
 
 
-def run(path=None, cases: list[str] | None = None) -> list[CaseResult]:
-    """Run the named cases (default: base) of the scenario file at ``path`` (None = embedded default).
+def run_scenario(base_sc, cases: list[str] | None = None) -> list[CaseResult]:
+    """Run the named cases (default: base) of a loaded base scenario; the file is not read again.
 
     Cases keep the financing solved on the base case (lenders' cases test the debt as signed) unless the
-    case says ``resize_debt: true``.
+    case says ``resize_debt: true``. Every case name is checked before any work.
     """
-    from finmodel.scenario import load_scenario
+    from finmodel.scenario import case_scenario
 
     cases = cases or ["base"]
-    base_sc = load_scenario(path)
-    for c in cases:  # every case name checked before any work
-        if c != "base" and c not in base_sc.cases:
-            load_scenario(path, c)  # raises the InputError listing the available cases
+    case_sc = {c: case_scenario(base_sc, c) for c in dict.fromkeys(cases) if c != "base"}
     base = evaluate_case(base_sc, "base", None, resize=True)
     out = []
     for c in cases:
         if c == "base":
             out.append(base)
             continue
-        sc = load_scenario(path, c)
-        out.append(evaluate_case(sc, c, base.solved, resize=bool(base_sc.cases[c].resize_debt)))
+        out.append(evaluate_case(case_sc[c], c, base.solved, resize=bool(base_sc.cases[c].resize_debt)))
     return out
+
+
+def run(path=None, cases: list[str] | None = None) -> list[CaseResult]:
+    """Run the named cases (default: base) of the scenario file at ``path`` (None = embedded default).
+
+    The file is read and validated once (:func:`run_scenario`).
+    """
+    from finmodel.scenario import load_scenario
+
+    return run_scenario(load_scenario(path), cases)

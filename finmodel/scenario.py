@@ -97,6 +97,7 @@ __all__ = [
     "Timeline",
     "UserFeeRevenue",
     "apply_case",
+    "case_scenario",
     "check_rules",
     "default_scenario_bytes",
     "load_raw",
@@ -795,6 +796,7 @@ class Scenario(_Block):
     _source: str = PrivateAttr(default="")
     _sha256: str | None = PrivateAttr(default=None)
     _case: str = PrivateAttr(default=BASE_CASE)
+    _raw: dict | None = PrivateAttr(default=None)  # the mapping validated, for cases (see case_scenario)
 
     @model_validator(mode="after")
     def _cross_field_rules(self, info: ValidationInfo) -> Scenario:
@@ -1434,6 +1436,7 @@ def scenario_from_dict(
     scenario._source = source
     scenario._sha256 = sha256
     scenario._case = case
+    scenario._raw = copy.deepcopy(dict(raw))
     return scenario
 
 
@@ -1593,6 +1596,29 @@ def load_scenario(path: str | Path | None = None, case: str | None = None) -> Sc
     if case is None or case == BASE_CASE:
         return base
     return _case_scenario(raw, case, source, digest)
+
+
+def case_scenario(base: Scenario, case: str | None) -> Scenario:
+    """The scenario of ``case`` built from an already loaded base scenario, without reading its file again.
+
+    Provenance (``source``, ``sha256``) is the base's: the case comes from the same bytes.
+
+    Raises
+    ------
+    InputError
+        Unknown case name (listing the available cases), or every problem of the changed scenario with
+        field paths prefixed ``cases.<name>: ``; also when ``base`` is itself a case or was not built by
+        :func:`scenario_from_dict` (no mapping to apply the case to).
+    """
+    if case is None or case == BASE_CASE:
+        return base
+    if base.case != BASE_CASE or base._raw is None:
+        found = f"case {base.case!r}" if base.case != BASE_CASE else "a scenario built otherwise"
+        raise InputError(
+            [("cases", f"expected a base scenario (file or mapping) to apply case {case!r} to, found {found}")],
+            source=base.source or None,
+        )
+    return _case_scenario(base._raw, case, base.source, base.sha256)
 
 
 def validate_file(path: str | Path | None = None) -> Scenario:

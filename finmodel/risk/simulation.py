@@ -391,18 +391,18 @@ def _json_number(v):
 def prepare(scenario_path=None, case: str = "base"):
     """Load the scenario, solve the financing on the base case and evaluate ``case`` deterministically.
 
-    Returns ``(scenario of the case, deterministic CaseResult)``.
+    ``scenario_path``: a scenario file, None (the embedded default) or an already loaded base
+    :class:`~finmodel.scenario.Scenario` (not read again). Returns ``(scenario of the case, deterministic
+    CaseResult)``.
     """
     from finmodel import engine
-    from finmodel.scenario import load_scenario
+    from finmodel.scenario import Scenario, case_scenario, load_scenario
 
-    base_sc = load_scenario(scenario_path)
-    if case != "base" and case not in base_sc.cases:
-        load_scenario(scenario_path, case)  # raises the InputError listing the cases
+    base_sc = scenario_path if isinstance(scenario_path, Scenario) else load_scenario(scenario_path)
+    sc = case_scenario(base_sc, case)  # raises the InputError listing the cases before any work
     base = engine.evaluate_case(base_sc, "base", None, resize=True)
     if case == "base":
         return base_sc, base
-    sc = load_scenario(scenario_path, case)
     return sc, engine.evaluate_case(sc, case, base.solved, resize=bool(base_sc.cases[case].resize_debt))
 
 
