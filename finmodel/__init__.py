@@ -1,8 +1,46 @@
 """finmodel: project-finance modelling for Korean-supported overseas smart-city projects.
 
+The Python API (the command line is built on it)::
+
+    import finmodel
+    sc = finmodel.load("scenarios/kota_kinabalu.yaml")   # read and validated once (sc.sha256)
+    res = finmodel.run(sc, cases=["base", "downside"])    # res.cashflows, res.annual, res.metrics, res.checks
+    sim = finmodel.simulate(sc, paths=10_000, seed=7)     # needs a risk: block; sim.paths, sim.summary
+    cmp = finmodel.compare("scenarios/pis_smart_city_subfund.yaml")   # cmp.tranches (PIS vs GIF)
+
+See :mod:`finmodel.api` (the functions) and :mod:`finmodel.results` (what they return). They are imported on
+first use, so ``import finmodel`` stays fast.
+
 The data flow, one module per concern::
 
-    scenario -> timeline -> operations -> debt -> waterfall -> returns -> excel
+    scenario -> timeline -> operations -> debt -> funding -> waterfall -> returns
+             -> blending / guarantees -> fund -> risk -> excel / charts
 """
 
 __version__ = "0.1.0"
+
+_API = ("load", "run", "simulate", "compare")
+_RESULTS = ("Result", "CaseRun", "SimulationResult", "FundRun")
+
+__all__ = ["__version__", *_API, "fund", *_RESULTS]
+
+
+def __getattr__(name):
+    """Import the public API on first use (PEP 562): ``finmodel.run`` loads numpy, pandas and the engine."""
+    if name in _API:
+        from finmodel import api
+
+        return getattr(api, name)
+    if name in _RESULTS:
+        from finmodel import results
+
+        return getattr(results, name)
+    if name == "fund":  # the subpackage, callable as finmodel.fund(portfolio, ...) (see finmodel/fund/__init__.py)
+        import importlib
+
+        return importlib.import_module("finmodel.fund")
+    raise AttributeError(f"module 'finmodel' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

@@ -1,40 +1,139 @@
-"""The library entry points the command line calls: one function per command, no printing."""
+"""The library's public entry points, for notebooks and for the command line (which is built on them).
+
+``import finmodel`` exposes them lazily: :func:`load`, :func:`run`, :func:`simulate`, :func:`fund` and
+:func:`compare`. Each reads and validates its inputs once; provenance (``scenario.sha256``) comes from the
+bytes that were read. No printing.
+
+Examples
+--------
+>>> import finmodel
+>>> sc = finmodel.load("scenarios/bolivia_santa_cruz.yaml")
+>>> sc.project.country, sc.sha256 == finmodel.load(sc.source).sha256
+('BOL', True)
+>>> res = finmodel.run(sc, cases=["base", "downside"])
+>>> list(res)
+['base', 'downside']
+>>> bool(res.metrics["equity_irr"] == res["base"].metrics["equity_irr"])  # the first case, directly
+True
+>>> res.cashflows.index[0].date(), res.cashflows.attrs["units"]["revenue"]
+(datetime.date(2028, 6, 30), 'USD')
+"""
 
 from __future__ import annotations
 
-import dataclasses
-from pathlib import Path
+import hashlib
+import json
+from collections.abc import Mapping
 
-from finmodel import engine, excel, report
+from finmodel.errors import InputError
 from finmodel.files import check_output_path
-from finmodel.scenario import load_scenario
+from finmodel.results import FundRun, Result, SimulationResult
+
+DICT_SOURCE = "<dict>"
+"""``Scenario.source`` of a scenario given as a mapping rather than a file."""
 
 
-@dataclasses.dataclass
-class RunOutput:
-    scenario: object
-    results: list
-    written: list[Path]
+def load(source=None):
+    """Read and validate a scenario once.
 
-    def json(self) -> dict:
-        return report.run_json(self.results, self.scenario)
+    Parameters
+    ----------
+    source : str, Path, Mapping or None
+        A scenario YAML file; a mapping shaped like one (as ``yaml.safe_load`` returns it); or None for the
+        embedded default scenario (Kota Kinabalu).
+
+    Returns
+    -------
+    finmodel.scenario.Scenario
+        Immutable and fully validated, with ``source`` (the path as given, ``"<default>"`` or ``"<dict>"``)
+        and ``sha256``: of the file's bytes; for a mapping, of its canonical JSON (sorted keys, dates as ISO
+        text). Cases are applied from it without reading the file again (:func:`run`).
+
+    Raises
+    ------
+    finmodel.errors.InputError
+        Every problem of the file, each with its field path (a ``ScenarioFileError`` for an unreadable
+        file or bad YAML).
+
+    Examples
+    --------
+    >>> import finmodel
+    >>> sc = finmodel.load()
+    >>> sc.source, sc.project.currency, sc.timeline.periods_per_year
+    ('<default>', 'USD', 2)
+    >>> sc.case_names()
+    ['base', 'downside', 'capex_overrun']
+    >>> from finmodel.scenario import load_raw
+    >>> raw = load_raw()                      # the default scenario as a plain mapping
+    >>> finmodel.load(raw).source
+    '<dict>'
+    >>> raw["equity_discount_rate"] = 12      # 12 where 0.12 is meant
+    >>> finmodel.load(raw)
+    Traceback (most recent call last):
+    ...
+    finmodel.errors.InputError: <dict>: equity_discount_rate: expected a decimal such as 0.08, found 12
+    """
+    from finmodel import scenario as sc
+
+    if isinstance(source, sc.Scenario):
+        return source
+    if isinstance(source, Mapping):
+        text = json.dumps(source, sort_keys=True, default=str, ensure_ascii=False)
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        return sc.scenario_from_dict(source, DICT_SOURCE, sha256=digest)
+    return sc.load_scenario(source)
 
 
-def run(scenario_path=None, cases=None, *, workbook=None, json_path=None) -> RunOutput:
-    """Run the cases of a scenario; write the workbook and/or JSON if asked. Inputs are checked first,
-    so bad input never leaves a file behind."""
+def run(scenario=None, cases=None, *, workbook=None, json_path=None) -> Result:
+    """Run the cases of a scenario deterministically (financing solved on the base case).
+
+    Parameters
+    ----------
+    scenario : Scenario, str, Path, Mapping or None
+        A scenario from :func:`load`, or anything :func:`load` takes (read once here).
+    cases : list of str, optional
+        Case names, ``"base"`` included or not; default ``["base"]``. The first is the live case of the
+        workbook. Cases keep the debt as sized on the base case unless the case says ``resize_debt: true``.
+    workbook, json_path : str or Path, optional
+        Also write the live workbook (``.xlsx``) / the JSON output contract (``.json``). Both paths are checked
+        before any work, so bad input never leaves a file behind.
+
+    Returns
+    -------
+    Result
+        ``result["downside"].cashflows`` (DataFrame indexed by period-end dates [currency]), ``.annual``,
+        ``.metrics`` (Series), ``.checks``; the first case's directly on ``result``; ``.to_excel(path)``,
+        ``.to_json(path)``.
+
+    Raises
+    ------
+    finmodel.errors.InputError
+        Bad scenario, unknown case, or a bad output path (nothing is computed or written).
+
+    Examples
+    --------
+    >>> import finmodel
+    >>> res = finmodel.run(finmodel.load(), cases=["base", "downside"])
+    >>> res.summary.loc["min_dscr"].round(2).to_dict()    # [x]
+    {'base': 1.58, 'downside': 1.07}
+    >>> bool(res.checks["master_check"])
+    True
+    >>> yearly = res.annual                           # flows summed by model year, balances at year end
+    >>> import math
+    >>> math.isclose(yearly["revenue"].sum(), res.cashflows["revenue"].sum(), rel_tol=1e-12)  # summing order
+    True
+    """
+    from finmodel import engine
+
     wb_path = check_output_path(workbook, ".xlsx", "--output")
     js_path = check_output_path(json_path, ".json", "--json")
-    sc = load_scenario(scenario_path)
-    results = engine.run(scenario_path, cases)
-    written = []
+    sc = load(scenario)
+    result = Result(sc, engine.run_scenario(sc, list(cases) if cases else None))
     if wb_path is not None:
-        written.append(
-            excel.write_workbook(results, wb_path, scenario=sc, provenance=excel.provenance(sc, results[0].case))
-        )
+        result.to_excel(wb_path)
     if js_path is not None:
-        written.append(report.write_json(report.run_json(results, sc), js_path))
-    return RunOutput(sc, results, written)
+        result.to_json(js_path)
+    return result
 
 
 def integrity_failures(results) -> list[str]:
@@ -54,8 +153,126 @@ def integrity_failures(results) -> list[str]:
     return lines
 
 
-def summary(out: RunOutput):
+def summary(out: Result):
+    """The terminal summary table (a rich ``Table``) of a :func:`run`."""
+    from finmodel import report
+
     return report.summary_table(out.results, out.scenario)
+
+
+def simulate(scenario=None, *, paths: int, seed: int = 0, case: str = "base", chunk_size: int | None = None,
+             client=None) -> SimulationResult:
+    """Monte Carlo over the scenario's ``risk:`` block, with the financing sized on the base case.
+
+    Parameters
+    ----------
+    scenario : Scenario, str, Path, Mapping or None
+        As for :func:`run`; it must have a ``risk`` block.
+    paths : int
+        Number of paths.
+    seed : int
+        Seed; the same seed gives the same paths whatever ``chunk_size`` and ``client``.
+    case : str
+        Case whose scenario the drivers apply to.
+    chunk_size : int, optional
+        Paths per model call (bounds memory, ~80 kB per path). Default 4096.
+    client : concurrent.futures.Executor or dask.distributed.Client, optional
+        Where the chunks run (default: this process).
+
+    Returns
+    -------
+    SimulationResult
+        ``.paths`` (DataFrame, one row per path: metrics, ``senior_loss`` [currency], drivers), ``.summary``
+        (Series: probabilities with standard errors, percentiles, expected losses), ``.to_json(path)``,
+        ``.to_excel(path)``.
+
+    Examples
+    --------
+    >>> import finmodel
+    >>> sim = finmodel.simulate("scenarios/bolivia_santa_cruz.yaml", paths=200, seed=7)
+    >>> sim.paths.shape[0], bool(0.0 <= sim.summary["p_default"] <= 1.0)
+    (200, True)
+    """
+    from finmodel.risk import simulation
+
+    chunk_size = simulation.DEFAULT_CHUNK_SIZE if chunk_size is None else chunk_size
+    simulation.check_options(paths, seed, chunk_size)
+    sc = load(scenario)
+    prepared = simulation.prepare(sc, case)
+    raw = simulation.simulate(sc, paths=paths, seed=seed, case=case, chunk_size=chunk_size, client=client,
+                              prepared=prepared)
+    return SimulationResult(raw, prepared[1])
+
+
+def fund(portfolio, case: str | None = None, *, structure: str | None = None, first_loss_case: str | None = None,
+         workbook=None, json_path=None) -> FundRun:
+    """Run a portfolio file's PIS / GIF fund: tranche results, first-loss share, mobilisation [KRW].
+
+    Parameters
+    ----------
+    portfolio : str or Path
+        A fund portfolio file (``projects:`` naming scenario files; see ``scenarios/pis_smart_city_subfund.yaml``).
+    case : str, optional
+        Portfolio case (default: base).
+    structure : {"pis", "gif"}, optional
+        Replace the file's structure (term capped at the structure's limit).
+    first_loss_case : str, optional
+        Also solve the smallest government + public share keeping the private tranche whole under this case.
+    workbook, json_path : optional
+        Also write the live fund workbook / the JSON.
+
+    Returns
+    -------
+    FundRun
+        ``.tranches`` (DataFrame: tranche x (structure, metric)), ``.structures[s].cashflows`` / ``.annual``,
+        ``.metrics``, ``.first_loss``, ``.mobilisation``, ``.to_json(path)``, ``.to_excel(path)``.
+
+    Examples
+    --------
+    >>> import finmodel
+    >>> f = finmodel.fund("scenarios/pis_smart_city_subfund.yaml")
+    >>> list(f.tranches.index)
+    ['government', 'public', 'private', 'fund']
+    """
+    from finmodel.fund import run_portfolio
+
+    return FundRun(run_portfolio(portfolio, case, structure=structure, workbook=workbook, json_path=json_path,
+                                 first_loss_case=first_loss_case))
+
+
+def compare(portfolio, case: str | None = None, *, paths: int | None = None, seed: int = 0, workbook=None,
+            json_path=None) -> FundRun:
+    """The same portfolio under PIS (subordinated) and GIF (pari passu), tranche by tranche [KRW].
+
+    Parameters
+    ----------
+    portfolio : str or Path
+        A fund portfolio file.
+    case : str, optional
+        Portfolio case (default: base).
+    paths, seed : int, optional
+        Also each tranche's loss probability and expected loss over ``paths`` Monte Carlo paths of the
+        projects' ``risk`` blocks (``.monte_carlo``; project ``i`` uses seed ``seed + i``).
+    workbook, json_path : optional
+        Also write the workbook (PIS live, GIF on the Cases sheet) / the JSON.
+
+    Returns
+    -------
+    FundRun
+        ``.structures`` with ``"pis"`` and ``"gif"``; ``.tranches`` side by side.
+
+    Examples
+    --------
+    >>> import finmodel
+    >>> cmp = finmodel.compare("scenarios/pis_smart_city_subfund.yaml", case="severe")
+    >>> loss = cmp.tranches.xs("loss", axis=1, level="metric")
+    >>> bool(loss.loc["private", "pis"] <= loss.loc["private", "gif"])
+    True
+    """
+    from finmodel.fund import compare_portfolio
+
+    return FundRun(compare_portfolio(portfolio, case, workbook=workbook, json_path=json_path, paths=paths,
+                                     seed=seed))
 
 
 def validate(path):
@@ -77,3 +294,9 @@ def validate(path):
         programme.load(path)
         return None
     return validate_file(path)
+
+
+__all__ = [
+    "DICT_SOURCE", "InputError", "compare", "fund", "integrity_failures", "load", "run", "simulate", "summary",
+    "validate",
+]

@@ -140,3 +140,22 @@ def run_portfolio(
     if js_path is not None:
         written.append(report.write_json(data, js_path))
     return FundOutput(lp, [result], written, first_loss=fl, mobilisation=mb, data=data)
+
+
+class _CallableModule(type(dataclasses)):
+    """``finmodel.fund`` is this package and also the API function :func:`finmodel.api.fund`.
+
+    ``import finmodel.fund`` binds the package to ``finmodel.fund``, so the package itself is made callable:
+    ``finmodel.fund("portfolio.yaml")`` runs :func:`finmodel.api.fund`, while ``finmodel.fund.portfolio`` and
+    the rest still name the submodules.
+    """
+
+    def __call__(self, portfolio, case=None, **options):
+        from finmodel.api import fund
+
+        return fund(portfolio, case, **options)
+
+
+import sys as _sys  # noqa: E402 (the class above must exist first)
+
+_sys.modules[__name__].__class__ = _CallableModule

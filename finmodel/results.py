@@ -1,0 +1,434 @@
+"""Results as pandas objects: what :func:`finmodel.run`, :func:`finmodel.simulate`, :func:`finmodel.fund` and
+:func:`finmodel.compare` return.
+
+The engine evaluates rows into numpy arrays shaped (paths, periods) (:class:`finmodel.engine.CaseResult`);
+this module turns one path of them into tables a notebook user reads:
+
+- ``cashflows``: a DataFrame indexed by period-end dates (``period_end``), one column per period row of the
+  model, in the model's order. ``cashflows.attrs`` holds, per column, ``labels``, ``units``, ``formats`` and
+  ``kinds`` (see :func:`row_kind`), and the ``currency``.
+- ``annual``: the roll-up by model year (years counted from the start date), indexed by the year's last
+  period-end date: flows are summed, balances taken at the year end, opening balances at the year start,
+  ratios at their minimum in the year, flags at their maximum (1 if any period is flagged), counters and
+  dates at the year end.
+- ``metrics``: a Series of the scalar results (the JSON ``metrics``; NaN where the model has none, e.g. an
+  IRR with no root).
+- ``checks``: a Series of booleans (the workbook's Checks sheet; ``master_check`` last).
+
+Units: amounts in the scenario's currency (the fund: KRW); rates and shares decimals; ratios in times.
+
+pandas is imported on first use of a table, so the command line (which reads none) does not pay for it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from finmodel.files import check_output_path
+from finmodel.rows import Prev
+from finmodel.timeline import EXCEL_EPOCH
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# --- row kinds and the annual roll-up ---------------------------------------------------------------------
+
+ROLLUP = {  # kind -> how a model year's periods become one value
+    "flow": "sum",
+    "balance": "last",
+    "opening": "first",
+    "ratio": "min",
+    "flag": "max",
+    "counter": "last",
+    "date": "last",
+}
+"""How each kind of row rolls up into a model year (pandas aggregation names)."""
+
+_BALANCE_WORDS = re.compile(r"\b(balances?|closing|cumulative|outstanding|carried forward|exposure)\b", re.I)
+_OPENING_WORDS = re.compile(r"\b(opening|start of period)\b", re.I)
+
+
+def row_kinds(model) -> dict[str, str]:
+    """:func:`row_kind` of every period row of ``model``, in the model's order.
+
+    Examples
+    --------
+    >>> import finmodel
+    >>> kinds = row_kinds(finmodel.run().results[0].model)
+    >>> [kinds[n] for n in ("revenue", "d1_opening", "d1_closing", "dscr", "operation_flag", "period_end")]
+    ['flow', 'opening', 'balance', 'ratio', 'flag', 'date']
+    """
+    previous = {n for r in model.rows.values() for n, k in r.expr.refs() if k == "prev"}
+    return {n: row_kind(model, n, previous) for n, r in model.rows.items() if not r.scalar}
+
+
+def row_kind(model, name: str, read_as_previous: set[str] | None = None) -> str:
+    """The kind of a period row, which decides its annual roll-up (:data:`ROLLUP`).
+
+    Read from the row's format and its definition:
+
+    - format ``flag`` / ``check``: ``"flag"``; ``date``: ``"date"``; ``int``: ``"counter"``;
+    - other non-money formats (``pct``, ``x``, ``factor``, ``number``): ``"ratio"``, except a share per period
+      (unit ``of ...``, such as a repayment profile in fraction of commitment), a ``"flow"``, and a running
+      total (defined on its own previous value), a ``"balance"``;
+    - money rows: ``"opening"`` when defined as an earlier period's value (``Prev``) or labelled an opening /
+      start-of-period amount; ``"balance"`` when defined on its own previous value, read by another row as a
+      previous-period value (a stock carried forward), or labelled a balance, closing, cumulative or
+      outstanding amount; otherwise ``"flow"``. An amount times a time (unit ``... x years``) is a flow.
+
+    Parameters
+    ----------
+    model : finmodel.rows.Model
+        The model the row belongs to.
+    name : str
+        A period row of ``model``.
+    read_as_previous : set of str, optional
+        The names some row reads as a previous-period value (computed from ``model`` if not given).
+
+    Returns
+    -------
+    str
+        One of the keys of :data:`ROLLUP`.
+    """
+    row = model.rows[name]
+    refs = set(row.expr.refs())
+    self_recursive = (name, "prev") in refs
+    fmt, unit, label = row.fmt, row.unit or "", row.label or ""
+    if fmt in ("flag", "check"):
+        return "flag"
+    if fmt == "date":
+        return "date"
+    if fmt == "int":
+        return "counter"
+    if not fmt.startswith("money"):
+        if self_recursive:
+            return "balance"
+        return "flow" if unit.startswith("of ") else "ratio"
+    if " x " in unit:
+        return "flow"
+    if isinstance(row.expr, Prev) or _OPENING_WORDS.search(label):
+        return "opening"
+    if read_as_previous is None:
+        read_as_previous = {n for r in model.rows.values() for n, k in r.expr.refs() if k == "prev"}
+    if self_recursive or name in read_as_previous or _BALANCE_WORDS.search(label):
+        return "balance"
+    return "flow"
+
+
+def _dates(serials) -> pd.DatetimeIndex:
+    """Excel date serials (days since the Excel epoch, 1899-12-30) as a DatetimeIndex."""
+    import pandas as pd
+
+    days = np.asarray(serials, dtype="int64").astype("timedelta64[D]")
+    return pd.DatetimeIndex(np.datetime64(EXCEL_EPOCH) + days)
+
+
+@dataclasses.dataclass
+class _Frames:
+    """The pandas view of one evaluated model (an engine ``CaseResult`` or a fund ``FundResult``), path 0."""
+
+    raw: object  # engine.CaseResult | fund.model.FundResult: .model, .values, .metrics(), .checks()
+    currency: str
+
+    @property
+    def case(self) -> str:
+        """The case name (the fund: ``"<structure> | <portfolio case>"``)."""
+        return self.raw.case
+
+    @property
+    def cashflows(self) -> pd.DataFrame:
+        """Every period row, indexed by period-end date [currency; decimals; times]; metadata in ``attrs``."""
+        import pandas as pd
+
+        m, v = self.raw.model, self.raw.values
+        names = [n for n, r in m.rows.items() if not r.scalar]
+        cols = {n: np.asarray(v[n][0], dtype=float) for n in names}
+        for n in names:
+            if m.rows[n].fmt == "date":
+                cols[n] = _dates(cols[n])
+        df = pd.DataFrame(cols, index=_dates(v["period_end"][0]))
+        df.index.name = "period_end"
+        df.attrs = {
+            "currency": self.currency,
+            "case": self.case,
+            "labels": {n: m.rows[n].label for n in names},
+            "units": {n: m.rows[n].unit for n in names},
+            "formats": {n: m.rows[n].fmt for n in names},
+            "kinds": row_kinds(m),
+        }
+        return df
+
+    @property
+    def annual(self) -> pd.DataFrame:
+        """The roll-up by model year (:data:`ROLLUP` by :func:`row_kind`), indexed by the year's last period end."""
+        import pandas as pd
+
+        cf = self.cashflows
+        per_year = int(self.raw.model.inputs["in_periods_per_year"].value[0, 0])
+        year = (np.arange(len(cf)) // per_year) + 1
+        groups = cf.groupby(year)
+        kinds = cf.attrs["kinds"]
+        out = pd.DataFrame({n: groups[n].agg(ROLLUP[kinds[n]]) for n in cf.columns})
+        out.index = pd.DatetimeIndex(groups.apply(lambda g: g.index[-1]))
+        out.index.name = "year_end"
+        out.attrs = {**cf.attrs, "model_year": list(range(1, len(out) + 1))}
+        return out
+
+    @property
+    def metrics(self) -> pd.Series:
+        """Scalar results (NaN where there is none, e.g. an IRR with no root); units in ``attrs["units"]``."""
+        import pandas as pd
+
+        m = self.raw.model
+        vals = self.raw.metrics()
+        s = pd.Series({k: (math.nan if x is None else x) for k, x in vals.items()}, dtype=float, name=self.case)
+        s.attrs = {"units": {k: m.rows[k].unit for k in vals}, "labels": {k: m.rows[k].label for k in vals}}
+        return s
+
+    @property
+    def checks(self) -> pd.Series:
+        """Every check (True = OK), ``master_check`` last."""
+        import pandas as pd
+
+        return pd.Series(self.raw.checks(), dtype=bool, name=self.case)
+
+
+@dataclasses.dataclass
+class CaseRun(_Frames):
+    """One case of a project run: ``cashflows``, ``annual``, ``metrics``, ``checks`` (see the module)."""
+
+    @property
+    def solved(self) -> dict[str, float]:
+        """What the engine solved for this case (debt commitments, funding split) [currency or fraction]."""
+        return {k: float(np.asarray(x)[0, 0]) for k, x in self.raw.solved.items() if np.asarray(x).shape[-1] == 1}
+
+
+class Result:
+    """A deterministic run of one or more cases of a scenario (what :func:`finmodel.run` returns).
+
+    ``result["downside"]`` (or ``result.cases``) gives each :class:`CaseRun`; ``cashflows``, ``annual``,
+    ``metrics`` and ``checks`` are those of the first case (the live one in the workbook); ``summary`` puts
+    every case's metrics side by side.
+
+    Attributes
+    ----------
+    scenario : finmodel.scenario.Scenario
+        The base scenario, read and validated once (``scenario.source``, ``scenario.sha256``).
+    results : list of finmodel.engine.CaseResult
+        The engine's results (numpy arrays shaped (paths, periods)), one per case.
+    written : list of Path
+        Files written so far by :meth:`to_excel` / :meth:`to_json` (or the ``workbook`` / ``json_path`` options).
+    """
+
+    def __init__(self, scenario, results, written=None):
+        self.scenario = scenario
+        self.results = list(results)
+        self.written: list[Path] = list(written or [])
+        cur = scenario.project.currency
+        self.cases: dict[str, CaseRun] = {r.case: CaseRun(r, cur) for r in self.results}
+
+    def __getitem__(self, case: str) -> CaseRun:
+        return self.cases[case]
+
+    def __iter__(self):
+        return iter(self.cases)
+
+    def __len__(self) -> int:
+        return len(self.cases)
+
+    def __repr__(self) -> str:
+        return f"<finmodel.Result {self.scenario.project.name!r}: cases {', '.join(self.cases)}>"
+
+    @property
+    def first(self) -> CaseRun:
+        return self.cases[self.results[0].case]
+
+    @property
+    def cashflows(self) -> pd.DataFrame:
+        """The first case's :attr:`CaseRun.cashflows`."""
+
+        return self.first.cashflows
+
+    @property
+    def annual(self) -> pd.DataFrame:
+        """The first case's :attr:`CaseRun.annual`."""
+
+        return self.first.annual
+
+    @property
+    def metrics(self) -> pd.Series:
+        """The first case's :attr:`CaseRun.metrics`."""
+
+        return self.first.metrics
+
+    @property
+    def checks(self) -> pd.Series:
+        """The first case's :attr:`CaseRun.checks`."""
+
+        return self.first.checks
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """Every case's metrics side by side: one row per metric, one column per case."""
+        import pandas as pd
+
+        return pd.DataFrame({c: r.metrics for c, r in self.cases.items()})
+
+    def json(self) -> dict:
+        """The JSON output contract (one case: the case object; several: ``{"cases": [...]}``)."""
+        from finmodel import report
+
+        return report.run_json(self.results, self.scenario)
+
+    def to_json(self, path) -> Path:
+        """Write :meth:`json` to ``path`` (``.json``), atomically; returns the path."""
+        from finmodel import report
+
+        p = check_output_path(path, ".json", "--json")
+        self.written.append(report.write_json(self.json(), p))
+        return self.written[-1]
+
+    def to_excel(self, path) -> Path:
+        """Write the live workbook (first case live, every case on the Cases sheet) to ``path`` (``.xlsx``)."""
+        from finmodel import excel
+
+        p = check_output_path(path, ".xlsx", "--output")
+        prov = excel.provenance(self.scenario, self.results[0].case)
+        self.written.append(excel.write_workbook(self.results, p, scenario=self.scenario, provenance=prov))
+        return self.written[-1]
+
+
+class SimulationResult:
+    """A Monte Carlo run (what :func:`finmodel.simulate` returns).
+
+    Attributes
+    ----------
+    raw : finmodel.risk.simulation.SimulationResult
+        The simulation as the risk layer returns it (per-path numpy arrays, seed, paths, case).
+    written : list of Path
+        Files written by :meth:`to_json` / :meth:`to_excel`.
+    """
+
+    def __init__(self, raw, deterministic=None, written=None):
+        self.raw = raw
+        self.deterministic = deterministic  # engine CaseResult of the case (for the workbook)
+        self.written: list[Path] = list(written or [])
+
+    def __repr__(self) -> str:
+        r = self.raw
+        return f"<finmodel.SimulationResult {r.scenario.project.name!r}: {r.paths} paths, seed {r.seed}, case {r.case}>"
+
+    @property
+    def paths(self) -> pd.DataFrame:
+        """One row per path (0-based ``path``): the path metrics, ``senior_loss`` [currency] and the drivers."""
+
+        return self.raw.dataframe()
+
+    @property
+    def summary(self) -> pd.Series:
+        """Probabilities (shares of paths, with ``*_se`` binomial standard errors), percentiles, expected losses."""
+        import pandas as pd
+
+        return pd.Series({k: (math.nan if v is None else v) for k, v in self.raw.summary().items()}, dtype=float)
+
+    def to_json(self, path) -> Path:
+        """Write the JSON of the simulation (the output contract plus seed and paths) to ``path``."""
+        from finmodel.risk import outputs
+
+        p = check_output_path(path, ".json", "--json")
+        self.written.append(outputs.write_json(self.raw, p))
+        return self.written[-1]
+
+    def to_excel(self, path) -> Path:
+        """Write the deterministic case's live workbook with a Risk sheet of the simulation to ``path``."""
+        from finmodel.risk import outputs
+
+        p = check_output_path(path, ".xlsx", "--output")
+        self.written.append(outputs.write_workbook(self.raw, self.deterministic, p))
+        return self.written[-1]
+
+
+class FundRun:
+    """A fund under one or more structures (what :func:`finmodel.fund` and :func:`finmodel.compare` return).
+
+    ``structures`` maps each structure (``pis``, ``gif``) to the pandas view of its fund model (``cashflows``,
+    ``annual``, ``metrics``, ``checks``, in KRW); ``tranches`` is one row per tranche (and ``fund``), one column
+    per metric and structure. ``first_loss``, ``mobilisation`` and ``monte_carlo`` are the fund layer's objects
+    when they were asked for.
+    """
+
+    def __init__(self, output):
+        self.output = output  # finmodel.fund.FundOutput
+        self.structures: dict[str, _Frames] = {r.structure: _Frames(r, "KRW") for r in output.results}
+
+    def __repr__(self) -> str:
+        return f"<finmodel.FundRun structures {', '.join(self.structures)}, case {self.case}>"
+
+    @property
+    def case(self) -> str:
+        """The portfolio case."""
+        return self.output.results[0].portfolio_case
+
+    @property
+    def written(self) -> list[Path]:
+        return self.output.written
+
+    @property
+    def first_loss(self):
+        return self.output.first_loss
+
+    @property
+    def mobilisation(self):
+        return self.output.mobilisation
+
+    @property
+    def monte_carlo(self):
+        return self.output.monte_carlo
+
+    @property
+    def metrics(self) -> pd.Series:
+        """The first structure's metrics."""
+
+        return next(iter(self.structures.values())).metrics
+
+    @property
+    def tranches(self) -> pd.DataFrame:
+        """Tranche results: index = tranche names then ``fund``; columns = (structure, metric) [KRW, decimal, x]."""
+        import pandas as pd
+
+        from finmodel.fund.workbook import TRANCHE_METRICS
+
+        cols = {}
+        for s, frames in self.structures.items():
+            m = frames.metrics
+            names = [*frames.raw.terms.names, None]
+            for metric in TRANCHE_METRICS:
+                cols[(s, metric)] = [m.get(f"fund_{t}_{metric}" if t else f"fund_{metric}") for t in names]
+        first = next(iter(self.structures.values()))
+        df = pd.DataFrame(cols, index=[*first.raw.terms.names, "fund"], dtype=float)
+        df.columns = pd.MultiIndex.from_tuples(df.columns, names=["structure", "metric"])
+        df.index.name = "tranche"
+        return df
+
+    def json(self) -> dict:
+        return self.output.data
+
+    def to_json(self, path) -> Path:
+        from finmodel import report
+
+        p = check_output_path(path, ".json", "--json")
+        self.output.written.append(report.write_json(self.output.data, p))
+        return self.output.written[-1]
+
+    def to_excel(self, path) -> Path:
+        from finmodel.fund import workbook as wbk
+
+        p = check_output_path(path, ".xlsx", "--output")
+        self.output.written.append(wbk.write(self.output.results, p, self.output.portfolio))
+        return self.output.written[-1]
