@@ -9,13 +9,27 @@ without LibreOffice can never report recalculation parity as passed.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
 from finmodel import recalc as _recalc
 
+ROOT = Path(__file__).resolve().parents[1]
+
 MISSING_SOFFICE = ("LibreOffice not found: `soffice`/`libreoffice` is not on PATH "
                    "(apt-get install libreoffice-calc-nogui); recalculation parity not checked")
+
+
+def project_scenarios() -> list[Path]:
+    """The shipped project scenario files: ``scenarios/*.yaml`` with a ``project`` block, sorted.
+
+    Tests that loop over scenarios take these only: a fund portfolio file (``projects:``) is another kind of
+    file, tested by the fund tests. A project file that fails to load fails the test; it is never skipped.
+    """
+    from finmodel.scenario import load_raw
+
+    return [p for p in sorted((ROOT / "scenarios").glob("*.yaml")) if "project" in load_raw(p)]
 
 
 def in_ci() -> bool:

@@ -436,7 +436,6 @@ def test_new_unknown_template(tmp_path):
     ids=["EDPF tenor over 20 years", "EDCF for a commercially viable project"],
 )
 def test_instrument_eligibility_errors_are_bad_input(tmp_path, mutate, field_path, found):
-    pytest.importorskip("finmodel.blending.eligibility")
     raw = copy.deepcopy(load_raw())
     mutate(raw)
     path = _write(tmp_path, raw)

@@ -49,7 +49,6 @@ def test_breakevens_hit_their_targets(ctx):
 
 
 def test_fund_tranche_irrs_by_sensitivity_point():
-    pytest.importorskip("finmodel.fund.model")
     from finmodel.fund import model as fund_model
 
     portfolio = str(Path(__file__).resolve().parents[1] / "scenarios" / "pis_smart_city_subfund.yaml")

@@ -15,6 +15,7 @@ import openpyxl
 import pytest
 import yaml
 
+from conftest import project_scenarios
 from finmodel import api, excel, parity
 from finmodel.recalc import read_values
 
@@ -22,18 +23,14 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = ROOT / "finmodel" / "scenarios" / "default.yaml"
 ERROR_VALUE = re.compile(r"^(#(REF!|VALUE!|DIV/0!|NAME\?|N/A|NUM!|NULL!)|Err:\d+)$")
 
-WORKBOOKS = [(p, None) for p in sorted(ROOT.glob("scenarios/*.yaml"))] + [(None, ["downside", "base"])]
+WORKBOOKS = [(p, None) for p in project_scenarios()] + [(None, ["downside", "base"])]
 IDS = [p.stem for p, _ in WORKBOOKS[:-1]] + ["default-downside-live"]
 
 
 def _all_cases(path):
-    from finmodel.errors import InputError
     from finmodel.scenario import load_scenario
 
-    try:
-        return ["base"] + list(load_scenario(path).cases)
-    except InputError as exc:
-        pytest.skip(f"{Path(path).name} is not a project scenario the workbook can model: {exc.problems[0]}")
+    return ["base"] + list(load_scenario(path).cases)
 
 
 @pytest.fixture(scope="module", params=WORKBOOKS, ids=IDS)

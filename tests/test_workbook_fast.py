@@ -25,11 +25,12 @@ from openpyxl.formula.tokenizer import Token, Tokenizer
 from openpyxl.formula.translate import Translator
 from openpyxl.utils.cell import column_index_from_string, range_boundaries
 
+from conftest import project_scenarios
 from finmodel import api, excel, parity, styles
 from finmodel.recalc import read_values
 
 ROOT = Path(__file__).resolve().parents[1]
-SCENARIOS = [None] + sorted(ROOT.glob("scenarios/*.yaml"))
+SCENARIOS = [None] + project_scenarios()
 IDS = ["default"] + [p.stem for p in SCENARIOS[1:]]
 
 # Numbers a formula may contain: structural constants (0 and 1 for flags, sums and "first period"; 12 months
@@ -39,16 +40,10 @@ ERROR_VALUE = re.compile(r"^(#(REF!|VALUE!|DIV/0!|NAME\?|N/A|NUM!|NULL!|GETTING_
 
 
 def cases_of(scenario, most=2) -> list[str]:
-    """base and the scenario's first cases; skips a file that is not (yet) a project scenario (a fund-level
-    scenario, say): whether every file in scenarios/ validates is the scenario tests' business."""
-    from finmodel.errors import InputError
+    """base and the scenario's first cases (project scenarios only: see conftest.project_scenarios)."""
     from finmodel.scenario import load_scenario
 
-    try:
-        sc = load_scenario(scenario)
-    except InputError as exc:
-        pytest.skip(f"{Path(scenario).name} is not a project scenario the workbook can model: {exc.problems[0]}")
-    return (["base"] + list(sc.cases))[:most]
+    return (["base"] + list(load_scenario(scenario).cases))[:most]
 
 
 @pytest.fixture(scope="module", params=SCENARIOS, ids=IDS)

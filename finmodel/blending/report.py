@@ -20,7 +20,7 @@ Examples
 >>> rep.method, rep.discount_rate
 ('dac2018', 0.06)
 >>> [round(f.grant_element, 4) for f in rep.facilities]
-[0.2615, 0.0705, -0.0053]
+[0.2615, 0.0705, -0.0054]
 """
 
 from __future__ import annotations
