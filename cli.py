@@ -31,6 +31,14 @@ def _report_errors(func):
     return wrapper
 
 
+def _console():
+    """The rich console of the summaries: the terminal's width, or 100 columns when the output is not a
+    terminal (a file, a pipe), so that what is written is laid out as for a 100-column terminal."""
+    from rich.console import Console
+
+    return Console(width=None if sys.stdout.isatty() else 100)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="finmodel")
 def main():
@@ -73,9 +81,7 @@ def run(scenario, cases, output, json_path, charts_dir, quiet):
         out.written.extend(charts.write_charts(out.results, charts_dir))
     _echo_blending_warnings(out.scenario)
     if not quiet:
-        from rich.console import Console
-
-        Console().print(api.summary(out))
+        _console().print(api.summary(out))
     for path in out.written:
         click.echo(f"wrote {path}")
     failures = api.integrity_failures(out.results)

@@ -154,10 +154,10 @@ def integrity_failures(results) -> list[str]:
 
 
 def summary(out: Result):
-    """The terminal summary table (a rich ``Table``) of a :func:`run`."""
-    from finmodel import report
+    """The terminal summary of a run (a rich renderable; see :mod:`finmodel.summary`)."""
+    from finmodel.summary import summary as _summary
 
-    return report.summary_table(out.results, out.scenario)
+    return _summary(out.results, out.scenario)
 
 
 def simulate(scenario=None, *, paths: int, seed: int = 0, case: str = "base", chunk_size: int | None = None,

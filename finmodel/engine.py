@@ -117,15 +117,10 @@ def solve(b: Builder, overrides: dict | None = None) -> dict[str, np.ndarray]:
         need = np.nansum(v["funding_need"], axis=1, keepdims=True)  # (P, 1)
         amounts = {}
         if sized or fixed_sculpted:
-            ops = v["operation_flag"]
-            fixed_ds = sum((v[f.n("scheduled_ds")] for f in fixed if f.senior and not f.sculpted), np.zeros((P, T)))
-            avail = np.maximum(0.0, ops * v["cfads"] / sz.target_dscr - fixed_ds)
-            taken = np.zeros((P, T))
+            avail0 = _room(v, fixed, sz.target_dscr)
             for f in fixed_sculpted:
-                amount = np.broadcast_to(v[f.i("amount")], (P, 1))
-                solved[f.i("profile")] = _sculpt(v, f, amount, avail)
-                taken += _sculpted_ds(v, f, amount, avail)
-            avail = np.maximum(0.0, avail - taken)
+                solved[f.i("profile")] = _sculpt(v, f, np.broadcast_to(v[f.i("amount")], (P, 1)), avail0)
+            avail = _room_after_fixed_sculpted(v, fixed_sculpted, avail0)
         if sized:
             D = _capacity(v, sized, weights, avail)
             D_gear = sz.max_gearing * need - fixed_total
@@ -175,6 +170,53 @@ def _unit_ds(v, sized, weights):
         cum_prev = v[f.n("cum_profile")] - prof
         U = U + w * v["operation_flag"] * (prof + (1.0 - cum_prev) * v[f.n("period_rate")])
     return np.broadcast_to(U, v["cfads"].shape) if np.ndim(U) else np.zeros_like(v["cfads"])
+
+
+def _room(v, fixed, target_dscr):
+    """Debt service the sculpted and sized facilities may take: CFADS / target DSCR less the scheduled debt
+    service of the fixed, non-sculpted senior facilities (never negative), (P, T)."""
+    fixed_ds = sum((v[f.n("scheduled_ds")] for f in fixed if f.senior and not f.sculpted), 0.0)
+    return np.maximum(0.0, v["operation_flag"] * v["cfads"] / target_dscr - fixed_ds)
+
+
+def _room_after_fixed_sculpted(v, fixed_sculpted, avail):
+    """What is left of ``avail`` once the fixed-amount sculpted facilities have taken their share."""
+    P = avail.shape[0]
+    taken = sum((_sculpted_ds(v, f, np.broadcast_to(v[f.i("amount")], (P, 1)), avail) for f in fixed_sculpted), 0.0)
+    return np.maximum(0.0, avail - taken)
+
+
+def sizing_limits(result, path: int = 0) -> dict | None:
+    """The two limits the debt was sized against, for one path of a case whose financing was solved on it.
+
+    Returns ``{"debt", "gearing_cap", "dscr_capacity", "max_gearing", "target_dscr", "binding"}`` (amounts in
+    the scenario's currency, all debt included: fixed amounts plus sized), ``binding`` being ``"gearing"`` or
+    ``"dscr"``; None when no facility is sized (every amount is fixed by the scenario) or the case kept the
+    base case's financing.
+    """
+    b, v = result.builder, result.values
+    fac = b.facilities
+    sized = [f for f in fac if f.sized]
+    sz = b.scenario.debt.sizing
+    if not sized or sz is None or not result.resized:
+        return None
+    fixed = [f for f in fac if not f.sized]
+    row = {k: np.asarray(x)[path : path + 1] for k, x in v.items()}
+    avail = _room_after_fixed_sculpted(row, [f for f in fixed if f.sculpted], _room(row, fixed, sz.target_dscr))
+    weights = np.array([f.facility.share for f in sized])
+    fixed_total = sum(float(row[f.i("amount")][0, 0]) for f in fixed)
+    need = float(np.nansum(row["funding_need"]))
+    debt = sum(float(row[f.i("amount")][0, 0]) for f in fac)
+    gearing_cap = sz.max_gearing * need
+    dscr_capacity = fixed_total + float(_capacity(row, sized, weights, avail)[0, 0])
+    return {
+        "debt": debt,
+        "gearing_cap": gearing_cap,
+        "dscr_capacity": dscr_capacity,
+        "max_gearing": sz.max_gearing,
+        "target_dscr": sz.target_dscr,
+        "binding": "gearing" if gearing_cap <= dscr_capacity else "dscr",
+    }
 
 
 def _capacity(v, sized, weights, avail):

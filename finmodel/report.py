@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
 from finmodel import __version__
@@ -45,42 +44,3 @@ def write_json(data: dict, path) -> Path:
             fh.write("\n")
 
     return atomic_write(path, write)
-
-
-def fmt_metric(value, fmt: str, unit: str, currency: str) -> str:
-    """A metric for the terminal, formatted by its row's format (the same one the workbook uses)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
-    if fmt == "pct":
-        return f"{value:.2%}"
-    if fmt == "x":
-        return f"{value:.2f}x"
-    if fmt in ("money", "money2"):
-        return f"{value / 1e6:,.1f}m {unit or currency}"
-    if fmt in ("int", "check", "flag"):
-        return f"{value:,.0f}"
-    return f"{value:,.2f}"
-
-
-def summary_table(results, scenario):
-    """A rich Table: one column per case, one row per metric, the checks last."""
-    from rich.table import Table
-
-    cur = scenario.project.currency
-    t = Table(title=f"{scenario.project.name}  [{scenario.source}]", title_justify="left")
-    t.add_column("metric")
-    for r in results:
-        t.add_column(r.case + ("" if r.resized else " *"), justify="right")
-    metrics = [r.metrics() for r in results]
-    rows = results[0].model.rows
-    for name in results[0].metric_names:
-        row = rows[name]
-        t.add_row(name, *[fmt_metric(m.get(name), row.fmt, row.unit, cur) for m in metrics])
-    checks = [r.checks() for r in results]
-    t.add_row("master check", *["[green]OK[/green]" if c["master_check"] else "[red]FAILED[/red]" for c in checks])
-    failed = sorted({k for c in checks for k, ok in c.items() if not ok and k != "master_check"})
-    for k in failed:
-        t.add_row(f"  {k}", *["ok" if c.get(k, True) else "[red]failed[/red]" for c in checks])
-    if any(not r.resized for r in results):
-        t.caption = "* financing as sized on the base case"
-    return t
