@@ -15,20 +15,41 @@ from finmodel.errors import FinmodelError, InputError
 
 
 def _report_errors(func):
-    """Turn finmodel errors into a clear message and the exit code of DESIGN.md, never a traceback."""
+    """Turn finmodel errors into a clear message and the exit code the README states, never a traceback."""
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         try:
             return func(*args, **kwargs)
         except InputError as exc:
-            click.echo(f"error: {exc.format()}", err=True)
+            _echo(f"error: {exc.format()}", err=True)
             sys.exit(2)
         except FinmodelError as exc:
-            click.echo(f"error: {exc}", err=True)
+            _echo(f"error: {exc}", err=True)
             sys.exit(1)
 
     return wrapper
+
+
+def _echo(message, *, err=False):
+    """``click.echo`` of a message that may hold user text: control characters shown, never sent."""
+    from finmodel.term import inert_lines
+
+    click.echo(inert_lines(message), err=err)
+
+
+def _echo_written(paths, json_path=None):
+    """``wrote PATH`` for every file written; on standard error when the JSON went to standard output."""
+    from finmodel.term import inert
+
+    for path in paths:
+        if path is not None:
+            _echo(f"wrote {inert(path)}", err=str(json_path) == "-")
+
+
+def _json_option(what="the results"):
+    return click.option("--json", "json_path", type=click.Path(dir_okay=False, allow_dash=True), metavar="PATH",
+                        help=f"Write the JSON of {what} to PATH ('-': standard output, nothing else printed there).")
 
 
 def _console():
@@ -57,10 +78,11 @@ def main():
     "cases",
     multiple=True,
     metavar="NAME",
-    help="Case to run (repeatable); the first is live in the workbook. Default: base.",
+    help="Case to run (repeatable; 'all' = every case, see `finmodel cases`); the first is live in the workbook. "
+    "Default: base.",
 )
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the live workbook (.xlsx).")
-@click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Write the JSON of the results.")
+@_json_option()
 @click.option(
     "--charts",
     "charts_dir",
@@ -79,18 +101,28 @@ def run(scenario, cases, output, json_path, charts_dir, quiet):
         from finmodel import charts
 
         out.written.extend(charts.write_charts(out.results, charts_dir))
-    _echo_blending_warnings(out.scenario)
-    if not quiet:
+    _echo_warnings(out.warnings)
+    if not quiet and json_path != "-":
         _console().print(api.summary(out))
-    for path in out.written:
-        click.echo(f"wrote {path}")
+    _echo_written(out.written, json_path)
     failures = api.integrity_failures(out.results)
     if failures:
         kept = " (the outputs above are written for inspection)" if out.written else ""
-        click.echo(f"error: integrity checks failed{kept}:", err=True)
+        _echo(f"error: integrity checks failed{kept}:", err=True)
         for line in failures:
-            click.echo(f"  {line}", err=True)
+            _echo(f"  {line}", err=True)
         sys.exit(1)
+
+
+@main.command("cases")
+@click.argument("scenario", required=False, type=click.Path(dir_okay=False))
+@_report_errors
+def cases_cmd(scenario):
+    """List the cases of SCENARIO (no SCENARIO: the embedded default); run them with --case NAME or --case all."""
+    from finmodel import api
+
+    for name, description in api.case_names(scenario):
+        _echo(f"{name:<20} {description}")
 
 
 # [validate / schema / new]
@@ -110,9 +142,9 @@ def validate_cmd(scenarios):
             base = api.validate(path)
         except InputError as exc:
             failed = True
-            click.echo(exc.format())
+            _echo(exc.format())
         else:
-            click.echo(f"OK {path}")
+            _echo(f"OK {path}")
             if base is not None:
                 _echo_blending_warnings(base, err=False)
     if failed:
@@ -132,15 +164,17 @@ def schema_cmd():
 
 @main.command("new")
 @click.argument("name")
-@click.option("--template", default="default", show_default=True, help="Scenario template to start from.")
+@click.option("--template", default="umic-availability-ppp", show_default=True, metavar="T",
+              help="Scenario template: umic-availability-ppp (UMIC availability PPP: EDPF, ECA, commercial), "
+              "lmic-edcf-koica (LMIC: KOICA grant, EDCF, ECA, commercial), high-risk-ksure (OECD category 7: "
+              "K-SURE special account, KEXIM and host guarantees). Each has a risk: block.")
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
 @_report_errors
 def new_cmd(name, template, force):
-    """Write NAME.yaml, a new scenario file, from a template."""
+    """Write NAME.yaml, a new scenario file from a template, with NAME as its project name; it runs as created."""
     from finmodel.scenario import new_scenario_file
 
-    path = new_scenario_file(name, template, force=force)
-    click.echo(f"wrote {path}")
+    _echo_written([new_scenario_file(name, template, force=force)])
 
 
 # [grant-element]
@@ -161,8 +195,11 @@ _GE_OPTION_NAMES = {  # library parameter -> command-line option, for error mess
 def _echo_warnings(findings, *, err=True):
     """Print blending warnings (policy exceptions the plan allows): ``warning: <field path>: <message>``."""
     for w in findings:
-        text = w if isinstance(w, str) else f"{w.field_path}: {w.message}"
-        click.echo(f"warning: {text}", err=err)
+        if isinstance(w, dict):
+            text = f"{w['field']}: {w['message']}" if w.get("field") else w["message"]
+        else:
+            text = w if isinstance(w, str) else f"{w.field_path}: {w.message}"
+        _echo(f"warning: {text}", err=err)
 
 
 def _echo_blending_warnings(scenario, *, err=True):
@@ -219,7 +256,7 @@ def _echo_blending_warnings(scenario, *, err=True):
     "--cirr", type=float, default=None, help="CIRR of the loan currency as a decimal (method ddr, Helsinki test)."
 )
 @click.option("--case", default=None, metavar="NAME", help="Case of SCENARIO to run. Default: base.")
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON object instead of the table.")
+@_json_option("the grant elements")
 @_report_errors
 def grant_element_cmd(
     scenario,
@@ -233,7 +270,7 @@ def grant_element_cmd(
     country,
     cirr,
     case,
-    as_json,
+    json_path,
 ):
     """Grant element of loan terms (DAC closed form and PV of the explicit schedule), or of the modelled
     facilities of SCENARIO and of its package; with the DAC ODA and Helsinki tied-aid verdicts.
@@ -252,7 +289,7 @@ def grant_element_cmd(
         if given:
             raise InputError([(given[0], f"expected either SCENARIO or loan terms, found both ({scenario} and "
                                          f"{', '.join(given)})")])
-        _grant_element_scenario(scenario, case, method, discount_rate, cirr, as_json)
+        _grant_element_scenario(scenario, case, method, discount_rate, cirr, json_path)
         return
     if case is not None:
         raise InputError([("--case", "expected with SCENARIO only, found it with loan terms")])
@@ -262,14 +299,13 @@ def grant_element_cmd(
         raise InputError([("", f"expected SCENARIO or the loan terms --rate, --maturity and --grace, "
                                f"found {found if len(missing) < 3 else 'neither'}")])
     _grant_element_terms(annual_rate, maturity_years, grace_years, repayment or "equal", discount_rate,
-                         periods_per_year or "2", method, country, cirr, as_json)
+                         periods_per_year or "2", method, country, cirr, json_path)
 
 
 def _grant_element_terms(
-    annual_rate, maturity_years, grace_years, repayment, discount_rate, periods_per_year, method, country, cirr, as_json
+    annual_rate, maturity_years, grace_years, repayment, discount_rate, periods_per_year, method, country, cirr,
+    json_path
 ):
-    import json
-
     from finmodel.blending.grant_element import grant_element_report
     from finmodel.countries import get_country
 
@@ -298,16 +334,26 @@ def _grant_element_terms(
         raise InputError([(_GE_OPTION_NAMES.get(path, path), msg) for path, msg in exc.problems]) from None
     from finmodel.blending import report as ge_report
 
-    if as_json:
-        click.echo(json.dumps(ge_report.terms_json(report), indent=2))
-        return
-    for line in ge_report.terms_lines(report, annual_rate, maturity_years, grace_years, repayment, periods_per_year):
-        click.echo(line)
+    _json_and_lines(
+        json_path, lambda: ge_report.terms_json(report),
+        lambda: ge_report.terms_lines(report, annual_rate, maturity_years, grace_years, repayment, periods_per_year))
 
 
-def _grant_element_scenario(scenario, case, method, discount_rate, cirr, as_json):
-    import json
+def _json_and_lines(json_path, data, lines):
+    """The grant-element output: the JSON to ``json_path`` (``-``: standard output only), else the lines."""
+    from finmodel import report
+    from finmodel.files import check_output_path
 
+    path = check_output_path(json_path, ".json", "--json")
+    if path is not None:
+        written = report.write_json(data(), path)
+        _echo_written([written], json_path)
+    if json_path != "-":
+        for line in lines():
+            _echo(line)
+
+
+def _grant_element_scenario(scenario, case, method, discount_rate, cirr, json_path):
     from finmodel.blending.report import scenario_report
 
     if discount_rate is not None and method not in (None, "rate"):
@@ -317,11 +363,7 @@ def _grant_element_scenario(scenario, case, method, discount_rate, cirr, as_json
     except InputError as exc:
         raise InputError([(_GE_OPTION_NAMES.get(p, p), m) for p, m in exc.problems], source=exc.source) from None
     _echo_warnings(rep.warnings)
-    if as_json:
-        click.echo(json.dumps(rep.contract_json(), indent=2))
-        return
-    for line in rep.lines():
-        click.echo(line)
+    _json_and_lines(json_path, rep.contract_json, rep.lines)
 
 
 # [compare]
@@ -332,7 +374,7 @@ def _grant_element_scenario(scenario, case, method, discount_rate, cirr, as_json
 @click.option("--case", default=None, metavar="NAME", help="Portfolio case (default: base).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the workbook (.xlsx): pis live, "
               "gif side by side on the Cases sheet.")
-@click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Write the JSON of both structures.")
+@_json_option("both structures")
 @click.option("--paths", type=int, default=None, help="Also Monte Carlo tranche losses over N paths of the "
               "projects' risk blocks.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed (project i: seed + i).")
@@ -343,7 +385,7 @@ def compare_cmd(portfolio, case, output, json_path, paths, seed, quiet):
     from finmodel.fund import compare_portfolio
 
     out = compare_portfolio(portfolio, case, workbook=output, json_path=json_path, paths=paths, seed=seed)
-    if not quiet:
+    if not quiet and json_path != "-":
         from rich.console import Console
 
         Console().print(out.table())
@@ -351,8 +393,7 @@ def compare_cmd(portfolio, case, output, json_path, paths, seed, quiet):
             Console().print(out.decomposition.table())
         if out.monte_carlo is not None:
             Console().print(out.monte_carlo.table())
-    for path in out.written:
-        click.echo(f"wrote {path}")
+    _echo_written(out.written, json_path)
 
 
 @main.command("fund")
@@ -364,7 +405,7 @@ def compare_cmd(portfolio, case, output, json_path, paths, seed, quiet):
               help="Also solve the smallest government + public share that keeps the private tranche whole "
               "under this portfolio case.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the live fund workbook (.xlsx).")
-@click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Write the JSON of the results.")
+@_json_option()
 @click.option("--quiet", is_flag=True, help="Do not print the tables.")
 @_report_errors
 def fund_cmd(portfolio, case, structure, first_loss_case, output, json_path, quiet):
@@ -374,14 +415,13 @@ def fund_cmd(portfolio, case, structure, first_loss_case, output, json_path, qui
 
     out = run_portfolio(portfolio, case, structure=structure, workbook=output, json_path=json_path,
                         first_loss_case=first_loss_case)
-    if not quiet:
+    if not quiet and json_path != "-":
         from rich.console import Console
 
         Console().print(out.table())
         for line in summary_lines(out):
-            click.echo(line)
-    for path in out.written:
-        click.echo(f"wrote {path}")
+            _echo(line)
+    _echo_written(out.written, json_path)
 
 
 # [frontier]
@@ -395,7 +435,7 @@ def fund_cmd(portfolio, case, structure, first_loss_case, output, json_path, qui
               help="Government first-loss shares as decimals (0 always included). "
               "Default: 0,0.025,0.05,0.075,0.1,0.15,0.2,0.25,0.3,0.4,0.5.")
 @click.option("--case", default=None, metavar="NAME", help="Portfolio case (default: base; no `changes`).")
-@click.option("--json", "json_path", default=None, metavar="PATH", help="Write the JSON (- for stdout).")
+@_json_option("the frontier")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the frontier table (.xlsx).")
 @click.option("--charts", type=click.Path(file_okay=False), metavar="DIR", help="Write frontier.png into DIR.")
 @click.option("--quiet", is_flag=True, help="Do not print the table.")
@@ -410,8 +450,7 @@ def frontier_cmd(portfolio, paths, seed, steps, case, json_path, output, charts,
         from rich.console import Console
 
         Console().print(frontier_report.table(out.frontier))
-    for path in out.written:
-        click.echo(f"wrote {path}", err=json_path == "-")
+    _echo_written(out.written, json_path)
 
 
 # [programme]
@@ -453,7 +492,7 @@ def programme_cmd(programme_file, paths, seed, json_path, output, charts, quiet)
 @click.option("--case", default="base", show_default=True, help="Case the drivers apply to (financing: base case).")
 @click.option("--chunk-size", type=int, default=None, help="Paths per model call (bounds memory). Default 4096.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Workbook (.xlsx) with a Risk sheet.")
-@click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Write the JSON of the results.")
+@_json_option()
 @click.option("--paths-out", type=click.Path(dir_okay=False), help="Per-path results (.csv, or .parquet).")
 @click.option("--charts", type=click.Path(file_okay=False), help="Folder for histogram / CDF charts (PNG).")
 @click.option("--scheduler", default=None, help="Dask scheduler address (tcp://host:8786) or 'local'.")
@@ -484,10 +523,9 @@ def simulate_cmd(scenario, paths, seed, case, chunk_size, output, json_path, pat
                            scheduler=scheduler, on_start=on_start, on_chunk=on_chunk)
     finally:
         progress.stop()
-    if not quiet:
+    if not quiet and json_path != "-":
         Console().print(api.summary_table(out.result))
-    for path in out.written:
-        click.echo(f"wrote {path}")
+    _echo_written(out.written, json_path)
 
 
 @main.command("sensitivity")
@@ -496,7 +534,7 @@ def simulate_cmd(scenario, paths, seed, case, chunk_size, output, json_path, pat
 @click.option("--driver", "drivers", multiple=True, metavar="NAME",
               help="Only these drivers (repeatable): revenue, capex, opex, delay, rates, fx. Default: all.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Workbook (.xlsx) with a Sensitivity sheet.")
-@click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Write the JSON of the results.")
+@_json_option()
 @click.option("--charts", type=click.Path(file_okay=False), help="Folder for tornado and spider charts (PNG).")
 @click.option("--portfolio", type=click.Path(dir_okay=False), help="Fund portfolio file: each tranche's IRR too.")
 @click.option("--quiet", is_flag=True, help="Do not print the tables.")
@@ -509,11 +547,10 @@ def sensitivity_cmd(scenario, case, drivers, output, json_path, charts, portfoli
 
     out = api.sensitivity(scenario, case=case, workbook=output, json_path=json_path, charts=charts,
                           only=list(drivers) or None, portfolio=portfolio)
-    if not quiet:
+    if not quiet and json_path != "-":
         for table in api.sensitivity_tables(out.result):
             Console().print(table)
-    for path in out.written:
-        click.echo(f"wrote {path}")
+    _echo_written(out.written, json_path)
 
 
 if __name__ == "__main__":

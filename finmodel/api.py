@@ -84,6 +84,16 @@ def load(source=None):
     return sc.load_scenario(source)
 
 
+ALL_CASES = "all"
+"""``cases=["all"]`` (``--case all``): the base case and every case of the scenario, in file order."""
+
+
+def case_names(scenario=None) -> list[tuple[str, str]]:
+    """``(name, description)`` of every case of a scenario, the base case first."""
+    sc = load(scenario)
+    return [("base", "the scenario as written")] + [(n, c.description or "") for n, c in sc.cases.items()]
+
+
 def run(scenario=None, cases=None, *, workbook=None, json_path=None) -> Result:
     """Run the cases of a scenario deterministically (financing solved on the base case).
 
@@ -92,11 +102,12 @@ def run(scenario=None, cases=None, *, workbook=None, json_path=None) -> Result:
     scenario : Scenario, str, Path, Mapping or None
         A scenario from :func:`load`, or anything :func:`load` takes (read once here).
     cases : list of str, optional
-        Case names, ``"base"`` included or not; default ``["base"]``. The first is the live case of the
-        workbook. Cases keep the debt as sized on the base case unless the case says ``resize_debt: true``.
+        Case names, ``"base"`` included or not (``["all"]``: every case); default ``["base"]``. The first is the
+        live case of the workbook. Cases keep the debt as sized on the base case unless the case says
+        ``resize_debt: true``.
     workbook, json_path : str or Path, optional
-        Also write the live workbook (``.xlsx``) / the JSON output contract (``.json``). Both paths are checked
-        before any work, so bad input never leaves a file behind.
+        Also write the live workbook (``.xlsx``) / the JSON output contract (``.json``; ``-``: standard output).
+        Both paths are checked before any work, so bad input never leaves a file behind.
 
     Returns
     -------
@@ -128,6 +139,8 @@ def run(scenario=None, cases=None, *, workbook=None, json_path=None) -> Result:
     wb_path = check_output_path(workbook, ".xlsx", "--output")
     js_path = check_output_path(json_path, ".json", "--json")
     sc = load(scenario)
+    if cases and ALL_CASES in cases and ALL_CASES not in sc.cases:
+        cases = list(dict.fromkeys(c for c in ["base", *sc.cases, *cases] if c != ALL_CASES))
     result = Result(sc, engine.run_scenario(sc, list(cases) if cases else None))
     if wb_path is not None:
         result.to_excel(wb_path)

@@ -43,10 +43,17 @@ def _mode_for(path: Path) -> int:
     return 0o666 & ~umask
 
 
-def check_output_path(path, suffix: str, option: str) -> Path | None:
-    """``path`` as a Path if it names a ``suffix`` file (not a folder); None stays None; else InputError."""
+STDOUT = "-"
+"""The output path meaning standard output (``--json -``)."""
+
+
+def check_output_path(path, suffix: str, option: str) -> Path | str | None:
+    """``path`` as a Path if it names a ``suffix`` file (not a folder); None stays None; ``-`` (standard output)
+    stays ``-`` for JSON; else InputError."""
     if path is None:
         return None
+    if str(path) == STDOUT and suffix == ".json":
+        return STDOUT
     p = Path(path)
     if p.suffix.lower() != suffix:
         raise InputError([(option, f"expected a {suffix} file name, found {str(path)!r}")])

@@ -1,8 +1,8 @@
 """Recalculate workbooks with headless LibreOffice, and read the values back.
 
 openpyxl writes formulas without cached values; a workbook's numbers exist only after a spreadsheet
-application has recalculated it. This module runs LibreOffice Calc headless, as DESIGN.md ("Verification we
-rely on") fixes:
+application has recalculated it. This module runs LibreOffice Calc headless, as the README ("Verification")
+sets out:
 
 * a private, throw-away user profile per call (``-env:UserInstallation=file:///tmp/...``), so runs never share
   or lock the user's own profile and can run side by side;

@@ -23,6 +23,7 @@ pandas is imported on first use of a table, so the command line (which reads non
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import re
 from pathlib import Path
@@ -280,19 +281,30 @@ class Result:
 
         return pd.DataFrame({c: r.metrics for c, r in self.cases.items()})
 
-    def json(self) -> dict:
-        """The JSON output contract (one case: the case object; several: ``{"cases": [...]}``)."""
+    @functools.cached_property
+    def warnings(self) -> list[dict]:
+        """Eligibility and plausibility warnings of the run: ``{"kind", "field", "message"}`` (in the JSON too)."""
         from finmodel import report
 
-        return report.run_json(self.results, self.scenario)
+        return report.run_warnings(self.scenario, self.results)
 
-    def to_json(self, path) -> Path:
-        """Write :meth:`json` to ``path`` (``.json``), atomically; returns the path."""
+    def json(self) -> dict:
+        """The JSON output contract (one case: the case object; several: ``{"cases": [...]}``), with
+        ``metric_info`` (label and unit of every metric) and ``warnings``."""
+        from finmodel import report
+
+        return report.run_json(self.results, self.scenario, self.warnings)
+
+    def to_json(self, path) -> Path | None:
+        """Write :meth:`json` to ``path`` (``.json``; ``-``: standard output, returns None), atomically; returns
+        the path."""
         from finmodel import report
 
         p = check_output_path(path, ".json", "--json")
-        self.written.append(report.write_json(self.json(), p))
-        return self.written[-1]
+        written = report.write_json(self.json(), p)
+        if written is not None:
+            self.written.append(written)
+        return written
 
     def to_excel(self, path) -> Path:
         """Write the live workbook (first case live, every case on the Cases sheet) to ``path`` (``.xlsx``)."""

@@ -47,6 +47,7 @@ from __future__ import annotations
 import copy
 import datetime
 import hashlib
+import json
 import math
 import re
 import types
@@ -71,7 +72,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from finmodel import readfile
-from finmodel.errors import InputError, ScenarioFileError
+from finmodel.errors import FinmodelError, InputError, ScenarioFileError
 from finmodel.risk.schema import Risk
 
 __all__ = [
@@ -1647,40 +1648,54 @@ def validate_file(path: str | Path | None = None) -> Scenario:
 
 # --- templates for `finmodel new` ----------------------------------------------------------------
 
-_TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
-"""Scenario skeletons (``templates/<name>.yaml``) of a source checkout, besides the embedded default."""
+DEFAULT_TEMPLATE = "umic-availability-ppp"
+
+
+def _template_dir():
+    return resources.files("finmodel").joinpath("templates", "scenarios")
 
 
 def template_names() -> list[str]:
-    """Names accepted by :func:`new_scenario_file`: ``"default"`` and any ``templates/*.yaml`` skeleton."""
-    extra = sorted(p.stem for p in _TEMPLATE_DIR.glob("*.yaml")) if _TEMPLATE_DIR.is_dir() else []
-    return ["default", *[n for n in extra if n != "default"]]
+    """Names accepted by :func:`new_scenario_file`: the packaged ``finmodel/templates/scenarios/*.yaml``."""
+    return sorted(p.name[: -len(".yaml")] for p in _template_dir().iterdir() if p.name.endswith(".yaml"))
 
 
-def new_scenario_file(name: str | Path, template: str = "default", *, force: bool = False) -> Path:
-    """Write a new scenario file ``NAME.yaml`` from a template; return its path.
+_PROJECT_NAME_LINE = re.compile(r"^(project:\n(?:[ \t]*#.*\n)*[ \t]+name:[ \t]*)(.*)$", re.MULTILINE)
 
-    ``name`` may already end in ``.yaml`` or ``.yml``. The file is written to a temporary file and
-    renamed, so an existing file is never left half-written.
+
+def new_scenario_file(name: str | Path, template: str = DEFAULT_TEMPLATE, *, force: bool = False) -> Path:
+    """Write a new scenario file ``NAME.yaml`` from a template, with NAME as its project name; return its path.
+
+    ``name`` may already end in ``.yaml`` or ``.yml`` and may hold folders; the project name is the file name
+    without its ending. The new file is validated before it is written (temporary file, then rename), so an
+    existing file is never left half-written and the file runs as created.
 
     Raises
     ------
     InputError
-        Unknown template, or the file exists and ``force`` is false.
+        Unknown template, a name the scenario refuses as a project name, or the file exists and ``force`` is
+        false.
     """
     path = Path(name)
     if path.suffix.lower() not in (".yaml", ".yml"):
         path = path.with_name(path.name + ".yaml")
-    if template == "default":
-        data = default_scenario_bytes()
-    elif template in template_names():
-        data = (_TEMPLATE_DIR / f"{template}.yaml").read_bytes()
-    else:
+    if template not in template_names():
         raise InputError([("--template", f"expected one of {', '.join(template_names())}, found {template!r}")])
+    project_name = path.name[: -len(path.suffix)]
+    text = _template_dir().joinpath(f"{template}.yaml").read_text(encoding="utf-8")
+    text, n = _PROJECT_NAME_LINE.subn(lambda m: m.group(1) + json.dumps(project_name, ensure_ascii=False), text,
+                                      count=1)
+    if n != 1:  # a packaged template always has a block-style project.name line
+        raise FinmodelError(f"template {template!r} has no block-style project name line")
+    try:
+        scenario_from_dict(_parse(text.encode("utf-8"), str(path)), str(path))
+    except InputError as exc:
+        raise InputError([("NAME" if p == "project.name" else p, m) for p, m in exc.problems]) from None
     if path.exists() and not force:
         raise InputError([("", f"expected a new file name, found existing {path} (use --force to overwrite)")])
     if not path.parent.is_dir():
         raise InputError([("", f"expected an existing directory, found no directory {path.parent}")])
+    data = text.encode("utf-8")
     tmp = path.with_name(f".{path.name}.tmp")
     try:
         tmp.write_bytes(data)

@@ -18,7 +18,7 @@ def test_every_domain_country_is_present():
 
 
 def test_domain_values_used_where_given():
-    # shared/DOMAIN.md section 2 (M): Malaysia 2, Philippines 3, Vietnam 4, Uzbekistan 5
+    # docs/domain.md section 2 (M): Malaysia 2, Philippines 3, Vietnam 4, Uzbekistan 5
     assert [get_country(c).oecd_risk_category for c in ("MYS", "PHL", "VNM", "UZB")] == [2, 3, 4, 5]
     assert get_country("MYS").confidence["oecd_risk_category"] == "M"
     assert get_country("KEN").confidence["oecd_risk_category"] == "L"

@@ -24,7 +24,7 @@ DDR_4_5 = 0.059  # DDR for a 4.5 % CIRR: 4.5 + (10 - 4.5)/4 = 5.875 -> 5.9 %
 
 
 def dac_literal(R, M, G, I, A, profile):
-    """The DAC formulas exactly as written in shared/DOMAIN.md, with G = years to the first repayment."""
+    """The DAC formulas exactly as written in docs/domain.md, with G = years to the first repayment."""
     INT = G - 1 / A
     D = (1 + I) ** (1 / A) - 1
     if profile == "equal":

@@ -1,6 +1,6 @@
 """finmodel.recalc: headless LibreOffice recalculation, checked against finmodel.finance and numpy.
 
-Tolerances (DESIGN.md, "Verification we rely on"):
+Tolerances (README, "Verification"):
 * IRR cells: absolute 1e-7 in the general workbook comparison (LibreOffice stops its Newton iteration at a
   step of 1e-7); the dedicated IRR test asserts the tighter 1e-10 that finance.irr promises for conventional
   flows, since the step after a 1e-7 step is ~1e-14 by quadratic convergence.

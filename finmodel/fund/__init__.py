@@ -18,7 +18,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from finmodel.errors import InputError
+from finmodel.files import check_output_path as _output_path
 
 
 @dataclasses.dataclass
@@ -38,17 +38,6 @@ class FundOutput:
         from finmodel.fund.workbook import compare_table
 
         return compare_table(self.results)
-
-
-def _output_path(path, suffix, option):
-    if path is None:
-        return None
-    p = Path(path)
-    if p.suffix.lower() != suffix:
-        raise InputError([(option, f"expected a {suffix} file name, found {str(path)!r}")])
-    if p.is_dir():
-        raise InputError([(option, f"expected a file name, found the folder {str(path)!r}")])
-    return p
 
 
 def compare_portfolio(

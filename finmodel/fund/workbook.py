@@ -102,9 +102,13 @@ def _fmt(name: str, v) -> str:
 def compare_table(results: list[FundResult], title: str = ""):
     """A rich Table: one row per tranche and metric, one column per structure."""
     from rich.table import Table
+    from rich.text import Text
+
+    from finmodel.term import text
 
     t = Table(
-        title=title or f"Fund tranches by structure, case {results[0].portfolio_case} [KRW]", title_justify="left"
+        title=text(title or f"Fund tranches by structure, case {results[0].portfolio_case} [KRW]"),
+        title_justify="left",
     )
     t.add_column("tranche")
     t.add_column("metric")
@@ -115,7 +119,7 @@ def compare_table(results: list[FundResult], title: str = ""):
         prefix = f"fund_{tr}" if tr else "fund"
         for k, name in enumerate(TRANCHE_METRICS):
             t.add_row(
-                tr or "fund" if k == 0 else "",
+                text(tr or "fund") if k == 0 else "",
                 name,
                 *[_fmt(name, m.get(f"{prefix}_{name}")) for m in ms],
                 end_section=(name == TRANCHE_METRICS[-1]),
@@ -124,11 +128,11 @@ def compare_table(results: list[FundResult], title: str = ""):
     t.add_row(
         "",
         "master check",
-        *["[green]OK[/green]" if r.checks()["master_check"] else "[red]FAILED[/red]" for r in results],
+        *[Text("OK", style="green") if r.checks()["master_check"] else Text("FAILED", style="red") for r in results],
     )
     notes = [f"{r.structure}: {r.terms.note}" for r in results if r.terms.note]
     if notes:
-        t.caption = "; ".join(notes)
+        t.caption = text("; ".join(notes))
     return t
 
 

@@ -91,9 +91,11 @@ def summary_table(res: simulation.SimulationResult):
     """A rich table of the simulation metrics next to the deterministic case."""
     from rich.table import Table
 
+    from finmodel.term import text
+
     s = res.summary()
     t = Table(
-        title=f"{res.scenario.project.name}: {res.paths:,} paths, seed {res.seed}, case {res.case}",
+        title=text(f"{res.scenario.project.name}: {res.paths:,} paths, seed {res.seed}, case {res.case}"),
         title_justify="left",
     )
     t.add_column("metric")
@@ -153,6 +155,8 @@ def sensitivity_tables(res):
     """Rich tables: tornado, spider and breakevens."""
     from rich.table import Table
 
+    from finmodel.term import text
+
     def pct(x):
         return "n/a" if x is None or x != x else f"{x:.2%}"
 
@@ -160,15 +164,15 @@ def sensitivity_tables(res):
         return "n/a" if x is None or x != x else f"{x:.2f}x"
 
     tor = Table(
-        title=f"Tornado: case {res.case} (equity IRR {pct(res.base['equity_irr'])}, "
-        f"min DSCR {ratio(res.base['min_dscr'])})",
+        title=text(f"Tornado: case {res.case} (equity IRR {pct(res.base['equity_irr'])}, "
+                   f"min DSCR {ratio(res.base['min_dscr'])})"),
         title_justify="left",
     )
     for c in ("driver", "low / high", "equity IRR low", "equity IRR high", "min DSCR low", "min DSCR high"):
         tor.add_column(c, justify="left" if c == "driver" else "right")
     for t in res.tornado:
         tor.add_row(
-            t["label"],
+            text(t["label"]),
             f"{t['low']:g} / {t['high']:g} {t['unit']}",
             pct(t["equity_irr_low"]),
             pct(t["equity_irr_high"]),
@@ -180,7 +184,7 @@ def sensitivity_tables(res):
         spi.add_column(c, justify="left" if c == "driver" else "right")
     for s in res.spider:
         spi.add_row(
-            s["driver"],
+            text(s["driver"]),
             f"{s['change']:+g} {s['unit']}",
             pct(s["equity_irr"]),
             ratio(s["min_dscr"]),
@@ -191,7 +195,7 @@ def sensitivity_tables(res):
         be.add_column(c, justify="right" if c == "value" else "left")
     for b in res.breakevens:
         v = "n/a" if b.value is None else (pct(b.value) if b.unit == "fraction" else f"{b.value:.2f} {b.unit}")
-        be.add_row(b.label, v, b.note)
+        be.add_row(text(b.label), v, text(b.note))
     tables = [tor, spi, be]
     if res.fund:
         names = [k for k in res.fund[0] if k.endswith("_irr")]
@@ -199,6 +203,6 @@ def sensitivity_tables(res):
         for c in ("driver", "change", *names):
             ft.add_column(c, justify="left" if c == "driver" else "right")
         for r in res.fund:
-            ft.add_row(r["driver"], f"{r['change']:+g} {r['unit']}", *[pct(r[n]) for n in names])
+            ft.add_row(text(r["driver"]), f"{r['change']:+g} {r['unit']}", *[pct(r[n]) for n in names])
         tables.append(ft)
     return tables

@@ -88,9 +88,11 @@ class FundSimulationResult:
         """A rich Table: one row per tranche, per structure P(loss) ± se, expected loss and P99 [bn KRW]."""
         from rich.table import Table
 
+        from finmodel.term import text
+
         t = Table(
-            title=f"Fund tranche losses: {self.paths:,} paths, seed {self.seed} "
-            f"(simulated: {', '.join(f'{k} seed {v}' for k, v in self.seeds.items()) or 'none'})",
+            title=text(f"Fund tranche losses: {self.paths:,} paths, seed {self.seed} "
+                       f"(simulated: {', '.join(f'{k} seed {v}' for k, v in self.seeds.items()) or 'none'})"),
             title_justify="left",
         )
         t.add_column("tranche")
@@ -112,7 +114,7 @@ class FundSimulationResult:
                     f"{m[f'fund_{name}_expected_loss'] / 1e9:,.2f} bn",
                     f"{m[f'fund_{name}_loss_p99'] / 1e9:,.2f} bn",
                 ]
-            t.add_row(name, *cells)
+            t.add_row(text(name), *cells)
         t.caption = f"loss = contributions not returned [KRW]; P(loss): loss > {self.tolerance:g} KRW, ± binomial s.e."
         return t
 

@@ -351,7 +351,7 @@ class SimulationResult:
         return out
 
     def to_json(self) -> dict:
-        """The output contract of DESIGN.md plus the run's seed and number of paths."""
+        """The output contract (README, JSON outputs) plus the run's seed and number of paths."""
         from finmodel import __version__
 
         metrics = self.summary()
