@@ -152,13 +152,20 @@ def validate_cmd(scenarios):
 
 
 @main.command("schema")
+@click.option("--format", "fmt", type=click.Choice(["json", "markdown"]), default="json", show_default=True,
+              help="JSON Schema, or the markdown reference (docs/scenario-reference.md).")
 @_report_errors
-def schema_cmd():
-    """Print the JSON Schema of the scenario file."""
+def schema_cmd(fmt):
+    """Print the scenario file's schema: every field with its type, unit, default and description."""
     import json
 
     from finmodel.scenario import Scenario
 
+    if fmt == "markdown":
+        from finmodel.docs import schema_markdown
+
+        click.echo(schema_markdown())
+        return
     click.echo(json.dumps(Scenario.model_json_schema(), indent=2))
 
 

@@ -1567,6 +1567,65 @@ def _case_scenario(raw: Mapping, case_name: str, source: str, sha256: str | None
         raise InputError(prefixed, source=source) from None
 
 
+def _yaml_lines(text: str) -> dict[tuple[str, ...], int]:
+    """Line (1-based) of every key and list item of a YAML text, by its path of keys / indices (as text)."""
+    lines: dict[tuple[str, ...], int] = {}
+
+    def walk(node, path):
+        lines.setdefault(path, node.start_mark.line + 1)
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                key = (*path, str(getattr(k, "value", "")))
+                lines[key] = k.start_mark.line + 1
+                walk(v, key)
+        elif isinstance(node, yaml.SequenceNode):
+            for i, v in enumerate(node.value):
+                walk(v, (*path, str(i)))
+
+    try:
+        root = yaml.compose(text, Loader=_Loader)  # noqa: S506 (_Loader is a SafeLoader)
+    except yaml.YAMLError:
+        return lines
+    if root is not None:
+        walk(root, ())
+    return lines
+
+
+def _named_path(parts: list[str], raw: Any) -> str:
+    """``debt.facilities[EDPF].rate`` for ``debt.facilities.0.rate``: list items named by their ``name``."""
+    out, node = "", raw
+    for part in parts:
+        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            items, node = node, node[int(part)]
+            name = node.get("name") if isinstance(node, Mapping) else None
+            unique = sum(isinstance(x, Mapping) and x.get("name") == name for x in items) == 1
+            out += f"[{name}]" if isinstance(name, str) and name and unique else f".{part}"
+            continue
+        out = f"{out}.{part}" if out else part
+        node = node.get(part) if isinstance(node, Mapping) else None
+    return out
+
+
+def _locate(problems: list[tuple[str, str]], raw: Mapping, data: bytes) -> list[tuple[str, str]]:
+    """Problems with list items named by their name and the YAML line of the field (or of its nearest
+    parent written in the file) at the end of the message."""
+    try:
+        lines = _yaml_lines(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        lines = {}
+    out = []
+    for path, msg in problems:
+        head, sep, rest = path.partition(": ")
+        prefix, inner = (f"{head}: ", rest) if sep and head.startswith("cases.") else ("", path)
+        parts = inner.split(".") if inner else []
+        named = _named_path(parts, raw) if parts else inner
+        line = next((lines[tuple(parts[:k])] for k in range(len(parts), 0, -1) if tuple(parts[:k]) in lines), None)
+        if prefix and line is None:
+            line = lines.get(tuple(prefix[:-2].split(".")[:2]))
+        out.append((f"{prefix}{named}", f"{msg} (line {line})" if line else msg))
+    return out
+
+
 def load_scenario(path: str | Path | None = None, case: str | None = None) -> Scenario:
     """Load, validate and (optionally) apply a case to a scenario file.
 
@@ -1593,10 +1652,13 @@ def load_scenario(path: str | Path | None = None, case: str | None = None) -> Sc
     data, source = _read(path)
     raw = _parse(data, source)
     digest = hashlib.sha256(data).hexdigest()
-    base = scenario_from_dict(raw, source, sha256=digest)
-    if case is None or case == BASE_CASE:
-        return base
-    return _case_scenario(raw, case, source, digest)
+    try:
+        base = scenario_from_dict(raw, source, sha256=digest)
+        if case is None or case == BASE_CASE:
+            return base
+        return _case_scenario(raw, case, source, digest)
+    except InputError as exc:
+        raise InputError(_locate(exc.problems, raw, data), source=exc.source) from None
 
 
 def case_scenario(base: Scenario, case: str | None) -> Scenario:
@@ -1634,7 +1696,10 @@ def validate_file(path: str | Path | None = None) -> Scenario:
     data, source = _read(path)
     raw = _parse(data, source)
     digest = hashlib.sha256(data).hexdigest()
-    base = scenario_from_dict(raw, source, sha256=digest)
+    try:
+        base = scenario_from_dict(raw, source, sha256=digest)
+    except InputError as exc:
+        raise InputError(_locate(exc.problems, raw, data), source=exc.source) from None
     problems: list[tuple[str, str]] = []
     for name in base.cases:
         try:
@@ -1642,7 +1707,7 @@ def validate_file(path: str | Path | None = None) -> Scenario:
         except InputError as exc:
             problems.extend(exc.problems)
     if problems:
-        raise InputError(problems, source=source)
+        raise InputError(_locate(problems, raw, data), source=source)
     return base
 
 
