@@ -1619,9 +1619,14 @@ def _locate(problems: list[tuple[str, str]], raw: Mapping, data: bytes) -> list[
         prefix, inner = (f"{head}: ", rest) if sep and head.startswith("cases.") else ("", path)
         parts = inner.split(".") if inner else []
         named = _named_path(parts, raw) if parts else inner
-        line = next((lines[tuple(parts[:k])] for k in range(len(parts), 0, -1) if tuple(parts[:k]) in lines), None)
-        if prefix and line is None:
-            line = lines.get(tuple(prefix[:-2].split(".")[:2]))
+        if prefix:  # a case's problem: the line of the change that caused it, else of the case
+            case = ("cases", prefix[len("cases.") : -2])
+            changes = [k for k in lines if len(k) == 4 and k[:3] == (*case, "changes")]
+            hit = [k for k in changes if inner == k[3] or inner.startswith(k[3] + ".")]
+            line = lines[hit[0]] if hit else lines.get(case)
+        else:
+            line = next((lines[tuple(parts[:k])] for k in range(len(parts), 0, -1) if tuple(parts[:k]) in lines),
+                        None)
         out.append((f"{prefix}{named}", f"{msg} (line {line})" if line else msg))
     return out
 

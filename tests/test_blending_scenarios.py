@@ -72,7 +72,7 @@ def test_edcf_is_refused_outside_lics_and_lmics(tmp_path, base, viable, rules):
     assert res.exit_code == 2, res.stdout
     for rule in rules:
         assert rule in res.stdout
-    assert "debt.facilities.0" in res.stdout and "Traceback" not in res.stdout
+    assert "debt.facilities[EDCF]" in res.stdout and "Traceback" not in res.stdout
     res = _cli("run", _write(tmp_path, raw, "edcf.yaml"), "-o", tmp_path / "never.xlsx")
     assert res.exit_code == 2 and not (tmp_path / "never.xlsx").exists()
 
@@ -185,7 +185,7 @@ def test_grant_element_scenario_table():
 
 
 def test_grant_element_scenario_json_verdicts():
-    res = _cli("grant-element", BOLIVIA, "--json")
+    res = _cli("grant-element", BOLIVIA, "--json", "-")
     assert res.exit_code == 0, res.stderr
     out = json.loads(res.stdout)
     assert out["scenario"].endswith("bolivia_santa_cruz.yaml") and out["scenario_sha256"] and out["case"] == "base"
@@ -201,19 +201,19 @@ def test_grant_element_scenario_json_verdicts():
 
 
 def test_grant_element_scenario_method_and_case():
-    imf = json.loads(_cli("grant-element", BOLIVIA, "--method", "imf", "--json").stdout)
-    case = json.loads(_cli("grant-element", BOLIVIA, "--case", "imf_method", "--json").stdout)
+    imf = json.loads(_cli("grant-element", BOLIVIA, "--method", "imf", "--json", "-").stdout)
+    case = json.loads(_cli("grant-element", BOLIVIA, "--case", "imf_method", "--json", "-").stdout)
     assert imf["discount_rate"] == case["discount_rate"] == 0.05
     assert imf["metrics"]["package_grant_element"] == pytest.approx(case["metrics"]["package_grant_element"],
                                                                     abs=1e-12)
-    dac = json.loads(_cli("grant-element", BOLIVIA, "--json").stdout)
+    dac = json.loads(_cli("grant-element", BOLIVIA, "--json", "-").stdout)
     assert imf["metrics"]["d1_grant_element"] < dac["metrics"]["d1_grant_element"]  # 5 % < 7 %
-    rate = json.loads(_cli("grant-element", BOLIVIA, "--discount-rate", "0.1", "--json").stdout)
+    rate = json.loads(_cli("grant-element", BOLIVIA, "--discount-rate", "0.1", "--json", "-").stdout)
     assert rate["method"] == "rate" and rate["discount_rate"] == 0.1
 
 
 def test_grant_element_kuwait_has_no_oda_verdict():
-    out = json.loads(_cli("grant-element", KUWAIT, "--json").stdout)
+    out = json.loads(_cli("grant-element", KUWAIT, "--json", "-").stdout)
     assert out["checks"] == {}
     assert "not an ODA recipient" in out["package"]["oda"]["note"]
 

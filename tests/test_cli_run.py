@@ -51,7 +51,7 @@ def test_run_default_prints_summary(tmp_path, monkeypatch):
     r = invoke()
     assert r.exit_code == 0, r.output
     assert "Kota Kinabalu" in r.output
-    for name in ("equity_irr", "min_dscr", "gearing", "master check"):
+    for name in ("Equity IRR", "Minimum DSCR", "Gearing", "Master check", "Debt sized by", "base: meets targets"):
         assert name in r.output
     assert list(tmp_path.iterdir()) == []  # no file unless asked
 

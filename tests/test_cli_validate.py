@@ -266,7 +266,8 @@ BAD_INPUTS = [
     ("unknown country", lambda r: r["project"].update(country="XYZ"), "project.country", "'XYZ'"),
     ("country not ISO3", lambda r: r["project"].update(country="Malaysia"), "project.country", "'Malaysia'"),
     ("sponsors non-empty", lambda r: r.update(sponsors=[]), "sponsors", "0 entries"),
-    ("unknown revenue kind", lambda r: r["revenues"][0].update(kind="tolls"), "revenues[Availability payment].kind", "'tolls'"),
+    ("unknown revenue kind", lambda r: r["revenues"][0].update(kind="tolls"), "revenues[Availability payment].kind",
+     "'tolls'"),
     (
         "revenue kind field missing",
         lambda r: r["revenues"][1].pop("tariff"),

@@ -256,7 +256,7 @@ def test_cli_json():
     import json
 
     res = _run(["--rate", "0.01", "--maturity", "20", "--grace", "5", "--method", "ddr", "--cirr", "0.045",
-                "--country", "KHM", "--repayment", "annuity", "--json"])
+                "--country", "KHM", "--repayment", "annuity", "--json", "-"])
     assert res.exit_code == 0, res.output
     out = json.loads(res.output)
     assert out["discount_rate"] == DDR_4_5 and out["threshold"] == 0.5

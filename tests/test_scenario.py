@@ -249,7 +249,8 @@ def test_case_problems_are_prefixed(tmp_path, raw):
     load_scenario(path)  # the base is fine
     with pytest.raises(InputError) as info:
         load_scenario(path, case="c")
-    assert info.value.problems == [("cases.c: tax.rate", "expected a decimal such as 0.08, found 24")]
+    line = path.read_text().splitlines().index("      tax.rate: 24") + 1  # the line of the change itself
+    assert info.value.problems == [("cases.c: tax.rate", f"expected a decimal such as 0.08, found 24 (line {line})")]
     with pytest.raises(InputError) as info:
         validate_file(path)
     assert [p for p, _ in info.value.problems] == ["cases.c: tax.rate"]
