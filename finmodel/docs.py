@@ -133,6 +133,60 @@ _PATTERN_NAME = {"sponsor": "sponsorN_", "d": "dN_", "g": "gN_"}
 _PATTERN_WHO = {"sponsor": "sponsor N (in the order of `sponsors`)", "d": "facility N (in the order of "
                 "`debt.facilities`)", "g": "guarantee N (in the order of `guarantees`)"}
 
+DEFINITIONS = {
+    # formula in words of every metric whose workbook label does not carry it (``label = formula``);
+    # tests/test_docs.py fails when a metric has neither
+    "project_irr": "IRR of the post-tax project cash flow (EBITDA - tax - capex) by period, annualised: "
+    "(1 + period IRR) ^ periods_per_year - 1",
+    "project_irr_pre_tax": "IRR of the pre-tax project cash flow (EBITDA - capex), annualised likewise",
+    "equity_irr": "IRR of the sponsors' cash flow (equity and shareholder-loan funding out; dividends and "
+    "shareholder-loan service in), annualised likewise",
+    "equity_npv": "NPV of the sponsors' cash flow at equity_discount_rate (per-period compound rate; Excel NPV "
+    "convention: the first period discounted one period)",
+    "min_dscr": "smallest DSCR = CFADS / senior debt service due, over the periods with senior debt service",
+    "avg_dscr": "average of the DSCRs of the periods with senior debt service",
+    "min_llcr": "smallest LLCR = PV of CFADS to the last senior maturity / senior debt outstanding, in operation, "
+    "discounted at the commitment-weighted senior rate at close",
+    "min_plcr": "smallest PLCR = PV of CFADS to the end of operations / senior debt outstanding, same rate",
+    "total_capex": "sum of construction costs, contingency included",
+    "total_uses": "sum of uses: capex, interest during construction, fees and initial reserve funding",
+    "total_grants": "sum of capital grants received (revenues of kind capital_grant)",
+    "total_debt": "sum of drawdowns of every facility",
+    "senior_debt": "sum of drawdowns of the senior facilities",
+    "total_equity": "sum of sponsor funding (equity and shareholder loan)",
+    "gearing": "total debt drawn / (total debt drawn + total sponsor funding)",
+    "lockup_periods": "number of periods in which distributions are locked up (DSCR below lockup_dscr)",
+    "default_periods": "number of periods in which senior debt service due is not paid in full after the DSRA",
+    "sponsorN_npv": "NPV of the sponsor's cash flow (its share of the sponsors' cash flow) at equity_discount_rate",
+    "sponsorN_payback_years": "years from financial close until the sponsor's cumulative cash flow stops being "
+    "negative (number of periods with a negative cumulative cash flow / periods per year)",
+    "grant_element_discount_rate": "annual discount rate of the grant elements, by blending.method (dac2018: by "
+    "the country's income group; imf: 5 %; ddr: CIRR-based; rate: given)",
+    "gN_peak_exposure": "largest amount the guarantor could be called for in any period (cover share x the "
+    "covered amount outstanding)",
+    "gN_premiums": "sum of premiums and fees received by the guarantor",
+    "gN_premium_pv": "premiums and fees discounted to financial close at the grant-element discount rate",
+    "gN_claims": "sum of claims paid by the guarantor (cover share x debt service or amount owed)",
+    "gN_recoveries": "sum of recoveries to the guarantor (recovery rate x unpaid debt service, lagged, shared by "
+    "subrogation)",
+    "gN_net_cost": "claims - recoveries - premiums (negative = a surplus for the guarantor)",
+    "gN_net_cost_pv": "net cost by period discounted to financial close",
+    "gN_unpaid_debt_service": "sum of the debt service of the covered facility left unpaid by the project",
+    "gN_lender_loss": "unpaid debt service - claims - recoveries to the lenders",
+    "gN_premium_annual_equivalent": "PV of premiums / PV of (covered balance x period length): the premium as an "
+    "annual rate on the covered balance",
+    "gN_cash_recovery_ratio": "debt service the project paid after the default / unpaid debt service (to "
+    "calibrate recovery_rate); 0 without a default",
+    "gN_margin_difference": "uncovered_margin - the covered facility's margin: the pricing benefit of the cover",
+    "gN_guaranteed_payments": "cover share x the guaranteed revenue line over the model life",
+    "guarantee_peak_exposure": "largest total exposure of all guarantors in any period",
+    "guarantee_premium_pv": "sum of the guarantors' PV of premium and fee income",
+    "guarantee_claims": "sum of claims paid by all guarantors",
+    "guarantee_recoveries": "sum of recoveries to all guarantors",
+    "guarantee_net_cost": "sum of the guarantors' net costs (claims - recoveries - premiums)",
+    "lender_loss_after_cover": "sum of the lenders' losses after cover on the covered facilities",
+}
+
 MEANING_FMT = {
     "pct": "percentage (a decimal in the JSON)",
     "x": "ratio (times)",
@@ -165,6 +219,24 @@ def _metric_rows():
     return rows
 
 
+def split_label(label: str) -> tuple[str, str]:
+    """``("Package grant element", "1 - sum PV(...) / ...")`` for a label that carries its formula."""
+    head, sep, formula = label.partition(" = ")
+    if not sep or head.count("(") != head.count(")"):
+        return label, ""
+    return head, formula
+
+
+def _unit_text(row) -> str:
+    if row.fmt.startswith("money"):
+        return "currency of the scenario"
+    if row.fmt == "pct":
+        return f"{row.unit}, decimal (0.05 = 5 %)" if row.unit else "decimal"
+    if row.fmt == "x":
+        return "ratio (times)"
+    return row.unit or MEANING_FMT.get(row.fmt, row.fmt)
+
+
 def metrics_markdown() -> str:
     """Every metric of a deterministic run (``finmodel run --json``): key, label, unit, formula in words,
     workbook sheet and section. The sheet ``Outputs`` holds every metric as a named cell (its key)."""
@@ -186,13 +258,11 @@ def metrics_markdown() -> str:
         "|---|---|---|---|---|",
     ]
     for key, (row, label, who) in _metric_rows().items():
-        head, sep, formula = label.partition(" = ")
-        if not sep or head.count("(") != head.count(")"):
-            head, formula = label, ""
+        head, formula = split_label(label)
+        formula = formula or DEFINITIONS.get(key, "")
         if who:
             head = f"{_PATTERN_WHO[who]}: {head}"
-        unit = row.unit or ("currency" if row.fmt.startswith("money") else "")
-        unit_text = f"{unit} ({MEANING_FMT.get(row.fmt, row.fmt)})" if unit else MEANING_FMT.get(row.fmt, row.fmt)
+        unit_text = _unit_text(row)
         where = f"{returns.OUT}: {row.section}" if row.section else returns.OUT
         out.append(f"| `{key}` | {_esc(head)} | {_esc(unit_text)} | {_esc(formula)} | {_esc(where)} |")
     out.append("")

@@ -86,8 +86,9 @@ def money(value, cur) -> str:
 def short_label(label: str) -> str:
     """The workbook label without its formula (``Package grant element = 1 - ...`` -> ``Package grant
     element``); the formula is in the workbook and in docs/metrics.md."""
-    head, sep, _ = label.partition(" = ")
-    return head if sep and head.count("(") == head.count(")") else label
+    from finmodel.docs import split_label
+
+    return split_label(label)[0]
 
 
 def _case_columns(ctx: Context, t: Table) -> Table:

@@ -1,0 +1,77 @@
+"""The documents a user reads without the code: generated references are current, every metric is defined,
+and no shipped file points to a file outside the repository."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from finmodel import docs
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize("path", sorted(docs.generated_files(), key=str), ids=lambda p: p.name)
+def test_generated_doc_is_current(path):
+    expected = docs.generated_files()[path]
+    assert path.exists(), f"{path.name} missing: run `python -m finmodel.docs`"
+    assert path.read_text(encoding="utf-8") == expected, f"{path.name} is stale: run `python -m finmodel.docs`"
+
+
+def test_every_metric_has_a_unit_a_definition_and_a_place():
+    text = (ROOT / "docs" / "metrics.md").read_text(encoding="utf-8").split(docs.END)[0]
+    rows = [line for line in text.splitlines() if line.startswith("| `")]
+    assert len(rows) > 40  # every metric of the shipped scenarios, numbered ones folded (sponsorN_, dN_, gN_)
+    for row in rows:
+        cells = [c.strip() for c in re.split(r"(?<!\\)\|", row)[1:-1]]
+        key, label, unit, formula, where = cells
+        assert label and unit and formula and where.startswith("Outputs"), row
+
+
+def test_hand_written_sections_survive_regeneration(tmp_path):
+    path = tmp_path / "metrics.md"
+    path.write_text(docs.with_generated(path, "# Metrics\n\nold table\n") + "\n## Monte Carlo metrics\n\nby hand\n")
+    again = docs.with_generated(path, "# Metrics\n\nnew table\n")
+    assert "new table" in again and "old table" not in again
+    assert again.endswith("\n## Monte Carlo metrics\n\nby hand\n")
+
+
+def test_schema_markdown_is_the_cli_output():
+    from click.testing import CliRunner
+
+    from cli import main
+
+    r = CliRunner().invoke(main, ["schema", "--format", "markdown"])
+    assert r.exit_code == 0
+    assert r.output == docs.schema_markdown() + "\n"
+    for field in ("`debt.facilities[]` (Facility)", "| `maturity_years` |", "`risk` (Risk)", "`cases.NAME` (Case)"):
+        assert field in r.output
+
+
+def _shipped_files():
+    try:
+        out = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+        files = [ROOT / f for f in out.splitlines()]
+    except (OSError, subprocess.CalledProcessError):  # not a git checkout: every file under the root
+        files = [p for p in ROOT.rglob("*") if p.is_file() and ".git" not in p.parts]
+    return [p for p in files if p.suffix in (".py", ".md", ".yaml", ".yml", ".cfg", ".toml", ".txt", "")
+            and p.exists() and p.name != "test_docs.py"]
+
+
+def test_no_shipped_file_refers_outside_the_repository():
+    outside = re.compile(r"shared/|DOMAIN\.md|DESIGN\.md|STYLE\.md|HELPERS\.md")
+    hits = []
+    for p in _shipped_files():
+        for n, line in enumerate(p.read_text(encoding="utf-8", errors="replace").splitlines(), start=1):
+            if outside.search(line):
+                hits.append(f"{p.relative_to(ROOT)}:{n}: {line.strip()}")
+    assert not hits, "\n".join(hits)
+
+
+def test_license_and_changelog():
+    assert (ROOT / "LICENSE").read_text().startswith("MIT License")
+    assert "license = MIT" in (ROOT / "setup.cfg").read_text()
+    assert (ROOT / "CHANGELOG.md").read_text().startswith("# Changelog")
