@@ -1,0 +1,161 @@
+"""The installed ``finmodel`` run as users run it: a subprocess started in a scratch folder, with paths typed
+absolute, relative, from another folder, with spaces, brackets and non-ASCII letters, on every command.
+User text (names, paths) prints as written, never as rich markup nor as terminal escape sequences."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIOS = ROOT / "scenarios"
+AWKWARD = "deals [draft] Café 한글"  # spaces, brackets (rich markup), accents, Hangul
+
+
+def finmodel_exe() -> str:
+    """The ``finmodel`` script installed beside this Python (pip install -e .), else the one on PATH."""
+    here = Path(sys.executable).parent / "finmodel"
+    found = str(here) if here.exists() else shutil.which("finmodel")
+    assert found, "the finmodel command is not installed: pip install -e '.[test]'"
+    return found
+
+
+def fm(cwd, *args, timeout=300):
+    """Run the installed finmodel in ``cwd``; fail on a traceback or an escape sequence in any output."""
+    env = {**os.environ, "COLUMNS": "100", "NO_COLOR": "1"}
+    r = subprocess.run([finmodel_exe(), *map(str, args)], cwd=cwd, capture_output=True, text=True, env=env,
+                       timeout=timeout)
+    for stream in (r.stdout, r.stderr):
+        assert "Traceback" not in stream, stream
+        assert "\x1b" not in stream, stream  # nothing drives the terminal
+    return r
+
+
+@pytest.fixture(scope="module")
+def place(tmp_path_factory):
+    """``(work, deals)``: a scratch working folder and, beside it, an awkwardly named folder of scenarios."""
+    base = tmp_path_factory.mktemp("paths")
+    deals = base / AWKWARD
+    deals.mkdir()
+    for name in ("kota_kinabalu", "bolivia_santa_cruz", "iraq_bismaya"):
+        shutil.copy(SCENARIOS / f"{name}.yaml", deals / f"{name} [v2].yaml")
+    portfolio = yaml.safe_load((SCENARIOS / "pis_smart_city_subfund.yaml").read_text())
+    for p in portfolio["projects"]:  # the portfolio's projects, as paths relative to the portfolio file
+        if p["scenario"] == "default":  # the embedded default scenario
+            continue
+        src = (SCENARIOS / p["scenario"]).resolve()
+        shutil.copy(src, deals / src.name)
+        p["scenario"] = src.name
+    (deals / "fund [x].yaml").write_text(yaml.safe_dump(portfolio, sort_keys=False))
+    work = base / "work here"
+    work.mkdir()
+    return work, deals
+
+
+def _forms(work, deals, name):
+    """The same file as an absolute path, relative from a sibling folder, and relative inside its folder."""
+    absolute = deals / name
+    return [(work, absolute), (work, Path("..") / AWKWARD / name), (deals, Path(name))]
+
+
+@pytest.mark.parametrize("form", [0, 1, 2], ids=["absolute", "from-another-folder", "relative"])
+def test_run_every_path_form_writes_and_prints_the_path_as_typed(place, form):
+    work, deals = place
+    cwd, scenario = _forms(work, deals, "kota_kinabalu [v2].yaml")[form]
+    out = cwd / f"out [{form}] é"
+    r = fm(cwd, "run", scenario, "-o", out / "m [1].xlsx", "--json", out / "r [1].json", "--charts", out / "ch [1]")
+    assert r.returncode == 0, r.stderr
+    assert f"scenario: {scenario}" in r.stdout  # the path exactly as typed, brackets included
+    assert (out / "m [1].xlsx").stat().st_size > 0
+    data = json.loads((out / "r [1].json").read_text())
+    assert data["scenario"] == str(scenario)
+    assert data["metric_info"]["min_dscr"] == {"label": "Minimum DSCR", "unit": "x"}
+    assert list((out / "ch [1]").glob("*.png"))
+    for line in r.stdout.splitlines():  # the summary is laid out for 100 columns; a long path is what it is
+        assert len(line) <= 100 or line.startswith("wrote ") or str(scenario) in line, line
+
+
+@pytest.mark.parametrize(
+    ("command", "name", "extra", "expect"),
+    [
+        ("validate", "iraq_bismaya [v2].yaml", [], "OK "),
+        ("cases", "iraq_bismaya [v2].yaml", [], "political_event"),
+        ("grant-element", "bolivia_santa_cruz [v2].yaml", [], "EDCF"),
+        ("sensitivity", "kota_kinabalu [v2].yaml", ["--driver", "revenue"], "Tornado"),
+        ("simulate", "bolivia_santa_cruz [v2].yaml", ["--paths", "64", "--seed", "1", "--quiet"], None),
+        ("fund", "fund [x].yaml", [], "private"),
+        ("compare", "fund [x].yaml", [], "gif"),
+    ],
+)
+@pytest.mark.parametrize("form", [0, 1], ids=["absolute", "from-another-folder"])
+def test_every_command_takes_awkward_paths(place, command, name, extra, expect, form):
+    work, deals = place
+    cwd, path = _forms(work, deals, name)[form]
+    js = work / f"{command} [{form}].json"
+    args = [command, path, *extra] + ([] if command in ("validate", "cases") else ["--json", js])
+    r = fm(cwd, *args)
+    assert r.returncode == 0, r.stdout + r.stderr
+    if expect:
+        assert expect in r.stdout
+    if command not in ("validate", "cases"):
+        assert json.loads(js.read_text())
+
+
+def test_json_dash_is_standard_output_and_nothing_else(place):
+    work, deals = place
+    r = fm(work, "run", deals / "iraq_bismaya [v2].yaml", "--case", "all", "--json", "-")
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)  # stdout is the JSON alone
+    assert [c["case"] for c in data["cases"]][0] == "base" and len(data["cases"]) >= 3
+    g = fm(work, "grant-element", "--rate", "0.001", "--maturity", "40", "--grace", "10", "--method", "imf",
+           "--json", "-")
+    assert g.returncode == 0, g.stderr
+    assert json.loads(g.stdout)["grant_element_closed_form"] > 0.5
+
+
+def test_new_from_another_folder_runs_as_created(place):
+    work, deals = place
+    target = deals / "nouveau [1]"
+    r = fm(work, "new", target, "--template", "lmic-edcf-koica")
+    assert r.returncode == 0, r.stderr
+    assert f"wrote {target}.yaml" in r.stdout
+    assert yaml.safe_load(Path(f"{target}.yaml").read_text())["project"]["name"] == "nouveau [1]"
+    run = fm(deals, "run", "nouveau [1].yaml", "--quiet")
+    assert run.returncode == 0, run.stderr
+
+
+def test_user_text_prints_as_written(place):
+    """Rich markup in a project, facility or sponsor name and in a path is printed literally."""
+    work, deals = place
+    raw = yaml.safe_load((SCENARIOS / "kota_kinabalu.yaml").read_text())
+    raw["project"]["name"] = "a [/] b [bold red]x[/bold red] \\"
+    raw["debt"]["facilities"][0]["name"] = "[link=http://x]EDPF[/link]"
+    raw["sponsors"][0]["name"] = "[blink]Sponsor[/blink]"
+    path = deals / "[bold]markup[red].yaml"
+    path.write_text(yaml.safe_dump(raw, sort_keys=False, allow_unicode=True))
+    r = fm(work, "run", path)
+    assert r.returncode == 0, r.stderr
+    for text in ("a [/] b [bold red]x[/bold red] \\", "[link=http://x]EDPF[/link]", "[blink]Sponsor[/blink]",
+                 str(path)):
+        assert text in r.stdout, text
+    # the same names in an error message: a case that does not exist, named with markup
+    bad = fm(work, "run", path, "--case", "[red]nope[/red]")
+    assert bad.returncode == 2 and "[red]nope[/red]" in bad.stderr
+
+
+def test_control_characters_never_reach_the_terminal(place):
+    """An escape sequence in a name either is refused (exit 2) or prints as visible text; never raw."""
+    work, deals = place
+    raw = yaml.safe_load((SCENARIOS / "kota_kinabalu.yaml").read_text())
+    raw["project"]["name"] = "evil \x1b]0;title\x07 \x1b[31mred"
+    path = deals / "esc.yaml"
+    path.write_text(yaml.safe_dump(raw, sort_keys=False))
+    r = fm(work, "run", path)  # fm() asserts no ESC in either stream
+    assert r.returncode in (0, 2)
