@@ -329,42 +329,89 @@ def write_sensitivity_workbook(res, path) -> Path:
     return _workbook_with_sheet(path, res.det, res.scenario, prov, lambda wb: add_sensitivity_sheet(wb, res))
 
 
+def change_text(change: float, unit: str, *, signed: bool = True) -> str:
+    """A driver change as people say it: ``+10 %`` (a fraction), ``+100 bp`` (a rate), ``+6 months``."""
+    sign = "+" if signed and change > 0 else ""
+    if unit == "fraction":
+        return f"{sign}{change * 100:g} %"
+    if unit == "per year":
+        return f"{sign}{change * 1e4:g} bp"
+    return f"{sign}{change:g} {unit}"
+
+
+def _range_text(t) -> str:
+    lo, hi, unit = t["low"], t["high"], t["unit"]
+    if lo == -hi and lo != 0:
+        return "\u00b1" + change_text(hi, unit, signed=False)
+    return " / ".join(change_text(x, unit) for x in (lo, hi) if x != 0) or change_text(0.0, unit)
+
+
 def sensitivity_pngs(res, folder) -> list[Path]:
-    """Tornado (equity IRR, minimum DSCR) and spider charts as PNG files in ``folder``."""
+    """Tornado (equity IRR, minimum DSCR; bars sorted by their swing, labelled with the driver's range and the
+    metric at each end) and spider charts (x: change in %, IRR in %) as PNG files in ``folder``."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch
+    from matplotlib.ticker import PercentFormatter
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     out = []
-    for metric, label, scale in (("equity_irr", "Equity IRR", 100.0), ("min_dscr", "Minimum DSCR", 1.0)):
+    specs = (("equity_irr", "Equity IRR", 100.0, "{:.1f} %"), ("min_dscr", "Minimum DSCR", 1.0, "{:.2f}x"))
+    for metric, label, scale, fmt in specs:
         base = res.base[metric]
-        fig, ax = plt.subplots(figsize=(8, 4))
-        rows = list(reversed(res.tornado))
+
+        def swing(t, metric=metric, base=base):
+            v = [t[f"{metric}_{k}"] for k in ("low", "high")]
+            return max((abs(x - base) for x in v if x is not None and np.isfinite(x)), default=0.0)
+
+        rows = sorted(res.tornado, key=swing)  # largest swing on top (barh draws from the bottom)
+        fig, ax = plt.subplots(figsize=(10, 0.55 * len(rows) + 1.8))
         for i, t in enumerate(rows):
             for k, color in (("low", "#C00000"), ("high", "#4472C4")):
                 v = t[f"{metric}_{k}"]
-                if v is None or not np.isfinite(v):
+                if v is None or not np.isfinite(v) or t[k] == 0:
                     continue
-                ax.barh(i, (v - base) * scale, left=base * scale, color=color, alpha=0.8)
+                ax.barh(i, (v - base) * scale, left=base * scale, color=color, alpha=0.85)
+                ax.annotate(fmt.format(v * scale), (v * scale, i), xytext=(4 if v >= base else -4, 0),
+                            textcoords="offset points", va="center", ha="left" if v >= base else "right",
+                            fontsize=8)
         ax.set_yticks(range(len(rows)))
-        ax.set_yticklabels([f"{t['label']} ({t['low']:g} / {t['high']:g} {t['unit']})" for t in rows])
+        ax.set_yticklabels([f"{t['label']} {_range_text(t)}" for t in rows])
         ax.axvline(base * scale, color="black", lw=0.8)
+        ax.margins(x=0.15)
         ax.set_xlabel(label + (" [%]" if scale == 100 else " [x]"))
-        ax.set_title(f"Tornado: {label} (red: low, blue: high), case {res.case}")
+        ax.set_title(f"{label}: one driver at a time, case {res.case} (base {fmt.format(base * scale)}); "
+                     "bars sorted by swing", fontsize=10)
+        ax.legend(handles=[Patch(color="#C00000", alpha=0.85, label="driver down (- change)"),
+                           Patch(color="#4472C4", alpha=0.85, label="driver up (+ change)")],
+                  fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, frameon=False)
         fig.tight_layout()
         out.append(atomic_write(folder / f"tornado_{metric}.png", lambda tmp, fig=fig: fig.savefig(tmp, format="png")))
         plt.close(fig)
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    labels = {t["driver"]: t["label"] for t in res.tornado}
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
     for ax, (metric, label) in zip(axes, (("equity_irr", "Equity IRR"), ("min_dscr", "Minimum DSCR")), strict=True):
-        for name in dict.fromkeys(s["driver"] for s in res.spider):
+        for k, name in enumerate(dict.fromkeys(s["driver"] for s in res.spider)):
             pts = [s for s in res.spider if s["driver"] == name and s["unit"] != "months"]
             if pts:
-                ax.plot([p["change"] for p in pts], [p[metric] for p in pts], marker="o", label=name)
-        ax.set_xlabel("change [fraction; rates: per year]")
-        ax.set_title(f"Spider: {label}")
+                unit = "(%-points)" if pts[0]["unit"] == "per year" else ""
+                # lines that coincide (revenue and FX move the same cash) stay visible: wide under narrow, dashed
+                ax.plot([p["change"] for p in pts], [p[metric] for p in pts], marker="os^Dv"[k % 5], ms=4,
+                        lw=3.2 - 0.5 * k, ls=("-", "--", "-.", ":")[k % 4],
+                        label=f"{labels.get(name, name)} {unit}".strip())
+        ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        if metric == "equity_irr":
+            ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+        else:
+            ax.axhline(1.0, color="#C00000", lw=0.8, ls=":")
+        ax.axvline(0.0, color="black", lw=0.6)
+        ax.grid(alpha=0.3)
+        ax.set_xlabel("change in the driver [%; base rates: %-points]")
+        ax.set_ylabel(label + (" [%]" if metric == "equity_irr" else " [x]"))
+        ax.set_title(f"Spider: {label}, case {res.case}", fontsize=10)
         ax.legend(fontsize=7)
     fig.tight_layout()
     out.append(atomic_write(folder / "spider.png", lambda tmp: fig.savefig(tmp, format="png")))
