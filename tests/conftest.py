@@ -59,3 +59,17 @@ def recalc():
     """
     require_soffice()
     return _recalc.recalculate
+
+
+@pytest.fixture(scope="session")
+def finmodel_exe() -> str:
+    """The installed ``finmodel`` command (the script beside this Python after ``pip install -e .``, else the one
+    on PATH): tests that run it as a user does, in a subprocess."""
+    import shutil
+    import sys
+    from pathlib import Path
+
+    here = Path(sys.executable).parent / "finmodel"
+    found = str(here) if here.exists() else shutil.which("finmodel")
+    assert found, "the finmodel command is not installed: pip install -e '.[test]'"
+    return found

@@ -8,7 +8,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -19,23 +18,20 @@ SCENARIOS = ROOT / "scenarios"
 AWKWARD = "deals [draft] Café 한글"  # spaces, brackets (rich markup), accents, Hangul
 
 
-def finmodel_exe() -> str:
-    """The ``finmodel`` script installed beside this Python (pip install -e .), else the one on PATH."""
-    here = Path(sys.executable).parent / "finmodel"
-    found = str(here) if here.exists() else shutil.which("finmodel")
-    assert found, "the finmodel command is not installed: pip install -e '.[test]'"
-    return found
-
-
-def fm(cwd, *args, timeout=300):
+@pytest.fixture(scope="module")
+def fm(finmodel_exe):
     """Run the installed finmodel in ``cwd``; fail on a traceback or an escape sequence in any output."""
-    env = {**os.environ, "COLUMNS": "100", "NO_COLOR": "1"}
-    r = subprocess.run([finmodel_exe(), *map(str, args)], cwd=cwd, capture_output=True, text=True, env=env,
-                       timeout=timeout)
-    for stream in (r.stdout, r.stderr):
-        assert "Traceback" not in stream, stream
-        assert "\x1b" not in stream, stream  # nothing drives the terminal
-    return r
+
+    def run(cwd, *args, timeout=300):
+        env = {**os.environ, "COLUMNS": "100", "NO_COLOR": "1"}
+        r = subprocess.run([finmodel_exe, *map(str, args)], cwd=cwd, capture_output=True, text=True, env=env,
+                           timeout=timeout)
+        for stream in (r.stdout, r.stderr):
+            assert "Traceback" not in stream, stream
+            assert "\x1b" not in stream, stream  # nothing drives the terminal
+        return r
+
+    return run
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +62,7 @@ def _forms(work, deals, name):
 
 
 @pytest.mark.parametrize("form", [0, 1, 2], ids=["absolute", "from-another-folder", "relative"])
-def test_run_every_path_form_writes_and_prints_the_path_as_typed(place, form):
+def test_run_every_path_form_writes_and_prints_the_path_as_typed(fm, place, form):
     work, deals = place
     cwd, scenario = _forms(work, deals, "kota_kinabalu [v2].yaml")[form]
     out = cwd / f"out [{form}] é"
@@ -95,7 +91,7 @@ def test_run_every_path_form_writes_and_prints_the_path_as_typed(place, form):
     ],
 )
 @pytest.mark.parametrize("form", [0, 1], ids=["absolute", "from-another-folder"])
-def test_every_command_takes_awkward_paths(place, command, name, extra, expect, form):
+def test_every_command_takes_awkward_paths(fm, place, command, name, extra, expect, form):
     work, deals = place
     cwd, path = _forms(work, deals, name)[form]
     js = work / f"{command} [{form}].json"
@@ -108,7 +104,7 @@ def test_every_command_takes_awkward_paths(place, command, name, extra, expect, 
         assert json.loads(js.read_text())
 
 
-def test_json_dash_is_standard_output_and_nothing_else(place):
+def test_json_dash_is_standard_output_and_nothing_else(fm, place):
     work, deals = place
     r = fm(work, "run", deals / "iraq_bismaya [v2].yaml", "--case", "all", "--json", "-")
     assert r.returncode == 0, r.stderr
@@ -120,7 +116,7 @@ def test_json_dash_is_standard_output_and_nothing_else(place):
     assert json.loads(g.stdout)["grant_element_closed_form"] > 0.5
 
 
-def test_new_from_another_folder_runs_as_created(place):
+def test_new_from_another_folder_runs_as_created(fm, place):
     work, deals = place
     target = deals / "nouveau [1]"
     r = fm(work, "new", target, "--template", "lmic-edcf-koica")
@@ -131,7 +127,7 @@ def test_new_from_another_folder_runs_as_created(place):
     assert run.returncode == 0, run.stderr
 
 
-def test_user_text_prints_as_written(place):
+def test_user_text_prints_as_written(fm, place):
     """Rich markup in a project, facility or sponsor name and in a path is printed literally."""
     work, deals = place
     raw = yaml.safe_load((SCENARIOS / "kota_kinabalu.yaml").read_text())
@@ -150,7 +146,7 @@ def test_user_text_prints_as_written(place):
     assert bad.returncode == 2 and "[red]nope[/red]" in bad.stderr
 
 
-def test_control_characters_never_reach_the_terminal(place):
+def test_control_characters_never_reach_the_terminal(fm, place):
     """An escape sequence in a name either is refused (exit 2) or prints as visible text; never raw."""
     work, deals = place
     raw = yaml.safe_load((SCENARIOS / "kota_kinabalu.yaml").read_text())
