@@ -46,9 +46,9 @@ class ChartSpec:
     title: str
     unit: str  # "money" | "x"
     series: tuple[Series, ...]
-    span: str = "all"  # "all" | "operations" (operating periods) | "debt_life" (senior debt service due)
+    span: str = "all"  # "all" | "operations" | "debt_life" (senior debt service due) | "active" (non-zero)
     stacked: bool = False
-    kind: str = "time"  # "time" | "sources_uses"
+    kind: str = "time"  # "time" | "sources_uses" | "structures" (one scalar per series, one column per result)
 
 
 USES = ["capex_use", "upfront_fees", "commitment_fees", "idc", "dsra_initial"]
@@ -90,6 +90,23 @@ def chart_specs(model) -> list[ChartSpec]:
     if "equity_cf" in rows:
         out.append(ChartSpec("equity_cash_flows", "Equity cash flows (all sponsors)", "money",
                              (Series("equity_cf", rows["equity_cf"].label, "bar"),)))
+    out += _fund_specs(rows)
+    return out
+
+
+def _fund_specs(rows) -> list[ChartSpec]:
+    """The fund model's charts: each tranche's cash flows, and each tranche's loss under every structure run
+    (PIS and GIF side by side when both are in the workbook)."""
+    tranches = [m.group(1) for n in rows if (m := re.fullmatch(r"fund_([a-z0-9_]+)_cf", n))]
+    if not tranches or "fund_calls" not in rows:
+        return []
+    cfs = tuple(Series(f"fund_{t}_cf", t, "bar") for t in tranches)
+    losses = tuple(Series(f"fund_{t}_loss", t, "bar", side="structures") for t in tranches if f"fund_{t}_loss" in rows)
+    out = [ChartSpec("fund_tranche_cash_flows", "Fund cash flows by tranche (calls -, distributions +)", "money",
+                     cfs, stacked=True, span="active")]
+    if losses:
+        out.append(ChartSpec("fund_tranche_losses", "Tranche losses by structure (contributions not returned)",
+                             "money", losses, kind="structures"))
     return out
 
 
@@ -102,7 +119,10 @@ def span(spec: ChartSpec, values, periods: int) -> tuple[int, int]:
         flag = np.nan_to_num(values["senior_due"][0]) > 0
         if not flag.any() and "operation_flag" in values:
             flag = values["operation_flag"][0] > 0.5
-    if flag is None or not flag.any():
+    elif spec.span == "active":  # the periods in which any series is non-zero
+        flag = np.any([np.nan_to_num(np.asarray(values[s.name][0], dtype=float)) != 0 for s in spec.series
+                       if s.name in values], axis=0)
+    if flag is None or not np.any(flag):
         return 0, periods - 1
     idx = np.flatnonzero(flag)
     return int(idx[0]), int(idx[-1])
@@ -146,6 +166,15 @@ def _data_rows(specs):
             for s in spec.series:
                 out[("su", s.name)] = r
                 r += 1
+    if any(spec.kind == "structures" for spec in specs):
+        r += 1
+        out["st_head"] = r
+        r += 1
+        for spec in specs:
+            if spec.kind == "structures":
+                for s in spec.series:
+                    out[("st", s.name)] = r
+                    r += 1
     return out
 
 
@@ -177,6 +206,8 @@ def data_cells(lay: Layout, result) -> list[ExtraCell]:
             fmt = lay.model.inputs[name].fmt if name in lay.model.inputs else "number"
             for t in range(lay.model.periods):
                 out.append(ExtraCell(CHARTS, r, FIRST_COL + t, f"={name}", v, fmt))
+        elif kind == "st":  # the live result's column links its metric; other results' columns are values
+            out.append(ExtraCell(CHARTS, r, 3, f"={name}", _expected(_scalar_value(result, name)), "money"))
         else:
             side = sides[name]
             v = _expected(np.nansum(result.values[name][0]))
@@ -187,9 +218,10 @@ def data_cells(lay: Layout, result) -> list[ExtraCell]:
 # --- native Excel charts ------------------------------------------------------------------------------
 
 
-def write_sheet(ws, lay: Layout, result) -> None:
+def write_sheet(ws, lay: Layout, result, results=None) -> None:
     """Labels of the Charts sheet's data block and the native charts (the link cells come from
-    :func:`data_cells`, written by the workbook writer)."""
+    :func:`data_cells`, written by the workbook writer). ``results``: every result of the workbook, live first
+    (a "structures" chart shows each one's value side by side: PIS and GIF)."""
     from openpyxl.chart import AreaChart, BarChart, LineChart, Reference
     from openpyxl.chart.series import SeriesLabel, StrRef
 
@@ -205,12 +237,30 @@ def write_sheet(ws, lay: Layout, result) -> None:
         if isinstance(key, tuple):
             put_text(ws.cell(r, 1), labels[key[1]])
             put_text(ws.cell(r, 2), "x" if key[0] == "const" else result.builder.cur)
-    put_text(ws.cell(rows["su_head"], 1), "Sources and uses of funds")
-    put_text(ws.cell(rows["su_head"], 3), "Uses")
-    put_text(ws.cell(rows["su_head"], 4), "Sources")
-    for c in range(1, 5):
-        ws.cell(rows["su_head"], c).style = styles.HEADER
+    if not any(isinstance(k, tuple) and k[0] == "su" for k in rows):
+        rows.pop("su_head")  # no sources and uses table (the fund model)
+    if "su_head" in rows:
+        put_text(ws.cell(rows["su_head"], 1), "Sources and uses of funds")
+        put_text(ws.cell(rows["su_head"], 3), "Uses")
+        put_text(ws.cell(rows["su_head"], 4), "Sources")
+        for c in range(1, 5):
+            ws.cell(rows["su_head"], c).style = styles.HEADER
     ws.column_dimensions["D"].width = 17
+    others = [r for r in (results or [result]) if r is not result]
+    if "st_head" in rows:
+        put_text(ws.cell(rows["st_head"], 1), "By structure (first column live, the others as run)")
+        for c, res in enumerate([result, *others], start=3):
+            put_text(ws.cell(rows["st_head"], c), getattr(res, "structure", res.case))
+            ws.cell(rows["st_head"], c).style = styles.HEADER
+        for c in (1, 2):
+            ws.cell(rows["st_head"], c).style = styles.HEADER
+        for key, r in rows.items():
+            if isinstance(key, tuple) and key[0] == "st":
+                put_text(ws.cell(r, 2), result.builder.cur)
+                for c, res in enumerate(others, start=4):
+                    cell = ws.cell(r, c, _expected(_scalar_value(res, key[1])))
+                    cell.style = styles.CALC
+                    cell.number_format = styles.FORMATS["money"]
     ws.print_area = f"A1:L{rows['title'] - 1}"  # the charts; the data block is for reference
 
     timing = lay.titles.get("Timing", "Timing")
@@ -225,7 +275,17 @@ def write_sheet(ws, lay: Layout, result) -> None:
         return Reference(wb[sh], min_col=FIRST_COL + t0, max_col=FIRST_COL + t1, min_row=r, max_row=r)
 
     for k, spec in enumerate(specs):
-        if spec.kind == "sources_uses":
+        if spec.kind == "structures":
+            chart = BarChart()
+            chart.type = "col"
+            chart.gapWidth = 80
+            first = rows[("st", spec.series[0].name)]
+            last = rows[("st", spec.series[-1].name)]
+            ncols = 1 + len(others)
+            chart.add_data(Reference(ws, min_col=3, max_col=2 + ncols, min_row=rows["st_head"], max_row=last),
+                           titles_from_data=True)
+            chart.set_categories(Reference(ws, min_col=1, max_col=1, min_row=first, max_row=last))
+        elif spec.kind == "sources_uses":
             chart = BarChart()
             chart.type = "col"
             chart.grouping = "stacked"
@@ -283,8 +343,11 @@ def write_sheet(ws, lay: Layout, result) -> None:
             chart.x_axis.tickLblSkip = max(1, round((t1 - t0 + 1) / 12))
             chart.x_axis.tickMarkSkip = chart.x_axis.tickLblSkip
         chart.title = spec.title
-        chart.y_axis.number_format = '#,##0,,"m"' if spec.unit == "money" else '0.00"x"'
-        chart.y_axis.title = f"{result.builder.cur} m" if spec.unit == "money" else "x"
+        cur = result.builder.cur
+        bn = cur == "KRW"  # KRW amounts read in billions (1 bn KRW ~ USD 0.7 m)
+        money_fmt, money_unit = ('#,##0.0,,,"bn"', f"{cur} bn") if bn else ('#,##0,,"m"', f"{cur} m")
+        chart.y_axis.number_format = money_fmt if spec.unit == "money" else '0.00"x"'
+        chart.y_axis.title = money_unit if spec.unit == "money" else "x"
         chart.y_axis.majorGridlines = chart.y_axis.majorGridlines  # keep the default gridlines
         chart.x_axis.delete = False
         chart.y_axis.delete = False
@@ -320,7 +383,7 @@ def write_pngs(result, outdir: str | Path, *, dpi: int = 150) -> list[Path]:
     cur = result.builder.cur
     T = result.model.periods
     written = []
-    for spec in chart_specs(result.model):
+    for spec in [s for s in chart_specs(result.model) if s.kind != "structures"]:  # one result: no comparison
         fig = Figure(figsize=(8.0, 4.5), dpi=dpi)
         FigureCanvasAgg(fig)
         ax = fig.add_subplot(1, 1, 1)

@@ -285,7 +285,9 @@ def _headline(result) -> list[str]:
 
 
 def _cover_headline_row(result) -> int:
-    return 23  # below Scenario (rows 4-11) and Provenance (rows 13-19)
+    """First headline metric row: below Scenario (rows 4-11) and the headline title (row 13); Provenance, whose
+    length varies (a fund lists its projects), follows the headline results."""
+    return 14
 
 
 def cases_cells(lay: Layout, result) -> list[ExtraCell]:
@@ -395,7 +397,7 @@ def write_workbook(results, path: str | Path, *, scenario, provenance: dict) -> 
     if len(results) > 1:
         _write_cases(sheets[CASES], lay, results, scenario)
     _headers(sheets[CHARTS], CHARTS, periods, period_cols=True, freeze=False)
-    charts.write_sheet(sheets[CHARTS], lay, live)
+    charts.write_sheet(sheets[CHARTS], lay, live, results)
     styles.page_setup(sheets[CHARTS])
     for ws in sheets.values():
         _master_format(ws)
@@ -637,7 +639,6 @@ def _write_cover(ws, lay, live, results, scenario, prov: dict, sheetnames):
         "generated": "Generated (UTC)",
     }
     items = [(labels.get(k, k), "(none)" if k == "seed" and not v else v) for k, v in prov.items()]
-    block(13, "Provenance", items)
     r = _cover_headline_row(live) - 1
     put_text(ws.cell(r, 1), "Headline results (live: they recalculate with the model)")
     for c in range(1, 5):
@@ -647,7 +648,7 @@ def _write_cover(ws, lay, live, results, scenario, prov: dict, sheetnames):
         put_text(ws.cell(r + k, 1), row.label)
         put_text(ws.cell(r + k, 3), row.unit)
         ws.cell(r + k, 3).alignment = Alignment(horizontal="right")
-    r = r + len(_headline(live)) + 2
+    r = block(r + len(_headline(live)) + 2, "Provenance", items) + 1
     put_text(ws.cell(r, 1), "Contents")
     for c in range(1, 5):
         ws.cell(r, c).style = styles.SECTION

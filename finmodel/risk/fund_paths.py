@@ -96,25 +96,23 @@ class FundSimulationResult:
             title_justify="left",
         )
         t.add_column("tranche")
-        for s in self.structures:
-            t.add_column(f"{s} P(loss)", justify="right")
-            t.add_column(f"{s} expected loss", justify="right")
-            t.add_column(f"{s} P99 loss", justify="right")
+        t.add_column("structure")
+        for head in ("P(loss) ± s.e.", "expected loss", "P99 loss"):
+            t.add_column(head, justify="right")
         names = list(dict.fromkeys(n for s in self.structures for n in self.tranches[s]))
         sums = {s: self.summary(s) for s in self.structures}
-        for name in names:
-            cells = []
-            for s in self.structures:
+        for name in names:  # one line per tranche and structure: fits a 100-column terminal
+            shown = [s for s in self.structures if f"fund_{name}_p_loss" in sums[s]]
+            for k, s in enumerate(shown):
                 m = sums[s]
-                if f"fund_{name}_p_loss" not in m:
-                    cells += ["", "", ""]
-                    continue
-                cells += [
+                t.add_row(
+                    text(name) if k == 0 else "",
+                    text(s),
                     f"{m[f'fund_{name}_p_loss']:.2%} ± {m[f'fund_{name}_p_loss_se']:.2%}",
                     f"{m[f'fund_{name}_expected_loss'] / 1e9:,.2f} bn",
                     f"{m[f'fund_{name}_loss_p99'] / 1e9:,.2f} bn",
-                ]
-            t.add_row(text(name), *cells)
+                    end_section=(k == len(shown) - 1),
+                )
         t.caption = f"loss = contributions not returned [KRW]; P(loss): loss > {self.tolerance:g} KRW, ± binomial s.e."
         return t
 
