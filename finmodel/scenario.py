@@ -57,6 +57,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
+import yaml
 from pydantic import (
     AfterValidator,
     BaseModel,

@@ -248,7 +248,7 @@ def test_mobilisation_reproduces_the_plans_headline():
 
 def test_the_plans_headline_from_its_stated_parameters_and_the_derived_ones():
     """The plan states 1.5 trn KRW, the 20% stake, ~USD 20 bn and 33,000 jobs per USD 10 bn; the equity share and
-    the exchange rate are back-solved and must be tagged so (DOMAIN.md), never as stated."""
+    the exchange rate are back-solved and must be tagged so (docs/domain.md), never as stated."""
     d = mob.data()
     stated = {k for k, v in d["top_down"].items() if v["status"] == "stated"}
     assert stated == {"fund_size", "stake", "jobs_per_usd_10bn"}
