@@ -147,7 +147,8 @@ def y_limit(spec: ChartSpec, result, t0: int, t1: int) -> float | None:
 
 
 def _data_rows(specs):
-    """Rows of the data block: ("const", Series) rows, then ("su", Series) rows; -> {key: excel row}."""
+    """Rows of the data block: ("const", Series) rows, then ("su", Series) rows, then ("st", Series) rows (a
+    "structures" chart); -> {key: excel row}."""
     r = CHART_ROW + GRID_ROWS * ((len(specs) + 1) // 2) + 1
     out = {"title": r}
     r += 1
@@ -158,22 +159,16 @@ def _data_rows(specs):
                 out[("const", s.name)] = r
                 seen.add(s.name)
                 r += 1
-    r += 1
-    out["su_head"] = r
-    r += 1
-    for spec in specs:
-        if spec.kind == "sources_uses":
-            for s in spec.series:
-                out[("su", s.name)] = r
-                r += 1
-    if any(spec.kind == "structures" for spec in specs):
+    for kind, tag, always in (("sources_uses", "su", True), ("structures", "st", False)):
+        if not always and not any(spec.kind == kind for spec in specs):
+            continue
         r += 1
-        out["st_head"] = r
+        out[f"{tag}_head"] = r  # a table of one value per series (sources / uses, or one per structure)
         r += 1
         for spec in specs:
-            if spec.kind == "structures":
+            if spec.kind == kind:
                 for s in spec.series:
-                    out[("st", s.name)] = r
+                    out[(tag, s.name)] = r
                     r += 1
     return out
 
