@@ -116,13 +116,21 @@ def run(scenario, cases, output, json_path, charts_dir, quiet):
 
 @main.command("cases")
 @click.argument("scenario", required=False, type=click.Path(dir_okay=False))
+@_json_option("the case names and descriptions")
 @_report_errors
-def cases_cmd(scenario):
+def cases_cmd(scenario, json_path):
     """List the cases of SCENARIO (no SCENARIO: the embedded default); run them with --case NAME or --case all."""
-    from finmodel import api
+    from finmodel import api, report
+    from finmodel.files import check_output_path
 
-    for name, description in api.case_names(scenario):
-        _echo(f"{name:<20} {description}")
+    js = check_output_path(json_path, ".json", "--json")
+    cases = api.case_names(scenario)
+    if js is not None:
+        data = {"scenario": scenario or "<default>", "cases": [{"name": n, "description": d} for n, d in cases]}
+        _echo_written([report.write_json(data, js)], json_path)
+    if js != "-":
+        for name, description in cases:
+            _echo(f"{name:<20} {description}")
 
 
 # [validate / schema / new]
@@ -130,23 +138,39 @@ def cases_cmd(scenario):
 
 @main.command("validate")
 @click.argument("scenarios", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@_json_option("every file's problems and warnings")
 @_report_errors
-def validate_cmd(scenarios):
+def validate_cmd(scenarios, json_path):
     """Check scenario files (every case in them) and fund portfolio files; print each problem with its field
     path (exit 2 if any)."""
-    from finmodel import api
+    from finmodel import api, plausibility, report
+    from finmodel.blending import warnings_for
+    from finmodel.files import check_output_path
 
-    failed = False
+    js = check_output_path(json_path, ".json", "--json")
+    failed, files = False, []
     for path in scenarios:
+        entry = {"file": str(path), "ok": True, "problems": [], "warnings": []}
         try:
             base = api.validate(path)
         except InputError as exc:
             failed = True
-            _echo(exc.format())
+            entry["ok"] = False
+            entry["problems"] = [{"field": p, "message": m} for p, m in exc.problems]
+            if js != "-":
+                _echo(exc.format())
         else:
-            _echo(f"OK {path}")
             if base is not None:
-                _echo_blending_warnings(base, err=False)
+                entry["warnings"] = [{"kind": "eligibility", "field": w.field_path, "message": w.message}
+                                     for w in warnings_for(base)]
+                entry["warnings"] += [{"kind": "plausibility", "field": f, "message": m}
+                                      for f, m in plausibility.scenario_warnings(base)]
+            if js != "-":
+                _echo(f"OK {path}")
+                _echo_warnings(entry["warnings"], err=False)
+        files.append(entry)
+    if js is not None:
+        _echo_written([report.write_json({"files": files}, js)], json_path)
     if failed:
         sys.exit(2)
 
@@ -207,13 +231,6 @@ def _echo_warnings(findings, *, err=True):
         else:
             text = w if isinstance(w, str) else f"{w.field_path}: {w.message}"
         _echo(f"warning: {text}", err=err)
-
-
-def _echo_blending_warnings(scenario, *, err=True):
-    """Print the blending warnings of a loaded scenario (``finmodel run`` and ``validate`` call this)."""
-    from finmodel.blending import warnings_for
-
-    _echo_warnings(warnings_for(scenario), err=err)
 
 
 @main.command("grant-element")

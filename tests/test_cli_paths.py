@@ -116,6 +116,24 @@ def test_json_dash_is_standard_output_and_nothing_else(fm, place):
     assert json.loads(g.stdout)["grant_element_closed_form"] > 0.5
 
 
+def test_validate_and_cases_json(fm, place, tmp_path):
+    work, deals = place
+    raw = yaml.safe_load((SCENARIOS / "kota_kinabalu.yaml").read_text())
+    raw["debt"]["facilities"][0]["rate"] = {"fixed": 2.5}
+    bad = tmp_path / "bad [1].yaml"
+    bad.write_text(yaml.safe_dump(raw, sort_keys=False))
+    r = fm(work, "validate", deals / "iraq_bismaya [v2].yaml", bad, "--json", "-")
+    assert r.returncode == 2
+    files = json.loads(r.stdout)["files"]
+    assert [f["ok"] for f in files] == [True, False]
+    (problem,) = files[1]["problems"]
+    assert problem["field"] == "debt.facilities[EDPF].rate.fixed"
+    line = next(n for n, text in enumerate(bad.read_text().splitlines(), start=1) if "fixed: 2.5" in text)
+    assert problem["message"].endswith(f"(line {line})")
+    c = fm(work, "cases", deals / "iraq_bismaya [v2].yaml", "--json", "-")
+    assert [x["name"] for x in json.loads(c.stdout)["cases"]][:2] == ["base", "default"]
+
+
 def test_new_from_another_folder_runs_as_created(fm, place):
     work, deals = place
     target = deals / "nouveau [1]"
