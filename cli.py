@@ -484,7 +484,7 @@ def frontier_cmd(portfolio, paths, seed, steps, case, json_path, output, charts,
 @click.argument("programme_file", metavar="PROGRAMME", type=click.Path(dir_okay=False))
 @click.option("--paths", type=int, default=2000, show_default=True, help="Number of simulated paths.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed (same seed, same results).")
-@click.option("--json", "json_path", default=None, metavar="PATH", help="Write the JSON (- for stdout).")
+@_json_option("the programme")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the summary tables (.xlsx).")
 @click.option("--charts", type=click.Path(file_okay=False), metavar="DIR", help="Write programme.png into DIR.")
 @click.option("--quiet", is_flag=True, help="Do not print the tables.")
@@ -501,9 +501,8 @@ def programme_cmd(programme_file, paths, seed, json_path, output, charts, quiet)
         for table in programme_report.tables(out.result, out.summary):
             Console().print(table)
         for line in programme_report.driver_lines(out.summary):
-            click.echo(line)
-    for path in out.written:
-        click.echo(f"wrote {path}", err=json_path == "-")
+            _echo(line)
+    _echo_written(out.written, json_path)
 
 
 # [simulate / sensitivity]

@@ -49,9 +49,12 @@ class Decomposition:
     def table(self):
         from rich.table import Table
 
+        from finmodel.term import text
+
         t = Table(
-            title=f"PIS vs GIF decomposed, case {self.case}: loss-order effect at equal terms "
-            f"({self.terms['gif']}y) and term effect ({self.terms['gif']}y -> {self.terms['pis']}y); losses in bn KRW",
+            title=text(f"PIS vs GIF decomposed, case {self.case}: loss-order effect at equal terms "
+                       f"({self.terms['gif']}y) and term effect ({self.terms['gif']}y -> {self.terms['pis']}y); "
+                       "losses in bn KRW"),
             title_justify="left",
         )
         t.add_column("tranche", no_wrap=True)
@@ -62,7 +65,7 @@ class Decomposition:
         for r in self.rows:
             f = _fmt(r["metric"])
             t.add_row(
-                r["tranche"] if r["metric"] == METRICS[0] else "",
+                text(r["tranche"]) if r["metric"] == METRICS[0] else "",
                 r["metric"],
                 *[f(r[k]) for k in ("pis", "pis_at_gif_term", "gif")],
                 *[f(r[k], True) for k in ("total", "loss_order", "term")],

@@ -168,7 +168,7 @@ def tables(res, s: dict):
     for name, d in s["tranches"].items():
         irr = d["irr"]
         u.add_row(
-            name,
+            escape(name),
             f"{d['commitment_krw'] / 1e9:,.0f}",
             f"{d['expected_loss_krw'] / 1e9:,.2f}",
             f"{d['p_loss']:.1%}",
