@@ -1727,8 +1727,16 @@ def _template_dir():
 
 
 def template_names() -> list[str]:
-    """Names accepted by :func:`new_scenario_file`: the packaged ``finmodel/templates/scenarios/*.yaml``."""
-    return sorted(p.name[: -len(".yaml")] for p in _template_dir().iterdir() if p.name.endswith(".yaml"))
+    """Names accepted by :func:`new_scenario_file`: the packaged ``finmodel/templates/scenarios/*.yaml``, and
+    ``default`` (an alias of :data:`DEFAULT_TEMPLATE`)."""
+    return ["default", *sorted(p.name[: -len(".yaml")] for p in _template_dir().iterdir() if p.name.endswith(".yaml"))]
+
+
+def template_path(name: str):
+    """The packaged file of template ``name`` (``default``: :data:`DEFAULT_TEMPLATE`)."""
+    if name not in template_names():
+        raise InputError([("--template", f"expected one of {', '.join(template_names())}, found {name!r}")])
+    return _template_dir().joinpath(f"{DEFAULT_TEMPLATE if name == 'default' else name}.yaml")
 
 
 _PROJECT_NAME_LINE = re.compile(r"^(project:\n(?:[ \t]*#.*\n)*[ \t]+name:[ \t]*)(.*)$", re.MULTILINE)
@@ -1750,10 +1758,9 @@ def new_scenario_file(name: str | Path, template: str = DEFAULT_TEMPLATE, *, for
     path = Path(name)
     if path.suffix.lower() not in (".yaml", ".yml"):
         path = path.with_name(path.name + ".yaml")
-    if template not in template_names():
-        raise InputError([("--template", f"expected one of {', '.join(template_names())}, found {template!r}")])
+    source = template_path(template)
     project_name = path.name[: -len(path.suffix)]
-    text = _template_dir().joinpath(f"{template}.yaml").read_text(encoding="utf-8")
+    text = source.read_text(encoding="utf-8")
     text, n = _PROJECT_NAME_LINE.subn(lambda m: m.group(1) + json.dumps(project_name, ensure_ascii=False), text,
                                       count=1)
     if n != 1:  # a packaged template always has a block-style project.name line

@@ -86,7 +86,7 @@ def _scenario_path(c: ps.Candidate, source: str):
     if c.template is not None:
         from finmodel import scenario as scn
 
-        return scn._TEMPLATE_DIR / f"{name}.yaml"
+        return scn.template_path(name)
     from pathlib import Path
 
     p = Path(name)
