@@ -13,10 +13,11 @@ import dataclasses
 
 import numpy as np
 
-from finmodel import checks, debt, funding, guarantees, operations, returns, timeline, waterfall
+from finmodel import checks, debt, funding, guarantees, ledgers, operations, returns, timeline, waterfall
 from finmodel.blending import sheet as blending_sheet
 from finmodel.errors import FinmodelError
 from finmodel.rows import Model
+from finmodel.totals import TOTALS, Contribution
 
 MAX_ITERATIONS = 200
 REL_TOL = 1e-11  # solved amounts stable to 1e-11 relative: DSCRs then meet their targets to ~1e-10
@@ -35,6 +36,24 @@ class Builder:
         self.sweep_facilities = [f for f in self.facilities if f.facility.cash_sweep]
         self.sizing_case = sizing_case
         self.check_names: list[str] = []  # see finmodel.checks.add_check
+        self.contributions: dict[str, list[Contribution]] = {t: [] for t in TOTALS}
+        self._built_totals: set[str] = set()
+        # loan covers by facility name (finmodel.guarantees declares them, finmodel.ledgers reads them)
+        self.loan_covers: dict[str, object] = {}
+
+    def contribute(self, total: str, name: str, expr, label: str, *, owner: str, facility: str | None = None):
+        """Declare a line of the shared ``total``. Declaring after the total was built is an error: a
+        contribution can never be silently left out."""
+        if total not in TOTALS:
+            raise FinmodelError(f"{owner}: unknown shared total {total!r} (expected one of {', '.join(TOTALS)})")
+        if total in self._built_totals:
+            raise FinmodelError(f"{owner}: contribution {name!r} to {total!r} declared after the total was built")
+        self.contributions[total].append(Contribution(total, name, expr, label, owner, facility))
+
+    def lines(self, total: str) -> list[Contribution]:
+        """The declared lines of ``total``, for the module that builds it; no contribution is accepted after."""
+        self._built_totals.add(total)
+        return list(self.contributions[total])
 
     def table(self, name, values, label, *, unit="", group="General", fmt="pct", source=""):
         """A by-year input table (years 1..n)."""
@@ -49,14 +68,18 @@ def build(scenario, *, sizing_case: bool = True) -> Builder:
     timeline.build(b)
     operations.build(b)
     debt.build(b)
-    funding.build(b)
+    guarantees.build(b)  # Guarantees sheet: cover, premiums; declares its lines of the shared totals
+    funding.build(b)  # the totals are built from here on: uses, tax deductions, CFADS, equity flows
     waterfall.build_tax(b)
     waterfall.build_waterfall(b)
     waterfall.build_equity(b)
     returns.build(b)
-    blending_sheet.build(b)  # Blending sheet, metrics, warnings
-    guarantees.build(b)  # Guarantees sheet: cover, default, claims
+    blending_sheet.build(b)  # Blending sheet, cost of debt (with the declared premiums), metrics, warnings
+    ledgers.build(b)  # Ledgers sheet: lenders and guarantors party by party, conservation checks
     checks.build(b, sizing_case=sizing_case)
+    missing = [t for t in TOTALS if t not in b._built_totals]
+    if missing:
+        raise FinmodelError(f"shared totals never built: {', '.join(missing)}")
     b.model.plan()  # fail early on a structural error
     return b
 

@@ -1,7 +1,8 @@
 """Sources and uses during construction: what must be funded and who funds it.
 
 Uses = construction cost + upfront and commitment fees + interest during construction (IDC) + the initial
-DSRA funding. Capital grants are a source. Debt draws pro rata with equity at the solved debt fraction
+DSRA funding + the lines other modules declare (``finmodel.totals``: financed guarantee and insurance premiums,
+each its own line). Capital grants are a source. Debt draws pro rata with equity at the solved debt fraction
 (``pro_rata``) or after the solved equity commitment is spent (``equity_first``); each facility draws pro
 rata to its commitment and never beyond it. Sponsors fund the rest, overruns included.
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 from finmodel.rows import Max, Min, Prev, Sum
 from finmodel.timeline import R
+from finmodel.totals import line_rows
 
 SHEET = "Funding"
 
@@ -29,9 +31,9 @@ def build(b) -> None:
     add("commitment_fees", Sum([R(f.n("commitment_fee_paid")) for f in fac]), "Commitment fees")
     add("idc", R("construction_flag") * Sum([R(f.n("interest")) for f in fac]), "Interest during construction")
     add("dsra_initial", R("last_construction_flag") * R("dsra_target"), "Initial DSRA funding")
-    uses = add(
-        "uses", R("capex_use") + R("upfront_fees") + R("commitment_fees") + R("idc") + R("dsra_initial"), "Total uses"
-    )
+    lines = [R(n) for n in ("capex_use", "upfront_fees", "commitment_fees", "idc", "dsra_initial")]
+    lines += line_rows(b, "uses", add)
+    uses = add("uses", Sum(lines), "Total uses")
     need = add("funding_need", Max(0, uses - R("grants")), "Uses to fund after capital grants", section="Sources")
     if sc.debt.drawdown == "equity_first":
         e = m.add_input(

@@ -539,7 +539,9 @@ class Facility(_Block):
 class Sizing(_Block):
     """Debt sizing for ``share`` and sculpted facilities."""
 
-    max_gearing: Gearing = Field(description="Maximum senior debt / total uses [fraction], in (0, 1).")
+    max_gearing: Gearing = Field(
+        description="Maximum debt (all facilities) / uses after capital grants [fraction], in (0, 1)."
+    )
     target_dscr: float = Field(ge=1.0, description="Target DSCR for sculpting and the sizing test [ratio], >= 1.")
 
 
@@ -625,18 +627,21 @@ class _LoanCover(_Block):
     facility: Name = Field(description="Name of the covered senior facility in debt.facilities.")
     payout: Literal["instalments", "accelerated"] = Field(
         default="instalments",
-        description="On default the guarantor pays its share of each contractual instalment as it falls due "
-        "(instalments), or of the whole balance at once (accelerated).",
+        description="On default the guarantor pays its share of the unpaid part of each contractual instalment "
+        "as it falls due (instalments), or of the whole balance at acceleration, once (accelerated).",
     )
     recovery_rate: Fraction = Field(
-        description="Share of the unpaid debt service eventually recovered from the project [fraction]."
+        description="Share of what the project never pays by the end of the model that the creditors recover "
+        "(enforcement, workout) [fraction]; never applied to payments the project makes."
     )
     recovery_lag_years: float = Field(
-        ge=0, description="Years from a missed payment to its recovery [years]; a whole number of periods."
+        ge=0, description="Years from the end of the model to the workout recovery, for its present value "
+        "[years]; a whole number of periods."
     )
     subrogation: Literal["pro_rata"] = Field(
         default="pro_rata",
-        description="Recoveries shared between guarantor and lenders pro rata to the covered / uncovered parts.",
+        description="Project payments after a claim go to the guarantor pro rata to its cover share until it "
+        "has recovered its claims, the rest to the lenders.",
     )
     political_event_years: list[ModelYear] = Field(
         default_factory=list,

@@ -13,15 +13,21 @@ Order in each operating period:
 7. Cash to sponsors: shareholder loan (interest, then principal), then dividends.
 
 Tax: taxable income = EBITDA - depreciation - interest (senior, subordinated, shareholder loan) in
-operations; losses carried forward without limit if allowed; no tax during the holiday. Depreciation:
-straight line over ``depreciation_years`` from the start of operations on the capitalised cost
-(construction cost, fees and IDC; capital grants do not reduce it).
+operations - the declared tax deductions (``finmodel.totals``: guarantee premiums paid in operations, expensed);
+losses carried forward without limit if allowed; no tax during the holiday. Depreciation: straight line over
+``depreciation_years`` from the start of operations on the capitalised cost = the uses of funds during
+construction except the initial DSRA (construction cost, fees, IDC and financed premiums, which are capitalised
+and amortised like upfront fees; capital grants do not reduce it).
+
+CFADS = EBITDA - tax + the declared CFADS lines; the equity cash flow = cash to sponsors - sponsor funding +
+the declared equity lines (each a visible row of its sheet, see ``finmodel.totals``).
 """
 
 from __future__ import annotations
 
 from finmodel.rows import And, Const, If, LeadSum, Max, Min, Not, Or, Prev, Sum
 from finmodel.timeline import R
+from finmodel.totals import line_rows
 
 
 def build_tax(b) -> None:
@@ -55,8 +61,8 @@ def build_tax(b) -> None:
 
     add(
         "capitalised_cost",
-        R("construction_flag") * (R("capex") + R("upfront_fees") + R("commitment_fees") + R("idc")),
-        "Capitalised cost",
+        R("construction_flag") * (R("uses") - R("dsra_initial")),
+        "Capitalised cost (uses during construction except the initial DSRA)",
     )
     add("depreciable_base", Prev("depreciable_base") + R("capitalised_cost"), "Depreciable base", total=False)
     add(
@@ -72,7 +78,9 @@ def build_tax(b) -> None:
     if b.scenario.shareholder_loan:
         interest = interest + ops * R("shl_interest")
     add("deductible_interest", interest, "Deductible interest")
-    add("taxable_income", ops * (R("ebitda") - R("depreciation") - R("deductible_interest")), "Taxable income")
+    deductions = line_rows(b, "tax_deductions", add)
+    add("taxable_income", ops * (R("ebitda") - R("depreciation") - R("deductible_interest") - Sum(deductions))
+        if deductions else ops * (R("ebitda") - R("depreciation") - R("deductible_interest")), "Taxable income")
     add("tax_losses", lcf * Max(0, Prev("tax_losses") - R("taxable_income")), "Tax losses carried forward", total=False)
     add("taxable_after_losses", Max(0, R("taxable_income") - lcf * Prev("tax_losses")), "Taxable income after losses")
     add(
@@ -99,19 +107,22 @@ def build_waterfall(b) -> None:
     def add(name, expr, label, total=True, unit=b.cur, fmt="money", section="Waterfall"):
         return m.add(name, expr, "Waterfall", label, unit=unit, total=total, fmt=fmt, section=section)
 
-    add("cfads", R("ebitda") - R("tax"), "Cash flow available for debt service (CFADS)", section="CFADS")
+    cf_lines = line_rows(b, "cfads", lambda n, e, lab: add(n, e, lab, section="CFADS"))
+    add("cfads", Sum([R("ebitda") - R("tax")] + cf_lines), "Cash flow available for debt service (CFADS)",
+        section="CFADS")
     add("cash_available", R("cfads") + Prev("cash_retained"), "Cash available (CFADS + retained cash)")
     # senior debt service
     add("senior_due", R("senior_interest_due") + R("senior_principal_due"), "Senior debt service due")
-    add(
-        "senior_paid",
-        Min(R("senior_due"), Max(0, R("cash_available")) + Prev("dsra_balance")),
-        "Senior debt service paid",
-    )
+    # with a guarantees block a political event (expropriation, transfer restriction: finmodel.guarantees) blocks
+    # every payment to the lenders while it lasts: what the project cannot transfer is unpaid (and claimable)
+    covered = bool(sc.guarantees)
+    open_ = (1 - R("political_event_flag")) if covered else None
+    paid = Min(R("senior_due"), Max(0, R("cash_available")) + Prev("dsra_balance"))
+    add("senior_paid", paid * open_ if covered else paid,
+        "Senior debt service paid" + (" (nothing during a political event)" if covered else ""))
     add("senior_shortfall", R("senior_due") - R("senior_paid"), "Senior debt service unpaid (default)")
-    # permanent default flag; with a guarantees block a political event (finmodel.guarantees) is a default too,
-    # and equity receives nothing from the default on (lock-up to the end, final release included)
-    covered = bool(getattr(sc, "guarantees", None))
+    # permanent default flag; with a guarantees block a political event is a default too, and equity receives
+    # nothing from the default on (lock-up to the end, final release included)
     trigger = Or(R("senior_shortfall") > 0, R("political_event_flag")) if covered else R("senior_shortfall") > 0
     add(
         "defaulted",
@@ -161,7 +172,8 @@ def build_waterfall(b) -> None:
     add("cash_after_dsra", R("cash_after_senior") - R("dsra_fund") + R("dsra_release"), "Cash after DSRA")
     # subordinated debt
     add("sub_due", R("sub_interest_due") + R("sub_principal_due"), "Subordinated debt service due")
-    add("sub_paid", Min(R("sub_due"), Max(0, R("cash_after_dsra"))), "Subordinated debt service paid")
+    sub = Min(R("sub_due"), Max(0, R("cash_after_dsra")))
+    add("sub_paid", sub * open_ if covered else sub, "Subordinated debt service paid")
     _tier_ratios(add, "sub")
     add("cash_after_sub", R("cash_after_dsra") - R("sub_paid"), "Cash after subordinated debt")
     # lock-up
@@ -199,7 +211,8 @@ def build_waterfall(b) -> None:
             total=False,
             section="Lock-up and sweep",
         )
-        add("sweep", Min(pre, frac * Max(0, R("cash_after_sub"))), "Cash sweep prepayment", section="Lock-up and sweep")
+        sw = Min(pre, frac * Max(0, R("cash_after_sub")))
+        add("sweep", sw * open_ if covered else sw, "Cash sweep prepayment", section="Lock-up and sweep")
         for f in sweepers:
             m.add(
                 f.n("sweep"),
@@ -297,7 +310,8 @@ def build_equity(b) -> None:
         add("share_capital", R("equity_funding"), "Share capital subscribed")
         add("shl_paid", Const(0.0, scalar=False), "Shareholder loan service paid")
         add("dividends", R("cash_to_equity"), "Dividends")
-    add("equity_cf", R("cash_to_equity") - R("equity_funding"), "Equity cash flow (all sponsors)")
+    eq_lines = line_rows(b, "equity_cf", add)
+    add("equity_cf", Sum([R("cash_to_equity") - R("equity_funding")] + eq_lines), "Equity cash flow (all sponsors)")
     for k, sp in enumerate(sc.sponsors, start=1):
         sh = m.add_input(
             f"in_sponsor{k}_share",

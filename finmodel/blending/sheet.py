@@ -32,8 +32,8 @@ Subsidy equivalent (``subsidy_equivalent``)
 Cost of debt
     ``wacd``: commitment-weighted all-in interest rate at financial close (base + margin, or the fixed
     rate), fees excluded. ``all_in_cost_of_debt``: every charge of the modelled schedule (interest
-    accrued, upfront and commitment fees and, once a module provides them, guarantee/insurance premiums)
-    per currency-year of debt outstanding, ``sum charges / (sum opening balances / periods_per_year)``: a
+    accrued, upfront and commitment fees and the premiums for the facility's cover, upfront and running)
+    per currency-year of debt outstanding (also per facility: ``d{k}_all_in_cost``), ``sum charges / (sum opening balances / periods_per_year)``: a
     balance-weighted annual rate that follows floating base rates over time. (Not an IRR of the debt cash
     flow: with a 40-year concessional tranche its IRR does not converge in LibreOffice from the default
     guess, and the workbook must recalculate to the engine's values.)
@@ -47,11 +47,12 @@ Finance mix (nominal amounts: debt drawn, capital grants, sponsor funding; total
     (public sponsors 100 %, the PIS fund 40 %). The flags are inputs (Inputs sheet, group Blending) from
     the ``finance_classification`` preset of ``finmodel/data/instruments.yaml``.
 
-Hook for premiums
------------------
-A module that adds borrower-paid premiums (guarantee fees, ECA/insurance premiums) appends the names of its
-per-period premium rows (positive = paid) to ``b.debt_premium_rows`` (a list it creates if absent) before
-:func:`build` runs; ``debt_premiums`` sums them into the all-in cost of debt.
+Premiums for debt cover
+-----------------------
+A module that adds premiums for the cover of a facility (ECA insurance, a partial risk guarantee: upfront and
+running, whoever pays them) declares them to the builder as ``debt_premiums`` lines of that facility
+(``finmodel.totals``); each is a row of the Cost of debt section and counts in the facility's
+``d{k}_all_in_cost`` and in the package's ``all_in_cost_of_debt``.
 
 Checks sheet
 ------------
@@ -65,6 +66,7 @@ from __future__ import annotations
 
 from finmodel.blending.findings import ge_discount_rate, warnings_for
 from finmodel.blending.terms import preset
+from finmodel.errors import FinmodelError
 from finmodel.rows import Blank, Const, If, Sum, Total
 from finmodel.timeline import R
 
@@ -82,7 +84,7 @@ def metric_names(b) -> list[str]:
     names = ["grant_element_discount_rate", "package_grant_element", "subsidy_equivalent"]
     names += [f.n("grant_element") for f in b.facilities]
     if b.facilities:
-        names += ["wacd", "all_in_cost_of_debt"]
+        names += ["wacd"] + [f.n("all_in_cost") for f in b.facilities] + ["all_in_cost_of_debt"]
     return names + ["concessional_share", "mobilisation_ratio", "private_per_public"]
 
 
@@ -223,19 +225,34 @@ def build(b) -> None:
         out("wacd", If(committed > 0, weighted / committed, Blank()),
             "Weighted average cost of debt = sum(commitment x all-in rate at close) / sum(commitment), fees excluded",
             unit="per year")
-        premium_rows = list(getattr(b, "debt_premium_rows", []))
-        add("debt_premiums", Sum([R(n) for n in premium_rows]),
-            "Premiums paid for debt cover (guarantees, insurance; none modelled yet)" if not premium_rows
-            else "Premiums paid for debt cover", total=True, section=sd)
-        add("debt_charges",
-            Sum([R(f.n("interest")) + R(f.n("ge_fees")) for f in b.facilities]) + R("debt_premiums"),
-            "Debt charges = interest accrued + fees + premiums (all facilities)", total=True, section=sd)
-        add("debt_balance", Sum([R(f.n("opening")) for f in b.facilities]),
-            "Debt outstanding (opening balance, all facilities)", total=True, section=sd)
-        debt_years = add("debt_years", Total("debt_balance") / P, "Debt-years outstanding = sum of balances / "
-                         "periods per year", unit=f"{b.cur} x years", section=sd)
-        out("all_in_cost_of_debt", If(debt_years > 0, Total("debt_charges") / debt_years, Blank()),
-            "All-in cost of debt = (interest + fees + premiums) / debt-years outstanding (balance-weighted)",
+        by_fac = {}
+        for c in b.lines("debt_premiums"):
+            by_fac.setdefault(c.facility, []).append(c)
+        unknown = sorted(set(by_fac) - {f.p for f in b.facilities})
+        if unknown:
+            raise FinmodelError(f"debt premiums declared for unknown facilities {unknown}")
+        charges, years = [], []
+        for f in b.facilities:
+            name = f.facility.name
+            lines = [add(c.name, c.expr, c.label, total=True, section=sd) for c in by_fac.get(f.p, [])]
+            add(f.n("debt_charges"), Sum([R(f.n("interest")), R(f.n("ge_fees"))] + lines),
+                     f"{name}: debt charges = interest accrued + fees" + (" + premiums for its cover" if lines
+                                                                          else ""),
+                     total=True, section=sd)
+            dy = add(f.n("debt_years"), Total(f.n("opening")) / P,
+                     f"{name}: debt-years outstanding = sum of opening balances / periods per year",
+                     unit=f"{b.cur} x years", section=sd)
+            out(f.n("all_in_cost"), If(dy > 0, Total(f.n("debt_charges")) / dy, Blank()),
+                f"{name}: all-in cost of debt = (interest + fees + cover premiums) / debt-years (balance-weighted)",
+                unit="per year")
+            charges.append(Total(f.n("debt_charges")))
+            years.append(dy)
+        add("debt_charges_total", Sum(charges), "Debt charges = interest accrued + fees + premiums (all facilities)",
+            section=sd)
+        debt_years = add("debt_years", Sum(years), "Debt-years outstanding (all facilities)",
+                         unit=f"{b.cur} x years", section=sd)
+        out("all_in_cost_of_debt", If(debt_years > 0, R("debt_charges_total") / debt_years, Blank()),
+            "All-in cost of debt = (interest + fees + cover premiums) / debt-years outstanding (balance-weighted)",
             unit="per year")
 
     # --- finance mix -------------------------------------------------------------------------------

@@ -1,50 +1,49 @@
-"""The Guarantees sheet: cover, premiums, exposure, default claims, recoveries and losses, rows defined once.
+"""The Guarantees sheet: cover, premiums, exposure, and each guarantor's ledger, rows defined once.
 
 Default (stated once)
 ---------------------
 * A **payment default** happens in the first period in which senior debt service cannot be paid after the
   DSRA (``senior_shortfall > 0``); a **political event** (expropriation, transfer restriction: the per-period
-  input ``in_political_event``, 0/1) is a covered event too. ``defaulted`` (Waterfall sheet) is permanent:
-  1 from the first of either to the end of the model; ``default_start`` flags that period, and
+  input ``in_political_event``, 0/1) is a covered event too, and while it lasts the project can pay its
+  lenders nothing (the waterfall's debt payments are blocked). ``defaulted`` (Waterfall sheet) is permanent:
+  1 from the first of either to the end of the model; ``default_start`` (Ledgers sheet) flags that period, and
   ``political_cause`` says the default began with a political event (the political share of cover applies,
   otherwise the commercial share).
 * **Equity receives nothing after a default**: with a ``guarantees`` block the waterfall locks up every
-  period from the default to the end of the model, the final release included; the cash stays in the project,
-  where lenders' recoveries come from.
-* **What lenders are owed** (``g*_owed``, the unpaid debt service), per the cover's ``payout``:
-  ``instalments``: in the default period the part of that period's debt service the project did not pay,
-  then every contractual instalment (``scheduled_ds``, the original schedule) as it falls due;
-  ``accelerated``: the whole balance left after the default period's payments (``closing``), at once.
-  The guarantor pays its share of it (``g*_claim = share x owed``).
-* **Recoveries**: ``recovery_rate`` of each owed amount arrives ``recovery_lag_years`` later (amounts whose
-  recovery falls after the last model period are not received); shared pro rata (subrogation) between the
-  guarantor (its share) and the lenders (the uncovered part). The recovery rate stands for everything the
-  creditors get after the default (the project's cash, retained cash, enforcement); the waterfall keeps
-  applying the project's cash to the debt after a default, shown as ``g*_post_default_paid`` and the metric
-  ``g*_cash_recovery_ratio`` to calibrate the input against.
-* Lenders' loss after cover = owed - claims - lenders' recoveries, so for every cover
-  ``lender loss + claims - guarantor recoveries = unpaid debt service - recoveries`` (the part never recovered
-  is borne by the lenders and the guarantor; with no recoveries: lender loss + claims = unpaid debt service).
+  period from the default to the end of the model, the final release included; the cash stays in the project
+  and keeps paying the lenders.
+* **Claims, subrogation and recoveries** are computed in each covered facility's lenders' ledger
+  (:mod:`finmodel.ledgers`): claims only on what the project did not pay (instalment cover: the covered share of
+  the unpaid part of each instalment; accelerated cover: the covered share of the balance at acceleration);
+  project payments after a claim go to the guarantor under subrogation until it has recovered its claims; the
+  recovery rate applies only to what the project never pays by the end of the model. The guarantor's ledger
+  here: premiums, claims, recoveries, net cost.
 
-Premiums and fees
------------------
+Premiums and fees (and where each goes: declared lines of the shared totals, ``finmodel.totals``)
+-----------------------------------------------------------------------------------------------
 Loan covers: upfront [fraction of the covered principal = max(commercial, political share) x commitment] at
-financial close, financed (a use of funds: the ``uses`` row) or paid by the sponsors (``equity_cf``); running
-[per year on the covered balance at the start of the period] while not in default: capitalised during
-construction (``uses``), paid from CFADS in operations (``cfads``; not tax-deductible in this model).
+financial close, financed (a use of funds: line ``premiums_financed`` of the Funding sheet) or paid by the
+sponsors (line ``equity_guarantee_cash`` of the equity cash flow); running [per year on the covered balance at
+the start of the period] while not in default: during construction financed (``premiums_financed``), in
+operations paid from CFADS (line ``cfads_guarantee_cash``). Tax: financed premiums are capitalised and
+depreciated with the construction cost (like upfront fees); premiums paid in operations are expensed (line
+``premiums_expensed`` of the tax deductions). Upfront and running premiums count in the all-in cost of the
+covered facility's debt and of the package (``debt_premiums`` lines, Blending sheet).
 Performance bonds: fee on the bond amount during construction, paid by the contractor (no project cash flow).
-Availability guarantees: fee on the guaranteed payments, paid from CFADS. Political risk insurance: premium on
-the insured investment, paid by the sponsors. Every premium is the guarantor's income.
+Availability guarantees: fee on the guaranteed payments, paid from CFADS and expensed; claims replace the
+payments the payer does not make (``cfads_guarantee_cash``; the missed payments are the line
+``cfads_lost_payments``). Political risk insurance: premium on the insured investment, paid by the sponsors;
+claims to the sponsors (``equity_guarantee_cash``). Every premium is the guarantor's income.
 
-Cash effects on the project: only through three rows of other sheets, each amended here by one added term
-(visible in their formulas): ``uses`` + ``guarantee_funded_cost``, ``cfads`` + ``guarantee_cfads``,
-``equity_cf`` + ``guarantee_sponsor_cf``. Scenarios without guarantees are untouched.
+Checks: claims never exceed cover x exposure, never without a default or event; premiums never negative; the
+cash between the project, its sponsors and the guarantors equals the declared lines of the shared totals.
 """
 
 from __future__ import annotations
 
+import dataclasses
+
 from finmodel.checks import add_check, tolerance
-from finmodel.errors import FinmodelError
 from finmodel.guarantees.data import cover_source, cover_value, minimum_premium_upfront
 from finmodel.rows import Agg, Const, Func, If, LeadSum, Max, Not, Prev, Sum, Total
 from finmodel.timeline import R
@@ -60,20 +59,21 @@ def _flags(years, b) -> list[float]:
     return [1.0 if (t // ppy) + 1 in ys else 0.0 for t in range(b.periods)]
 
 
-def _amend(m, name: str, extra, note: str) -> None:
-    """Add a term to a row defined by another module (its formula shows the added reference)."""
-    row = m.rows.get(name)
-    if row is None:
-        raise FinmodelError(f"guarantees: expected a row {name!r} to amend, found none")
-    row.expr = row.expr + extra
-    row.label = f"{row.label} {note}"
-    m._plan, m._compiled = None, {}
+@dataclasses.dataclass(frozen=True)
+class LoanCover:
+    """The terms of a loan cover that the covered facility's lenders' ledger reads (model names)."""
+
+    name: str
+    prefix: str
+    share: str  # row: cover share applying (cause of default)
+    accelerated: str  # input: 1 = accelerated payout
+    recovery_rate: str  # input
 
 
 def build(b) -> None:
     """Add the Guarantees sheet (if the scenario has a ``guarantees`` block)."""
     sc = b.scenario
-    covers = list(getattr(sc, "guarantees", None) or [])
+    covers = list(sc.guarantees or [])
     if not covers:
         return
     m, cur = b.model, b.cur
@@ -88,7 +88,7 @@ def build(b) -> None:
         return m.add(name, expr, OUT, label, unit=unit, fmt=fmt, section="Guarantees")
 
     # --- common: events, default, discounting -------------------------------------------------------
-    years = sorted({y for g in covers for y in getattr(g, "political_event_years", [])})
+    years = sorted({y for g in covers for y in getattr(g, "political_event_years", None) or []})
     ev = m.add_input(
         "in_political_event",
         _flags(years, b),
@@ -111,8 +111,6 @@ def build(b) -> None:
     )
     s = "Default"
     add("political_event_flag", ev * 1, "Political event flag", unit="flag", fmt="flag", section=s)
-    add("default_start", R("defaulted") - Prev("defaulted"), "First period of default", unit="flag", fmt="flag",
-        section=s)
     add(
         "political_cause",
         Max(Prev("political_cause"), R("default_start") * R("political_event_flag")),
@@ -125,7 +123,7 @@ def build(b) -> None:
     add("guarantee_df", (1 + dr) ** (-period / P), "Discount factor (from financial close)", unit="factor",
         fmt="factor", total=False, section=s)
 
-    funded, cfads, sponsor = [], [], []
+    funded, cfads, lost, expensed, sponsor, project_cash = [], [], [], [], [], []
     exposures, premium_pvs, claims, recoveries, net_costs, losses = [], [], [], [], [], []
     fac_by_name = {f.facility.name: f for f in b.facilities}
     category = _category(sc)
@@ -167,10 +165,9 @@ def build(b) -> None:
                      unit="1 = financed", fmt="int")
             acc = gi("accelerated", 1.0 if g.payout == "accelerated" else 0.0,
                      "Payout: accelerated balance (1) or missed instalments (0)", unit="1 = accelerated", fmt="int")
-            rr = gi("recovery_rate", g.recovery_rate, "Recovery rate", unit="of unpaid debt service")
-            lag = int(round(g.recovery_lag_years * sc.timeline.periods_per_year))
-            gi("recovery_lag", g.recovery_lag_years, "Recovery lag (structural: change in the scenario and re-run)",
-               unit="years", fmt="number")
+            gi("recovery_rate", g.recovery_rate, "Recovery rate", unit="of what is never paid (workout)")
+            lag_y = gi("recovery_lag", g.recovery_lag_years, "Workout recovery lag after the end of the model "
+                       "(present values)", unit="years", fmt="number")
             if g.kind == "eca_cover" and category is not None:
                 hor = sc.timeline.construction_years / 2 + (f.facility.maturity_years - f.facility.grace_years)
                 mpr = minimum_premium_upfront(category, horizon_years=hor, cover_share=max(com, pol))
@@ -183,42 +180,40 @@ def build(b) -> None:
             prev_def = Prev("defaulted")
             share = ga("share", If(R("political_cause"), p_sh, c_sh), "cover share applying (cause of default)",
                        unit="fraction", total=False, fmt="pct")
+            b.loan_covers[f.facility.name] = LoanCover(g.name, p, f"{p}_share", f"in_{p}_accelerated",
+                                                       f"in_{p}_recovery_rate")
             ga("outstanding",
                (1 - prev_def) * (R(f.n("opening")) + R(f.n("draw")) + R(f.n("interest")))
-               + prev_def * (1 - acc) * Prev(f.n("scheduled_balance")) * (1 + R(f.n("period_rate"))),
-               "covered debt outstanding (balance + interest; after default the contractual balance)", total=False)
+               + prev_def * (1 - acc) * Prev(f.n("contract_close")) * (1 + R(f.n("period_rate"))),
+               "covered debt outstanding (balance + interest; after default the performing balance, Ledgers)",
+               total=False)
             expo = ga("exposure", If(prev_def, share, mx) * R(f"{p}_outstanding"),
                       "exposure (cover share x outstanding)", total=False)
             ga("upfront_premium_paid", period.eq(1) * up_r * mx * amount, "upfront premium")
             ga("running_premium_paid", (1 - prev_def) * run_r / P * mx * R(f.n("opening")), "running premium")
             prem = ga("premium", R(f"{p}_upfront_premium_paid") + R(f"{p}_running_premium_paid"),
                       "premium income of the guarantor")
-            funded.append(
-                R(f"{p}_upfront_premium_paid") * fin + R("construction_flag") * R(f"{p}_running_premium_paid")
-            )
-            sponsor.append(-R(f"{p}_upfront_premium_paid") * (1 - fin))
-            cfads.append(-R("operation_flag") * R(f"{p}_running_premium_paid"))
-            ga("due", R(f.n("interest_due")) + R(f.n("principal_due")), "debt service due")
-            ga("paid", R(f.n("interest_paid")) + R(f.n("principal_paid")), "debt service paid by the project")
-            owed = ga(
-                "owed",
-                (1 - acc) * (R("default_start") * (R(f"{p}_due") - R(f"{p}_paid")) + prev_def * R(f.n("scheduled_ds")))
-                + acc * R("default_start") * R(f.n("closing")),
-                "unpaid debt service owed to lenders (per payout terms)",
-            )
-            claim = ga("claim", share * owed, "claims paid by the guarantor")
-            src = f"{p}_owed"
-            for k in range(1, lag + 1):
-                ga(f"owed_lag{k}", Prev(src), f"unpaid debt service {k} period(s) earlier")
-                src = f"{p}_owed_lag{k}"
-            rec = ga("recovery", rr * R(src), "recoveries (recovery rate x unpaid debt service, lagged)")
-            rec_g = ga("recovery_guarantor", share * rec, "recoveries to the guarantor (subrogation, pro rata)")
-            ga("recovery_lenders", rec - rec_g, "recoveries to the lenders")
-            ga("lender_loss_cf", owed - claim - R(f"{p}_recovery_lenders"), "lenders' loss after cover")
+            funded.append(ga("premium_financed", R(f"{p}_upfront_premium_paid") * fin
+                             + R("construction_flag") * R(f"{p}_running_premium_paid"),
+                             "premium financed (upfront if financed, running during construction): a use of funds"))
+            sponsor.append(-ga("premium_sponsors", R(f"{p}_upfront_premium_paid") * (1 - fin),
+                               "upfront premium paid by the sponsors"))
+            ops_prem = ga("premium_operations", R("operation_flag") * R(f"{p}_running_premium_paid"),
+                          "running premium paid from CFADS (operations; expensed for tax)")
+            cfads.append(-ops_prem)
+            expensed.append(ops_prem)
+            project_cash.append(ga("from_project", prem, "net cash from the project and sponsors (premiums)"))
+            b.contribute("debt_premiums", f"{p}_premium_in_cost", prem,
+                         f"{g.name}: premium (upfront + running) for the cover of {f.facility.name}",
+                         owner="guarantees", facility=f.p)
+            claim = ga("claim", R(f.n("claim")), f"claims paid to the lenders of {f.facility.name} (Ledgers)")
+            rec_g = ga("recovery", R(f.n("to_guarantor")) + R(f.n("workout_guarantor")),
+                       "recoveries: project payments under subrogation + workout (Ledgers)")
             ga("net_cost_cf", claim - rec_g - prem, "net cost to the guarantor (claims - recoveries - premiums)")
-            ga("post_default_paid", prev_def * R(f"{p}_paid"), "debt service the project paid after the default")
             ga("premium_pv_row", prem * R("guarantee_df"), "discounted premium")
-            ga("net_cost_pv_row", R(f"{p}_net_cost_cf") * R("guarantee_df"), "discounted net cost")
+            ga("net_cost_pv_row", (claim - R(f.n("to_guarantor")) - prem) * R("guarantee_df")
+               - R(f.n("workout_guarantor")) * R("guarantee_df") * (1 + dr) ** (-lag_y),
+               "discounted net cost (workout recoveries discounted by the recovery lag further)")
             ga("covered_balance_pv_row", (1 - prev_def) * mx * R(f.n("opening")) / P * R("guarantee_df"),
                "discounted covered balance x period length (for the annual premium equivalent)", unit=f"{cur} x years")
             ga("claim_headroom", expo - claim, "cover x exposure - claim (never negative)", total=False)
@@ -227,28 +222,18 @@ def build(b) -> None:
             go("premiums", Total(f"{p}_premium"), "premium income")
             go("premium_pv", Total(f"{p}_premium_pv_row"), "PV of premium income")
             go("claims", Total(f"{p}_claim"), "claims paid")
-            go("recoveries", Total(f"{p}_recovery_guarantor"), "recoveries to the guarantor")
+            go("recoveries", Total(f"{p}_recovery"), "recoveries to the guarantor")
             go("net_cost", Total(f"{p}_net_cost_cf"), "net cost to the guarantor (negative = surplus)")
             go("net_cost_pv", Total(f"{p}_net_cost_pv_row"), "PV of the net cost to the guarantor")
-            go("unpaid_debt_service", Total(f"{p}_owed"), "unpaid debt service of the covered facility")
-            go("lender_loss", Total(f"{p}_lender_loss_cf"), "lenders' loss after cover")
+            go("lender_loss", R(f.n("lender_loss")), "lenders' loss after cover (Ledgers)")
             go("premium_annual_equivalent",
                If(Total(f"{p}_covered_balance_pv_row") > 0,
                   m.ref(f"{p}_premium_pv") / Total(f"{p}_covered_balance_pv_row"), 0),
                "premium as an annual rate on the covered balance (PV basis)", unit="per year", fmt="pct")
-            go("cash_recovery_ratio",
-               If(m.ref(f"{p}_unpaid_debt_service") > 0,
-                  Total(f"{p}_post_default_paid") / m.ref(f"{p}_unpaid_debt_service"), 0),
-               "debt service paid by the project after default / unpaid debt service (to calibrate recovery_rate)",
-               unit="fraction", fmt="pct")
             if g.kind == "eca_cover" and g.uncovered_margin is not None:
                 um = gi("uncovered_margin", g.uncovered_margin, "Margin of an uncovered tranche", unit="per year")
                 go("margin_difference", um - m.ref(f.i("margin")),
                    "margin difference: uncovered tranche - covered facility", unit="per year", fmt="pct")
-            add_check(b, f"check_{p}_loss_identity",
-                      Func("ABS", m.ref(f"{p}_lender_loss") + m.ref(f"{p}_claims") - m.ref(f"{p}_recoveries")
-                           - (m.ref(f"{p}_unpaid_debt_service") - Total(f"{p}_recovery"))) < tol,
-                      f"{g.name}: lender loss + claims - guarantor recoveries = unpaid debt service - recoveries")
             trigger = f"{p}_claim_untriggered"
             losses.append(m.ref(f"{p}_lender_loss"))
             recoveries.append(m.ref(f"{p}_recoveries"))
@@ -289,7 +274,10 @@ def build(b) -> None:
             claim = ga("claim", sh * rev * pdflt, "claims paid by the guarantor")
             ga("lost_revenue", rev * pdflt, "payments not made by the payer")
             prem = ga("premium", fee * sh * rev, "guarantee fee (paid by the project)")
-            cfads.append(claim - R(f"{p}_lost_revenue") - prem)
+            cfads.append(claim - prem)
+            lost.append(R(f"{p}_lost_revenue"))
+            expensed.append(prem)
+            project_cash.append(ga("from_project", prem - claim, "net cash from the project (fees - claims)"))
             ga("net_cost_cf", claim - prem, "net cost to the guarantor")
             ga("premium_pv_row", prem * R("guarantee_df"), "discounted fee")
             ga("claim_headroom", expo - claim, "exposure - claim (never negative)", total=False)
@@ -307,6 +295,7 @@ def build(b) -> None:
             claim = ga("claim", expo * R("political_event_flag"), "claims paid to the sponsors")
             prem = ga("premium", rate / P * expo, "premium (paid by the sponsors)")
             sponsor.append(claim - prem)
+            project_cash.append(ga("from_project", prem - claim, "net cash from the sponsors (premiums - claims)"))
             ga("net_cost_cf", claim - prem, "net cost to the insurer")
             ga("premium_pv_row", prem * R("guarantee_df"), "discounted premium")
             ga("claim_headroom", expo - claim, "exposure - claim (never negative)", total=False)
@@ -326,21 +315,31 @@ def build(b) -> None:
 
     s = "Totals"
     add("guarantee_exposure", Sum(exposures), "Exposure of all guarantors", total=False, section=s)
-    add("guarantee_funded_cost", Sum(funded), "Premiums funded as uses (financed upfront, construction running)",
-        section=s)
-    add("guarantee_cfads", Sum(cfads), "Guarantee cash in CFADS (availability claims - lost payments - fees, "
-        "running premiums)", section=s)
-    add("guarantee_sponsor_cf", Sum(sponsor), "Guarantee cash to sponsors (PRI claims - premiums, unfinanced "
-        "upfront premiums)", section=s)
     out("guarantee_peak_exposure", Agg("MAX", "guarantee_exposure"), "Peak exposure of all guarantors")
     out("guarantee_premium_pv", _sum(premium_pvs), "PV of premium and fee income of all guarantors")
     out("guarantee_claims", _sum(claims), "Claims paid by all guarantors")
     out("guarantee_recoveries", _sum(recoveries), "Recoveries to the guarantors")
     out("guarantee_net_cost", _sum(net_costs), "Net cost to the guarantors (claims - recoveries - premiums)")
     out("lender_loss_after_cover", _sum(losses), "Lenders' loss after cover (covered facilities)")
-    _amend(m, "uses", R("guarantee_funded_cost"), "(incl. guarantee premiums)")
-    _amend(m, "cfads", R("guarantee_cfads"), "(after guarantee cash)")
-    _amend(m, "equity_cf", R("guarantee_sponsor_cf"), "(incl. guarantee cash)")
+    # the lines this module adds to the shared totals (finmodel.totals); each is a row of the total's sheet
+    declared = []  # (total, line, sign of the cash from the project and sponsors to the guarantors)
+    for total, line, items, label, sign in (
+        ("uses", "premiums_financed", funded, "Guarantee and insurance premiums (financed)", 1),
+        ("cfads", "cfads_guarantee_cash", cfads, "Guarantee cash in operations (availability claims - fees - "
+         "running premiums)", -1),
+        ("cfads", "cfads_lost_payments", [-x for x in lost], "Availability payments not made by the payer", 0),
+        ("tax_deductions", "premiums_expensed", expensed, "Guarantee premiums and fees paid in operations "
+         "(expensed)", 0),
+        ("equity_cf", "equity_guarantee_cash", sponsor, "Guarantee cash to sponsors (PRI claims - premiums, "
+         "upfront premiums not financed)", -1),
+    ):
+        if items:
+            b.contribute(total, line, Sum(items), label, owner="guarantees")
+            declared += [Total(line) * sign] if sign else []
+    add_check(b, "check_guarantee_cash_declared",
+              Func("ABS", _sum([Total(x.name) for x in project_cash]) - _sum(declared)) < tol,
+              "Cash between the project, its sponsors and the guarantors = the declared lines of uses, CFADS and "
+              "equity flows")
 
 
 def _sum(items):
