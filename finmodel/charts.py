@@ -20,6 +20,7 @@ import numpy as np
 
 from finmodel import styles
 from finmodel.excel import CHARTS, FIRST_COL, ExtraCell, Layout, _expected, _q, put_text
+from finmodel.funding import uses_lines
 
 CHART_ROW = 7  # first row of the chart grid on the Charts sheet
 GRID_ROWS = 19  # sheet rows per chart in the grid
@@ -51,7 +52,6 @@ class ChartSpec:
     kind: str = "time"  # "time" | "sources_uses" | "structures" (one scalar per series, one column per result)
 
 
-USES = ["capex_use", "upfront_fees", "commitment_fees", "idc", "dsra_initial"]
 EQUITY_SOURCES = ["share_capital", "shl_draw"]
 
 
@@ -75,7 +75,7 @@ def chart_specs(model) -> list[ChartSpec]:
     if closing:
         ser = tuple(Series(n, rows[n].label.split(":")[0], "area") for n in closing)
         out.append(ChartSpec("debt_balances", "Debt balances by facility (closing)", "money", ser, stacked=True))
-    uses = [Series(n, rows[n].label, "bar", side="uses") for n in USES if n in rows]
+    uses = [Series(n, rows[n].label, "bar", side="uses") for n in uses_lines(model)]
     draws = sorted((n for n in rows if re.fullmatch(r"d[0-9]+_draw", n)), key=lambda n: int(n[1:-5]))
     sources = [Series(n, rows[n].label.split(":")[0], "bar", side="sources") for n in draws]
     if all(n in rows for n in EQUITY_SOURCES):

@@ -75,3 +75,12 @@ def build(b) -> None:
         section="Sources",
     )
     add("sources", R("debt_draws") + R("equity_funding") + R("grants"), "Total sources", section="Sources")
+
+
+def uses_lines(model) -> list[str]:
+    """The lines of total uses, in order: the Funding sheet's rows summed into ``uses`` (its own lines and those
+    other modules declared, such as financed premiums)."""
+    rows = model.rows
+    if "uses" not in rows:
+        return []
+    return [n for n, _ in rows["uses"].expr.refs() if n in rows and rows[n].sheet == SHEET]

@@ -7,7 +7,8 @@ Rules (stated once; the row labels repeat them)
   would have followed had the project kept paying (``d{k}_contract_close``, the performing balance). Unpaid
   amounts stay owed by the project with interest at the contract rate: ``d{k}_default_interest`` (the Debt
   sheet capitalises it). What the lenders may receive over the model = contractual debt service + default
-  interest + (at the end of the model, in default) the performing balance not yet due.
+  interest (+ cash sweep prepayments made before a default, which lower the later contractual debt service) +
+  (at the end of the model, in default) the performing balance not yet due.
 * **Project payments** (``d{k}_project_paid``: interest, principal, sweep) are applied first to the period's
   contractual instalment; the part of the instalment left unpaid after a default is ``d{k}_unpaid_instalment``;
   payments above it after a default repay arrears (catch-up).
@@ -112,10 +113,12 @@ def build(b) -> None:
         else:
             wg = 0
         fa("workout_lenders", workout - wg, "workout recovery to the lenders")
-        rcpt = fa("lender_receipts", paid - to_g + claim + R(n("workout_lenders")), "lenders' net receipts")
-        fa("lender_entitlement", cds + R(n("default_interest")) + last * dflt * R(cc),
-           "what the lenders may receive: contractual debt service + default interest (+ in default at the end, "
-           "the performing balance)")
+        fa("lender_receipts", paid - to_g + claim + R(n("workout_lenders")), "lenders' net receipts")
+        prepaid = (1 - dflt) * sweep if f in b.sweep_facilities else 0
+        fa("lender_entitlement", cds + R(n("default_interest")) + prepaid + last * dflt * R(cc),
+           "what the lenders may receive: contractual debt service + default interest"
+           + (" + sweep prepayments before a default" if f in b.sweep_facilities else "")
+           + " (+ in default at the end, the performing balance)")
         m.add(n("lender_loss"), Total(n("lender_entitlement")) - Total(n("lender_receipts")), OUT,
               f"{name}: lenders' loss (owed - received)", unit=cur, fmt="money", section="Lenders")
         m.add(n("lender_recovery_ratio"),

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+from finmodel.funding import uses_lines
 from finmodel.rows import Agg, And, Blank, If, Max, Sum, SumFrom, Total
 from finmodel.timeline import R
 
@@ -143,12 +144,19 @@ def build(b) -> None:
     out("min_plcr", Agg("MIN", "plcr"), "Minimum PLCR", unit="x", fmt="x")
     out("total_capex", Total("capex"), "Total construction cost", unit=b.cur, fmt="money")
     out("total_uses", Total("uses"), "Total uses", unit=b.cur, fmt="money")
+    for line in uses_lines(m):  # the breakdown of uses, line by line (financed premiums their own line)
+        out(f"uses_{line.removesuffix('_use')}", Total(line), f"Uses: {m.rows[line].label}", unit=b.cur, fmt="money")
     out("total_grants", Total("grants"), "Capital grants", unit=b.cur, fmt="money")
     out("total_debt", Total("debt_draws"), "Total debt drawn", unit=b.cur, fmt="money")
     out("senior_debt", Total("senior_draws"), "Senior debt drawn", unit=b.cur, fmt="money")
     out("total_equity", Total("equity_funding"), "Total sponsor funding", unit=b.cur, fmt="money")
     debt, equity = m.ref("total_debt"), m.ref("total_equity")
     out("gearing", debt / (debt + equity), "Gearing (debt / debt + equity)", unit="fraction", fmt="pct")
+    if b.cur != "USD":  # the headline amounts in USD too, at the scenario's rate (project.fx_to_usd)
+        fx = m.add_input("in_fx_to_usd", sc.project.fx_to_usd, f"USD per {b.cur}", unit=f"USD/{b.cur}",
+                         group="Project", fmt="factor", source="scenario project.fx_to_usd")
+        for k in ("total_uses", "total_debt", "total_equity", "equity_npv"):
+            out(f"{k}_usd", m.ref(k) * fx, f"{m.rows[k].label} in USD", unit="USD", fmt="money")
     out("lockup_periods", Total("lockup_flag"), "Periods in lock-up", unit="periods", fmt="int")
     out(
         "default_periods",

@@ -333,7 +333,10 @@ class Project(_Block):
     sector: Name = Field(description="Sector (free text), e.g. 'smart water and mobility'.")
     currency: str = Field(pattern=r"^[A-Z]{3}$", description="Model currency, ISO 4217 code (e.g. USD).")
     fx_to_krw: float = Field(gt=0, description="KRW per unit of currency [KRW/currency].")
-    fx_to_usd: float = Field(gt=0, description="USD per unit of currency [USD/currency].")
+    fx_to_usd: float = Field(
+        gt=0, description="USD per unit of currency [USD/currency]: a non-USD scenario also reports total uses, "
+        "debt, equity and the equity NPV in USD (metrics *_usd)."
+    )
     borrower: Literal["spc", "sovereign", "local_corporation"] = Field(
         description="Borrower of the facilities: project company (spc), central government (sovereign), "
         "or local corporation."

@@ -1,5 +1,6 @@
 """Guarantees, insurance and default (finmodel.guarantees): hand-worked default cases, validation rules,
-premiums, the Iraq Bismaya scenario, and property-based invariants (hypothesis).
+premiums, the Iraq Bismaya scenario, and property-based invariants (hypothesis). The ledgers party by party
+(claims on what is unpaid, subrogation, workout) are tested in test_ledgers.py.
 
 Tolerances. Hand-worked amounts are small decimals (tens of currency units) computed by the engine in float64
 through a few dozen operations: they agree with the hand arithmetic to ~1e-13, asserted at 1e-9 absolute.
@@ -66,28 +67,27 @@ def run_raw(raw):
 # --- hand-worked default cases -------------------------------------------------------------------------------
 
 
-def test_instalment_cover_default_in_period_4():
+def test_instalment_cover_default_in_period_4_then_catch_up():
     r = run_raw(small())
-    # Period 4: CFADS = 60 - 50 = 10; due = interest 50 x 10 % = 5 + principal 25 = 30; paid 10 -> shortfall 20:
-    # the payment default. Instalments basis: owed in period 4 = 30 - 10 = 20; period 5 = the contractual
-    # instalment 25 + 25 x 10 % = 27.5. Unpaid debt service U = 47.5.
+    # Period 4: CFADS = 60 - 50 = 10; contractual debt service = interest 50 x 10 % = 5 + principal 25 = 30;
+    # paid 10 -> unpaid 20: the payment default; claim 90 % x 20 = 18. Balance 50 + 5 - 10 = 45.
+    # Period 5: CFADS 60 pays everything due: interest 4.5 + principal 45 = 49.5, of which the contractual
+    # instalment 25 + 25 x 10 % = 27.5 (no claim: it is paid), default interest 4.5 - 2.5 = 2, and the arrears
+    # 20: the catch-up 22 goes 90 % to the guarantor under subrogation, up to its claim: 18.
     np.testing.assert_allclose(r.row("senior_shortfall"), [0, 0, 0, 20, 0], atol=TOL)
     np.testing.assert_allclose(r.row("defaulted"), [0, 0, 0, 1, 1])
-    np.testing.assert_allclose(r.row("g1_owed"), [0, 0, 0, 20, 27.5], atol=TOL)
-    # claims = 90 % x owed: 18 and 24.75 (42.75)
-    np.testing.assert_allclose(r.row("g1_claim"), [0, 0, 0, 18, 24.75], atol=TOL)
-    # recovery 50 % of 20, one year later (period 5) = 10: guarantor 9, lenders 1; the recovery of period 5's
-    # 27.5 would fall after the model's end (not received)
-    np.testing.assert_allclose(r.row("g1_recovery"), [0, 0, 0, 0, 10], atol=TOL)
+    np.testing.assert_allclose(r.row("d1_contract_ds"), [0, 35, 32.5, 30, 27.5], atol=TOL)
+    np.testing.assert_allclose(r.row("d1_unpaid_instalment"), [0, 0, 0, 20, 0], atol=TOL)
+    np.testing.assert_allclose(r.row("g1_claim"), [0, 0, 0, 18, 0], atol=TOL)
+    np.testing.assert_allclose(r.row("d1_to_guarantor"), [0, 0, 0, 0, 18], atol=TOL)
     m = r.metrics()
-    assert m["g1_claims"] == pytest.approx(42.75, abs=TOL)
-    assert m["g1_recoveries"] == pytest.approx(9.0, abs=TOL)
-    assert m["g1_unpaid_debt_service"] == pytest.approx(47.5, abs=TOL)
-    # lender loss = 47.5 - 42.75 - 1 = 3.75; identity: 3.75 + 42.75 - 9 = 37.5 = 47.5 - 10
-    assert m["lender_loss_after_cover"] == pytest.approx(3.75, abs=TOL)
-    assert m["guarantee_claims"] == pytest.approx(42.75, abs=TOL)
-    # net cost to the guarantor = 42.75 - 9 - 0 premium = 33.75
-    assert m["g1_net_cost"] == pytest.approx(33.75, abs=TOL)
+    assert m["g1_claims"] == pytest.approx(18.0, abs=TOL)
+    assert m["g1_recoveries"] == pytest.approx(18.0, abs=TOL)
+    assert m["g1_net_cost"] == pytest.approx(0.0, abs=TOL)
+    # lenders: 35 + 32.5 + 10 + 18 + (49.5 - 18) = 127 = contractual 125 + default interest 2: nothing lost
+    assert r.row("d1_lender_receipts").sum() == pytest.approx(127.0, abs=TOL)
+    assert m["d1_lender_loss"] == pytest.approx(0.0, abs=TOL)
+    assert m["lender_loss_after_cover"] == pytest.approx(0.0, abs=TOL)
     # exposure before the default = 90 % x (opening + interest): period 2 = 0.9 x 110 = 99 (the peak)
     assert m["g1_peak_exposure"] == pytest.approx(99.0, abs=TOL)
     # equity: 25 and 27.5 before the default, nothing after (period 5 leaves 60 - 49.5 = 10.5, retained)
@@ -98,13 +98,14 @@ def test_instalment_cover_default_in_period_4():
 
 def test_accelerated_cover_default_in_period_4():
     r = run_raw(small(payout="accelerated"))
-    # Accelerated: owed in period 4 = the whole balance after its payments = 50 + 5 - 10 = 45; claim 40.5;
-    # recovery 50 % x 45 = 22.5 in period 5: guarantor 20.25, lenders 2.25; lender loss 45 - 40.5 - 2.25 = 2.25
-    np.testing.assert_allclose(r.row("g1_owed"), [0, 0, 0, 45, 0], atol=TOL)
+    # Accelerated: claim 90 % x the balance after period 4's payment (50 + 5 - 10 = 45) = 40.5; period 5's
+    # payment 49.5 goes 90 % to the guarantor up to its claim (44.55 -> 40.5), the rest 9 to the lenders
     np.testing.assert_allclose(r.row("g1_claim"), [0, 0, 0, 40.5, 0], atol=TOL)
+    np.testing.assert_allclose(r.row("d1_to_guarantor"), [0, 0, 0, 0, 40.5], atol=TOL)
     m = r.metrics()
-    assert m["g1_recoveries"] == pytest.approx(20.25, abs=TOL)
-    assert m["lender_loss_after_cover"] == pytest.approx(2.25, abs=TOL)
+    assert m["g1_recoveries"] == pytest.approx(40.5, abs=TOL)
+    assert r.row("d1_lender_receipts").sum() == pytest.approx(35 + 32.5 + 10 + 40.5 + 9, abs=TOL)
+    assert m["lender_loss_after_cover"] == pytest.approx(0.0, abs=TOL)
     assert all(r.checks().values())
 
 
@@ -112,15 +113,19 @@ def test_political_event_triggers_the_political_share():
     raw = small(political_share=1.0, political_event_years=[3])
     raw["lifecycle"] = []  # no payment default: only the political event
     r = run_raw(raw)
-    # Event in model year 3 (period 3): default from period 3, cause political -> 100 % cover. Instalments:
-    # period 3 owed = due - paid = 0 (the project paid); periods 4, 5 = the contractual instalments
-    # 25 + 50 x 10 % = 30 and 25 + 25 x 10 % = 27.5.
+    # Event in model year 3 (period 3): nothing can be paid to the lenders that period (transfer restriction):
+    # the instalment 25 + 75 x 10 % = 32.5 is unpaid, claim 100 % (political share) = 32.5; the cash (60) is
+    # retained. Period 4 pays everything due (interest 8.25 + principal 57.5 = 65.75 from 120): the catch-up
+    # 65.75 - 30 = 35.75 repays the guarantor's 32.5 under subrogation. Period 5 pays its instalment 27.5.
     np.testing.assert_allclose(r.row("defaulted"), [0, 0, 1, 1, 1])
-    np.testing.assert_allclose(r.row("g1_claim"), [0, 0, 0, 30, 27.5], atol=TOL)
+    np.testing.assert_allclose(r.row("senior_paid"), [0, 35, 0, 65.75, 27.5], atol=TOL)
+    np.testing.assert_allclose(r.row("g1_claim"), [0, 0, 32.5, 0, 0], atol=TOL)
+    np.testing.assert_allclose(r.row("d1_to_guarantor"), [0, 0, 0, 32.5, 0], atol=TOL)
     m = r.metrics()
-    # recovery: 50 % x 30 = 15 in period 5, all to the guarantor (share 1): lenders lose nothing
-    assert m["g1_recoveries"] == pytest.approx(15.0, abs=TOL)
+    assert m["g1_recoveries"] == pytest.approx(32.5, abs=TOL)
     assert m["lender_loss_after_cover"] == pytest.approx(0.0, abs=TOL)
+    # lenders: 35 + 32.5 + 65.75 - 32.5 + 27.5 = 128.25 = contractual 125 + default interest 3.25
+    assert r.row("d1_lender_receipts").sum() == pytest.approx(128.25, abs=TOL)
     np.testing.assert_allclose(r.row("cash_to_equity")[2:], 0.0, atol=TOL)  # locked up from the event on
     assert all(r.checks().values())
 
@@ -222,7 +227,12 @@ def test_iraq_cases():
         assert r.checks()["master_check"], r.case  # the defaulting cases pass their checks too
     mb, md, mp = base.metrics(), default.metrics(), political.metrics()
     assert mb["guarantee_claims"] == 0 and mb["lender_loss_after_cover"] == 0 and mb["default_periods"] == 0
-    assert md["default_periods"] > 0 and md["guarantee_claims"] > 0 and md["lender_loss_after_cover"] > 0
+    # the 42 % case: the project catches up over the years (default interest included), so the guarantors
+    # recover every claim under subrogation and the lenders receive exactly what they are owed
+    assert md["default_periods"] > 0 and md["guarantee_claims"] > 0
+    assert md["guarantee_recoveries"] == pytest.approx(md["guarantee_claims"], rel=1e-9)
+    assert md["lender_loss_after_cover"] == pytest.approx(0.0, abs=1e-3)  # 1e-3 of a dollar on ~600m of flows
+    assert md["d1_lender_recovery_ratio"] == pytest.approx(1.0, rel=1e-12)
     assert mp["g5_claims"] > 0 and mp["g1_claims"] > 0  # political cover on the loan and on equity
     assert mb["g1_margin_difference"] == pytest.approx(0.055 - 0.0175, abs=1e-12)
     assert mb["guarantee_peak_exposure"] >= mb["g1_peak_exposure"] > 0
@@ -266,18 +276,15 @@ def covered(draw):
 
 def assert_invariants(v, p="g1"):
     claim, expo, prem = v[f"{p}_claim"], v[f"{p}_exposure"], v[f"{p}_premium"]
-    owed, rec, rec_g = v[f"{p}_owed"], v[f"{p}_recovery"], v[f"{p}_recovery_guarantor"]
-    loss = v[f"{p}_lender_loss_cf"]
     assert np.all(claim <= expo + ATOL), "claim above cover x exposure"
-    # independently: never more than the larger cover share x everything the borrower owes in the period
+    # independently: never more than the larger cover share x what the project left unpaid in the period, or
+    # (accelerated) its balance
     share = np.maximum(v[f"in_{p}_commercial_share"], v[f"in_{p}_political_share"])
-    owed_max = v["d1_opening"] + v["d1_draw"] + v["d1_interest"]
-    prev_def = np.concatenate([np.zeros_like(v["defaulted"][:, :1]), v["defaulted"][:, :-1]], axis=1)
-    contract = np.concatenate([np.zeros_like(owed[:, :1]), v["d1_scheduled_balance"][:, :-1]], axis=1) * (
-        1 + v["d1_period_rate"])
-    assert np.all(claim <= share * np.where(prev_def > 0, contract, owed_max) + ATOL)
-    lhs = loss.sum(axis=1) + claim.sum(axis=1) - rec_g.sum(axis=1)
-    np.testing.assert_allclose(lhs, owed.sum(axis=1) - rec.sum(axis=1), atol=ATOL)  # loss identity
+    unpaid = v["d1_interest_due"] + v["d1_principal_due"] - v["d1_interest_paid"] - v["d1_principal_paid"]
+    assert np.all(claim <= share * np.maximum(unpaid, v["d1_closing"]) + ATOL)
+    receipts, owed = v["d1_lender_receipts"].sum(axis=1), v["d1_lender_entitlement"].sum(axis=1)
+    assert np.all(receipts <= owed + ATOL), "lenders received more than owed"
+    assert np.all(v[f"{p}_recovery"].sum(axis=1) <= claim.sum(axis=1) + ATOL), "guarantor recovered more than paid"
     assert np.all(prem >= -ATOL), "negative premium"
     assert np.all(np.where(v["defaulted"] > 0, 0.0, np.abs(claim)) <= ATOL), "claim without a default or event"
     assert np.all(v["cash_difference"] <= ATOL) and np.all(v["cash_difference"] >= -ATOL)

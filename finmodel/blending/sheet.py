@@ -33,8 +33,8 @@ Cost of debt
     ``wacd``: commitment-weighted all-in interest rate at financial close (base + margin, or the fixed
     rate), fees excluded. ``all_in_cost_of_debt``: every charge of the modelled schedule (interest
     accrued, upfront and commitment fees and the premiums for the facility's cover, upfront and running)
-    per currency-year of debt outstanding (also per facility: ``d{k}_all_in_cost``), ``sum charges / (sum opening balances / periods_per_year)``: a
-    balance-weighted annual rate that follows floating base rates over time. (Not an IRR of the debt cash
+    per currency-year of debt outstanding (also per facility: ``d{k}_all_in_cost``),
+    ``sum charges / (sum opening balances / periods_per_year)``: a balance-weighted annual rate that follows floating base rates over time. (Not an IRR of the debt cash
     flow: with a 40-year concessional tranche its IRR does not converge in LibreOffice from the default
     guess, and the workbook must recalculate to the engine's values.)
 Finance mix (nominal amounts: debt drawn, capital grants, sponsor funding; total = ``sources``)

@@ -322,24 +322,28 @@ def build(b) -> None:
     out("guarantee_net_cost", _sum(net_costs), "Net cost to the guarantors (claims - recoveries - premiums)")
     out("lender_loss_after_cover", _sum(losses), "Lenders' loss after cover (covered facilities)")
     # the lines this module adds to the shared totals (finmodel.totals); each is a row of the total's sheet
-    declared = []  # (total, line, sign of the cash from the project and sponsors to the guarantors)
-    for total, line, items, label, sign in (
-        ("uses", "premiums_financed", funded, "Guarantee and insurance premiums (financed)", 1),
+    for total, line, items, label in (
+        ("uses", "premiums_financed", funded, "Guarantee and insurance premiums (financed)"),
         ("cfads", "cfads_guarantee_cash", cfads, "Guarantee cash in operations (availability claims - fees - "
-         "running premiums)", -1),
-        ("cfads", "cfads_lost_payments", [-x for x in lost], "Availability payments not made by the payer", 0),
+         "running premiums)"),
+        ("cfads", "cfads_lost_payments", [-x for x in lost], "Availability payments not made by the payer"),
         ("tax_deductions", "premiums_expensed", expensed, "Guarantee premiums and fees paid in operations "
-         "(expensed)", 0),
+         "(expensed)"),
         ("equity_cf", "equity_guarantee_cash", sponsor, "Guarantee cash to sponsors (PRI claims - premiums, "
-         "upfront premiums not financed)", -1),
+         "upfront premiums not financed)"),
     ):
         if items:
             b.contribute(total, line, Sum(items), label, owner="guarantees")
-            declared += [Total(line) * sign] if sign else []
+    # read back from the totals as their owners built them (not from the list above): a line left out fails it
+    extra_uses = Total("uses") - _sum([Total(n) for n in ("capex_use", "upfront_fees", "commitment_fees", "idc",
+                                                           "dsra_initial")])
+    extra_cfads = Total("cfads") - Total("ebitda") + Total("tax") + _sum([Total(x.name) for x in lost])
+    extra_equity = Total("equity_cf") - Total("cash_to_equity") + Total("equity_funding")
     add_check(b, "check_guarantee_cash_declared",
-              Func("ABS", _sum([Total(x.name) for x in project_cash]) - _sum(declared)) < tol,
-              "Cash between the project, its sponsors and the guarantors = the declared lines of uses, CFADS and "
-              "equity flows")
+              Func("ABS", _sum([Total(x.name) for x in project_cash]) - (extra_uses - extra_cfads - extra_equity))
+              < tol,
+              "Cash from the project and its sponsors to the guarantors = what uses, CFADS and the equity flows "
+              "carry beyond their own lines")
 
 
 def _sum(items):

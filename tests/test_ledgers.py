@@ -1,0 +1,400 @@
+"""Ledgers party by party (finmodel.ledgers, finmodel.guarantees, finmodel.totals): hand-worked default cases to
+the cent, the double count of the old rules caught by the new check, premiums in sources and uses and in the
+cost of debt, declared contributions for every instrument, and property tests over random scenarios and
+default timings.
+
+Tolerances. Hand-worked amounts are small decimals (tens of currency units) computed in float64 through a few
+dozen operations: they agree with the hand arithmetic to ~1e-13, asserted at 1e-9 absolute (far inside a cent).
+Invariants over random scenarios (amounts up to ~1e3) are asserted at 1e-7 absolute: sums of a few dozen
+float64 terms of that size carry error ~1e-13. Iraq figures (hundreds of millions) are compared relative 1e-9.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_guarantees import run_raw, small
+
+from finmodel import charts, engine
+from finmodel.errors import FinmodelError
+
+ROOT = Path(__file__).resolve().parent.parent
+IRAQ = ROOT / "scenarios" / "iraq_bismaya.yaml"
+TOL = 1e-9  # hand-worked amounts (see module docstring)
+ATOL = 1e-7  # invariants
+
+# Revenue 60 a year x demand factor: CFADS 60 in period 2, then 13, 12, 11 = 40 % of the contractual debt
+# service of periods 3-5 (32.5, 30, 27.5; see small()): a payment default in period 3, after which the project
+# pays 40 % of each contractual instalment and never catches up.
+FORTY_PERCENT = np.array([[1.0, 1.0, 13 / 60, 12 / 60, 11 / 60]])
+
+
+def forty_percent(raw):
+    """Evaluate ``raw`` (no lifecycle cost) with the project paying 40 % of debt service from period 3 on."""
+    raw["lifecycle"] = []
+    r = run_raw(raw)
+    v = r.model.evaluate({**r.solved, "in_demand_factor": FORTY_PERCENT})
+    return r, v
+
+
+def total(v, name):
+    return float(v[name][0].sum())
+
+
+def assert_checks_pass(r, v):
+    failed = [n for n in r.builder.check_names if v[n][0, 0] < 0.5]
+    assert failed == [] and v["master_check"][0, 0] > 0.5
+
+
+# --- the three hand-worked cases of the issue ---------------------------------------------------------------------
+
+
+def test_instalment_cover_project_pays_40_percent():
+    """(1) Instalment cover 90 %, recovery rate 50 %: default in period 3, the project pays 40 % afterwards.
+
+    Loan 100 at 10 %, 4 equal instalments of 25: contractual debt service 35, 32.5, 30, 27.5 (periods 2-5).
+    Period 3: paid 13 of 32.5 -> unpaid 19.5, claim 90 % = 17.55; balance 75 + 7.5 - 13 = 69.5.
+    Period 4: contractual 30 (performing balance 50: interest 5 + principal 25); the Debt sheet's interest is
+    6.95 (default interest 1.95 on the arrears 19.5); paid 12 -> unpaid 18, claim 16.2; balance 64.45.
+    Period 5: contractual 27.5; interest 6.445 (default interest 3.945); paid 11 -> unpaid 16.5, claim 14.85;
+    balance 59.895, never paid: workout 50 % = 29.9475, to the guarantor 50 % x its unrecovered claims 48.6 =
+    24.3, to the lenders 5.6475. No catch-up, so nothing passes to the guarantor under subrogation before.
+    Lenders receive 35 + 13 + 12 + 11 + 48.6 + 5.6475 = 125.2475 <= owed 125 + 5.895 default interest = 130.895.
+    """
+    r, v = forty_percent(small())
+    np.testing.assert_allclose(v["defaulted"][0], [0, 0, 1, 1, 1])
+    np.testing.assert_allclose(v["d1_contract_ds"][0], [0, 35, 32.5, 30, 27.5], atol=TOL)
+    np.testing.assert_allclose(v["d1_project_paid"][0], [0, 35, 13, 12, 11], atol=TOL)
+    np.testing.assert_allclose(v["d1_paid_after_default"][0], [0, 0, 13, 12, 11], atol=TOL)
+    np.testing.assert_allclose(v["d1_default_interest"][0], [0, 0, 0, 1.95, 3.945], atol=TOL)
+    np.testing.assert_allclose(v["d1_claim"][0], [0, 0, 17.55, 16.2, 14.85], atol=TOL)
+    np.testing.assert_allclose(v["d1_to_guarantor"][0], 0.0, atol=TOL)
+    assert total(v, "d1_workout") == pytest.approx(29.9475, abs=TOL)
+    assert total(v, "d1_workout_guarantor") == pytest.approx(24.3, abs=TOL)
+    assert total(v, "d1_lender_receipts") == pytest.approx(125.2475, abs=TOL)
+    assert total(v, "d1_lender_entitlement") == pytest.approx(130.895, abs=TOL)
+    assert v["d1_lender_loss"][0, 0] == pytest.approx(5.6475, abs=TOL)
+    # guarantor: claims 48.6 - recoveries 24.3 - premiums 0 = net cost 24.3
+    assert v["g1_claims"][0, 0] == pytest.approx(48.6, abs=TOL)
+    assert v["g1_recoveries"][0, 0] == pytest.approx(24.3, abs=TOL)
+    assert v["g1_net_cost"][0, 0] == pytest.approx(24.3, abs=TOL)
+    assert_checks_pass(r, v)
+
+
+def test_accelerated_cover_with_later_project_payments():
+    """(2) Accelerated cover 90 %: the same default; the balance after period 3's payment, 69.5, is accelerated.
+
+    Claim 90 % x 69.5 = 62.55 in period 3. The project's later payments (12, 11) go 90 % to the guarantor under
+    subrogation (10.8, 9.9) until it has recovered its claims, 10 % to the lenders (1.2, 1.1). Unpaid at the
+    end 59.895: workout 50 % = 29.9475, to the guarantor 50 % x its unrecovered 62.55 - 20.7 = 41.85 -> 20.925,
+    to the lenders 9.0225. Lenders: 35 + 13 + 62.55 + 1.2 + 1.1 + 9.0225 = 121.8725 <= 130.895.
+    Guarantor: 62.55 - (20.7 + 20.925) = net cost 20.925.
+    """
+    r, v = forty_percent(small(payout="accelerated"))
+    np.testing.assert_allclose(v["d1_claim"][0], [0, 0, 62.55, 0, 0], atol=TOL)
+    np.testing.assert_allclose(v["d1_to_guarantor"][0], [0, 0, 0, 10.8, 9.9], atol=TOL)
+    np.testing.assert_allclose(v["d1_lender_receipts"][0], [0, 35, 13 + 62.55, 1.2, 1.1 + 9.0225], atol=TOL)
+    assert total(v, "d1_workout_guarantor") == pytest.approx(20.925, abs=TOL)
+    assert total(v, "d1_lender_receipts") == pytest.approx(121.8725, abs=TOL)
+    assert v["d1_lender_loss"][0, 0] == pytest.approx(130.895 - 121.8725, abs=TOL)
+    assert v["g1_recoveries"][0, 0] == pytest.approx(41.625, abs=TOL)
+    assert v["g1_net_cost"][0, 0] == pytest.approx(20.925, abs=TOL)
+    np.testing.assert_allclose(v["g1_exposure"][0], [90, 99, 74.25, 0, 0], atol=TOL)  # nothing left to claim
+    assert_checks_pass(r, v)
+
+
+def two_loans():
+    """small() with the loan split into A (covered 90 %, instalments) and B (uncovered), 50 each, same terms."""
+    raw = small()
+    loan = raw["debt"]["facilities"][0]
+    raw["debt"]["facilities"] = [dict(loan, name="A", amount=50.0), dict(loan, name="B", amount=50.0)]
+    raw["guarantees"][0]["facility"] = "A"
+    return raw
+
+
+def test_uncovered_facility_in_default():
+    """(3) An uncovered facility in default next to a covered one (same terms: every amount of (1) halves).
+
+    B (uncovered): paid 17.5 + 6.5 + 6 + 5.5 = 35.5; no claim, nothing to a guarantor; never paid 29.9475,
+    recovered at the uncovered workout rate 80 % (cover.yaml workout.uncovered_recovery_rate) = 23.958:
+    lenders receive 59.458 of the 65.4475 owed (contractual 62.5 + default interest 2.9475): loss 5.9895.
+    A (covered): claims 8.775 + 8.1 + 7.425 = 24.3; workout 50 % x 29.9475 = 14.97375, 12.15 to the guarantor
+    (50 % x its 24.3), 2.82375 to the lenders: receipts 35.5 + 24.3 + 2.82375 = 62.62375 <= 65.4475.
+    """
+    r, v = forty_percent(two_loans())
+    assert "d2_claim" not in v and v["in_d2_recovery_rate"][0, 0] == pytest.approx(0.8)
+    assert total(v, "d2_project_paid") == pytest.approx(35.5, abs=TOL)
+    assert total(v, "d2_unpaid_at_end") == pytest.approx(29.9475, abs=TOL)
+    assert total(v, "d2_workout_lenders") == pytest.approx(23.958, abs=TOL)
+    assert total(v, "d2_lender_receipts") == pytest.approx(59.458, abs=TOL)
+    assert total(v, "d2_lender_entitlement") == pytest.approx(65.4475, abs=TOL)
+    assert v["d2_lender_loss"][0, 0] == pytest.approx(5.9895, abs=TOL)
+    assert total(v, "d1_claim") == pytest.approx(24.3, abs=TOL)
+    assert total(v, "d1_workout_guarantor") == pytest.approx(12.15, abs=TOL)
+    assert total(v, "d1_lender_receipts") == pytest.approx(62.62375, abs=TOL)
+    assert v["g1_net_cost"][0, 0] == pytest.approx(24.3 - 12.15, abs=TOL)
+    assert v["lender_loss_after_cover"][0, 0] == pytest.approx(65.4475 - 62.62375, abs=TOL)
+    assert_checks_pass(r, v)
+
+
+def test_old_rules_double_count_is_caught():
+    """The rules before this change claimed every contractual instalment after the default and added a recovery
+    rate on top of the payments the project keeps making. Recomputed from the same rows, on Iraq's default case,
+    the lenders would receive about twice what they are owed: the per-facility check now fails on that."""
+    r = engine.run(IRAQ, ["default"])[0]
+    v, m = r.values, r.metrics()
+    for f, g, share in (("d1", "g1", 0.95), ("d2", "g2", 0.60)):
+        acc = v[f"in_{g}_accelerated"][0, 0]
+        start, prev = v["default_start"][0], np.concatenate([[0.0], v["defaulted"][0][:-1]])
+        due = v[f"{f}_interest_due"][0] + v[f"{f}_principal_due"][0]
+        paid = v[f"{f}_project_paid"][0]
+        old_owed = (1 - acc) * (start * (due - paid) + prev * v[f"{f}_scheduled_ds"][0]) + acc * start * v[
+            f"{f}_closing"][0]
+        old_receipts = paid.sum() + share * old_owed.sum() + (1 - share) * 0.40 * old_owed.sum()
+        owed = total(v, f"{f}_lender_entitlement")
+        # the double count: measured 1.75x (K-SURE) and 1.42x (KEXIM) of contractual debt service + default
+        # interest (1.94x and 1.64x of contractual debt service alone)
+        assert old_receipts > 1.3 * owed
+        assert total(v, f"{f}_lender_receipts") <= owed * (1 + 1e-12)  # now: never more than owed
+        assert r.checks()[f"check_{f}_lenders_not_overpaid"]
+    # the check itself fails if the lenders are paid a claim on top of what the project paid
+    bad = dict(v)
+    bad["d1_lender_receipts"] = v["d1_lender_receipts"] + v["d1_paid_after_default"]
+    assert not (bad["d1_lender_receipts"].sum() < v["d1_lender_entitlement"].sum() + 0.01)
+    assert m["guarantee_claims"] > 0
+
+
+# --- premiums: sources and uses, cost of debt ---------------------------------------------------------------------
+
+
+def test_iraq_premiums_in_uses_chart_and_cost_of_debt():
+    r = engine.run(IRAQ, ["base"])[0]
+    v, m = r.values, r.metrics()
+    # K-SURE 16 % x 95 % x 330m = 50.16m upfront + KEXIM 0.5 % x 60 % x 90m = 0.27m upfront and 1.2 % a year
+    # on 60 % of its balance during construction: every financed premium is one line of uses
+    assert total(v, "g1_premium_financed") == pytest.approx(0.16 * 0.95 * 330e6, rel=1e-12)
+    assert total(v, "premiums_financed") == pytest.approx(
+        total(v, "g1_premium_financed") + total(v, "g2_premium_financed"), rel=1e-12)
+    assert m["uses_premiums_financed"] == pytest.approx(total(v, "premiums_financed"), rel=1e-12)
+    lines = charts.uses_lines(r.model)
+    assert lines == ["capex_use", "upfront_fees", "commitment_fees", "idc", "dsra_initial", "premiums_financed"]
+    assert sum(total(v, n) for n in lines) == pytest.approx(m["total_uses"], rel=1e-12)
+    su = next(s for s in charts.chart_specs(r.model) if s.key == "sources_uses")
+    uses = sum(total(v, s.name) for s in su.series if s.side == "uses")
+    sources = sum(total(v, s.name) for s in su.series if s.side == "sources")
+    assert uses == pytest.approx(sources, rel=1e-12) and uses == pytest.approx(m["total_uses"], rel=1e-12)
+    # all-in cost of debt with premiums: 5.44 % before (interest + fees) -> about 7.2 %
+    charges = sum(total(v, f"d{k}_interest") + total(v, f"d{k}_ge_fees") for k in (1, 2))
+    premiums = total(v, "g1_premium") + total(v, "g2_premium")
+    years = sum(total(v, f"d{k}_opening") for k in (1, 2)) / 2
+    assert charges / years == pytest.approx(0.05435, abs=5e-5)  # what the Blending sheet showed before
+    assert m["all_in_cost_of_debt"] == pytest.approx((charges + premiums) / years, rel=1e-12)
+    assert 0.071 < m["all_in_cost_of_debt"] < 0.073
+    d1_years = total(v, "d1_opening") / 2
+    assert m["d1_all_in_cost"] == pytest.approx(
+        (total(v, "d1_interest") + total(v, "d1_ge_fees") + total(v, "g1_premium")) / d1_years, rel=1e-12)
+
+
+def test_premium_tax_treatment():
+    """Financed premiums are capitalised and depreciated; premiums paid in operations are expensed."""
+    raw = small(premium_rate=0.02, premium_basis="upfront")
+    raw["lifecycle"], raw["tax"]["rate"] = [], 0.2
+    r = run_raw(raw)
+    # capitalised cost = capex 200 + the financed premium 2 % x 90 % x 100 = 1.8, depreciated over 4 years
+    assert total(r.values, "capitalised_cost") == pytest.approx(201.8, abs=TOL)
+    assert r.row("depreciation")[1] == pytest.approx(201.8 / 4, abs=TOL)
+    raw = small(premium_rate=0.01, premium_basis="running")
+    raw["lifecycle"], raw["tax"]["rate"] = [], 0.2
+    r = run_raw(raw)
+    # running premium in period 2: 1 % x 90 % x 100 = 0.9, a tax deduction; taxable 60 - 50 - 10 - 0.9 = -0.9
+    assert r.row("premiums_expensed")[1] == pytest.approx(0.9, abs=TOL)
+    assert r.row("taxable_income")[1] == pytest.approx(60 - 50 - 10 - 0.9, abs=TOL)
+
+
+# --- declared contributions -----------------------------------------------------------------------------------
+
+
+ALL_KINDS = [
+    dict(name="ECA", kind="eca_cover", insurer="kexim", facility="A", commercial_share=0.9, political_share=0.9,
+         premium_rate=0.02, premium_basis="upfront", premium_financed=False, recovery_rate=0.5,
+         recovery_lag_years=1),
+    dict(name="PRG", kind="partial_risk_guarantee", guarantor="kexim", facility="B", share=0.5, risks="all",
+         fee=0.01, upfront_fee=0.005, recovery_rate=0.5, recovery_lag_years=0),
+    dict(name="Bond", kind="performance_bond", contract_share=0.1, fee=0.01, sme_contract=False),
+    dict(name="AP guarantee", kind="availability_guarantee", revenue="AP", share=0.8, fee=0.01,
+         payer_default_years=[3]),
+    dict(name="PRI", kind="political_risk_insurance", share=0.9, premium_rate=0.01, political_event_years=[5]),
+]
+# what each instrument must add to the shared totals (line names of finmodel.guarantees)
+LOAN_COVER = {"debt_premiums": None, "uses": ["premiums_financed"], "cfads": ["cfads_guarantee_cash"],
+              "tax_deductions": ["premiums_expensed"], "equity_cf": ["equity_guarantee_cash"]}
+EXPECTED = {
+    "g1": {**LOAN_COVER, "debt_premiums": ["g1_premium_in_cost"]},  # financed part 0 here: paid by sponsors
+    "g2": {**LOAN_COVER, "debt_premiums": ["g2_premium_in_cost"]},
+    "g3": {},  # paid by the contractor: no project cash
+    "g4": {"cfads": ["cfads_guarantee_cash", "cfads_lost_payments"], "tax_deductions": ["premiums_expensed"]},
+    "g5": {"equity_cf": ["equity_guarantee_cash"]},
+}
+
+
+def _refs(expr):
+    return {n for n, _ in expr.refs()}
+
+
+def test_every_instrument_declares_its_contributions():
+    raw = two_loans()
+    raw["guarantees"] = copy.deepcopy(ALL_KINDS)
+    r = run_raw(raw)
+    b, rows = r.builder, r.model.rows
+    for p, wants in EXPECTED.items():
+        prefix = f"{p}_"
+        for total_name, lines in wants.items():
+            declared = {c.name: c for c in b.contributions[total_name]}
+            for line in lines:
+                assert line in declared, (p, total_name, line)
+                assert any(n.startswith(prefix) for n in _refs(declared[line].expr)), (p, line)
+        for total_name, cs in b.contributions.items():
+            if total_name not in wants:
+                assert not any(n.startswith(prefix) for c in cs for n in _refs(c.expr)), (p, total_name)
+    # each total is the visible sum of its declared lines
+    for line in ("premiums_financed",):
+        assert line in _refs(rows["uses"].expr) and rows[line].sheet == "Funding"
+    assert {"cfads_guarantee_cash", "cfads_lost_payments"} <= _refs(rows["cfads"].expr)
+    assert "equity_guarantee_cash" in _refs(rows["equity_cf"].expr)
+    assert "premiums_expensed" in _refs(rows["taxable_income"].expr)
+    assert {"g1_premium_in_cost"} <= _refs(rows["d1_debt_charges"].expr)
+    assert {"g2_premium_in_cost"} <= _refs(rows["d2_debt_charges"].expr)
+    assert all(r.checks().values()), {k: x for k, x in r.checks().items() if not x}
+    # the ECA's upfront premium (2 % x 90 % x 50 = 0.9) is paid by the sponsors: in the equity flows, not in uses
+    v = r.values
+    assert total(v, "g1_premium_sponsors") == pytest.approx(0.9, abs=TOL)
+    assert total(v, "g1_premium_financed") == pytest.approx(0.0, abs=TOL)
+
+
+@pytest.mark.parametrize("left_out", ["uses", "cfads", "equity_cf"])
+def test_a_missing_contribution_fails_the_cash_check(monkeypatch, left_out):
+    """Leaving a line out is impossible to miss: with one total's guarantee line dropped, the cash between the
+    project, its sponsors and the guarantors no longer equals what the totals carry beyond their own lines."""
+    raw = two_loans()
+    raw["guarantees"] = copy.deepcopy(ALL_KINDS)
+    raw["guarantees"][0]["premium_financed"] = left_out == "uses"
+    assert run_raw(raw).checks()["check_guarantee_cash_declared"]
+    original = engine.Builder.contribute
+
+    def dropping(self, total, *a, **kw):
+        if total != left_out:
+            original(self, total, *a, **kw)
+
+    monkeypatch.setattr(engine.Builder, "contribute", dropping)
+    assert not run_raw(raw).checks()["check_guarantee_cash_declared"]
+
+
+def test_contribution_after_the_total_is_an_error():
+    r = run_raw(small())
+    with pytest.raises(FinmodelError, match="after the total was built"):
+        r.builder.contribute("uses", "late_line", r.model.ref("capex_use"), "late", owner="test")
+    with pytest.raises(FinmodelError, match="unknown shared total"):
+        r.builder.contribute("nope", "x", r.model.ref("capex_use"), "x", owner="test")
+
+
+def test_no_row_edited_after_it_was_built(monkeypatch):
+    """Rows are never amended: building the model never assigns a row's expression twice."""
+    from finmodel import rows as rows_mod
+
+    seen = {}
+    original = rows_mod.Row.__setattr__
+
+    def spy(self, key, value):
+        if key == "expr":
+            assert self.name not in seen, f"row {self.name!r} edited after it was built"
+            seen[self.name] = True
+        original(self, key, value)
+
+    monkeypatch.setattr(rows_mod.Row, "__setattr__", spy)
+    raw = two_loans()
+    raw["guarantees"] = copy.deepcopy(ALL_KINDS)
+    run_raw(raw)
+    assert len(seen) > 100
+
+
+# --- property tests ----------------------------------------------------------------------------------------------
+
+
+@st.composite
+def scenarios(draw):
+    raw = two_loans() if draw(st.booleans()) else small()
+    g = raw["guarantees"][0]
+    g.update(
+        commercial_share=draw(st.floats(0.0, 0.95)),
+        political_share=draw(st.floats(0.0, 1.0)),
+        premium_rate=draw(st.floats(0.0, 0.2)),
+        premium_basis=draw(st.sampled_from(["upfront", "running"])),
+        premium_financed=draw(st.booleans()),
+        payout=draw(st.sampled_from(["instalments", "accelerated"])),
+        recovery_rate=draw(st.floats(0.0, 1.0)),
+        recovery_lag_years=draw(st.integers(0, 2)),
+        political_event_years=draw(st.lists(st.integers(1, 5), max_size=2)),
+    )
+    raw["revenues"][0]["amount"] = draw(st.floats(20.0, 120.0))
+    raw["lifecycle"][0]["amount"] = draw(st.floats(0.0, 80.0))
+    raw["dsra"]["months"] = draw(st.sampled_from([0, 12]))
+    # default timing: a demand factor per period (0 = nothing paid that period)
+    demand = draw(st.lists(st.floats(0.0, 1.3), min_size=5, max_size=5))
+    return raw, np.array([demand])
+
+
+def assert_no_party_overpaid(r, v):
+    facs = [f.p for f in r.builder.facilities]
+    for p in facs:
+        rec, owed = v[f"{p}_lender_receipts"].sum(axis=1), v[f"{p}_lender_entitlement"].sum(axis=1)
+        assert np.all(rec <= owed + ATOL), "lenders received more than owed"
+        # independently of the ledger's definitions: never more than everything the project paid the facility
+        # plus what it still owes at the end
+        paid = (v[f"{p}_interest_paid"] + v[f"{p}_principal_paid"]).sum(axis=1)
+        assert np.all(rec <= paid + v[f"{p}_closing"][:, -1] + ATOL)
+        if f"{p}_claim" in v:
+            claims = v[f"{p}_claim"].sum(axis=1)
+            rec_g = (v[f"{p}_to_guarantor"] + v[f"{p}_workout_guarantor"]).sum(axis=1)
+            assert np.all(rec_g <= claims + ATOL), "guarantor recovered more than it paid"
+            assert np.all(v[f"{p}_claim"] >= -ATOL) and np.all(v[f"{p}_to_guarantor"] >= -ATOL)
+    claim, expo = v["g1_claim"], v["g1_exposure"]
+    assert np.all(claim <= expo + ATOL), "claim above cover x exposure"
+    assert np.all(np.where(v["defaulted"] > 0, 0.0, np.abs(claim)) <= ATOL), "claim without a default or event"
+    assert np.all(v["g1_premium"] >= -ATOL)
+    np.testing.assert_allclose(v["cash_difference"], 0.0, atol=ATOL)
+    assert np.all(np.where(v["defaulted"] > 0, np.abs(v["cash_to_equity"]), 0.0) <= ATOL)
+    # sources = uses including premiums, and the sources-and-uses chart balances
+    np.testing.assert_allclose(v["sources"].sum(axis=1), v["uses"].sum(axis=1), atol=ATOL)
+    lines = charts.uses_lines(r.model)
+    np.testing.assert_allclose(sum(v[n].sum(axis=1) for n in lines), v["uses"].sum(axis=1), atol=ATOL)
+    su = next(s for s in charts.chart_specs(r.model) if s.key == "sources_uses")
+    uses = sum(v[s.name].sum(axis=1) for s in su.series if s.side == "uses")
+    sources = sum(v[s.name].sum(axis=1) for s in su.series if s.side == "sources")
+    np.testing.assert_allclose(uses, sources, atol=ATOL)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios())
+def test_no_party_receives_more_than_owed(case):
+    raw, demand = case
+    r = run_raw(raw)
+    v = r.model.evaluate({**r.solved, "in_demand_factor": demand})
+    assert_no_party_overpaid(r, v)
+    assert_checks_pass(r, v)
+
+
+def test_vectorised_over_default_timings():
+    """Monte Carlo shape: 400 paths of random demand (default timings) in one evaluation, no loop over paths."""
+    raw = two_loans()
+    r = run_raw(raw)
+    rng = np.random.default_rng(11)
+    demand = rng.uniform(0.0, 1.3, size=(400, 5))
+    v = r.model.evaluate({**r.solved, "in_demand_factor": demand}, paths=400)
+    assert_no_party_overpaid(r, v)
+    assert (v["d1_claim"].sum(axis=1) > 0).sum() > 50
+    assert np.all(v["master_check"] > 0.5)
