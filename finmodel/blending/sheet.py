@@ -34,9 +34,10 @@ Cost of debt
     rate), fees excluded. ``all_in_cost_of_debt``: every charge of the modelled schedule (interest
     accrued, upfront and commitment fees and the premiums for the facility's cover, upfront and running)
     per currency-year of debt outstanding (also per facility: ``d{k}_all_in_cost``),
-    ``sum charges / (sum opening balances / periods_per_year)``: a balance-weighted annual rate that follows floating base rates over time. (Not an IRR of the debt cash
-    flow: with a 40-year concessional tranche its IRR does not converge in LibreOffice from the default
-    guess, and the workbook must recalculate to the engine's values.)
+    ``sum charges / (sum opening balances / periods_per_year)``: a balance-weighted annual rate that follows
+    floating base rates over time. (Not an IRR of the debt cash flow: with a 40-year concessional tranche
+    its IRR does not converge in LibreOffice from the default guess, and the workbook must recalculate to
+    the engine's values.)
 Finance mix (nominal amounts: debt drawn, capital grants, sponsor funding; total = ``sources``)
     ``concessional_share`` = concessional finance / total finance; concessional finance = drawdowns of the
     facilities flagged concessional (EDCF, EDPF by default) + capital grants flagged concessional (KOICA,
