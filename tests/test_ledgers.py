@@ -398,3 +398,30 @@ def test_vectorised_over_default_timings():
     assert_no_party_overpaid(r, v)
     assert (v["d1_claim"].sum(axis=1) > 0).sum() > 50
     assert np.all(v["master_check"] > 0.5)
+
+
+# --- recalculation parity of the ledgers (LibreOffice) ------------------------------------------------------------
+
+
+@pytest.mark.libreoffice
+def test_ledgers_recalculation_parity_with_workout(tmp_path, recalc):
+    """A default that is never cured (revenue 30 < debt service 35 from the first instalment): claims on both
+    payouts' rows, subrogation and workout recoveries are all non-zero; the recalculated workbook equals the
+    engine in every formula cell (tolerances of finmodel.parity.compare)."""
+    import yaml
+
+    from finmodel import api, parity
+
+    raw = two_loans()
+    raw["revenues"][0]["amount"] = 30.0
+    raw["guarantees"].append(dict(small()["guarantees"][0], name="Cover B", facility="B", payout="accelerated"))
+    src = tmp_path / "never cured [ledgers].yaml"
+    src.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
+    path = tmp_path / "ledgers.xlsx"
+    result = api.run(str(src), ["base"], workbook=path).results[0]
+    v = result.values
+    assert total(v, "d1_workout") > 0 and total(v, "d2_claim") > 0 and total(v, "d2_to_guarantor") > 0
+    assert total(v, "d1_workout_guarantor") > 0 and result.checks()["master_check"]
+    recalculated = recalc(path)
+    assert recalculated.exists()
+    assert parity.compare(result, path, recalculated) == []
