@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_guarantees import run_raw, small
+from test_guarantees import covered, run_raw, small
 
 from finmodel import charts, engine
 from finmodel.errors import FinmodelError
@@ -108,9 +108,10 @@ def test_accelerated_cover_with_later_project_payments():
     assert_checks_pass(r, v)
 
 
-def two_loans():
-    """small() with the loan split into A (covered 90 %, instalments) and B (uncovered), 50 each, same terms."""
-    raw = small()
+def two_loans(raw=None):
+    """small() (or ``raw``, built on it) with the loan split into A (covered) and B (uncovered), 50 each, same
+    terms."""
+    raw = small() if raw is None else raw
     loan = raw["debt"]["facilities"][0]
     raw["debt"]["facilities"] = [dict(loan, name="A", amount=50.0), dict(loan, name="B", amount=50.0)]
     raw["guarantees"][0]["facility"] = "A"
@@ -327,22 +328,8 @@ def test_no_row_edited_after_it_was_built(monkeypatch):
 
 @st.composite
 def scenarios(draw):
-    raw = two_loans() if draw(st.booleans()) else small()
-    g = raw["guarantees"][0]
-    g.update(
-        commercial_share=draw(st.floats(0.0, 0.95)),
-        political_share=draw(st.floats(0.0, 1.0)),
-        premium_rate=draw(st.floats(0.0, 0.2)),
-        premium_basis=draw(st.sampled_from(["upfront", "running"])),
-        premium_financed=draw(st.booleans()),
-        payout=draw(st.sampled_from(["instalments", "accelerated"])),
-        recovery_rate=draw(st.floats(0.0, 1.0)),
-        recovery_lag_years=draw(st.integers(0, 2)),
-        political_event_years=draw(st.lists(st.integers(1, 5), max_size=2)),
-    )
-    raw["revenues"][0]["amount"] = draw(st.floats(20.0, 120.0))
-    raw["lifecycle"][0]["amount"] = draw(st.floats(0.0, 80.0))
-    raw["dsra"]["months"] = draw(st.sampled_from([0, 12]))
+    raw = draw(covered())  # random cover terms, revenue, lifecycle cost, DSRA (test_guarantees)
+    raw = two_loans(raw) if draw(st.booleans()) else raw
     # default timing: a demand factor per period (0 = nothing paid that period)
     demand = draw(st.lists(st.floats(0.0, 1.3), min_size=5, max_size=5))
     return raw, np.array([demand])
