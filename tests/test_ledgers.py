@@ -387,6 +387,38 @@ def test_vectorised_over_default_timings():
     assert np.all(v["master_check"] > 0.5)
 
 
+# --- while here: max_gearing and fx_to_usd ------------------------------------------------------------------------
+
+
+def test_usd_figures_of_a_non_usd_scenario():
+    raw = small()
+    raw["project"].update(currency="KRW", fx_to_usd=1 / 1380)
+    m = run_raw(raw).metrics()
+    for k in ("total_uses", "total_debt", "total_equity", "equity_npv"):
+        assert m[f"{k}_usd"] == pytest.approx(m[k] / 1380, rel=1e-12)
+    assert "total_uses_usd" not in run_raw(small()).metrics()  # a USD scenario needs no conversion
+
+
+def test_max_gearing_as_described():
+    """max_gearing = debt (all facilities) / uses after capital grants, in the schema and in the solver."""
+    from finmodel.scenario import Sizing
+
+    desc = Sizing.model_fields["max_gearing"].description
+    assert "all facilities" in desc and "uses after capital grants" in desc
+    raw = small()
+    raw["revenues"] += [dict(name="Grant", kind="capital_grant", amount=50.0, phasing=[1.0])]
+    raw["revenues"][0]["amount"] = 200.0  # the DSCR capacity does not bind
+    loan = raw["debt"]["facilities"][0]
+    loan.pop("amount")
+    loan["share"] = 1.0
+    raw["debt"]["sizing"] = dict(max_gearing=0.4, target_dscr=1.2)
+    m = run_raw(raw).metrics()
+    # uses 200 (capex, no fees or IDC) - grant 50 = 150: debt 40 % x 150 = 60 (the solver converges to 1e-11
+    # relative: engine.REL_TOL; asserted at 1e-9)
+    assert m["total_debt"] == pytest.approx(0.4 * (m["total_uses"] - m["total_grants"]), rel=1e-9)
+    assert m["total_debt"] == pytest.approx(60.0, rel=1e-9)
+
+
 # --- recalculation parity of the ledgers (LibreOffice) ------------------------------------------------------------
 
 
