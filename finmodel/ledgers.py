@@ -3,7 +3,8 @@
 Rules (stated once; the row labels repeat them)
 -----------------------------------------------
 * **Contractual debt service** (``d{k}_contract_ds``): until a default, what the loan agreement makes due
-  (= the Debt sheet's interest and principal due); from the period after the default on, the schedule the loan
+  (= the Debt sheet's interest and principal due); from the period after the default (for subordinated
+  facilities: their first unpaid debt service, or a senior default) on, the schedule the loan
   would have followed had the project kept paying (``d{k}_contract_close``, the performing balance). Unpaid
   amounts stay owed by the project with interest at the contract rate: ``d{k}_default_interest`` (the Debt
   sheet capitalises it). What the lenders may receive over the model = contractual debt service + default
@@ -35,7 +36,7 @@ from __future__ import annotations
 
 from finmodel.checks import add_check, tolerance
 from finmodel.guarantees.data import cover_source, cover_value
-from finmodel.rows import Blank, Func, If, Max, Min, Prev, Sum, Total
+from finmodel.rows import Blank, Func, If, Max, Min, Or, Prev, Sum, Total
 from finmodel.timeline import R
 
 SHEET = "Ledgers"
@@ -53,10 +54,15 @@ def build(b) -> None:
 
     add("default_start", dflt - Prev("defaulted"), "First period of default", unit="flag", fmt="flag",
         section="Default")
+    if any(not f.senior for f in b.facilities):  # subordinated lenders: their own shortfall is a default for them
+        add("sub_defaulted", Max(Prev("sub_defaulted"), Or(dflt, R("sub_due") - R("sub_paid") > 0)),
+            "Subordinated debt in default (permanent from its first unpaid debt service or a senior default)",
+            unit="flag", fmt="flag", total=False, section="Default")
     paid_all, receipts_all, workout_all, rec_g_all, claims_all = [], [], [], [], []
     for f in b.facilities:
         name, sec = f.facility.name, f"{f.facility.name}: lenders' ledger"
         cover = b.loan_covers.get(name)
+        dflt = R("defaulted") if f.senior else R("sub_defaulted")
 
         def n(what, f=f):
             return f.n(what)

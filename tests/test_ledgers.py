@@ -143,6 +143,29 @@ def test_uncovered_facility_in_default():
     assert_checks_pass(r, v)
 
 
+def test_subordinated_facility_in_default_on_its_own():
+    """B subordinated, the senior loan A always paid: B's own shortfall is its default.
+
+    CFADS 30 from period 3. Period 3: senior 16.25 paid, B gets 13.75 of 16.25 (2.5 unpaid): B in default, its
+    balance 27.5. Period 4: contractual 15 (performing 25: 2.5 + 12.5), interest 2.75 (default interest 0.25),
+    paid 15 -> 15.25. Period 5: contractual 13.75, interest 1.525 (0.275), paid 30 - 13.75 = 16.25 -> 0.525 never
+    paid: workout 80 % = 0.42. B receives 17.5 + 13.75 + 15 + 16.25 + 0.42 = 62.92 of 63.025 owed: loss 0.105.
+    """
+    raw = two_loans()
+    raw["lifecycle"] = []
+    raw["debt"]["facilities"][1]["seniority"] = "subordinated"
+    r = run_raw(raw)
+    v = r.model.evaluate({**r.solved, "in_demand_factor": np.array([[1.0, 1.0, 0.5, 0.5, 0.5]])})
+    np.testing.assert_allclose(v["defaulted"][0], 0.0)
+    np.testing.assert_allclose(v["sub_defaulted"][0], [0, 0, 1, 1, 1])
+    np.testing.assert_allclose(v["d2_project_paid"][0], [0, 17.5, 13.75, 15, 16.25], atol=TOL)
+    np.testing.assert_allclose(v["d2_default_interest"][0], [0, 0, 0, 0.25, 0.275], atol=TOL)
+    assert total(v, "d2_workout") == pytest.approx(0.42, abs=TOL)
+    assert total(v, "d2_lender_receipts") == pytest.approx(62.92, abs=TOL)
+    assert v["d2_lender_loss"][0, 0] == pytest.approx(0.105, abs=TOL)
+    assert_checks_pass(r, v)  # a default is a result: repaid-at-maturity allows B's own default
+
+
 def test_old_rules_double_count_is_caught():
     """The rules before this change claimed every contractual instalment after the default and added a recovery
     rate on top of the payments the project keeps making. Recomputed from the same rows, on Iraq's default case,
