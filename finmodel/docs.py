@@ -149,7 +149,19 @@ DEFINITIONS = {
     "discounted at the commitment-weighted senior rate at close",
     "min_plcr": "smallest PLCR = PV of CFADS to the end of operations / senior debt outstanding, same rate",
     "total_capex": "sum of construction costs, contingency included",
-    "total_uses": "sum of uses: capex, interest during construction, fees and initial reserve funding",
+    "total_uses": "sum of uses: capex, interest during construction, fees, initial reserve funding and financed "
+    "guarantee premiums (the uses_* lines)",
+    "uses_capex": "sum of construction costs, contingency included (a line of total uses)",
+    "uses_upfront_fees": "sum of the facilities' upfront fees (a line of total uses)",
+    "uses_commitment_fees": "sum of the facilities' commitment fees on undrawn amounts (a line of total uses)",
+    "uses_idc": "sum of interest accrued during construction, paid from drawdowns (a line of total uses)",
+    "uses_dsra_initial": "DSRA target funded at the end of construction (a line of total uses)",
+    "uses_premiums_financed": "guarantee and insurance premiums financed: upfront premiums marked financed + running "
+    "premiums during construction (a line of total uses)",
+    "dN_lender_loss": "what the lenders may receive (contractual debt service + default interest + sweep "
+    "prepayments + in default at the end the performing balance) - what they receive (project payments - "
+    "amounts passed to the guarantor + claims + workout recoveries); Ledgers sheet",
+    "dN_lender_recovery_ratio": "lenders' net receipts / what they may receive (1 = paid in full); Ledgers sheet",
     "total_grants": "sum of capital grants received (revenues of kind capital_grant)",
     "total_debt": "sum of drawdowns of every facility",
     "senior_debt": "sum of drawdowns of the senior facilities",
@@ -166,17 +178,15 @@ DEFINITIONS = {
     "covered amount outstanding)",
     "gN_premiums": "sum of premiums and fees received by the guarantor",
     "gN_premium_pv": "premiums and fees discounted to financial close at the grant-element discount rate",
-    "gN_claims": "sum of claims paid by the guarantor (cover share x debt service or amount owed)",
-    "gN_recoveries": "sum of recoveries to the guarantor (recovery rate x unpaid debt service, lagged, shared by "
-    "subrogation)",
+    "gN_claims": "sum of claims paid by the guarantor: cover share x the unpaid part of each instalment "
+    "(instalments) or x the balance at acceleration (accelerated); Ledgers sheet",
+    "gN_recoveries": "sum of recoveries to the guarantor: project payments passed on under subrogation (its "
+    "share, up to its unrecovered claims) + its part of the workout (recovery rate x what is never paid)",
     "gN_net_cost": "claims - recoveries - premiums (negative = a surplus for the guarantor)",
     "gN_net_cost_pv": "net cost by period discounted to financial close",
-    "gN_unpaid_debt_service": "sum of the debt service of the covered facility left unpaid by the project",
-    "gN_lender_loss": "unpaid debt service - claims - recoveries to the lenders",
+    "gN_lender_loss": "the covered facility's dN_lender_loss: what its lenders are owed - what they receive",
     "gN_premium_annual_equivalent": "PV of premiums / PV of (covered balance x period length): the premium as an "
     "annual rate on the covered balance",
-    "gN_cash_recovery_ratio": "debt service the project paid after the default / unpaid debt service (to "
-    "calibrate recovery_rate); 0 without a default",
     "gN_margin_difference": "uncovered_margin - the covered facility's margin: the pricing benefit of the cover",
     "gN_guaranteed_payments": "cover share x the guaranteed revenue line over the model life",
     "guarantee_peak_exposure": "largest total exposure of all guarantors in any period",
