@@ -220,27 +220,52 @@ def write_workbook(result, det, path) -> Path:
     return _workbook_with_sheet(path, det, result.scenario, prov, lambda wb: add_risk_sheet(wb, result))
 
 
+HIST_RANGE = (0.5, 99.5)  # percentiles the histogram axis spans: a few extreme paths would flatten the rest
+
+
 def histogram_png(result, folder) -> list[Path]:
-    """Histogram and CDF charts (PNG) of equity IRR and minimum DSCR into ``folder``."""
+    """Histogram and CDF charts (PNG) of equity IRR (in %, with the cost of equity) and minimum DSCR (with
+    1.00x and the lock-up DSCR) into ``folder``; the axis spans the 0.5-99.5 percentiles, the paths beyond are
+    counted in the title."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import PercentFormatter
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     out = []
     d = result.paths_data
-    for name, label in (("equity_irr", "Equity IRR"), ("min_dscr", "Minimum DSCR")):
+    specs = (
+        ("equity_irr", "Equity IRR", [(result.hurdle, f"cost of equity {result.hurdle:.1%}", "#C00000")]),
+        ("min_dscr", "Minimum DSCR", [(1.0, "1.00x: debt service not covered", "#C00000"),
+                                      (result.lockup_dscr, f"lock-up {result.lockup_dscr:.2f}x", "#ED7D31")]),
+    )
+    for name, label, lines in specs:
         v = d[name][np.isfinite(d[name])]
-        fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4))
-        a1.hist(v, bins=HIST_BINS, color="#4472C4")
-        a1.set_title(f"{label}: histogram")
+        lo, hi = np.percentile(v, HIST_RANGE) if v.size else (0.0, 1.0)
+        inside = v[(v >= lo) & (v <= hi)]
+        fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4.2))
+        a1.hist(inside, bins=HIST_BINS, color="#4472C4")
         a1.set_ylabel("paths")
         a2.plot(np.sort(v), np.arange(1, v.size + 1) / max(v.size, 1), color="#4472C4")
-        a2.set_title(f"{label}: cumulative distribution")
         a2.set_ylabel("share of paths")
-        fig.suptitle(f"{result.paths:,} paths, seed {result.seed}, case {result.case}")
+        a2.yaxis.set_major_formatter(PercentFormatter(1.0))
+        for ax, what in ((a1, "histogram"), (a2, "cumulative distribution")):
+            for x, text, colour in lines:
+                ax.axvline(x, color=colour, ls="--", lw=1.2, label=text)
+            ax.set_xlim(min(lo, *(x for x, _, _ in lines)), max(hi, *(x for x, _, _ in lines)))
+            ax.set_title(f"{label}: {what}", fontsize=10)
+            ax.set_xlabel(label + (" [%]" if name == "equity_irr" else " [x]"))
+            if name == "equity_irr":
+                ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+            ax.grid(alpha=0.3)
+        a1.legend(fontsize=8)
+        beyond = v.size - inside.size
+        fig.suptitle(f"{result.paths:,} paths, seed {result.seed}, case {result.case}"
+                     + (f" ({beyond} paths beyond the 0.5-99.5 percentiles lie outside the axes)"
+                        if beyond else ""), fontsize=10)
         fig.tight_layout()
         p = atomic_write(
             folder / f"{name}_distribution.png", lambda tmp, fig=fig: fig.savefig(tmp, format="png", dpi=110)
