@@ -89,7 +89,7 @@ def chart(f: fr.Frontier, folder) -> Path:
     a1.legend(loc="best", fontsize=9)
     a2.plot(g, pl, "o-", color="#C00000")
     a2.set_title("Private tranche: probability of a loss")
-    a2.yaxis.set_major_formatter(PercentFormatter(decimals=0))
+    a2.yaxis.set_major_formatter(PercentFormatter(decimals=None))  # small probabilities: as many decimals as needed
     a2.set_ylim(bottom=0)
     a3.fill_between(g, irr["p5"], irr["p95"], color="#548235", alpha=0.2, label="P5 to P95")
     a3.plot(g, irr["p50"], "o-", color="#548235", label="median")
