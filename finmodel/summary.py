@@ -73,7 +73,8 @@ def fmt_value(value, fmt: str, unit: str, currency: str) -> str:
     if fmt == "x":
         return f"{value:.2f}x"
     if fmt in ("money", "money2"):
-        return f"{value / 1e6:,.1f}m {unit or currency}"
+        m = round(value / 1e6, 1)
+        return f"{m + 0.0 if m else 0.0:,.1f}m {unit or currency}"  # never "-0.0m"
     if fmt in ("int", "check", "flag"):
         return f"{value:,.0f}"
     return f"{value:,.2f}"
@@ -246,7 +247,13 @@ def cover_section(ctx: Context):
 
 
 def sources_uses_section(ctx: Context):
-    rows = [ctx.metric_row("total_capex"), ctx.metric_row("total_uses", "Total uses (capex, IDC, fees, DSRA)")]
+    uses = [n for n in ctx.results[0].metric_names if n.startswith("uses_")]  # the uses line by line
+    if uses:
+        rows = [ctx.metric_row(n, "  " + ctx.rows[n].label.removeprefix("Uses: ")) for n in uses]
+        rows = [ctx.metric_row("total_uses", "Uses"), *rows]
+        ctx.used.add("total_capex")  # the first uses line
+    else:
+        rows = [ctx.metric_row("total_capex"), ctx.metric_row("total_uses", "Total uses (capex, IDC, fees, DSRA)")]
     rows += [ctx.metric_row(n) for n in ("total_grants", "senior_debt", "total_debt", "total_equity", "gearing")]
     return _section("Sources and uses", rows)
 
