@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from finmodel import styles
+from finmodel.conventions import serials_to_datetime64
 from finmodel.excel import CHARTS, FIRST_COL, ExtraCell, Layout, _expected, _q, put_text
 from finmodel.funding import uses_lines
 
@@ -357,7 +358,7 @@ def write_sheet(ws, lay: Layout, result, results=None) -> None:
 
 def _dates(values, t0, t1):
     serial = values["period_end"][0][t0: t1 + 1]
-    return np.datetime64("1899-12-30") + serial.astype("int64").astype("timedelta64[D]")
+    return serials_to_datetime64(serial)
 
 
 def write_pngs(result, outdir: str | Path, *, dpi: int = 150) -> list[Path]:

@@ -37,6 +37,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from finmodel import __version__, styles
+from finmodel.conventions import serial_to_datetime
 from finmodel.errors import FinmodelError
 from finmodel.files import atomic_write
 from finmodel.rows import FormulaWriter
@@ -245,7 +246,7 @@ def _expected(x, fmt: str = ""):
     if np.isnan(x):
         return ""
     if fmt == "date":
-        return dt.datetime(1899, 12, 30) + dt.timedelta(days=x)
+        return serial_to_datetime(x)
     return x
 
 

@@ -7,12 +7,12 @@ Used by the tests and the benchmarks: write the workbook, recalculate it with he
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 
 import numpy as np
 from openpyxl.utils import get_column_letter
 
+from finmodel.conventions import serial_to_datetime
 from finmodel.excel import FIRST_COL, Layout, extra_cells
 
 
@@ -21,7 +21,7 @@ def _v(x, fmt: str = "") -> object:
     if math.isnan(x):
         return ""  # a blank result is the empty text "" in the workbook
     if fmt == "date":  # date-formatted cells read back as datetimes
-        return dt.datetime(1899, 12, 30) + dt.timedelta(days=x)
+        return serial_to_datetime(x)
     return x
 
 

@@ -31,9 +31,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from finmodel.conventions import serials_to_datetime64
 from finmodel.files import check_output_path
 from finmodel.rows import Prev
-from finmodel.timeline import EXCEL_EPOCH
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -126,8 +126,7 @@ def _dates(serials) -> pd.DatetimeIndex:
     """Excel date serials (days since the Excel epoch, 1899-12-30) as a DatetimeIndex."""
     import pandas as pd
 
-    days = np.asarray(serials, dtype="int64").astype("timedelta64[D]")
-    return pd.DatetimeIndex(np.datetime64(EXCEL_EPOCH) + days)
+    return pd.DatetimeIndex(serials_to_datetime64(serials))
 
 
 @dataclasses.dataclass

@@ -21,8 +21,8 @@ import math
 
 import numpy as np
 
+from finmodel.conventions import check_name, edate_serials
 from finmodel.errors import FinmodelError
-from finmodel.rows import check_name
 
 _AGG_FUNCS = frozenset({"SUM", "MIN", "MAX", "AVERAGE", "IRR", "NPV"})
 _SHIFT_FUNCS = frozenset({"_lead", "_leadsum", "_sumfrom"})
@@ -309,16 +309,7 @@ def _lookup_s(tab, key):
     return tab[i - 1] if (i == key and 1 <= i <= len(tab)) else 0.0
 
 
-def _edate(serial, months):
-    """Excel EDATE on date serials (days since 1899-12-30): same day ``months`` later, clipped to month end."""
-    serial, months = np.broadcast_arrays(np.asarray(serial, dtype=float), np.asarray(months, dtype=float))
-    d = np.datetime64("1899-12-30") + serial.astype("int64").astype("timedelta64[D]")
-    m = d.astype("datetime64[M]")
-    day = (d - m.astype("datetime64[D]")).astype(int)
-    m2 = m + months.astype("int64").astype("timedelta64[M]")
-    last = ((m2 + np.timedelta64(1, "M")).astype("datetime64[D]") - m2.astype("datetime64[D]")).astype(int) - 1
-    out = m2.astype("datetime64[D]") + np.minimum(day, last).astype("timedelta64[D]")
-    return (out - np.datetime64("1899-12-30")).astype(float)
+_edate = edate_serials  # Excel EDATE on date serials (finmodel.conventions)
 
 
 _RUNTIME = {

@@ -29,29 +29,18 @@ from __future__ import annotations
 
 import abc
 import dataclasses
-import re
 from collections.abc import Iterable, Iterator
 
 import numpy as np
 
+from finmodel.conventions import NAME_PATTERN, check_name  # noqa: F401 (NAME_PATTERN re-exported)
 from finmodel.errors import FinmodelError
 
 # Dependency kinds: "now" = same period, "prev" = an earlier period, "whole" = the complete row.
 NOW, PREV, WHOLE = "now", "prev", "whole"
 
-NAME_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,79}")
-"""Every input and row name: lower-case ASCII identifier chosen by finmodel (``d1_closing``), never user text.
-
-Names become Python identifiers in the generated evaluation code and defined names in the workbook, so they
-are checked here, where they are created, and again by :mod:`finmodel.rowcode` before any code is compiled.
-"""
-
-
-def check_name(name) -> str:
-    """``name`` if it matches :data:`NAME_PATTERN`; else a FinmodelError (a bug: names are never user text)."""
-    if not isinstance(name, str) or NAME_PATTERN.fullmatch(name) is None:
-        raise FinmodelError(f"internal model name {name!r} is not an identifier of the form {NAME_PATTERN.pattern}")
-    return name
+# NAME_PATTERN, check_name: every input and row name is a strict identifier, checked here where it is created
+# and again by finmodel.rowcode before compiling (finmodel.conventions states the rule).
 
 
 def _num(v) -> str:

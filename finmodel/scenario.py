@@ -73,6 +73,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from finmodel import readfile
+from finmodel.conventions import INTEGER_TOLERANCE, PERIODS_PER_YEAR, SHARE_TOLERANCE
 from finmodel.errors import FinmodelError, InputError, ScenarioFileError
 from finmodel.risk.schema import Risk
 
@@ -120,15 +121,7 @@ BASE_CASE = "base"
 DEFAULT_SOURCE = "<default>"
 """``Scenario.source`` of the embedded default scenario."""
 
-PERIODS_PER_YEAR = (1, 2, 4, 12)
-"""Allowed model periods per year."""
-
-SHARE_TOLERANCE = 1e-9
-"""Shares and phasings must sum to 1 within this absolute tolerance (float round-off of a few
-decimal entries is ~1e-16; 1e-9 still catches any typo a person can make)."""
-
-_INTEGER_TOLERANCE = 1e-9
-"""Tolerance for 'is an integer' tests on products such as grace_years * periods_per_year."""
+# PERIODS_PER_YEAR, SHARE_TOLERANCE and INTEGER_TOLERANCE are conventions: finmodel.conventions states them
 
 
 # --- value formatting for messages ---------------------------------------------------------------
@@ -171,7 +164,7 @@ def _int(value: Any) -> int | None:
 
 
 def _is_integer(x: float) -> bool:
-    return abs(x - round(x)) <= _INTEGER_TOLERANCE
+    return abs(x - round(x)) <= INTEGER_TOLERANCE
 
 
 # --- constrained value types ---------------------------------------------------------------------

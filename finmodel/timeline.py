@@ -6,17 +6,10 @@ ends ``k / periods_per_year`` years after the start date. Cash flows fall at per
 
 from __future__ import annotations
 
-import datetime as dt
-
+from finmodel.conventions import excel_serial
 from finmodel.rows import And, Edate, Int, Prev, Ref
 
 SHEET = "Timing"
-EXCEL_EPOCH = dt.date(1899, 12, 30)
-
-
-def excel_serial(d: dt.date) -> float:
-    """Excel/LibreOffice date serial (days since 1899-12-30)."""
-    return float((d - EXCEL_EPOCH).days)
 
 
 def periods_of(scenario) -> int:

@@ -60,6 +60,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from finmodel import conventions
 from finmodel.blending.terms import preset
 from finmodel.errors import InputError
 
@@ -77,7 +78,7 @@ __all__ = [
 ]
 
 REPAYMENT_PROFILES = ("equal", "annuity")
-PERIODS_PER_YEAR = (1, 2, 4, 12)
+PERIODS_PER_YEAR = conventions.PERIODS_PER_YEAR
 _TOL = 1e-9  # for "grace_years * A is a whole number of periods": floating-point slack only
 
 

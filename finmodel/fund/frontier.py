@@ -28,10 +28,11 @@ import math
 
 import numpy as np
 
+from finmodel.conventions import KRW_TOLERANCE
 from finmodel.errors import InputError
 
 DEFAULT_STEPS = (0.0, 0.025, 0.05, 0.075, 0.10, 0.15, 0.20, 0.25, 0.30, 0.40, 0.50)
-TOLERANCE = 1.0  # [KRW]: the fund's money tolerance; a loss below it is float residue, not a loss
+TOLERANCE = KRW_TOLERANCE  # [KRW]: the fund's money tolerance; a loss below it is float residue, not a loss
 GOVERNMENT = "government"
 PROTECTED = "private"
 MAX_EVAL_PATHS = 4096  # shares x paths per model call (bounds memory: ~300 rows x periods x this many floats)

@@ -10,25 +10,18 @@ that its financial close falls on that date.
 
 from __future__ import annotations
 
-import calendar
 import dataclasses
 import datetime as dt
 
 import numpy as np
 
 from finmodel import engine
+from finmodel.conventions import edate
 from finmodel.errors import InputError
 from finmodel.fund import schema
 from finmodel.scenario import apply_case, load_raw, load_scenario, scenario_from_dict
 
 PORTFOLIO_CASE_KEY = "_portfolio_case"  # the synthetic scenario case carrying a portfolio case's changes
-
-
-def edate(d: dt.date, months: int) -> dt.date:
-    """Excel EDATE: ``d`` moved by whole months, the day clamped to the month's length."""
-    m = d.month - 1 + months
-    y, m = d.year + m // 12, m % 12 + 1
-    return dt.date(y, m, min(d.day, calendar.monthrange(y, m)[1]))
 
 
 def period_ends(start: dt.date, periods: int, per_year: int) -> list[dt.date]:

@@ -37,13 +37,14 @@ import datetime as dt
 import numpy as np
 
 from finmodel import checks
+from finmodel.conventions import KRW_TOLERANCE, excel_serial
 from finmodel.returns import annual_irr
 from finmodel.rows import Agg, And, Blank, Edate, Func, If, Int, Max, Min, Model, Prev, Sum, SumFrom, Total
-from finmodel.timeline import R, excel_serial
+from finmodel.timeline import R
 
 TIMING, PORTFOLIO, FUND, OUT, CHECKS = "Timing", "Portfolio", "Fund", "Outputs", "Checks"
 CURRENCY = "KRW"
-MONEY_TOLERANCE = 1.0  # [KRW]: KRW has no minor unit; float error on sums of ~1e12 is ~1e-4 KRW
+MONEY_TOLERANCE = KRW_TOLERANCE  # [KRW]: KRW has no minor unit (finmodel.conventions)
 
 
 @dataclasses.dataclass(frozen=True)

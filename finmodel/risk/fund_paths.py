@@ -25,10 +25,11 @@ import math
 
 import numpy as np
 
+from finmodel.conventions import KRW_TOLERANCE
 from finmodel.errors import InputError
 from finmodel.risk import simulation
 
-TOLERANCE = 1.0
+TOLERANCE = KRW_TOLERANCE
 """A tranche loses on a path when its loss exceeds this [KRW] (the fund's money tolerance)."""
 
 
