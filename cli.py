@@ -566,12 +566,13 @@ def sensitivity_cmd(scenario, case, drivers, output, json_path, charts, portfoli
     """One-at-a-time sensitivities (tornado, spider) and breakevens, all points in one model call."""
     from rich.console import Console
 
-    from finmodel.risk import api
+    from finmodel import api
+    from finmodel.risk.api import sensitivity_tables
 
     out = api.sensitivity(scenario, case=case, workbook=output, json_path=json_path, charts=charts,
                           only=list(drivers) or None, portfolio=portfolio)
     if not quiet and json_path != "-":
-        for table in api.sensitivity_tables(out.result):
+        for table in sensitivity_tables(out.result):
             Console().print(table)
     _echo_written(out.written, json_path)
 

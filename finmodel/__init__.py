@@ -17,10 +17,10 @@ The data flow, one module per concern::
              -> blending / guarantees -> fund -> risk -> excel / charts
 """
 
-__version__ = "0.1.0"
+from finmodel.version import __version__
 
 _API = ("load", "run", "simulate", "compare")
-_RESULTS = ("Result", "CaseRun", "SimulationResult", "FundRun")
+_RESULTS = ("Result", "CaseRun", "SimulationResult")
 
 __all__ = ["__version__", *_API, "fund", *_RESULTS]
 

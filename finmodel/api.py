@@ -27,7 +27,7 @@ from collections.abc import Mapping
 
 from finmodel.errors import InputError
 from finmodel.files import check_output_path
-from finmodel.results import FundRun, Result, SimulationResult
+from finmodel.results import Result, SimulationResult
 
 DICT_SOURCE = "<dict>"
 """``Scenario.source`` of a scenario given as a mapping rather than a file."""
@@ -218,7 +218,7 @@ def simulate(scenario=None, *, paths: int, seed: int = 0, case: str = "base", ch
 
 
 def fund(portfolio, case: str | None = None, *, structure: str | None = None, first_loss_case: str | None = None,
-         workbook=None, json_path=None) -> FundRun:
+         workbook=None, json_path=None):
     """Run a portfolio file's PIS / GIF fund: tranche results, first-loss share, mobilisation [KRW].
 
     Parameters
@@ -236,9 +236,10 @@ def fund(portfolio, case: str | None = None, *, structure: str | None = None, fi
 
     Returns
     -------
-    FundRun
+    finmodel.fund.FundOutput
         ``.tranches`` (DataFrame: tranche x (structure, metric)), ``.structures[s].cashflows`` / ``.annual``,
-        ``.metrics``, ``.first_loss``, ``.mobilisation``, ``.to_json(path)``, ``.to_excel(path)``.
+        ``.metrics``, ``.first_loss``, ``.mobilisation``, ``.to_json(path)``, ``.to_excel(path)``
+        (:class:`finmodel.fund.frames.FundFrames`).
 
     Examples
     --------
@@ -249,12 +250,12 @@ def fund(portfolio, case: str | None = None, *, structure: str | None = None, fi
     """
     from finmodel.fund import run_portfolio
 
-    return FundRun(run_portfolio(portfolio, case, structure=structure, workbook=workbook, json_path=json_path,
-                                 first_loss_case=first_loss_case))
+    return run_portfolio(portfolio, case, structure=structure, workbook=workbook, json_path=json_path,
+                         first_loss_case=first_loss_case)
 
 
 def compare(portfolio, case: str | None = None, *, paths: int | None = None, seed: int = 0, workbook=None,
-            json_path=None) -> FundRun:
+            json_path=None):
     """The same portfolio under PIS (subordinated) and GIF (pari passu), tranche by tranche [KRW].
 
     Parameters
@@ -271,8 +272,9 @@ def compare(portfolio, case: str | None = None, *, paths: int | None = None, see
 
     Returns
     -------
-    FundRun
-        ``.structures`` with ``"pis"`` and ``"gif"``; ``.tranches`` side by side.
+    finmodel.fund.FundOutput
+        ``.structures`` with ``"pis"`` and ``"gif"``; ``.tranches`` side by side; ``.monte_carlo`` with
+        ``paths``; ``.decomposition`` (loss order against term).
 
     Examples
     --------
@@ -284,8 +286,43 @@ def compare(portfolio, case: str | None = None, *, paths: int | None = None, see
     """
     from finmodel.fund import compare_portfolio
 
-    return FundRun(compare_portfolio(portfolio, case, workbook=workbook, json_path=json_path, paths=paths,
-                                     seed=seed))
+    return compare_portfolio(portfolio, case, workbook=workbook, json_path=json_path, paths=paths, seed=seed)
+
+
+def sensitivity(scenario=None, *, case: str = "base", workbook=None, json_path=None, charts=None, only=None,
+                portfolio=None):
+    """One-at-a-time sensitivities (tornado, spider) and breakevens of a case, financing as sized on the base case.
+
+    Parameters
+    ----------
+    scenario : str, Path or None
+        A scenario file (None: the embedded default).
+    case : str
+        The case the drivers move from.
+    only : list of str, optional
+        Drivers to move (revenue, capex, opex, delay, rates, fx); default all.
+    portfolio : str or Path, optional
+        A fund portfolio file: also each fund tranche's IRR with the driver moved in every project
+        (:func:`finmodel.fund.sensitivity.tranche_sensitivities`).
+    workbook, json_path, charts : optional
+        Also write the workbook with a Sensitivity sheet, the JSON, and tornado / spider PNGs into a folder.
+
+    Returns
+    -------
+    finmodel.risk.api.SensitivityOutput
+        ``.result`` (tornado, spider, breakevens, ``fund``) and ``.written``.
+    """
+    import functools
+
+    from finmodel.risk import api as risk_api
+
+    fund = None
+    if portfolio is not None:
+        from finmodel.fund.sensitivity import tranche_sensitivities
+
+        fund = functools.partial(tranche_sensitivities, portfolio)
+    return risk_api.sensitivity(scenario, case=case, workbook=workbook, json_path=json_path, charts=charts,
+                                only=only, fund=fund)
 
 
 def validate(path):
@@ -310,6 +347,6 @@ def validate(path):
 
 
 __all__ = [
-    "DICT_SOURCE", "InputError", "compare", "fund", "integrity_failures", "load", "run", "simulate", "summary",
-    "validate",
+    "DICT_SOURCE", "InputError", "compare", "fund", "integrity_failures", "load", "run", "sensitivity", "simulate",
+    "summary", "validate",
 ]

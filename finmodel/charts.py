@@ -15,13 +15,19 @@ from __future__ import annotations
 import dataclasses
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from finmodel import styles
+from finmodel.cells import CHARTS, FIRST_COL, ExtraCell, put_text
+from finmodel.cells import expected_value as _expected
+from finmodel.cells import quote_sheet as _q
 from finmodel.conventions import serials_to_datetime64
-from finmodel.excel import CHARTS, FIRST_COL, ExtraCell, Layout, _expected, _q, put_text
 from finmodel.funding import uses_lines
+
+if TYPE_CHECKING:
+    from finmodel.excel import Layout
 
 CHART_ROW = 7  # first row of the chart grid on the Charts sheet
 GRID_ROWS = 19  # sheet rows per chart in the grid

@@ -23,7 +23,6 @@ engine value they must show, which :mod:`finmodel.parity` compares after recalcu
 from __future__ import annotations
 
 import copy
-import dataclasses
 import datetime as dt
 import re
 from pathlib import Path
@@ -36,14 +35,16 @@ from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from finmodel import __version__, styles
-from finmodel.conventions import serial_to_datetime
+from finmodel import styles
+from finmodel.cells import CHARTS, FIRST_COL, ExtraCell, put_text
+from finmodel.cells import expected_value as _expected
+from finmodel.cells import quote_sheet as _q
 from finmodel.errors import FinmodelError
 from finmodel.files import atomic_write
 from finmodel.rows import FormulaWriter
 from finmodel.styles import FORMATS
+from finmodel.version import __version__
 
-FIRST_COL = 5  # column E = period 1
 HEADER_ROWS = 5  # title, master check, period end, period number, column headings
 SHEET_ORDER = [
     "Inputs",
@@ -58,7 +59,7 @@ SHEET_ORDER = [
     "Outputs",
     "Checks",
 ]
-COVER, CASES, CHARTS = "Cover", "Cases", "Charts"
+COVER, CASES = "Cover", "Cases"
 RESERVED = {COVER, CASES, CHARTS}
 _CELL_NAME = re.compile(r"^[A-Za-z]{1,3}[0-9]+$|^[RrCc]([0-9]*|[0-9]+[RrCc][0-9]+)$")
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\']")
@@ -119,12 +120,6 @@ def safe_sheet_title(name: str, taken=()) -> str:
         title = base[: 31 - len(suffix)] + suffix
         k += 1
     return title
-
-
-def put_text(cell, text) -> None:
-    """Write user text as text, never as a formula (a name like ``=HYPERLINK(...)`` stays a string)."""
-    cell.value = "" if text is None else str(text)
-    cell.data_type = "s"
 
 
 def defined_name(name: str) -> str:
@@ -222,32 +217,6 @@ class Layout:
     @property
     def last_col(self) -> int:
         return FIRST_COL + self.model.periods - 1
-
-
-@dataclasses.dataclass
-class ExtraCell:
-    """A linking cell outside the model rows (Cover, Cases, Charts) and the engine value it must show."""
-
-    sheet: str
-    row: int
-    col: int
-    formula: str  # with the leading "="
-    value: object  # expected value after recalculation (float, str, or datetime for dates)
-    fmt: str = "number"
-    style: str = styles.LINK
-
-    @property
-    def coordinate(self) -> str:
-        return f"{get_column_letter(self.col)}{self.row}"
-
-
-def _expected(x, fmt: str = ""):
-    x = float(x)
-    if np.isnan(x):
-        return ""
-    if fmt == "date":
-        return serial_to_datetime(x)
-    return x
 
 
 def _period_header_cells(lay: Layout, sheet: str, values) -> list[ExtraCell]:
@@ -426,11 +395,6 @@ def _styled(cell, role, number_format):
     cell.style = role
     cell.number_format = number_format
     return cell
-
-
-def _q(sheet):
-    sheet = str(sheet).replace("'", "''")
-    return f"'{sheet}'" if not sheet.isalnum() else sheet
 
 
 def _section(ws, r, text, last_col):

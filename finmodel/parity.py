@@ -12,17 +12,10 @@ import math
 import numpy as np
 from openpyxl.utils import get_column_letter
 
-from finmodel.conventions import serial_to_datetime
+from finmodel.cells import expected_value
 from finmodel.excel import FIRST_COL, Layout, extra_cells
 
-
-def _v(x, fmt: str = "") -> object:
-    x = float(x)
-    if math.isnan(x):
-        return ""  # a blank result is the empty text "" in the workbook
-    if fmt == "date":  # date-formatted cells read back as datetimes
-        return serial_to_datetime(x)
-    return x
+_v = expected_value  # a blank result is the empty text "" in the workbook; dates read back as datetimes
 
 
 def expected_cells(result) -> dict[tuple[str, str], object]:

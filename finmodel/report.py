@@ -6,8 +6,8 @@ import json
 import sys
 from pathlib import Path
 
-from finmodel import __version__
 from finmodel.files import STDOUT, atomic_write
+from finmodel.version import __version__
 
 
 def case_json(result, scenario) -> dict:

@@ -1,5 +1,5 @@
-"""Results as pandas objects: what :func:`finmodel.run`, :func:`finmodel.simulate`, :func:`finmodel.fund` and
-:func:`finmodel.compare` return.
+"""Results as pandas objects: what :func:`finmodel.run` and :func:`finmodel.simulate` return (and, through
+:class:`finmodel.fund.frames.FundFrames`, :func:`finmodel.fund` and :func:`finmodel.compare`).
 
 The engine evaluates rows into numpy arrays shaped (paths, periods) (:class:`finmodel.engine.CaseResult`);
 this module turns one path of them into tables a notebook user reads:
@@ -25,7 +25,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
-import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -33,93 +32,12 @@ import numpy as np
 
 from finmodel.conventions import serials_to_datetime64
 from finmodel.files import check_output_path
-from finmodel.rows import Prev
+from finmodel.rowkinds import ROLLUP, row_kind, row_kinds  # noqa: F401 (row_kind: part of this module's API)
 
 if TYPE_CHECKING:
     import pandas as pd
 
-# --- row kinds and the annual roll-up ---------------------------------------------------------------------
-
-ROLLUP = {  # kind -> how a model year's periods become one value
-    "flow": "sum",
-    "balance": "last",
-    "opening": "first",
-    "ratio": "min",
-    "flag": "max",
-    "counter": "last",
-    "date": "last",
-}
-"""How each kind of row rolls up into a model year (pandas aggregation names)."""
-
-_BALANCE_WORDS = re.compile(r"\b(balances?|closing|cumulative|outstanding|carried forward|exposure)\b", re.I)
-_OPENING_WORDS = re.compile(r"\b(opening|start of period)\b", re.I)
-
-
-def row_kinds(model) -> dict[str, str]:
-    """:func:`row_kind` of every period row of ``model``, in the model's order.
-
-    Examples
-    --------
-    >>> import finmodel
-    >>> kinds = row_kinds(finmodel.run().results[0].model)
-    >>> [kinds[n] for n in ("revenue", "d1_opening", "d1_closing", "dscr", "operation_flag", "period_end")]
-    ['flow', 'opening', 'balance', 'ratio', 'flag', 'date']
-    """
-    previous = {n for r in model.rows.values() for n, k in r.expr.refs() if k == "prev"}
-    return {n: row_kind(model, n, previous) for n, r in model.rows.items() if not r.scalar}
-
-
-def row_kind(model, name: str, read_as_previous: set[str] | None = None) -> str:
-    """The kind of a period row, which decides its annual roll-up (:data:`ROLLUP`).
-
-    Read from the row's format and its definition:
-
-    - format ``flag`` / ``check``: ``"flag"``; ``date``: ``"date"``; ``int``: ``"counter"``;
-    - other non-money formats (``pct``, ``x``, ``factor``, ``number``): ``"ratio"``, except a share per period
-      (unit ``of ...``, such as a repayment profile in fraction of commitment), a ``"flow"``, and a running
-      total (defined on its own previous value), a ``"balance"``;
-    - money rows: ``"opening"`` when defined as an earlier period's value (``Prev``) or labelled an opening /
-      start-of-period amount; ``"balance"`` when defined on its own previous value, read by another row as a
-      previous-period value (a stock carried forward), or labelled a balance, closing, cumulative or
-      outstanding amount; otherwise ``"flow"``. An amount times a time (unit ``... x years``) is a flow.
-
-    Parameters
-    ----------
-    model : finmodel.rows.Model
-        The model the row belongs to.
-    name : str
-        A period row of ``model``.
-    read_as_previous : set of str, optional
-        The names some row reads as a previous-period value (computed from ``model`` if not given).
-
-    Returns
-    -------
-    str
-        One of the keys of :data:`ROLLUP`.
-    """
-    row = model.rows[name]
-    refs = set(row.expr.refs())
-    self_recursive = (name, "prev") in refs
-    fmt, unit, label = row.fmt, row.unit or "", row.label or ""
-    if fmt in ("flag", "check"):
-        return "flag"
-    if fmt == "date":
-        return "date"
-    if fmt == "int":
-        return "counter"
-    if not fmt.startswith("money"):
-        if self_recursive:
-            return "balance"
-        return "flow" if unit.startswith("of ") else "ratio"
-    if " x " in unit:
-        return "flow"
-    if isinstance(row.expr, Prev) or _OPENING_WORDS.search(label):
-        return "opening"
-    if read_as_previous is None:
-        read_as_previous = {n for r in model.rows.values() for n, k in r.expr.refs() if k == "prev"}
-    if self_recursive or name in read_as_previous or _BALANCE_WORDS.search(label):
-        return "balance"
-    return "flow"
+# row kinds and the annual roll-up rule live in finmodel.rowkinds (the workbook's Annual sheet uses them too)
 
 
 def _dates(serials) -> pd.DatetimeIndex:
@@ -130,7 +48,7 @@ def _dates(serials) -> pd.DatetimeIndex:
 
 
 @dataclasses.dataclass
-class _Frames:
+class ModelFrames:
     """The pandas view of one evaluated model (an engine ``CaseResult`` or a fund ``FundResult``), path 0."""
 
     raw: object  # engine.CaseResult | fund.model.FundResult: .model, .values, .metrics(), .checks()
@@ -200,7 +118,7 @@ class _Frames:
 
 
 @dataclasses.dataclass
-class CaseRun(_Frames):
+class CaseRun(ModelFrames):
     """One case of a project run: ``cashflows``, ``annual``, ``metrics``, ``checks`` (see the module)."""
 
     @property
@@ -363,83 +281,3 @@ class SimulationResult:
         p = check_output_path(path, ".xlsx", "--output")
         self.written.append(outputs.write_workbook(self.raw, self.deterministic, p))
         return self.written[-1]
-
-
-class FundRun:
-    """A fund under one or more structures (what :func:`finmodel.fund` and :func:`finmodel.compare` return).
-
-    ``structures`` maps each structure (``pis``, ``gif``) to the pandas view of its fund model (``cashflows``,
-    ``annual``, ``metrics``, ``checks``, in KRW); ``tranches`` is one row per tranche (and ``fund``), one column
-    per metric and structure. ``first_loss``, ``mobilisation`` and ``monte_carlo`` are the fund layer's objects
-    when they were asked for.
-    """
-
-    def __init__(self, output):
-        self.output = output  # finmodel.fund.FundOutput
-        self.structures: dict[str, _Frames] = {r.structure: _Frames(r, "KRW") for r in output.results}
-
-    def __repr__(self) -> str:
-        return f"<finmodel.FundRun structures {', '.join(self.structures)}, case {self.case}>"
-
-    @property
-    def case(self) -> str:
-        """The portfolio case."""
-        return self.output.results[0].portfolio_case
-
-    @property
-    def written(self) -> list[Path]:
-        return self.output.written
-
-    @property
-    def first_loss(self):
-        return self.output.first_loss
-
-    @property
-    def mobilisation(self):
-        return self.output.mobilisation
-
-    @property
-    def monte_carlo(self):
-        return self.output.monte_carlo
-
-    @property
-    def metrics(self) -> pd.Series:
-        """The first structure's metrics."""
-
-        return next(iter(self.structures.values())).metrics
-
-    @property
-    def tranches(self) -> pd.DataFrame:
-        """Tranche results: index = tranche names then ``fund``; columns = (structure, metric) [KRW, decimal, x]."""
-        import pandas as pd
-
-        from finmodel.fund.workbook import TRANCHE_METRICS
-
-        cols = {}
-        for s, frames in self.structures.items():
-            m = frames.metrics
-            names = [*frames.raw.terms.names, None]
-            for metric in TRANCHE_METRICS:
-                cols[(s, metric)] = [m.get(f"fund_{t}_{metric}" if t else f"fund_{metric}") for t in names]
-        first = next(iter(self.structures.values()))
-        df = pd.DataFrame(cols, index=[*first.raw.terms.names, "fund"], dtype=float)
-        df.columns = pd.MultiIndex.from_tuples(df.columns, names=["structure", "metric"])
-        df.index.name = "tranche"
-        return df
-
-    def json(self) -> dict:
-        return self.output.data
-
-    def to_json(self, path) -> Path:
-        from finmodel import report
-
-        p = check_output_path(path, ".json", "--json")
-        self.output.written.append(report.write_json(self.output.data, p))
-        return self.output.written[-1]
-
-    def to_excel(self, path) -> Path:
-        from finmodel.fund import workbook as wbk
-
-        p = check_output_path(path, ".xlsx", "--output")
-        self.output.written.append(wbk.write(self.output.results, p, self.output.portfolio))
-        return self.output.written[-1]

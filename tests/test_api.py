@@ -221,7 +221,7 @@ def test_fund_is_callable_and_still_the_package():
     assert callable(finmodel.fund) and finmodel.fund.portfolio.__name__ == "finmodel.fund.portfolio"
     f = finmodel.fund(PORTFOLIO)
     assert list(f.tranches.index) == ["government", "public", "private", "fund"]
-    structure = f.output.results[0].structure
+    structure = f.results[0].structure
     assert f.tranches.loc["private", (structure, "irr")] == f.metrics["fund_private_irr"]
     assert f.json()["scenario_sha256"] == hashlib.sha256(PORTFOLIO.read_bytes()).hexdigest()
 

@@ -1,4 +1,4 @@
-"""Fund tranche losses under Monte Carlo (finmodel.risk.fund_paths, `finmodel compare --paths`): the degenerate
+"""Fund tranche losses under Monte Carlo (finmodel.fund.montecarlo, `finmodel compare --paths`): the degenerate
 case reproduces the deterministic fund, the same seed gives the same results, a project's paths are those of
 `finmodel simulate` with its seed, and PIS shifts the loss probability onto the government tranche while GIF
 (equal preferred returns: strictly pro rata) spreads it equally."""
@@ -15,7 +15,8 @@ from click.testing import CliRunner
 
 from cli import main
 from finmodel.fund import model
-from finmodel.risk import fund_paths, simulation
+from finmodel.fund import montecarlo as fund_paths
+from finmodel.risk import simulation
 from finmodel.scenario import load_raw
 
 DEGENERATE = {

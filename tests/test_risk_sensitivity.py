@@ -50,9 +50,10 @@ def test_breakevens_hit_their_targets(ctx):
 
 def test_fund_tranche_irrs_by_sensitivity_point():
     from finmodel.fund import model as fund_model
+    from finmodel.fund.sensitivity import tranche_sensitivities
 
     portfolio = str(Path(__file__).resolve().parents[1] / "scenarios" / "pis_smart_city_subfund.yaml")
-    rows = sens.fund_tranche_sensitivities(portfolio, [d for d in sens.DRIVERS if d.name == "revenue"])
+    rows = tranche_sensitivities(portfolio, [d for d in sens.DRIVERS if d.name == "revenue"])
     base = fund_model.run(portfolio).metrics()
     # the base point is the fund model's own run, evaluated as one path among many: same formulas, 1e-12
     for name in (k for k in rows[0] if k.endswith("_irr")):

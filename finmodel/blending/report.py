@@ -130,7 +130,7 @@ class ScenarioGrantElementReport:
 
     def contract_json(self) -> dict:
         """The output contract's JSON (provenance, metrics, checks: the ODA and tied-aid verdicts)."""
-        from finmodel import __version__
+        from finmodel.version import __version__
 
         checks = {}
         for f in [*self.facilities, self.package]:
@@ -301,7 +301,7 @@ def dac_test_name() -> str:
 
 def terms_json(report) -> dict:
     """The output contract's JSON for loan terms alone (a :class:`GrantElementReport`)."""
-    from finmodel import __version__
+    from finmodel.version import __version__
 
     return {
         "finmodel_version": __version__,

@@ -19,11 +19,13 @@ import dataclasses
 from pathlib import Path
 
 from finmodel.files import check_output_path as _output_path
+from finmodel.fund.frames import FundFrames
 
 
 @dataclasses.dataclass
-class FundOutput:
-    """What ``finmodel compare`` / ``finmodel fund`` produced."""
+class FundOutput(FundFrames):
+    """What ``finmodel compare`` / ``finmodel fund`` produced; pandas views from
+    :class:`~finmodel.fund.frames.FundFrames` (``tranches``, ``structures``, ``to_json``, ``to_excel``)."""
 
     portfolio: object
     results: list
@@ -31,7 +33,7 @@ class FundOutput:
     first_loss: object = None
     mobilisation: object = None
     data: dict = dataclasses.field(default_factory=dict)
-    monte_carlo: object = None  # finmodel.risk.fund_paths.FundSimulationResult (compare --paths)
+    monte_carlo: object = None  # finmodel.fund.montecarlo.FundSimulationResult (compare --paths)
     decomposition: object = None  # finmodel.fund.decompose.Decomposition (compare: pis vs gif)
 
     def table(self):
@@ -54,7 +56,7 @@ def compare_portfolio(
     side by side on the Cases sheet) and the JSON if asked. Bad input is reported before any file is written.
 
     ``paths``: also each tranche's loss probability and expected loss over that many Monte Carlo paths of the
-    projects' risk blocks (:func:`finmodel.risk.fund_paths.simulate_fund`; JSON key ``monte_carlo``)."""
+    projects' risk blocks (:func:`finmodel.fund.montecarlo.simulate_fund`; JSON key ``monte_carlo``)."""
     from finmodel import report
     from finmodel.fund import decompose, model, portfolio
     from finmodel.fund import workbook as wbk
@@ -73,9 +75,9 @@ def compare_portfolio(
         data["decomposition"] = dec.to_dict()
     mc = None
     if paths is not None:
-        from finmodel.risk import fund_paths
+        from finmodel.fund import montecarlo
 
-        mc = fund_paths.simulate_fund(
+        mc = montecarlo.simulate_fund(
             lp, paths=paths, seed=seed, case=results[0].portfolio_case, structures=structures, flows=results[0].flows
         )
         data["monte_carlo"] = mc.to_json()
@@ -132,17 +134,15 @@ def run_portfolio(
 
 
 class _CallableModule(type(dataclasses)):
-    """``finmodel.fund`` is this package and also the API function :func:`finmodel.api.fund`.
+    """``finmodel.fund`` is this package and also the API function ``finmodel.fund(portfolio, ...)``.
 
     ``import finmodel.fund`` binds the package to ``finmodel.fund``, so the package itself is made callable:
-    ``finmodel.fund("portfolio.yaml")`` runs :func:`finmodel.api.fund`, while ``finmodel.fund.portfolio`` and
-    the rest still name the submodules.
+    ``finmodel.fund("portfolio.yaml")`` is :func:`run_portfolio` (see :func:`finmodel.api.fund`), while
+    ``finmodel.fund.portfolio`` and the rest still name the submodules.
     """
 
-    def __call__(self, portfolio, case=None, **options):
-        from finmodel.api import fund
-
-        return fund(portfolio, case, **options)
+    def __call__(self, portfolio, case=None, **options) -> FundOutput:
+        return run_portfolio(portfolio, case, **options)
 
 
 import sys as _sys  # noqa: E402 (the class above must exist first)

@@ -7,7 +7,7 @@ total and the other tranches share the rest in their relative proportion::
     government_g = g T        other tranche t:  c_t (1 - g) T / sum of the other tranches' commitments c
 
 Every (share, path) pair is one path of one :meth:`finmodel.rows.Model.evaluate` call (shares x paths, in chunks):
-project equity cash flows are the portfolio's Monte Carlo paths (:mod:`finmodel.risk.fund_paths`: each project's
+project equity cash flows are the portfolio's Monte Carlo paths (:mod:`finmodel.fund.montecarlo`: each project's
 ``risk:`` block, seed ``seed + i`` for project ``i``; projects without a risk block keep their deterministic
 cash flows), the same paths at every share.
 
@@ -161,7 +161,7 @@ class Frontier:
         return out
 
     def to_json(self) -> dict:
-        from finmodel import __version__
+        from finmodel.version import __version__
 
         return {
             "finmodel_version": __version__,
@@ -192,9 +192,10 @@ def frontier(
 ) -> Frontier:
     """The frontier of a portfolio file (path or LoadedPortfolio) under structure pis, over ``paths`` paths."""
     from finmodel.fund import model as fm
+    from finmodel.fund import montecarlo as fund_paths
     from finmodel.fund import portfolio as pf
     from finmodel.fund import waterfall as wf
-    from finmodel.risk import fund_paths, simulation
+    from finmodel.risk import simulation
 
     shares = parse_steps(steps)
     simulation.check_options(paths, seed, chunk_size or simulation.DEFAULT_CHUNK_SIZE)

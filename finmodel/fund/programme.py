@@ -17,7 +17,7 @@ On each path (all arrays (paths, candidates); Python loops over candidates only,
 4. **the fund**: the candidate's scenario equity cash flows scaled by ``size_k / (its project cost in KRW)``,
    moved to its close date (1 January of the close year), zero when not deployed, through the fund model
    (:mod:`finmodel.fund.waterfall`, the programme's structure) -> each tranche's loss and IRR. A candidate whose
-   scenario has a ``risk:`` block has simulated cash flows (seed ``seed + k``, as :mod:`finmodel.risk.fund_paths`);
+   scenario has a ``risk:`` block has simulated cash flows (seed ``seed + k``, as :mod:`finmodel.fund.montecarlo`);
    the others keep their deterministic cash flows, so their randomness is closing and timing only.
 
 Same seed, same results; paths run in chunks.
@@ -226,6 +226,8 @@ def deploy(closed, year, equity, capacity) -> np.ndarray:
 
 @dataclasses.dataclass
 class ProgrammeResult:
+    """A simulated programme (per-path arrays); its summary is :func:`finmodel.fund.programme_report.summary`."""
+
     programme: LoadedProgramme
     paths: int
     seed: int
@@ -236,10 +238,6 @@ class ProgrammeResult:
     tranches: list[str]
     simulated: dict  # candidate -> seed
 
-    def summary(self) -> dict:
-        from finmodel.fund import programme_report
-
-        return programme_report.summary(self)
 
 
 def simulate(programme, *, paths: int, seed: int = 0, chunk_size: int | None = None) -> ProgrammeResult:

@@ -127,7 +127,7 @@ def summary(res) -> dict:
 
 
 def to_json(res, s: dict | None = None) -> dict:
-    from finmodel import __version__
+    from finmodel.version import __version__
 
     lp = res.programme
     return {

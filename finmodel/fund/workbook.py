@@ -10,8 +10,9 @@ distributions), Outputs (every JSON metric a defined name) and Checks (master ch
 
 from __future__ import annotations
 
-from finmodel import __version__, excel, parity
+from finmodel import excel, parity
 from finmodel.fund.model import FundResult
+from finmodel.version import __version__
 
 TRANCHE_METRICS = ("contributions", "distributions", "irr", "multiple", "loss")
 

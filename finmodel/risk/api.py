@@ -132,13 +132,16 @@ class SensitivityOutput:
     written: list[Path]
 
 
-def sensitivity(scenario=None, *, case="base", workbook=None, json_path=None, charts=None, only=None, portfolio=None):
-    """Sensitivities and breakevens; writes the workbook (with a Sensitivity sheet), JSON and PNG charts."""
+def sensitivity(scenario=None, *, case="base", workbook=None, json_path=None, charts=None, only=None, fund=None):
+    """Sensitivities and breakevens; writes the workbook (with a Sensitivity sheet), JSON and PNG charts.
+
+    ``fund``: see :func:`finmodel.risk.sensitivity.run` (:func:`finmodel.api.sensitivity` builds it from a
+    portfolio file)."""
     from finmodel.risk import sensitivity as sens
 
     wb = check_output_path(workbook, ".xlsx", "--output")
     js = check_output_path(json_path, ".json", "--json")
-    res = sens.run(scenario, case, only=only, portfolio=portfolio)
+    res = sens.run(scenario, case, only=only, fund=fund)
     written = []
     if wb is not None:
         written.append(outputs.write_sensitivity_workbook(res, wb))

@@ -62,7 +62,7 @@ def write_paths(result, path) -> Path:
 
 
 def _prov(result) -> dict:
-    from finmodel import __version__
+    from finmodel.version import __version__
 
     return {
         "finmodel_version": __version__,

@@ -116,10 +116,10 @@ class SensitivityResult:
     tornado: list  # dicts: driver, low change, high change, metric at low / high
     breakevens: list
     det: object = None  # the case's engine.CaseResult (for the workbook)
-    fund: list | None = None  # fund tranche IRRs by sensitivity point (fund_tranche_sensitivities), if asked
+    fund: list | None = None  # fund tranche IRRs by sensitivity point (finmodel.fund.sensitivity), if asked
 
     def to_json(self) -> dict:
-        from finmodel import __version__
+        from finmodel.version import __version__
 
         metrics = {f"base_{k}": _num(v) for k, v in self.base.items()}
         for b in self.breakevens:
@@ -300,8 +300,13 @@ def breakevens(ctx: Context, *, points: int = 15, tol: float = 1e-6, max_iter: i
     return out
 
 
-def run(scenario_path=None, case: str = "base", *, only=None, portfolio=None) -> SensitivityResult:
-    """Sensitivities and breakevens of a case (financing sized on the base case)."""
+def run(scenario_path=None, case: str = "base", *, only=None, fund=None) -> SensitivityResult:
+    """Sensitivities and breakevens of a case (financing sized on the base case).
+
+    ``fund``: optional ``callable(drivers) -> rows``, each fund tranche's IRR by sensitivity point
+    (:func:`finmodel.fund.sensitivity.tranche_sensitivities` for a portfolio file; ``finmodel sensitivity
+    --portfolio``). The caller supplies it: the fund package builds on this one, not the other way round.
+    """
     from finmodel.risk.simulation import prepare
 
     drivers = DRIVERS
@@ -313,49 +318,11 @@ def run(scenario_path=None, case: str = "base", *, only=None, portfolio=None) ->
     sc, det = prepare(scenario_path, case)
     ctx = Context(sc, det)
     base, spider, tornado = sensitivities(ctx, drivers)
-    fund = fund_tranche_sensitivities(portfolio, drivers) if portfolio is not None else None
-    return SensitivityResult(sc, case, base, spider, tornado, breakevens(ctx), det, fund)
+    rows = fund(drivers) if fund is not None else None
+    return SensitivityResult(sc, case, base, spider, tornado, breakevens(ctx), det, rows)
 
 
 def _now() -> str:
     import datetime as dt
 
     return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
-
-
-# --- fund tranches (finmodel.fund) --------------------------------------------------------------------------
-
-
-def fund_tranche_sensitivities(portfolio_path, drivers=DRIVERS, *, structure: str | None = None) -> list[dict]:
-    """Each fund tranche's IRR when one driver moves in *every* project of a portfolio at once.
-
-    Every project of the portfolio file is evaluated in its entry's case (financing as sized on its base case)
-    with all sensitivity points as paths of one call; its equity cash flows (paths, project periods) go onto
-    fund periods (``ProjectFlows.fund_series``) and the fund model evaluates all points in one call too.
-    Portfolio cases are not applied (the base portfolio). Returns spider rows: driver, change, unit and one
-    ``<tranche>_irr`` column per tranche (``fund_irr`` for the whole fund).
-    """
-    from finmodel.fund import model as fund_model
-    from finmodel.fund import portfolio as pf
-    from finmodel.risk.simulation import prepare
-
-    lp = pf.load(portfolio_path)
-    fund = fund_model.run(lp, structure=structure)
-    periods = fund.model.periods
-    points = [("base", 0.0)]
-    for d in drivers:
-        points += [(d.name, s) for s in sorted(set(d.steps) | {d.low, d.high}) if s != 0.0]
-    changes = {d.name: np.array([s if name == d.name else 0.0 for name, s in points]) for d in drivers}
-    overrides = {}
-    for k, (entry, path, flows) in enumerate(zip(lp.spec.projects, lp.paths, fund.flows, strict=True), start=1):
-        ctx = Context(*prepare(path, entry.case))
-        ov, n = ctx.overrides(changes)
-        v = ctx.model.evaluate({**ctx.det.solved, **ov}, paths=n)
-        overrides[f"in_p{k}_equity_cf"] = flows.fund_series(periods, v["equity_cf"])
-    fv = fund.model.evaluate(overrides)
-    names = [m for m in fund.metric_names if m.endswith("_irr")]
-    units = {d.name: d.unit for d in drivers}
-    return [
-        {"driver": name, "change": s, "unit": units.get(name, ""), **{m: float(fv[m][i, 0]) for m in names}}
-        for i, (name, s) in enumerate(points)
-    ]

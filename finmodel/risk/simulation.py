@@ -147,7 +147,7 @@ def evaluate_paths(spec: SimSpec, overrides: dict, n: int) -> dict[str, np.ndarr
         targets = [*spec.metrics, "period", *(f"{p}_closing" for p in spec.senior), *spec.keep_rows]
     v = m.evaluate({**spec.solved, **overrides}, paths=2 if pad else n, targets=targets)
     out = {name: np.array(v[name][:n, 0], dtype=float) for name in spec.metrics if name in v}
-    for name in spec.keep_rows:  # whole rows, only when asked (finmodel.risk.fund_paths): (n, periods)
+    for name in spec.keep_rows:  # whole rows, only when asked (finmodel.fund.montecarlo): (n, periods)
         out[name] = np.array(v[name][:n], dtype=float, copy=True)
     out["senior_loss"] = np.array(senior_loss(v, spec.senior)[:n], dtype=float)
     for ref in spec.reducers:
@@ -352,7 +352,7 @@ class SimulationResult:
 
     def to_json(self) -> dict:
         """The output contract (README, JSON outputs) plus the run's seed and number of paths."""
-        from finmodel import __version__
+        from finmodel.version import __version__
 
         metrics = self.summary()
         return {

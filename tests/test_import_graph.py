@@ -1,0 +1,181 @@
+"""The import graph of the ``finmodel`` package has no cycles, between modules and between packages.
+
+What counts as an edge ``A -> B`` (read from the source with ``ast``, nothing imported):
+
+- every ``import finmodel.x`` and ``from finmodel.x import y`` in module ``A``, wherever it stands: at module
+  level, inside a function or method (a deferred import is still a dependency), inside ``try``; ``B`` is the
+  submodule ``finmodel.x.y`` when ``y`` is one, else ``finmodel.x``; relative imports are resolved;
+- not counted: imports under ``if TYPE_CHECKING:`` (never executed, annotations only), and the implicit import
+  of a parent package when a submodule is imported (``finmodel.fund.model`` runs ``finmodel/fund/__init__.py``
+  first: that is how packages work, not a dependency one module chose).
+
+Checked: the module graph has no cycle; no module imports the package root ``finmodel`` (its lazy public API sits
+on top of everything: the version is in ``finmodel.version``); and the package graph (every module of
+``finmodel.fund``, ``finmodel.risk``, ... taken as one node; top-level modules stay themselves) has no cycle once
+the edges of :data:`LAYER_EXCEPTIONS` are set aside, so that, say, ``fund`` and ``risk`` cannot lean on each other
+through different modules. Those few edges are where a lower layer still reaches up; each says what removes it,
+and a test fails when one disappears, so the list only shrinks. The drawing in docs/architecture.md follows the
+package graph.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import graphlib
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "finmodel"
+
+LAYER_EXCEPTIONS = {
+    ("finmodel.scenario", "finmodel.blending.eligibility"): "the schema runs the EDCF/EDPF eligibility rules; "
+    "issue 12: the scenario package imports no domain module, policy rules run as their own validation stage",
+    ("finmodel.scenario", "finmodel.guarantees.rules"): "the schema runs the cover rules (same remedy)",
+    ("finmodel.scenario", "finmodel.risk.schema"): "the schema embeds the risk block's types (same remedy: the "
+    "risk block's schema moves into the scenario package)",
+    ("finmodel.blending.report", "finmodel.engine"): "the grant-element report of a scenario runs the engine: it "
+    "belongs above the engine, beside finmodel.api, not inside the blending package the engine builds rows with",
+}
+"""Module edges from a lower package to a higher one that the package check sets aside, with what removes each."""
+
+
+def module_files() -> dict[str, Path]:
+    out = {}
+    for p in sorted(PACKAGE.rglob("*.py")):
+        parts = list(p.relative_to(PACKAGE.parent).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts.pop()
+        out[".".join(parts)] = p
+    return out
+
+
+def _type_checking_blocks(tree) -> set[int]:
+    """ids of the statements under ``if TYPE_CHECKING:`` (or ``typing.TYPE_CHECKING``)."""
+    skip = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If):
+            t = node.test
+            name = t.id if isinstance(t, ast.Name) else t.attr if isinstance(t, ast.Attribute) else None
+            if name == "TYPE_CHECKING":
+                for stmt in node.body:
+                    skip.update(id(n) for n in ast.walk(stmt))
+    return skip
+
+
+def imports_of(name: str, path: Path, modules) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    skip = _type_checking_blocks(tree)
+    out = set()
+    for node in ast.walk(tree):
+        if id(node) in skip:
+            continue
+        if isinstance(node, ast.Import):
+            out.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")[: len(package.split(".")) - (node.level - 1)]
+                base = ".".join(parts + ([base] if base else []))
+            for a in node.names:
+                sub = f"{base}.{a.name}"
+                out.add(sub if sub in modules else base)
+    return {m for m in out if m in modules and m != name}
+
+
+@functools.cache
+def module_graph() -> dict[str, set[str]]:
+    modules = module_files()
+    return {name: imports_of(name, path, modules) for name, path in modules.items()}
+
+
+def package_of(module: str) -> str:
+    """``finmodel.fund.model`` -> ``finmodel.fund``; a top-level module (or the root) stays itself."""
+    return ".".join(module.split(".")[:2])
+
+
+def package_graph(graph, skip=()) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for a, deps in graph.items():
+        pa = package_of(a)
+        out.setdefault(pa, set()).update(package_of(b) for b in deps if package_of(b) != pa and (a, b) not in skip)
+    return out
+
+
+def find_cycle(graph) -> list[str] | None:
+    try:
+        graphlib.TopologicalSorter(graph).prepare()
+    except graphlib.CycleError as exc:
+        return exc.args[1]
+    return None
+
+
+def test_the_reader_sees_every_kind_of_import(tmp_path):
+    """The edge rule above, on a small made-up module (so the checks below cannot pass by reading nothing)."""
+    src = (
+        "from __future__ import annotations\n"
+        "from typing import TYPE_CHECKING\n"
+        "import finmodel.rows\n"
+        "from finmodel import engine, __version__\n"
+        "from . import timeline\n"
+        "from .fund import model\n"
+        "if TYPE_CHECKING:\n"
+        "    from finmodel import excel\n"
+        "def f():\n"
+        "    from finmodel.risk.simulation import prepare\n"
+        "    try:\n"
+        "        from finmodel.blending import eligibility\n"
+        "    except ImportError:\n"
+        "        pass\n"
+    )
+    path = tmp_path / "probe.py"
+    path.write_text(src)
+    deps = imports_of("finmodel.probe", path, module_files())
+    assert deps == {
+        "finmodel.rows", "finmodel.engine", "finmodel", "finmodel.timeline", "finmodel.fund.model",
+        "finmodel.risk.simulation", "finmodel.blending.eligibility",
+    }
+
+
+def test_graph_covers_the_package():
+    graph = module_graph()
+    assert {"finmodel", "finmodel.engine", "finmodel.excel", "finmodel.fund.model", "finmodel.risk.simulation"} <= set(
+        graph
+    )
+    assert "finmodel.rows" in graph["finmodel.engine"]
+    assert package_graph(graph)["finmodel.fund"] >= {"finmodel.risk", "finmodel.engine"}
+
+
+def test_no_import_cycle_between_modules():
+    cycle = find_cycle(module_graph())
+    assert cycle is None, f"import cycle between modules: {' -> '.join(cycle)}"
+
+
+def test_no_module_imports_the_package_root():
+    offenders = sorted(m for m, deps in module_graph().items() if "finmodel" in deps)
+    assert offenders == [], f"{offenders} import finmodel itself (take __version__ from finmodel.version)"
+
+
+def test_no_import_cycle_between_packages():
+    cycle = find_cycle(package_graph(module_graph(), skip=LAYER_EXCEPTIONS))
+    assert cycle is None, f"import cycle between packages: {' -> '.join(cycle)}"
+
+
+def test_fund_builds_on_risk_never_the_reverse():
+    graph = package_graph(module_graph())
+    assert "finmodel.risk" in graph["finmodel.fund"]  # fund Monte Carlo, frontier, programme use the simulation
+    assert "finmodel.fund" not in graph["finmodel.risk"]
+
+
+@pytest.mark.parametrize("edge", sorted(LAYER_EXCEPTIONS), ids=lambda e: f"{e[0]}->{e[1]}")
+def test_every_layer_exception_still_exists(edge):
+    """An exception whose edge is gone must leave the list (so the list only shrinks)."""
+    a, b = edge
+    assert b in module_graph()[a], f"{a} no longer imports {b}: delete it from LAYER_EXCEPTIONS"
+
+
+def test_the_exceptions_are_what_keeps_packages_cyclic():
+    """Without the set-aside edges the package check would fail: the exceptions are real, not decoration."""
+    assert find_cycle(package_graph(module_graph())) is not None
