@@ -406,9 +406,9 @@ def _grant_element_scenario(scenario, case, method, discount_rate, cirr, json_pa
 @_report_errors
 def compare_cmd(portfolio, case, output, json_path, paths, seed, quiet):
     """Run a PORTFOLIO file's fund under PIS (subordinated) and GIF (pari passu); each tranche side by side."""
-    from finmodel.fund import compare_portfolio
+    from finmodel import api
 
-    out = compare_portfolio(portfolio, case, workbook=output, json_path=json_path, paths=paths, seed=seed)
+    out = api.compare(portfolio, case, workbook=output, json_path=json_path, paths=paths, seed=seed)
     if not quiet and json_path != "-":
         from rich.console import Console
 
@@ -434,11 +434,11 @@ def compare_cmd(portfolio, case, output, json_path, paths, seed, quiet):
 @_report_errors
 def fund_cmd(portfolio, case, structure, first_loss_case, output, json_path, quiet):
     """Run a PORTFOLIO file's fund: tranche results, first-loss share, mobilisation."""
-    from finmodel.fund import run_portfolio
+    from finmodel import api
     from finmodel.fund.workbook import summary_lines
 
-    out = run_portfolio(portfolio, case, structure=structure, workbook=output, json_path=json_path,
-                        first_loss_case=first_loss_case)
+    out = api.fund(portfolio, case, structure=structure, workbook=output, json_path=json_path,
+                   first_loss_case=first_loss_case)
     if not quiet and json_path != "-":
         from rich.console import Console
 

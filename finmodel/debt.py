@@ -20,6 +20,7 @@ import dataclasses
 
 from finmodel import checks
 from finmodel.blending.findings import sme_margin_preference
+from finmodel.finance import instalment_share
 from finmodel.rows import And, Const, Func, If, Int, Lookup, Max, Min, Prev, Sum, Total
 from finmodel.timeline import R
 
@@ -170,11 +171,8 @@ def build(b) -> None:
         )
         k = add("repay_number", flag * (period - grace * P), "instalment number", unit="#", fmt="int")
         n_inst = (mat - grace) * P
-        if f.repayment == "equal":
-            profile = flag / n_inst
-        elif f.repayment == "annuity":
-            r0 = R(fs.n("close_rate")) / P
-            profile = flag * If(r0 > 0, r0 * (1 + r0) ** (k - 1) / ((1 + r0) ** n_inst - 1), 1 / n_inst)
+        if f.repayment in ("equal", "annuity"):  # annuity at the all-in rate at financial close
+            profile = flag * instalment_share(f.repayment, k, n_inst, R(fs.n("close_rate")) / P, where=If)
         elif f.repayment == "custom":
             b.table(
                 fs.i("profile"), f.profile, "Repayment profile by repayment year", unit="fraction", group=g, fmt="pct"

@@ -145,6 +145,33 @@ def npv0(rate, cash_flows):
     return _finish(result, one_path)
 
 
+def instalment_share(repayment: str, k, n, period_rate, *, where=np.where):
+    """Share of a loan's commitment repaid at instalment ``k`` of ``n`` (1-based) [fraction of commitment].
+
+    ``"equal"``: equal principal instalments, ``1 / n``. ``"annuity"``: level debt service at ``period_rate``
+    ``r``; the principal part of instalment ``k`` is ``r (1 + r)^(k - 1) / ((1 + r)^n - 1)`` (numpy-financial's
+    ``ppmt`` of a unit loan), read as its limit ``1 / n`` when ``r = 0``.
+
+    The one definition of the equal / annuity schedule: the debt rows evaluate it on model expressions
+    (``where=rows.If``, so it is also their Excel formula) and the grant element's explicit schedule on numbers.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> shares = instalment_share("annuity", np.arange(1, 5), 4, 0.05)
+    >>> shares.round(4).tolist(), round(float(shares.sum()), 12)
+    ([0.232, 0.2436, 0.2558, 0.2686], 1.0)
+    >>> instalment_share("equal", 3, 4, 0.05)
+    0.25
+    """
+    if repayment == "equal":
+        return 1 / n
+    if repayment == "annuity":
+        r = period_rate
+        return where(r > 0, r * (1 + r) ** (k - 1) / ((1 + r) ** n - 1), 1 / n)
+    raise ValueError(f"expected repayment 'equal' or 'annuity', found {repayment!r}")
+
+
 def annualise(period_rate, periods_per_year):
     """Annual effective rate equivalent to a rate per period.
 

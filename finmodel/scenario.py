@@ -924,10 +924,7 @@ def _eligibility_problems(raw: Mapping, construction: int | None, ppy: int | Non
         or _country_problems(code, _get(raw, "project", "country_overrides"))
     ):
         return []
-    try:
-        from finmodel.blending.eligibility import facility_findings
-    except ImportError:  # the blending package is optional to this layer
-        return []
+    from finmodel.blending.eligibility import facility_findings
     from finmodel.countries import get_country
 
     overrides = _get(raw, "project", "country_overrides")

@@ -63,6 +63,7 @@ import numpy as np
 from finmodel import conventions
 from finmodel.blending.terms import preset
 from finmodel.errors import InputError
+from finmodel.finance import instalment_share
 
 __all__ = [
     "REPAYMENT_PROFILES",
@@ -303,17 +304,12 @@ def loan_schedule(annual_rate, maturity_years, grace_years, *, repayment="equal"
     principal = np.zeros(n + 1)
     balance = np.zeros(n + 1)
     balance[0] = 1.0
-    if repayment == "annuity":
-        payment = r / (1.0 - (1.0 + r) ** (-n_rep)) if r > 0 else 1.0 / n_rep
+    with np.errstate(divide="ignore", invalid="ignore"):  # r = 0: the annuity's limit is taken (1 / n_rep)
+        share = np.broadcast_to(instalment_share(repayment, np.arange(1, n_rep + 1), n_rep, r), (n_rep,))
     for k in range(1, n + 1):  # one loan, n <= 480 periods: a loop over periods, never over paths
         interest[k] = balance[k - 1] * r
-        if k > n_grace:
-            if k == n:
-                principal[k] = balance[k - 1]
-            elif repayment == "equal":
-                principal[k] = 1.0 / n_rep
-            else:
-                principal[k] = payment - interest[k]
+        if k > n_grace:  # the last instalment repays what is left (float residue, ~1e-16)
+            principal[k] = balance[k - 1] if k == n else share[k - n_grace - 1]
         balance[k] = balance[k - 1] - principal[k]
     disb = np.zeros(n + 1)
     disb[0] = 1.0
