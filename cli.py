@@ -410,13 +410,11 @@ def compare_cmd(portfolio, case, output, json_path, paths, seed, quiet):
 
     out = api.compare(portfolio, case, workbook=output, json_path=json_path, paths=paths, seed=seed)
     if not quiet and json_path != "-":
-        from rich.console import Console
-
-        Console().print(out.table())
+        _console().print(out.table())
         if out.decomposition is not None:
-            Console().print(out.decomposition.table())
+            _console().print(out.decomposition.table())
         if out.monte_carlo is not None:
-            Console().print(out.monte_carlo.table())
+            _console().print(out.monte_carlo.table())
     _echo_written(out.written, json_path)
 
 
@@ -440,9 +438,7 @@ def fund_cmd(portfolio, case, structure, first_loss_case, output, json_path, qui
     out = api.fund(portfolio, case, structure=structure, workbook=output, json_path=json_path,
                    first_loss_case=first_loss_case)
     if not quiet and json_path != "-":
-        from rich.console import Console
-
-        Console().print(out.table())
+        _console().print(out.table())
         for line in summary_lines(out):
             _echo(line)
     _echo_written(out.written, json_path)
@@ -471,9 +467,7 @@ def frontier_cmd(portfolio, paths, seed, steps, case, json_path, output, charts,
     out = frontier_report.run(portfolio, paths=paths, seed=seed, steps=steps, case=case, json_path=json_path,
                               workbook_path=output, charts=charts)
     if not quiet and json_path != "-":
-        from rich.console import Console
-
-        Console().print(frontier_report.table(out.frontier))
+        _console().print(frontier_report.table(out.frontier))
     _echo_written(out.written, json_path)
 
 
@@ -496,10 +490,8 @@ def programme_cmd(programme_file, paths, seed, json_path, output, charts, quiet)
     out = programme_report.run(programme_file, paths=paths, seed=seed, json_path=json_path, workbook_path=output,
                                charts=charts)
     if not quiet and json_path != "-":
-        from rich.console import Console
-
         for table in programme_report.tables(out.result, out.summary):
-            Console().print(table)
+            _console().print(table)
         for line in programme_report.driver_lines(out.summary):
             _echo(line)
     _echo_written(out.written, json_path)
@@ -547,7 +539,7 @@ def simulate_cmd(scenario, paths, seed, case, chunk_size, output, json_path, pat
     finally:
         progress.stop()
     if not quiet and json_path != "-":
-        Console().print(api.summary_table(out.result))
+        _console().print(api.summary_table(out.result))
     _echo_written(out.written, json_path)
 
 
@@ -564,8 +556,6 @@ def simulate_cmd(scenario, paths, seed, case, chunk_size, output, json_path, pat
 @_report_errors
 def sensitivity_cmd(scenario, case, drivers, output, json_path, charts, portfolio, quiet):
     """One-at-a-time sensitivities (tornado, spider) and breakevens, all points in one model call."""
-    from rich.console import Console
-
     from finmodel import api
     from finmodel.risk.api import sensitivity_tables
 
@@ -573,7 +563,7 @@ def sensitivity_cmd(scenario, case, drivers, output, json_path, charts, portfoli
                           only=list(drivers) or None, portfolio=portfolio)
     if not quiet and json_path != "-":
         for table in sensitivity_tables(out.result):
-            Console().print(table)
+            _console().print(table)
     _echo_written(out.written, json_path)
 
 
