@@ -827,6 +827,12 @@ class Scenario(_Block):
         """The case applied (``"base"`` for none)."""
         return self._case
 
+    @property
+    def raw(self) -> dict | None:
+        """A copy of the mapping this scenario was validated from (what its cases apply to), None if built
+        otherwise. It comes from the same bytes as :attr:`sha256`."""
+        return copy.deepcopy(self._raw) if self._raw is not None else None
+
     def case_names(self) -> list[str]:
         """``"base"`` followed by the scenario's cases in file order."""
         return [BASE_CASE, *self.cases]

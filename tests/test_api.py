@@ -256,3 +256,14 @@ def test_quickstart_runs_end_to_end(tmp_path, capsys):
     assert out["result"].checks["master_check"]
     assert len(out["simulation"].paths) == 2000
     assert "Santa Cruz" in capsys.readouterr().out
+
+
+def test_fund_commands_read_each_project_scenario_once(reads):
+    """Portfolio, its Monte Carlo and its tranche sensitivities work from the scenarios loaded with the portfolio
+    (cases applied to the bytes already read and hashed), never from a second read of a project file."""
+    finmodel.compare(PORTFOLIO, paths=20, seed=3)
+    assert reads and len(reads) == len(set(map(str, reads)))
+    reads.clear()
+    iraq = SCENARIOS / "iraq_bismaya.yaml"  # not in the portfolio: its one read is the command's own
+    finmodel.api.sensitivity(iraq, only=["revenue"], portfolio=PORTFOLIO)
+    assert iraq in reads and len(reads) == len(set(map(str, reads)))

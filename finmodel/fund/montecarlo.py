@@ -133,10 +133,10 @@ def simulated_projects(lp, case: str, seed: int, flows) -> list[_Project]:
     """The portfolio's projects with a ``risk:`` block, each prepared for simulation with seed ``seed + i``."""
     project_cases = [_project_case(lp, case, e) for e in lp.spec.projects]
     projects: list[_Project] = []
-    for i, (entry, path, sc) in enumerate(zip(lp.spec.projects, lp.paths, lp.scenarios, strict=True)):
+    for i, (entry, sc) in enumerate(zip(lp.spec.projects, lp.scenarios, strict=True)):
         if sc.risk is None:
             continue
-        sc_case, det = simulation.prepare(path, project_cases[i])
+        sc_case, det = simulation.prepare(sc, project_cases[i])  # the scenario loaded with the portfolio
         spec = simulation.make_spec(sc_case, project_cases[i], det, seed + i, keep_rows=("equity_cf",))
         if len(flows[i].index) != det.model.periods:  # the same project run as the deterministic fund's
             raise InputError([(f"projects.{i}", "project periods differ between the fund and the simulation")])

@@ -19,7 +19,7 @@ from finmodel import engine
 from finmodel.conventions import edate
 from finmodel.errors import InputError
 from finmodel.fund import schema
-from finmodel.scenario import apply_case, load_raw, load_scenario, scenario_from_dict
+from finmodel.scenario import apply_case, load_scenario, scenario_from_dict
 
 PORTFOLIO_CASE_KEY = "_portfolio_case"  # the synthetic scenario case carrying a portfolio case's changes
 
@@ -230,7 +230,7 @@ def _project_result(path, base_sc, cache, project_case: str, changes: dict):
     base = cache[key]
     if project_case == "base" and not changes:
         return base
-    data = apply_case(load_raw(path), project_case)
+    data = apply_case(base_sc.raw, project_case)  # the bytes already read (and hashed), not the file again
     resize = project_case != "base" and bool(base_sc.cases[project_case].resize_debt)
     label = project_case
     if changes:

@@ -98,7 +98,7 @@ def load(path) -> LoadedProgramme:
     from finmodel import engine
     from finmodel.countries import get_country
     from finmodel.fund.schema import structures_data
-    from finmodel.scenario import load_scenario
+    from finmodel.scenario import case_scenario, load_scenario
 
     spec, source, digest = ps.read_programme(path)
     bu = mob.data()["bottom_up"]
@@ -120,7 +120,7 @@ def load(path) -> LoadedProgramme:
                                       f"found {c.case!r}")])
                 res = engine.evaluate_case(sc, "base", None, resize=True)
                 if c.case != "base":
-                    sc_case = load_scenario(p, c.case)
+                    sc_case = case_scenario(sc, c.case)  # from the bytes already read
                     res = engine.evaluate_case(sc_case, c.case, res.solved, resize=bool(sc.cases[c.case].resize_debt))
                 cache[key] = (sc, res)
             except InputError as exc:
@@ -266,7 +266,7 @@ def simulate(programme, *, paths: int, seed: int = 0, chunk_size: int | None = N
     for c in cs:
         if c.scenario.risk is None:
             continue
-        sc_case, det = simulation.prepare(c.scenario_path, c.spec.case)
+        sc_case, det = simulation.prepare(c.scenario, c.spec.case)  # loaded once, in load()
         sims[c.index] = simulation.make_spec(sc_case, c.spec.case, det, seed + c.index, keep_rows=("equity_cf",))
     per_path = {k: np.full(paths, np.nan) for k in targets}
     for a, z in simulation.chunks(paths, chunk_size):

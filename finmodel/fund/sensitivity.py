@@ -30,8 +30,8 @@ def tranche_sensitivities(portfolio_path, drivers=DRIVERS, *, structure: str | N
         points += [(d.name, s) for s in sorted(set(d.steps) | {d.low, d.high}) if s != 0.0]
     changes = {d.name: np.array([s if name == d.name else 0.0 for name, s in points]) for d in drivers}
     overrides = {}
-    for k, (entry, path, flows) in enumerate(zip(lp.spec.projects, lp.paths, fund.flows, strict=True), start=1):
-        ctx = Context(*prepare(path, entry.case))
+    for k, (entry, sc, flows) in enumerate(zip(lp.spec.projects, lp.scenarios, fund.flows, strict=True), start=1):
+        ctx = Context(*prepare(sc, entry.case))  # the scenario loaded with the portfolio, not read again
         ov, n = ctx.overrides(changes)
         v = ctx.model.evaluate({**ctx.det.solved, **ov}, paths=n)
         overrides[f"in_p{k}_equity_cf"] = flows.fund_series(periods, v["equity_cf"])
