@@ -402,13 +402,16 @@ def _grant_element_scenario(scenario, case, method, discount_rate, cirr, json_pa
 @click.option("--paths", type=int, default=None, help="Also Monte Carlo tranche losses over N paths of the "
               "projects' risk blocks.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed (project i: seed + i).")
+@click.option("--correlation", type=float, default=0.0, show_default=True, metavar="RHO",
+              help="With --paths: loading of every project on a shared macro factor (demand, political events).")
 @click.option("--quiet", is_flag=True, help="Do not print the table.")
 @_report_errors
-def compare_cmd(portfolio, case, output, json_path, paths, seed, quiet):
+def compare_cmd(portfolio, case, output, json_path, paths, seed, correlation, quiet):
     """Run a PORTFOLIO file's fund under PIS (subordinated) and GIF (pari passu); each tranche side by side."""
     from finmodel import api
 
-    out = api.compare(portfolio, case, workbook=output, json_path=json_path, paths=paths, seed=seed)
+    out = api.compare(portfolio, case, workbook=output, json_path=json_path, paths=paths, seed=seed,
+                      correlation=correlation)
     if not quiet and json_path != "-":
         _console().print(out.table())
         if out.decomposition is not None:
@@ -426,17 +429,26 @@ def compare_cmd(portfolio, case, output, json_path, paths, seed, quiet):
 @click.option("--first-loss", "first_loss_case", default=None, metavar="CASE",
               help="Also solve the smallest government + public share that keeps the private tranche whole "
               "under this portfolio case.")
+@click.option("--paths", type=int, default=None, help="With --first-loss: solve on N Monte Carlo paths of the "
+              "projects' risk blocks (expected loss of the private tranche at most --max-expected-loss).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed (project i: seed + i).")
+@click.option("--max-expected-loss", type=float, default=0.0, show_default=True, metavar="FRACTION",
+              help="With --paths: the private tranche's expected loss target, a fraction of its contributions.")
+@click.option("--correlation", type=float, default=0.0, show_default=True, metavar="RHO",
+              help="With --paths: loading of every project on a shared macro factor (demand, political events).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the live fund workbook (.xlsx).")
 @_json_option()
 @click.option("--quiet", is_flag=True, help="Do not print the tables.")
 @_report_errors
-def fund_cmd(portfolio, case, structure, first_loss_case, output, json_path, quiet):
+def fund_cmd(portfolio, case, structure, first_loss_case, paths, seed, max_expected_loss, correlation, output,
+             json_path, quiet):
     """Run a PORTFOLIO file's fund: tranche results, first-loss share, mobilisation."""
     from finmodel import api
     from finmodel.fund.workbook import summary_lines
 
     out = api.fund(portfolio, case, structure=structure, workbook=output, json_path=json_path,
-                   first_loss_case=first_loss_case)
+                   first_loss_case=first_loss_case, paths=paths, seed=seed, max_expected_loss=max_expected_loss,
+                   correlation=correlation)
     if not quiet and json_path != "-":
         _console().print(out.table())
         for line in summary_lines(out):
@@ -505,7 +517,12 @@ def programme_cmd(programme_file, paths, seed, json_path, output, charts, quiet)
 @click.option("--paths", type=int, required=True, help="Number of Monte Carlo paths.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed (same seed, same results).")
 @click.option("--case", default="base", show_default=True, help="Case the drivers apply to (financing: base case).")
-@click.option("--chunk-size", type=int, default=None, help="Paths per model call (bounds memory). Default 4096.")
+@click.option("--chunk-size", type=int, default=None,
+              help="Paths per model call (bounds memory). Default: up to 2048, four chunks per worker.")
+@click.option("--workers", default="auto", show_default=True, metavar="N|auto",
+              help="Local processes (auto: every core). Results are identical for any number.")
+@click.option("--explain-paths", type=int, default=None, metavar="N",
+              help="Paths re-run per driver held at its deterministic value (default 5,000; 0: skip).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Workbook (.xlsx) with a Risk sheet.")
 @_json_option()
 @click.option("--paths-out", type=click.Path(dir_okay=False), help="Per-path results (.csv, or .parquet).")
@@ -513,13 +530,13 @@ def programme_cmd(programme_file, paths, seed, json_path, output, charts, quiet)
 @click.option("--scheduler", default=None, help="Dask scheduler address (tcp://host:8786) or 'local'.")
 @click.option("--quiet", is_flag=True, help="No progress bar nor summary table.")
 @_report_errors
-def simulate_cmd(scenario, paths, seed, case, chunk_size, output, json_path, paths_out, charts, scheduler, quiet):
+def simulate_cmd(scenario, paths, seed, case, chunk_size, workers, explain_paths, output, json_path, paths_out, charts,
+                 scheduler, quiet):
     """Monte Carlo over the scenario's risk block, with financing sized on the base case."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from finmodel.risk import api
-    from finmodel.risk.simulation import DEFAULT_CHUNK_SIZE
 
     progress = Progress(TextColumn("simulating"), BarColumn(), MofNCompleteColumn(), TextColumn("paths"),
                         TimeElapsedColumn(), disable=quiet, console=Console(stderr=True))
@@ -533,13 +550,14 @@ def simulate_cmd(scenario, paths, seed, case, chunk_size, output, json_path, pat
         progress.advance(task["id"], b - a)
 
     try:
-        out = api.simulate(scenario, paths=paths, seed=seed, case=case, chunk_size=chunk_size or DEFAULT_CHUNK_SIZE,
-                           workbook=output, json_path=json_path, paths_out=paths_out, charts=charts,
-                           scheduler=scheduler, on_start=on_start, on_chunk=on_chunk)
+        out = api.simulate(scenario, paths=paths, seed=seed, case=case, chunk_size=chunk_size, workers=workers,
+                           explain_paths=explain_paths, workbook=output, json_path=json_path, paths_out=paths_out,
+                           charts=charts, scheduler=scheduler, on_start=on_start, on_chunk=on_chunk)
     finally:
         progress.stop()
     if not quiet and json_path != "-":
-        _console().print(api.summary_table(out.result))
+        for table in api.summary_tables(out.result):
+            _console().print(table)
     _echo_written(out.written, json_path)
 
 

@@ -2,7 +2,8 @@
 
     python benchmarks/bench_montecarlo.py                   # 100,000 paths, then the LibreOffice comparison
     python benchmarks/bench_montecarlo.py --paths 1000000   # a large run in chunks (memory stays bounded)
-    python benchmarks/bench_montecarlo.py --workers 2       # chunks in 2 local processes
+    python benchmarks/bench_montecarlo.py --workers auto    # chunks in every core's local process (default)
+    python benchmarks/bench_montecarlo.py --workers 1       # one process
 
 Each run is measured in a fresh subprocess, so peak memory (``ru_maxrss`` of that process and its children) is
 the run's own. The model: the default scenario stretched to 30 years (27 operating), semi-annual: 60
@@ -26,14 +27,10 @@ import time
 from pathlib import Path
 
 RISK = {
-    "capex_overrun": {"kind": "lognormal", "mean": 1.05, "sd": 0.08},
-    "construction_delay": {"kind": "triangular", "low": 0, "mode": 0, "high": 6},
-    "opex": {"kind": "normal", "mean": 1.0, "sd": 0.05},
-    "demand": {"sd": 0.12, "autocorrelation": 0.7},
+    "preset": "smart_city_platform",  # capex, delay, opex, demand, political events (finmodel/data/risk.yaml)
     "fx": {"volatility": 0.06, "drift": -0.01},
     "base_rate": {"volatility": 0.008, "mean_reversion": 0.15},
     "inflation": {"sd": 0.01, "autocorrelation": 0.5},
-    "political_event": {"annual_probability": "oecd", "revenue_loss": 1.0, "duration_months": 12},
     "correlation": {
         "drivers": ["capex_overrun", "construction_delay", "demand", "fx"],
         "matrix": [[1, 0.6, 0, 0], [0.6, 1, 0, 0], [0, 0, 1, 0.3], [0, 0, 0.3, 1]],
@@ -54,24 +51,19 @@ def scenario_file(folder: Path) -> str:
     return str(path)
 
 
-def child(path: str, paths: int, chunk: int, workers: int) -> None:
-    """Run one simulation in this process and print a JSON line of figures."""
+def child(path: str, paths: int, chunk: int, workers: str) -> None:
+    """Run one simulation in this process (and its workers) and print a JSON line of figures."""
     from finmodel.risk import simulation
 
     t0 = time.perf_counter()
     prepared = simulation.prepare(path)
     t1 = time.perf_counter()
-    pool = None
-    if workers > 1:
-        import concurrent.futures
-
-        pool = concurrent.futures.ProcessPoolExecutor(max_workers=workers)
-    try:
-        res = simulation.simulate(path, paths=paths, seed=1, chunk_size=chunk, client=pool, prepared=prepared)
-    finally:
-        if pool is not None:
-            pool.shutdown()
+    c1 = _cpu()
+    res = simulation.simulate(
+        path, paths=paths, seed=1, chunk_size=chunk or None, workers=workers, prepared=prepared
+    )
     t2 = time.perf_counter()
+    cpu = _cpu() - c1
     s = res.summary()
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
@@ -79,8 +71,9 @@ def child(path: str, paths: int, chunk: int, workers: int) -> None:
     out = {
         "paths": paths,
         "periods": periods,
-        "chunk": chunk,
-        "workers": workers,
+        "chunk": res.chunk_size,
+        "workers": res.workers,
+        "cpu_s": cpu,
         "prepare_s": t1 - t0,
         "simulate_s": t2 - t1,
         "peak_rss_mb": own,
@@ -92,7 +85,14 @@ def child(path: str, paths: int, chunk: int, workers: int) -> None:
     print("RESULT " + json.dumps(out))
 
 
-def measure(path: str, paths: int, chunk: int, workers: int) -> dict:
+def _cpu() -> float:
+    """CPU seconds of this process and its finished children (the worker processes)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def measure(path: str, paths: int, chunk: int, workers: str) -> dict:
     cmd = [sys.executable, __file__, "--child", path, str(paths), str(chunk), str(workers)]
     p = subprocess.run(cmd, capture_output=True, text=True, check=False)
     line = [x for x in p.stdout.splitlines() if x.startswith("RESULT ")]
@@ -105,7 +105,8 @@ def report(r: dict) -> None:
     per = r["simulate_s"] / r["paths"] * 1e3
     print(
         f"{r['paths']:>9,} paths x {r['periods']} periods, chunk {r['chunk']:,}, workers {r['workers']}: "
-        f"{r['simulate_s']:8.1f} s ({per:.3f} ms/path; solve/prepare {r['prepare_s']:.1f} s), peak RSS "
+        f"{r['simulate_s']:8.2f} s wall, {r['cpu_s']:.1f} s CPU ({per:.3f} ms/path; prepare {r['prepare_s']:.1f} s), "
+        "peak RSS "
         f"{r['peak_rss_mb']:,.0f} MB (workers {r['peak_rss_worker_mb']:,.0f} MB); p_default {r['p_default']:.4f}, "
         f"equity IRR P50 {r['equity_irr_p50']:.2%}"
     )
@@ -135,14 +136,16 @@ def libreoffice(path: str, per_path_s: float) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--paths", type=int, default=100_000)
-    ap.add_argument("--chunk-size", type=int, default=4096)
-    ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--chunk-size", type=int, default=0, help="0: automatic (as finmodel simulate)")
+    ap.add_argument("--workers", default="auto", help="N or auto (every core), as finmodel simulate --workers")
     ap.add_argument("--large", type=int, default=0, help="also run this many paths (e.g. 1000000)")
     ap.add_argument("--no-libreoffice", action="store_true")
     a = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         path = scenario_file(Path(tmp))
-        print(f"cpu count {os.cpu_count()}, load average {os.getloadavg()[0]:.1f} (other processes slow the figures)")
+        load = os.getloadavg()[0]
+        print(f"cpu count {os.cpu_count()}, load average {load:.1f} before the run"
+              + (" (machine under load: wall times are inflated)" if load > 0.5 * (os.cpu_count() or 1) else ""))
         r = measure(path, a.paths, a.chunk_size, a.workers)
         report(r)
         if a.large:
@@ -153,6 +156,6 @@ def main() -> None:
 
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
-        child(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]))
+        child(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5])
     else:
         main()

@@ -188,7 +188,7 @@ def simulate(scenario=None, *, paths: int, seed: int = 0, case: str = "base", ch
     case : str
         Case whose scenario the drivers apply to.
     chunk_size : int, optional
-        Paths per model call (bounds memory, ~80 kB per path). Default 4096.
+        Paths per model call (bounds memory, ~80 kB per path). Default 2048.
     client : concurrent.futures.Executor or dask.distributed.Client, optional
         Where the chunks run (default: this process).
 
@@ -218,7 +218,8 @@ def simulate(scenario=None, *, paths: int, seed: int = 0, case: str = "base", ch
 
 
 def fund(portfolio, case: str | None = None, *, structure: str | None = None, first_loss_case: str | None = None,
-         workbook=None, json_path=None):
+         workbook=None, json_path=None, paths: int | None = None, seed: int = 0, max_expected_loss: float = 0.0,
+         correlation: float = 0.0):
     """Run a portfolio file's PIS / GIF fund: tranche results, first-loss share, mobilisation [KRW].
 
     Parameters
@@ -233,6 +234,10 @@ def fund(portfolio, case: str | None = None, *, structure: str | None = None, fi
         Also solve the smallest government + public share keeping the private tranche whole under this case.
     workbook, json_path : optional
         Also write the live fund workbook / the JSON.
+    paths, seed, max_expected_loss, correlation : optional
+        With ``first_loss_case``: solve on ``paths`` Monte Carlo paths of the projects' ``risk`` blocks instead,
+        the private tranche's expected loss at most ``max_expected_loss`` of its contributions, the projects
+        loading ``correlation`` on a shared macro factor (:func:`finmodel.fund.montecarlo.first_loss_monte_carlo`).
 
     Returns
     -------
@@ -251,11 +256,12 @@ def fund(portfolio, case: str | None = None, *, structure: str | None = None, fi
     from finmodel.fund import run_portfolio
 
     return run_portfolio(portfolio, case, structure=structure, workbook=workbook, json_path=json_path,
-                         first_loss_case=first_loss_case)
+                         first_loss_case=first_loss_case, paths=paths, seed=seed,
+                         max_expected_loss=max_expected_loss, correlation=correlation)
 
 
 def compare(portfolio, case: str | None = None, *, paths: int | None = None, seed: int = 0, workbook=None,
-            json_path=None):
+            json_path=None, correlation: float = 0.0):
     """The same portfolio under PIS (subordinated) and GIF (pari passu), tranche by tranche [KRW].
 
     Parameters
@@ -269,6 +275,8 @@ def compare(portfolio, case: str | None = None, *, paths: int | None = None, see
         projects' ``risk`` blocks (``.monte_carlo``; project ``i`` uses seed ``seed + i``).
     workbook, json_path : optional
         Also write the workbook (PIS live, GIF on the Cases sheet) / the JSON.
+    correlation : float
+        With ``paths``: every project's loading on a shared macro factor (0: independent projects).
 
     Returns
     -------
@@ -286,7 +294,8 @@ def compare(portfolio, case: str | None = None, *, paths: int | None = None, see
     """
     from finmodel.fund import compare_portfolio
 
-    return compare_portfolio(portfolio, case, workbook=workbook, json_path=json_path, paths=paths, seed=seed)
+    return compare_portfolio(portfolio, case, workbook=workbook, json_path=json_path, paths=paths, seed=seed,
+                             correlation=correlation)
 
 
 def sensitivity(scenario=None, *, case: str = "base", workbook=None, json_path=None, charts=None, only=None,

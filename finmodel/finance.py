@@ -261,23 +261,31 @@ class _Flows:
 def _newton(flows: _Flows, u0: np.ndarray) -> np.ndarray:
     """Vectorised Newton iteration on h(u) from ``u0``; returns u, NaN for paths where it fails.
 
-    Every iteration evaluates all paths (converged ones are frozen): cheaper than re-gathering the shrinking
-    set of active columns, since nearly all paths converge within the same few iterations.
+    Every iteration evaluates all still-active paths (converged ones are frozen); once three quarters of them
+    have stopped, the few left (typically flows with no root, which run to the iteration limit) are gathered
+    into their own smaller arrays, so they no longer cost a full-width evaluation per iteration. A path's
+    iterates do not depend on the other paths.
     """
     u = u0.copy()
-    running = np.ones(u.shape[0], dtype=bool)
+    active = np.arange(u.shape[0])
+    running = np.ones(u.shape[0], dtype=bool)  # over ``active``
     for _ in range(_NEWTON_MAX_ITER):
-        value, slope = flows.h(u)
+        ua = u[active]
+        value, slope = flows.h(ua)
         step = -value / slope
         # a step longer than 2 in ln(1 + rate) (a factor e^2 on 1 + rate) is capped: keeps far starts sane
-        new = u + np.clip(step, -2.0, 2.0)
+        new = ua + np.clip(step, -2.0, 2.0)
         failed = running & ~np.isfinite(new)
-        u = np.where(running, new, u)
-        u[failed] = np.nan
+        ua = np.where(running, new, ua)
+        ua[failed] = np.nan
+        u[active] = ua
         running &= ~failed & ~(np.abs(step) <= _NEWTON_TOL)
         if not running.any():
             break
-    u[running] = np.nan
+        if running.sum() * 4 <= running.size:
+            keep = np.flatnonzero(running)
+            flows, active, running = flows.take(keep), active[keep], np.ones(keep.size, dtype=bool)
+    u[active[running]] = np.nan
     return u
 
 

@@ -4,7 +4,10 @@ All amounts are in the scenario currency at start-date prices, indexed annually 
 ``index = (1 + indexation) ** (model_year - 1)``. Annual amounts are spread evenly over the periods of a
 year. Drivers (``revenue_factor``, ``capex_factor``, ``opex_factor``) multiply the lines they name.
 Per-period path drivers (series, 1 = as entered; set by :mod:`finmodel.risk`): ``in_demand_factor`` and
-``in_fx_factor`` multiply revenues; ``in_inflation_factor`` multiplies revenues, opex and lifecycle costs.
+``in_fx_factor`` multiply revenues (demand: user-fee revenues only, an availability payment does not depend
+on usage); ``in_service_factor`` (completion delay, political interruption: the share of the period in which
+the service is delivered and paid for) multiplies every revenue; ``in_inflation_factor`` multiplies revenues,
+opex and lifecycle costs.
 """
 
 from __future__ import annotations
@@ -55,7 +58,17 @@ def build(b) -> None:
     demand = m.add_input(
         "in_demand_factor",
         [1.0] * b.periods,
-        "Demand factor by period (demand, completion delay, political interruption)",
+        "Demand factor by period (usage: user-fee revenues only)",
+        kind="series",
+        unit="x",
+        group=g,
+        fmt="x",
+        source=src,
+    )
+    service = m.add_input(
+        "in_service_factor",
+        [1.0] * b.periods,
+        "Service factor by period (completion delay, political interruption: every revenue)",
         kind="series",
         unit="x",
         group=g,
@@ -87,9 +100,18 @@ def build(b) -> None:
         return m.add(name, expr, SHEET, label, unit=unit, total=total, fmt=fmt, section=section)
 
     add(
+        "availability_path_factor",
+        service * fx * infl,
+        "Availability revenue path factor (service x FX x inflation)",
+        unit="x",
+        total=False,
+        fmt="x",
+        section="Path drivers",
+    )
+    add(
         "revenue_path_factor",
-        demand * fx * infl,
-        "Revenue path factor (demand x FX x inflation)",
+        demand * R("availability_path_factor"),
+        "User-fee revenue path factor (demand x service x FX x inflation)",
         unit="x",
         total=False,
         fmt="x",
@@ -144,9 +166,8 @@ def build(b) -> None:
             )
             tar = m.add_input(p + "tariff", rv.tariff, "Tariff", unit=f"{b.cur}/unit", group=g, fmt="money2")
             base = vol * (1 + gr) ** (R("operation_year") - 1) * tar
-        rev_rows.append(
-            add(f"revenue{i}", ops * base / P * index(ix) * rf * R("revenue_path_factor"), rv.name, section="Revenues")
-        )
+        path_factor = R("availability_path_factor" if rv.kind == "availability" else "revenue_path_factor")
+        rev_rows.append(add(f"revenue{i}", ops * base / P * index(ix) * rf * path_factor, rv.name, section="Revenues"))
     add("revenue", Sum(rev_rows), "Total revenue", section="Revenues")
     add("grants", Sum(grant_rows), "Total capital grants", section="Grants")
 

@@ -118,8 +118,18 @@ def test_deployment_takes_candidates_in_order_of_close_within_capacity():
 
 def test_certain_closes_give_a_degenerate_programme(tmp_path):
     """Every candidate closes in a known year (probability 1, one-year windows): every path is the same, with both
-    candidates deployed (0.5 + 0.3 trn KRW x ~5% fund equity << 100 bn KRW)."""
-    lp = pg.load(write(tmp_path, programme_dict()))
+    candidates deployed (0.5 + 0.3 trn KRW x ~5% fund equity << 100 bn KRW). The candidates use the default
+    scenario without its risk block, so their cash flows are deterministic too."""
+    from finmodel.scenario import load_raw
+
+    raw = load_raw()
+    raw.pop("risk")
+    write(tmp_path, raw, "plain.yaml")
+    d = programme_dict()
+    d["pipeline"][0]["scenario"] = "plain.yaml"
+    d["pipeline"][1].pop("template")
+    d["pipeline"][1]["scenario"] = "plain.yaml"
+    lp = pg.load(write(tmp_path, d))
     r = pg.simulate(lp, paths=5, seed=3)
     assert r.deployed.all() and (r.year[:, 0] == 1).all() and (r.year[:, 1] == 2).all()
     for k in ("orders_usd", "jobs", "commitments_deployed_krw", "fund_private_loss", "fund_private_irr"):
@@ -137,7 +147,8 @@ def test_programme_is_reproducible_by_seed():
         np.testing.assert_array_equal(a.per_path[k], b.per_path[k])
     np.testing.assert_array_equal(a.deployed, b.deployed)
     assert not np.array_equal(a.per_path["orders_usd"], c.per_path["orders_usd"])
-    assert a.simulated == {"santa_cruz": 13, "bismaya": 14, "tashkent_utilities": 23, "new_tashkent": 24}
+    # every shipped project scenario has a risk block: every candidate is simulated, candidate k with seed + k
+    assert a.simulated == {c.spec.name: 11 + k for k, c in enumerate(lp.candidates)}
 
 
 def test_cli_programme_on_the_shipped_file(tmp_path):

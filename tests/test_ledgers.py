@@ -28,9 +28,10 @@ IRAQ = ROOT / "scenarios" / "iraq_bismaya.yaml"
 TOL = 1e-9  # hand-worked amounts (see module docstring)
 ATOL = 1e-7  # invariants
 
-# Revenue 60 a year x demand factor: CFADS 60 in period 2, then 13, 12, 11 = 40 % of the contractual debt
-# service of periods 3-5 (32.5, 30, 27.5; see small()): a payment default in period 3, after which the project
-# pays 40 % of each contractual instalment and never catches up.
+# Revenue 60 a year x service factor (in_service_factor: every revenue, availability payments included): CFADS 60
+# in period 2, then 13, 12, 11 = 40 % of the contractual debt service of periods 3-5 (32.5, 30, 27.5; see
+# small()): a payment default in period 3, after which the project pays 40 % of each contractual instalment and
+# never catches up.
 FORTY_PERCENT = np.array([[1.0, 1.0, 13 / 60, 12 / 60, 11 / 60]])
 
 
@@ -38,7 +39,7 @@ def forty_percent(raw):
     """Evaluate ``raw`` (no lifecycle cost) with the project paying 40 % of debt service from period 3 on."""
     raw["lifecycle"] = []
     r = run_raw(raw)
-    v = r.model.evaluate({**r.solved, "in_demand_factor": FORTY_PERCENT})
+    v = r.model.evaluate({**r.solved, "in_service_factor": FORTY_PERCENT})
     return r, v
 
 
@@ -155,7 +156,7 @@ def test_subordinated_facility_in_default_on_its_own():
     raw["lifecycle"] = []
     raw["debt"]["facilities"][1]["seniority"] = "subordinated"
     r = run_raw(raw)
-    v = r.model.evaluate({**r.solved, "in_demand_factor": np.array([[1.0, 1.0, 0.5, 0.5, 0.5]])})
+    v = r.model.evaluate({**r.solved, "in_service_factor": np.array([[1.0, 1.0, 0.5, 0.5, 0.5]])})
     np.testing.assert_allclose(v["defaulted"][0], 0.0)
     np.testing.assert_allclose(v["sub_defaulted"][0], [0, 0, 1, 1, 1])
     np.testing.assert_allclose(v["d2_project_paid"][0], [0, 17.5, 13.75, 15, 16.25], atol=TOL)
@@ -393,7 +394,7 @@ def assert_no_party_overpaid(r, v):
 def test_no_party_receives_more_than_owed(case):
     raw, demand = case
     r = run_raw(raw)
-    v = r.model.evaluate({**r.solved, "in_demand_factor": demand})
+    v = r.model.evaluate({**r.solved, "in_service_factor": demand})
     assert_no_party_overpaid(r, v)
     assert_checks_pass(r, v)
 
@@ -404,7 +405,7 @@ def test_vectorised_over_default_timings():
     r = run_raw(raw)
     rng = np.random.default_rng(11)
     demand = rng.uniform(0.0, 1.3, size=(400, 5))
-    v = r.model.evaluate({**r.solved, "in_demand_factor": demand}, paths=400)
+    v = r.model.evaluate({**r.solved, "in_service_factor": demand}, paths=400)
     assert_no_party_overpaid(r, v)
     assert (v["d1_claim"].sum(axis=1) > 0).sum() > 50
     assert np.all(v["master_check"] > 0.5)

@@ -59,7 +59,11 @@ def test_simulate_writes_json_workbook_and_paths(tmp_path):
 def test_simulate_bad_input_exit_2_and_no_file(tmp_path):
     runner = CliRunner()
     target = tmp_path / "s.json"
-    r = runner.invoke(main, ["simulate", "--paths", "10", "--json", str(target)])  # default scenario: no risk
+    raw = load_raw()
+    raw.pop("risk")
+    plain = tmp_path / "plain.yaml"
+    plain.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
+    r = runner.invoke(main, ["simulate", str(plain), "--paths", "10", "--json", str(target)])  # no risk block
     assert r.exit_code == 2 and "risk" in r.output and not target.exists()
     path = risk_file(tmp_path)
     r = runner.invoke(main, ["simulate", path, "--paths", "0"])

@@ -32,7 +32,7 @@ DEGENERATE = {
 
 SEVERE = {
     "capex_overrun": {"kind": "lognormal", "mean": 1.10, "sd": 0.15},
-    "demand": {"sd": 0.45, "autocorrelation": 1.0},
+    "fx": {"volatility": 0.25, "drift": -0.02},  # on every revenue (demand moves user fees only)
     "opex": {"kind": "normal", "mean": 1.0, "sd": 0.10},
 }
 
@@ -42,6 +42,9 @@ def write_portfolio(tmp_path, risk, revenue_factor=1.0, management_fee=0.0, kk_s
     raw["risk"] = risk
     raw["drivers"]["revenue_factor"] = revenue_factor
     (tmp_path / "project.yaml").write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
+    kk = load_raw()
+    kk.pop("risk")  # the default scenario without its risk block: deterministic
+    (tmp_path / "kk.yaml").write_text(yaml.safe_dump(kk, sort_keys=False), encoding="utf-8")
     data = {
         "fund": {
             "name": "test fund",
@@ -58,7 +61,7 @@ def write_portfolio(tmp_path, risk, revenue_factor=1.0, management_fee=0.0, kk_s
             },
         },
         "projects": [
-            {"name": "kk", "scenario": "default", "stake": kk_stake},  # no risk block: deterministic
+            {"name": "kk", "scenario": "kk.yaml", "stake": kk_stake},  # no risk block: deterministic
             {"name": "risky", "scenario": "project.yaml", "stake": 0.2},
         ],
     }
@@ -147,3 +150,38 @@ def test_compare_paths_cli(severe, tmp_path):
     assert "monte_carlo" not in json.loads(js.read_text())
     bad = CliRunner().invoke(main, ["compare", path, "--paths", "0"])
     assert bad.exit_code == 2
+
+
+def test_first_loss_on_monte_carlo_paths(tmp_path):
+    """The Monte Carlo first loss: degenerate drivers give the deterministic solver's share; under the severe
+    drivers, keeping the private tranche's expected loss at 0 needs a positive share, and a looser target
+    (5 % of contributions) never needs more (the share is monotone in the target)."""
+    from finmodel.fund import first_loss
+    from finmodel.fund import portfolio as pf
+    from finmodel.fund import waterfall as wf
+
+    det_path = write_portfolio(tmp_path, DEGENERATE, revenue_factor=0.3, management_fee=0.01)
+    lp = pf.load(det_path)
+    det = first_loss.solve(model.build(wf.FundTerms.from_spec(lp.fund), pf.project_flows(lp, "base")))
+    mc = fund_paths.first_loss_monte_carlo(det_path, paths=3, seed=0)
+    assert det.share > 0.0  # informative: the deterministic case needs a first loss
+    # xtol 1e-7 of commitments: both solvers stop on the same grid, the paths being the deterministic case
+    assert mc.share == pytest.approx(det.share, abs=1e-7)
+
+
+def test_first_loss_monte_carlo_tightens_with_the_target(severe):
+    path, _ = severe
+    strict = fund_paths.first_loss_monte_carlo(path, paths=200, seed=5, max_expected_loss=0.0)
+    loose = fund_paths.first_loss_monte_carlo(path, paths=200, seed=5, max_expected_loss=0.05)
+    assert strict.share > 0.0 and strict.attainable
+    assert loose.share <= strict.share
+
+
+def test_macro_correlation_option(severe):
+    path, res = severe
+    assert res.correlation == 0.0 and res.to_json()["macro_correlation"] == 0.0
+    corr = fund_paths.simulate_fund(path, paths=60, seed=5, chunk_size=60, correlation=0.4)
+    assert corr.to_json()["macro_correlation"] == 0.4
+    for bad in (-0.1, 1.0):
+        with pytest.raises(fund_paths.InputError, match="--correlation"):
+            fund_paths.simulate_fund(path, paths=10, seed=5, correlation=bad)

@@ -27,7 +27,7 @@ def test_valid_block_loads():
     }
     sc = scenario_from_dict(raw, "s.yaml")
     assert sc.risk.declared() == ["capex_overrun", "demand"]
-    assert load_raw().get("risk") is None  # the default scenario has no risk block: deterministic as shipped
+    assert load_raw()["risk"]["preset"] == "smart_city_platform"  # every shipped scenario has a risk block
 
 
 @pytest.mark.parametrize(

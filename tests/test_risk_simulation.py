@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 import yaml
 
+from conftest import in_ci
 from finmodel import engine
 from finmodel.risk import rng, simulation
 from finmodel.scenario import load_raw
@@ -122,27 +123,31 @@ def test_degenerate_overrun_equals_the_capex_overrun_case(tmp_path):
         assert res.paths_data[name] == pytest.approx(np.full(3, case[name]), rel=1e-12), name
 
 
-def test_probability_of_default_matches_a_lognormal_revenue_factor(tmp_path):
-    """Demand with autocorrelation 1 is one lognormal factor per path on every revenue: F = exp(s Z - s^2/2).
+def test_probability_of_default_matches_a_lognormal_opex_factor(tmp_path):
+    """A lognormal opex factor (one per path, mean 1, sd s of the factor): F = exp(sigma Z - sigma^2 / 2),
+    sigma^2 = ln(1 + s^2).
 
-    Default (any unpaid senior debt service) happens exactly when F < F*, the breakeven factor found by bisection
-    on the model, so P(default) = Phi((ln F* + s^2/2) / s). The simulation must agree within sampling error.
+    Default (any unpaid senior debt service) happens exactly when F > F*, the breakeven factor found by
+    bisection on the model, so P(default) = 1 - Phi((ln F* + sigma^2/2) / sigma). The simulation must agree
+    within sampling error.
     """
-    s = 0.4
-    path = scenario_file(tmp_path, {"demand": {"sd": s, "autocorrelation": 1.0}})
+    s = 0.6
+    sigma = math.sqrt(math.log1p(s * s))
+    path = scenario_file(tmp_path, {"opex": {"kind": "lognormal", "mean": 1.0, "sd": s}})
     sc, det = simulation.prepare(path)
-    m, T = det.model, det.model.periods
-    lo, hi = 0.0, 1.0  # factor: default at lo, none at hi
+    m = det.model
+    lo, hi = 1.0, 4.0  # factor: no default at lo, default at hi
     grid = np.linspace(0, 1, 33)[1:-1]
     for _ in range(6):  # vectorised multisection on the factor: 31 points per call
         xs = lo + (hi - lo) * grid
-        v = m.evaluate({**det.solved, "in_demand_factor": np.repeat(xs[:, None], T, axis=1)})
-        ok = v["default_periods"][:, 0] == 0
-        first_ok = int(np.argmax(ok))
-        hi = xs[first_ok]
-        lo = xs[first_ok - 1] if first_ok else lo
+        v = m.evaluate({**det.solved, "in_opex_factor": xs[:, None]}, paths=len(xs))
+        bad = v["default_periods"][:, 0] > 0
+        assert bad[-1] and not bad[0] if _ == 0 else True  # the bracket holds a crossing
+        first_bad = int(np.argmax(bad))
+        hi = xs[first_bad]
+        lo = xs[first_bad - 1] if first_bad else lo
     f_star = 0.5 * (lo + hi)
-    p = statistics.NormalDist().cdf((math.log(f_star) + 0.5 * s * s) / s)
+    p = 1.0 - statistics.NormalDist().cdf((math.log(f_star) + 0.5 * sigma * sigma) / sigma)
     n = 1500
     res = simulation.simulate(path, paths=n, seed=2024, chunk_size=500, prepared=(sc, det))
     got = res.summary()["p_default"]
@@ -150,21 +155,33 @@ def test_probability_of_default_matches_a_lognormal_revenue_factor(tmp_path):
     assert 0.05 < p < 0.5  # the test is informative: a probability well inside (0, 1)
     print(f"P(default): simulated {got:.4f}, analytic {p:.4f}, binomial se {se:.4f}")
     assert abs(got - p) < 4 * se, (got, p, se)  # 4 se: a false alarm once in ~16,000 runs
-    # each path defaults exactly when its factor is below F* (up to the bisection bracket around F*)
-    factor = res.paths_data["demand_mean"]
-    mismatch = (res.paths_data["default_periods"] > 0) != (factor < f_star)
+    # each path defaults exactly when its factor is above F* (up to the bisection bracket around F*)
+    factor = res.paths_data["opex_factor"]
+    mismatch = (res.paths_data["default_periods"] > 0) != (factor > f_star)
     assert np.all(np.abs(factor[mismatch] - f_star) <= hi - lo)
 
 
 def test_dask_local_cluster_gives_the_same_results(risky):
-    distributed = pytest.importorskip("dask.distributed", reason="dask[distributed] not installed (optional extra)")
+    """The same chunks on a Dask LocalCluster (two worker processes) give the local result bit for bit.
+
+    dask[distributed] is the optional extra ``finmodel[distributed]``: skipped without it, except in CI
+    (.ci/run installs it), where a missing Dask is a failure.
+    """
+    try:
+        import dask.distributed as distributed
+    except ImportError:
+        if in_ci():
+            pytest.fail("dask[distributed] is not installed; CI installs finmodel[distributed]", pytrace=False)
+        pytest.skip("dask[distributed] not installed (optional extra finmodel[distributed])")
     path, prepared = risky
-    ref = simulation.simulate(path, paths=96, seed=9, chunk_size=96, prepared=prepared)
+    n = 2048  # a few thousand paths: several chunks per worker, still a few seconds
+    ref = simulation.simulate(path, paths=n, seed=9, chunk_size=n, workers=1, prepared=prepared)
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as lc:
         with distributed.Client(lc) as client:
-            res = simulation.simulate(path, paths=96, seed=9, chunk_size=25, client=client, prepared=prepared)
+            res = simulation.simulate(path, paths=n, seed=9, chunk_size=300, client=client, prepared=prepared)
     for k, v in ref.paths_data.items():
         assert np.array_equal(v, res.paths_data[k], equal_nan=True), k
+    assert ref.summary() == res.summary()
 
 
 def fund_like_reducer(values, spec):

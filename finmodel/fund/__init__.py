@@ -51,6 +51,7 @@ def compare_portfolio(
     structures=("pis", "gif"),
     paths: int | None = None,
     seed: int = 0,
+    correlation: float = 0.0,
 ) -> FundOutput:
     """Run the portfolio's case under each structure; write the workbook (first structure live, the others
     side by side on the Cases sheet) and the JSON if asked. Bad input is reported before any file is written.
@@ -78,7 +79,8 @@ def compare_portfolio(
         from finmodel.fund import montecarlo
 
         mc = montecarlo.simulate_fund(
-            lp, paths=paths, seed=seed, case=results[0].portfolio_case, structures=structures, flows=results[0].flows
+            lp, paths=paths, seed=seed, case=results[0].portfolio_case, structures=structures, flows=results[0].flows,
+            correlation=correlation,
         )
         data["monte_carlo"] = mc.to_json()
     written = []
@@ -98,9 +100,15 @@ def run_portfolio(
     json_path=None,
     first_loss_case: str | None = None,
     protect: str = "private",
+    paths: int | None = None,
+    seed: int = 0,
+    max_expected_loss: float = 0.0,
+    correlation: float = 0.0,
 ) -> FundOutput:
     """Run the portfolio's fund (its own structure, or ``structure``) under ``case``; with
-    ``first_loss_case``, also the smallest first-loss share keeping ``protect`` whole under that case; the
+    ``first_loss_case``, also the smallest first-loss share keeping ``protect`` whole under that case (with
+    ``paths``: keeping its expected loss over that many Monte Carlo paths of the projects' risk blocks at most
+    ``max_expected_loss`` of its contributions, :func:`finmodel.fund.montecarlo.first_loss_monte_carlo`); the
     mobilisation chain bottom-up from the fund's modelled investments, with the plan's top-down reference."""
     from finmodel import report
     from finmodel.fund import first_loss, model, portfolio
@@ -119,7 +127,15 @@ def run_portfolio(
         flows = (
             result.flows if first_loss_case == result.portfolio_case else portfolio.project_flows(lp, first_loss_case)
         )
-        fl = first_loss.solve(model.build(result.terms, flows), protected=protect)
+        if paths is not None:
+            from finmodel.fund import montecarlo
+
+            fl = montecarlo.first_loss_monte_carlo(
+                lp, paths=paths, seed=seed, case=first_loss_case, max_expected_loss=max_expected_loss,
+                protect=protect, correlation=correlation, structure=structure,
+            )
+        else:
+            fl = first_loss.solve(model.build(result.terms, flows), protected=protect)
         fl.case = first_loss_case
         extra["first_loss"] = fl.to_dict()
     mb = mob.bottom_up(result)

@@ -11,8 +11,16 @@ stake and FX to KRW) and the fund model (:mod:`finmodel.fund.model`, one per str
 
 Seeds: the project at position ``i`` (0-based) of the portfolio's ``projects`` list uses seed ``seed + i``,
 so its paths are exactly those of ``finmodel simulate <its scenario> --seed <seed + i> --case <its case>``
-(path ``j`` of the fund run is path ``j`` of that simulation). Projects are drawn independently of each
-other (no cross-project correlation).
+(path ``j`` of the fund run is path ``j`` of that simulation) when ``correlation`` is 0 (the default:
+projects drawn independently). With ``correlation`` rho > 0 the projects share one macro (country / cycle)
+factor ``M`` per path and period, drawn from its own stream of ``seed``: each project's demand and
+political-event scores become ``sqrt(rho) M + sqrt(1 - rho) z`` (:func:`finmodel.risk.simulation._mix_macro`),
+so the scores of two projects correlate with rho while each project's own distribution is unchanged.
+``finmodel/data/risk.yaml`` (portfolio.macro_correlation) states a default view of rho with its source.
+
+First loss on Monte Carlo results (:func:`first_loss_monte_carlo`): the smallest government + public share
+of commitments keeping the protected tranche's expected loss (or its loss probability) within a target over
+the simulated paths, solved by :func:`finmodel.fund.first_loss.solve` with the paths' project cash flows.
 
 Memory: paths run in chunks (``chunk_size``); a chunk's project rows and fund rows are dropped before the
 next; what is kept is one loss per tranche, structure and path.
@@ -57,6 +65,7 @@ class FundSimulationResult:
     tranches: dict[str, list[str]]  # structure -> tranche names
     losses: dict[str, dict[str, np.ndarray]]
     deterministic: dict[str, dict[str, float]]  # structure -> tranche -> deterministic loss [KRW]
+    correlation: float = 0.0  # loading on the shared macro factor
 
     def summary(self, structure: str) -> dict[str, float]:
         """``fund_<tranche>_p_loss`` (+ ``_se``, binomial ``sqrt(p (1 - p) / N)``), ``fund_<tranche>_expected_loss``
@@ -79,6 +88,7 @@ class FundSimulationResult:
             "seed": self.seed,
             "project_seeds": dict(self.seeds),
             "case": self.case,
+            "macro_correlation": self.correlation,
             "loss_tolerance_krw": self.tolerance,
             "note": "project drivers as in each scenario's risk block, financing as sized on its base case; "
             "projects without a risk block keep their deterministic cash flows",
@@ -129,8 +139,14 @@ def _project_case(lp, case: str, entry) -> str:
     return (pcase.projects.get(entry.name) if pcase else None) or entry.case
 
 
-def simulated_projects(lp, case: str, seed: int, flows) -> list[_Project]:
-    """The portfolio's projects with a ``risk:`` block, each prepared for simulation with seed ``seed + i``."""
+def check_correlation(correlation) -> None:
+    if not isinstance(correlation, (int, float)) or not 0.0 <= float(correlation) < 1.0:
+        raise InputError([("--correlation", f"expected a loading 0 <= rho < 1 such as 0.3, found {correlation!r}")])
+
+
+def simulated_projects(lp, case: str, seed: int, flows, correlation: float = 0.0) -> list[_Project]:
+    """The portfolio's projects with a ``risk:`` block, each prepared for simulation with seed ``seed + i``
+    and, with a ``correlation``, the shared macro factor of ``seed``."""
     project_cases = [_project_case(lp, case, e) for e in lp.spec.projects]
     projects: list[_Project] = []
     for i, (entry, sc) in enumerate(zip(lp.spec.projects, lp.scenarios, strict=True)):
@@ -138,6 +154,8 @@ def simulated_projects(lp, case: str, seed: int, flows) -> list[_Project]:
             continue
         sc_case, det = simulation.prepare(sc, project_cases[i])  # the scenario loaded with the portfolio
         spec = simulation.make_spec(sc_case, project_cases[i], det, seed + i, keep_rows=("equity_cf",))
+        if correlation > 0:
+            spec = dataclasses.replace(spec, macro=(float(correlation), int(seed)))
         if len(flows[i].index) != det.model.periods:  # the same project run as the deterministic fund's
             raise InputError([(f"projects.{i}", "project periods differ between the fund and the simulation")])
         projects.append(_Project(i + 1, entry.name, seed + i, flows[i], spec))
@@ -154,6 +172,68 @@ def fund_overrides(projects: list[_Project], cfs: dict, fund_periods: int) -> di
     return {f"in_p{p.k}_equity_cf": p.flows.fund_series(fund_periods, equity_cf=cfs[p.k]) for p in projects}
 
 
+def expected_loss_within(target: float, tolerance: float = TOLERANCE):
+    """First-loss criterion: mean over paths of the protected tranche's loss / contributions at most
+    ``target``, a loss up to ``tolerance`` [KRW] counting as none (as the deterministic solver's "whole")."""
+
+    def crit(loss, contributions):
+        lost = np.where(loss > tolerance, loss, 0.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(contributions > 0, lost / contributions, 0.0)
+        return ratio.mean(axis=1) <= target
+
+    return crit
+
+
+def first_loss_monte_carlo(
+    portfolio,
+    *,
+    paths: int,
+    seed: int = 0,
+    case: str | None = None,
+    max_expected_loss: float = 0.0,
+    protect: str = "private",
+    correlation: float = 0.0,
+    structure: str | None = None,
+):
+    """Smallest first-loss share keeping ``protect``'s expected loss, as a fraction of its contributions and
+    averaged over ``paths`` simulated paths, at most ``max_expected_loss`` (:func:`expected_loss_within`).
+    Project ``i`` uses seed ``seed + i`` as in :func:`simulate_fund`. Returns a
+    :class:`finmodel.fund.first_loss.FirstLossResult`.
+    """
+    from finmodel.fund import first_loss, model
+    from finmodel.fund import portfolio as pf
+    from finmodel.fund import waterfall as wf
+
+    simulation.check_options(paths, seed, simulation.DEFAULT_CHUNK_SIZE)
+    check_correlation(correlation)
+    if not isinstance(max_expected_loss, (int, float)) or not 0.0 <= max_expected_loss < 1.0:
+        raise InputError([("--max-expected-loss", f"expected a fraction in [0, 1) such as 0.01, found "
+                           f"{max_expected_loss!r}")])
+    lp = portfolio if isinstance(portfolio, pf.LoadedPortfolio) else pf.load(portfolio)
+    case = lp.check_case(case)
+    flows = pf.project_flows(lp, case)
+    terms = wf.FundTerms.from_spec(lp.fund)
+    if structure is not None:
+        terms = terms.as_structure(structure)
+    builder = model.build(terms, flows)
+    extra = {}
+    for p in simulated_projects(lp, case, seed, flows, correlation):
+        parts = [
+            p.flows.fund_series(builder.periods, equity_cf=simulation.run_chunk(p.spec, a, z)["equity_cf"])
+            for a, z in simulation.chunks(paths, simulation.DEFAULT_CHUNK_SIZE)
+        ]  # (paths, fund periods): a few numbers per path once mapped onto the fund's periods
+        extra[f"in_p{p.k}_equity_cf"] = np.concatenate(parts)
+    res = first_loss.solve(
+        builder,
+        protected=protect,
+        criterion=expected_loss_within(float(max_expected_loss)),
+        extra_overrides=extra or None,
+    )
+    res.case = case
+    return res
+
+
 def simulate_fund(
     portfolio,
     *,
@@ -164,6 +244,7 @@ def simulate_fund(
     chunk_size: int = simulation.DEFAULT_CHUNK_SIZE,
     tolerance: float = TOLERANCE,
     flows=None,
+    correlation: float = 0.0,
 ) -> FundSimulationResult:
     """Tranche losses of a portfolio's fund over ``paths`` Monte Carlo paths, under each structure.
 
@@ -178,16 +259,19 @@ def simulate_fund(
         Fund structures (:meth:`finmodel.fund.waterfall.FundTerms.as_structure`).
     flows : list of ProjectFlows, optional
         The deterministic project flows of ``case`` (avoids running the projects twice).
+    correlation : float
+        Loading rho of every project on the shared macro factor, 0 <= rho < 1 (0: independent projects).
     """
     from finmodel.fund import model as fm
     from finmodel.fund import portfolio as pf
     from finmodel.fund import waterfall as wf
 
     simulation.check_options(paths, seed, chunk_size)
+    check_correlation(correlation)
     lp = portfolio if isinstance(portfolio, pf.LoadedPortfolio) else pf.load(portfolio)
     case = lp.check_case(case)
     flows = flows if flows is not None else pf.project_flows(lp, case)
-    projects = simulated_projects(lp, case, seed, flows)
+    projects = simulated_projects(lp, case, seed, flows, correlation)
     base = wf.FundTerms.from_spec(lp.fund)
     builders = {s: fm.build(base.as_structure(s), flows) for s in structures}
     tranches = {s: b.terms.names for s, b in builders.items()}
@@ -210,6 +294,7 @@ def simulate_fund(
                 losses[s][t][a:z] = v[f"fund_{t}_loss"][:n, 0]
         del cfs
     return FundSimulationResult(
+        correlation=float(correlation),
         portfolio=lp,
         case=case,
         paths=paths,

@@ -6,12 +6,17 @@ Financing is sized once on the base case and held fixed across paths (the lender
 
 Modules
 -------
-``schema``      the ``risk:`` block of a scenario (distributions, processes, correlation)
+``schema``      the ``risk:`` block of a scenario (presets, distributions, processes, correlation)
+``calibration`` the sourced risk data (``finmodel/data/risk.yaml``): presets, political events, references
 ``rng``         deterministic random numbers per path (independent of chunking and workers)
 ``drivers``     marginals, the Gaussian copula and the mapping of draws to model inputs
-``simulation``  chunked Monte Carlo (serially, in local processes or on Dask) and its results
+``simulation``  chunked Monte Carlo (serially, in local processes or on Dask), per-path lender data
+``metrics``     lender metrics from per-path arrays (default curve, EL, P99, LGD, recovery, DSCR)
+``results``     the simulation result: summary, lenders, JSON
+``explain``     which drivers cause the defaults (held at deterministic values, deciles)
 ``sensitivity`` one-at-a-time sensitivities (tornado, spider) and breakevens
-``outputs``     the Risk sheet, charts, JSON and per-path CSV / Parquet files
+``outputs``     the Risk sheet, JSON and per-path CSV / Parquet files
+``charts``      PNG charts (distributions with reference lines, default curve, drivers of default)
 
 Imports here stay light: :mod:`finmodel.scenario` imports :mod:`finmodel.risk.schema`.
 """

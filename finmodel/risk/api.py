@@ -7,6 +7,7 @@ from pathlib import Path
 
 from finmodel.errors import InputError
 from finmodel.files import check_output_path
+from finmodel.risk import charts as charts_mod
 from finmodel.risk import outputs, simulation
 
 
@@ -35,7 +36,9 @@ def simulate(
     paths,
     seed=0,
     case="base",
-    chunk_size=simulation.DEFAULT_CHUNK_SIZE,
+    chunk_size=None,
+    workers="auto",
+    explain_paths=None,
     workbook=None,
     json_path=None,
     paths_out=None,
@@ -49,7 +52,12 @@ def simulate(
     wb = check_output_path(workbook, ".xlsx", "--output")
     js = check_output_path(json_path, ".json", "--json")
     po = outputs.check_paths_out(paths_out)
-    simulation.check_options(paths, seed, chunk_size)
+    simulation.check_options(paths, seed, chunk_size if chunk_size is not None else 1)
+    n_workers = simulation.resolve_workers(workers)
+    if explain_paths is None:
+        from finmodel.risk.explain import DEFAULT_EXPLAIN_PATHS
+
+        explain_paths = min(paths, DEFAULT_EXPLAIN_PATHS)
     prepared = simulation.prepare(scenario, case)
     if prepared[0].risk is None:
         raise InputError(
@@ -69,6 +77,8 @@ def simulate(
             case=case,
             chunk_size=chunk_size,
             client=client,
+            workers=n_workers,
+            explain_paths=explain_paths,
             on_chunk=on_chunk,
             prepared=prepared,
         )
@@ -84,46 +94,119 @@ def simulate(
         written.append(outputs.write_paths(res, po))
     if charts is not None:
         written.extend(outputs.histogram_png(res, charts))
+        written.extend(charts_mod.risk_pngs(res, charts))
     return SimulateOutput(res, written)
 
 
-def summary_table(res: simulation.SimulationResult):
-    """A rich table of the simulation metrics next to the deterministic case."""
+def _pct(x, digits=2):
+    return "n/a" if x is None or x != x else f"{x:.{digits}%}"
+
+
+def summary_tables(res: simulation.SimulationResult) -> list:
+    """Rich tables of a simulation: lender view (default, loss, recovery) with the published references,
+    DSCR and equity, each facility and guarantor, and the drivers of default."""
     from rich.table import Table
 
-    from finmodel.term import text
+    from finmodel.term import esc, text
 
     s = res.summary()
+    det = res.deterministic
+    refs = res.references()
+    cur = esc(res.scenario.project.currency)
+
+    def se(key):
+        return f"{_pct(s[key])} ± {s[key + '_se']:.2%}" if s.get(key) is not None else "n/a"
+
+    def money(x):
+        return "n/a" if x is None else f"{x / 1e6:,.2f}m {cur}"
+
     t = Table(
         title=text(f"{res.scenario.project.name}: {res.paths:,} paths, seed {res.seed}, case {res.case}"),
         title_justify="left",
     )
-    t.add_column("metric")
-    t.add_column("simulated", justify="right")
-    t.add_column("deterministic", justify="right")
-    det = res.deterministic
-
-    def pct(x):
-        return "n/a" if x is None else f"{x:.2%}"
-
-    def se(name):
-        return f"{pct(s[name])} ± {s[name + '_se']:.2%}"
-
-    t.add_row("probability of default", se("p_default"), str(int(det.get("default_periods") or 0) > 0))
-    t.add_row("P(min DSCR < 1.00x)", se("p_min_dscr_below_1"), f"{det.get('min_dscr') or float('nan'):.2f}x")
-    t.add_row(f"P(min DSCR < lock-up {res.lockup_dscr:.2f}x)", se("p_min_dscr_below_lockup"), "")
+    for c in ("lenders' view", "simulated", "deterministic", "published reference"):
+        t.add_column(c, justify="left" if c == "lenders' view" else "right")
+    moodys = refs["cdr_10y"]
+    det_default = "yes" if int(det.get("default_periods") or 0) > 0 else "no"
+    if "cdr_5y" in s:
+        t.add_row("default within 5 years of financial close", se("cdr_5y"), "", "")
+    if "cdr_10y" in s:
+        t.add_row(
+            "default within 10 years (cdr_10y)", se("cdr_10y"), "", f"{moodys['value']:.1%} (Moody's 1983-2015)"
+        )
+        t.add_row("  of which after a political event", se("cdr_10y_political"), "", "")
+    t.add_row(f"default within the model ({res.horizon_years} years)", se("p_default"), det_default, "")
+    t.add_row("  of which after a political event", se("p_default_political"), "", "")
+    t.add_row(
+        "senior expected loss",
+        f"{money(s.get('senior_expected_loss'))} ({_pct(s.get('senior_expected_loss_ratio'))})",
+        "",
+        f"{refs['expected_loss_10y']['value']:.2%} over 10 years (derived)",
+    )
+    t.add_row("senior P99 loss", money(s.get("senior_loss_p99")), "", "")
+    t.add_row(
+        "senior recovery after default (mean)",
+        _pct(s.get("senior_recovery_mean"), 0),
+        "",
+        f"{refs['recovery_mean']['value']:.0%} (Moody's)",
+    )
+    t.add_row(
+        "  defaults with full recovery",
+        _pct(s.get("senior_full_recovery_share"), 0),
+        "",
+        f"~{refs['full_recovery_share']['value']:.0%} (Moody's)",
+    )
+    t.add_row("P(min DSCR < 1.00x)", se("p_min_dscr_below_1"), f"{det.get('min_dscr') or float('nan'):.2f}x", "")
+    t.add_row(f"P(min DSCR < lock-up {res.lockup_dscr:.2f}x)", se("p_min_dscr_below_lockup"), "", "")
+    t.add_row("P(CFADS < 0 in a debt-service period)", se("p_cfads_negative"), "", "")
+    for q in (10, 50):
+        v = s.get(f"min_dscr_p{q}")
+        t.add_row(f"min DSCR P{q} (floored at 0.00x)", "n/a" if v is None else f"{v:.2f}x", "", "")
+    t.add_row("senior debt service unpaid: expected", money(s.get("senior_shortfall_expected")), "", "")
     for q in (10, 50, 90):
-        t.add_row(f"equity IRR P{q}", pct(s[f"equity_irr_p{q}"]), pct(det.get("equity_irr")) if q == 50 else "")
-    t.add_row(f"P(equity IRR < hurdle {res.hurdle:.1%})", se("p_equity_irr_below_hurdle"), "")
-    cur = res.scenario.project.currency
-    t.add_row("senior expected loss", f"{s['senior_expected_loss'] / 1e6:,.2f}m {cur}", "")
-    if s.get("senior_expected_loss_ratio") is not None:
-        t.add_row("  of senior debt", pct(s["senior_expected_loss_ratio"]), "")
-    if "guarantee_claims_expected" in s:
-        t.add_row("guarantee claims: expected", f"{s['guarantee_claims_expected'] / 1e6:,.2f}m {cur}", "")
-        t.add_row("guarantee claims: P99", f"{s['guarantee_claims_p99'] / 1e6:,.2f}m {cur}", "")
-    t.caption = "± binomial standard error sqrt(p(1-p)/N); IRR with no root counted as -100 %"
-    return t
+        t.add_row(f"equity IRR P{q}", _pct(s[f"equity_irr_p{q}"]), _pct(det.get("equity_irr")) if q == 50 else "", "")
+    t.add_row(f"P(equity IRR < hurdle {res.hurdle:.1%})", se("p_equity_irr_below_hurdle"), "", "")
+    t.caption = (
+        "default: senior debt service unpaid after the DSRA (or, with cover, a covered political event), counted "
+        "from financial close; loss: balance never repaid, valued at the default date at the loan's rate; "
+        "± binomial s.e.; definitions and sources: docs/metrics.md"
+    )
+    tables = [t]
+    rows = res.lenders(s)
+    if rows:
+        lt = Table(title="Each facility and guarantor", title_justify="left")
+        for c in ("party", "role", "expected loss", "EL / peak balance", "P99 loss", "LGD", "P(loss)"):
+            lt.add_column(c, justify="left" if c in ("party", "role") else "right")
+        for r in rows:
+            lt.add_row(
+                text(str(r["name"])),
+                r["role"],
+                money(r["expected_loss"]),
+                _pct(r["expected_loss_ratio"]),
+                money(r["loss_p99"]),
+                _pct(r["lgd"], 0),
+                _pct(r["p_loss"]),
+            )
+        tables.append(lt)
+    dd = res.default_drivers
+    if dd and dd.get("held"):
+        dt = Table(
+            title=f"What drives default: each driver held at its deterministic value ({dd['paths_held']:,} paths, "
+            "same random numbers)",
+            title_justify="left",
+        )
+        for c in ("driver", "P(default)", "held at deterministic", "contribution"):
+            dt.add_column(c, justify="left" if c == "driver" else "right")
+        for r in dd["held"]:
+            dt.add_row(r["driver"], _pct(r["p_default"]), _pct(r["p_default_held"]), f"{r['contribution']:+.2%}")
+        dt.caption = f"every driver held: P(default) {_pct(dd['p_default_all_held'])} (the deterministic case)"
+        tables.append(dt)
+    return tables
+
+
+def summary_table(res: simulation.SimulationResult):
+    """The first of :func:`summary_tables` (lenders' view, DSCR, equity)."""
+    return summary_tables(res)[0]
 
 
 @dataclasses.dataclass

@@ -1,22 +1,24 @@
 """From standard normal draws to model inputs: marginals, the Gaussian copula and the path processes.
 
-Gaussian copula (stated once)
------------------------------
-Each path draws, for every period ``t`` and every declared driver ``k``, an independent standard normal
-``e[t, k]`` (:mod:`finmodel.risk.rng`). The copula correlates them within a period:
-``z[t] = L e[t]`` with ``L L' = C`` (``C`` the scenario's correlation matrix, identity where no correlation
-is given). A *scalar* driver (capex overrun, delay, opex) uses its period-1 draw ``z[1, k]`` through its
-marginal (``x = F^-1(Phi(z))``; normal and lognormal directly from ``z``); a *process* (demand, FX, base
-rate, inflation, political events) uses ``z[t, k]`` as its innovation of period ``t``. A correlation of
-``rho`` between two scalar drivers is the correlation of their normal scores; between a scalar driver and
-a process it is the correlation with the process's first innovation (for demand and inflation: the
-stationary starting level, which persists with the autocorrelation); between two processes it is the
-correlation of same-period innovations.
+Draws and the Gaussian copula (stated once)
+-------------------------------------------
+Each path draws independent standard normals (:mod:`finmodel.risk.rng`): ``e0[k]`` for every declared driver
+``k`` (the first period), ``e[t, j]`` for every period ``t >= 2`` and every declared *process* ``j`` (demand,
+FX, base rate, inflation), and one more, ``e_r``, for the resolution of a political event. The copula
+correlates them: ``z0 = L e0`` with ``L L' = C`` (``C`` the scenario's correlation matrix over the declared
+drivers, identity where none is given) and ``z[t] = L_p e[t]`` with ``L_p L_p' = C_p``, the sub-matrix of
+``C`` among the processes. A per-path driver (capex overrun, delay, opex, political event) uses ``z0[k]``
+through its marginal (``x = F^-1(Phi(z))``; normal and lognormal directly from ``z``); a process uses
+``z0[j]`` as its first innovation and ``z[t, j]`` after. So a correlation ``rho`` between two per-path
+drivers is the correlation of their normal scores; between a per-path driver and a process it is the
+correlation with the process's first innovation (for demand and inflation: the stationary starting level,
+which persists with the autocorrelation); between two processes, of same-period innovations.
 
 Processes (``dt = 1 / periods_per_year`` years; ``a`` = annual autocorrelation, ``phi = a ** dt``)
 ----------------------------------------------------------------------------------------------------
 * demand: ``x_1 = s z_1``, ``x_t = phi x_{t-1} + s sqrt(1 - phi^2) z_t`` (stationary, sd ``s``);
-  factor ``exp(x_t - s^2 / 2)`` (mean 1) on every revenue.
+  factor ``exp(x_t - s^2 / 2)`` (mean 1) on user-fee revenues (``in_demand_factor``; an availability
+  payment does not move with usage).
 * FX: ``f_t = exp(sum_{u<=t} (ln(1 + drift) - v^2 / 2) dt + v sqrt(dt) z_u)`` (geometric Brownian motion
   from 1 at financial close, ``E[f] = (1 + drift)^years``) on every revenue (revenue earned in local currency,
   costs and debt in the model currency).
@@ -24,15 +26,21 @@ Processes (``dt = 1 / periods_per_year`` years; ``a`` = annual autocorrelation, 
   (``v sqrt(dt) z_t`` when ``k = 0``), added to every floating rate (``in_rate_shift_path``).
 * inflation: deviation ``d_t`` of annual inflation, AR(1) as demand (not logged); price factor
   ``prod_{u<=t} (1 + d_u)^dt`` on revenues, opex and lifecycle costs (indexation follows prices).
-* political event: an event starts in period ``t`` when ``z_t < Phi^-1(q)``, ``q = 1 - (1 - p)^dt`` the
-  per-period probability of the annual ``p``; the first event cuts revenue by ``revenue_loss`` for
-  ``duration_months`` and sets ``in_political_event`` (the guarantees' covered event) in those periods.
+* political event (a Gaussian copula on the time to the first event): with ``q = 1 - (1 - p)^dt`` the
+  per-period probability of the annual ``p``, the first event starts in period ``j`` (0-based) when
+  ``c_j <= z0 < c_{j+1}``, ``c_t = Phi^-1(1 - (1 - q)^t)`` (``c_0 = -inf``): ``P(start <= t) = 1 - (1 - q)^t``
+  exactly. It cuts revenue by ``revenue_loss`` for ``duration_months``; it is resolved when
+  ``e_r < Phi^-1(resolution_probability)``, otherwise it becomes permanent at its end: the same share of
+  revenue lost to the end of the model (creeping expropriation, a tariff never restored), and
+  ``in_political_event`` (the guarantees' covered event) set from then on.
 * construction delay ``d`` months = ``d * periods_per_year / 12`` periods: operating period ``j`` (1, 2, ...)
   earns ``min(1, max(0, j - d))`` of its revenue (the timetable, opex and debt service do not move:
-  lenders' view of a late completion; extra construction cost is the capex driver).
+  lenders' view of a late completion; extra construction cost is the capex driver). Delay and political
+  interruption together form ``in_service_factor`` on every revenue.
 
-Every neutral draw (sd 0, ``low = high``) gives exactly 1 (factors) or 0 (shifts): the simulation then
-reproduces the deterministic case.
+Every neutral draw (sd 0, ``low = high``) gives exactly 1 (factors) or 0 (shifts), and a driver *held*
+(:func:`sample` ``hold``) takes that neutral value whatever its draws, the other drivers keeping theirs: the
+simulation with every driver held reproduces the deterministic case path for path.
 """
 
 from __future__ import annotations
@@ -43,7 +51,8 @@ import statistics
 
 import numpy as np
 
-from finmodel.errors import FinmodelError, InputError
+from finmodel.errors import InputError
+from finmodel.risk import calibration
 from finmodel.risk.schema import DRIVERS, NORMAL_CLIP_SD, SCALAR_DRIVERS, Distribution
 
 _ERFC = np.frompyfunc(math.erfc, 1, 1)
@@ -108,14 +117,23 @@ class Timing:
         )
 
 
-def copula_factor(risk) -> tuple[list[str], np.ndarray]:
-    """Declared drivers (canonical order) and ``L`` with ``L L' = C`` over them.
+PROCESSES = ("demand", "fx", "base_rate", "inflation")
+"""Drivers with an innovation every period (the others take one normal score per path)."""
 
-    Cholesky when ``C`` is positive definite; otherwise (semi-definite, validated by the schema) the
-    symmetric square root from the eigen-decomposition with eigenvalues clipped at 0.
-    """
+
+def _factor(c: np.ndarray) -> np.ndarray:
+    """``L`` with ``L L' = c``: Cholesky when positive definite, else (semi-definite, validated by the schema)
+    the symmetric square root from the eigen-decomposition with eigenvalues clipped at 0."""
+    try:
+        return np.linalg.cholesky(c)
+    except np.linalg.LinAlgError:
+        w, v = np.linalg.eigh(c)
+        return v @ np.diag(np.sqrt(np.clip(w, 0.0, None))) @ v.T
+
+
+def correlation_matrix(risk) -> tuple[list[str], np.ndarray]:
+    """Declared drivers (canonical order) and their correlation matrix ``C`` (identity where none given)."""
     names = risk.declared() if risk is not None else []
-    names = [n for n in names if n != "correlation"]
     c = np.eye(len(names))
     if risk is not None and risk.correlation is not None:
         idx = [names.index(d) for d in risk.correlation.drivers]
@@ -123,16 +141,33 @@ def copula_factor(risk) -> tuple[list[str], np.ndarray]:
         for a, i in enumerate(idx):
             for b, j in enumerate(idx):
                 c[i, j] = m[a, b]
-    try:
-        factor = np.linalg.cholesky(c)
-    except np.linalg.LinAlgError:
-        w, v = np.linalg.eigh(c)
-        factor = v @ np.diag(np.sqrt(np.clip(w, 0.0, None))) @ v.T
-    return names, factor
+    return names, c
+
+
+def copula_factor(risk) -> tuple[list[str], np.ndarray]:
+    """Declared drivers (canonical order) and ``L`` with ``L L' = C`` over them (first-period scores)."""
+    names, c = correlation_matrix(risk)
+    return names, _factor(c)
+
+
+def process_factor(risk) -> tuple[list[str], np.ndarray]:
+    """Declared processes and ``L_p`` with ``L_p L_p' = C_p`` (their innovations after the first period)."""
+    names, c = correlation_matrix(risk)
+    idx = [i for i, n in enumerate(names) if n in PROCESSES]
+    return [names[i] for i in idx], _factor(c[np.ix_(idx, idx)])
+
+
+def draw_dims(risk, timing: Timing) -> int:
+    """Standard normals per path: one per declared driver, one per process and later period, one for the
+    resolution of a political event."""
+    names, _ = correlation_matrix(risk)
+    k_p = sum(1 for n in names if n in PROCESSES)
+    return len(names) + (timing.periods - 1) * k_p + 1
 
 
 def political_probability(event, timing: Timing) -> float:
-    """Annual probability of a political event: the scenario's number, or the guarantees' OECD table."""
+    """Annual probability that a political event starts: the scenario's number, or the risk.yaml table by
+    the host country's OECD category."""
     p = event.annual_probability
     if p != "oecd":
         return float(p)
@@ -145,11 +180,7 @@ def political_probability(event, timing: Timing) -> float:
                 )
             ]
         )
-    try:
-        from finmodel.guarantees.data import political_hazard
-    except ImportError as exc:  # pragma: no cover - the guarantees package ships with finmodel
-        raise FinmodelError("annual_probability: oecd needs finmodel.guarantees (cover.yaml political_hazard)") from exc
-    return float(political_hazard(timing.oecd_category))
+    return calibration.political_probability_by_category(timing.oecd_category)
 
 
 @dataclasses.dataclass
@@ -163,88 +194,128 @@ class Draws:
     fx: np.ndarray  # (n, T) factor
     base_rate: np.ndarray  # (n, T) shift [per year]
     inflation: np.ndarray  # (n, T) price factor
-    political_event: np.ndarray  # (n, T) 1 = revenue interrupted by a political event
-    revenue_interruption: np.ndarray  # (n, T) share of revenue lost [fraction]
+    political_event: np.ndarray  # (n, T) 1 = permanent political loss (the covered event) in force
+    revenue_interruption: np.ndarray  # (n, T) share of revenue lost to a political event [fraction]
+    political_start: np.ndarray  # (n,) period index (0-based) in which the first event starts; T = none
+    political_permanent: np.ndarray  # (n,) 1 = the event was not resolved
+    operating_from: int = 0  # first operating period index (for the summaries)
 
     def summary(self) -> dict[str, np.ndarray]:
         """Per-path driver values for the path results file (one number per driver)."""
+        T = self.demand.shape[1]
+        op = slice(min(self.operating_from, T - 1), T)
         return {
             "capex_overrun": self.capex_overrun,
             "construction_delay_months": self.construction_delay,
             "opex_factor": self.opex,
-            "demand_mean": self.demand.mean(axis=1),
+            "demand_mean": row_sum(self.demand[:, op]) / max(T - op.start, 1),
             "fx_final": self.fx[:, -1],
-            "base_rate_shift_mean": self.base_rate.mean(axis=1),
+            "base_rate_shift_mean": row_sum(self.base_rate) / T,
             "inflation_final": self.inflation[:, -1],
-            "political_event": (
-                self.political_event.max(axis=1) if self.political_event.size else np.zeros(self.capex_overrun.shape)
-            ),
+            "political_event": (self.political_start < T).astype(float),
+            "political_permanent": self.political_permanent.astype(float),
+            "political_start_period": self.political_start.astype(float),
         }
 
 
-def _ar1(z: np.ndarray, sd: float, autocorrelation: float, dt: float) -> np.ndarray:
-    """Stationary AR(1) over the columns of ``z`` (n, T): sd ``sd``, annual autocorrelation."""
+def row_sum(a: np.ndarray) -> np.ndarray:
+    """Sum over the columns of ``a`` (n, T), column by column in a fixed order: the same bits for a path
+    whatever ``n`` and the array's layout (numpy's pairwise reduction may group differently)."""
+    a = np.asarray(a, dtype=float)
+    acc = np.zeros(a.shape[0])
+    for t in range(a.shape[1]):
+        acc = acc + a[:, t]
+    return acc
+
+
+def _ar1(z0: np.ndarray, zt: np.ndarray, sd: float, autocorrelation: float, dt: float) -> np.ndarray:
+    """Stationary AR(1) (n, T): first value ``sd z0``, innovations ``zt`` (n, T - 1); annual autocorrelation."""
     phi = autocorrelation**dt
-    x = np.empty_like(z)
-    x[:, 0] = sd * z[:, 0]
+    n, T = z0.shape[0], zt.shape[1] + 1
+    x = np.empty((n, T))
+    x[:, 0] = sd * z0
     scale = sd * math.sqrt(1.0 - phi * phi)
-    for t in range(1, z.shape[1]):
-        x[:, t] = phi * x[:, t - 1] + scale * z[:, t]
+    for t in range(1, T):
+        x[:, t] = phi * x[:, t - 1] + scale * zt[:, t - 1]
     return x
 
 
-def sample(risk, timing: Timing, z: np.ndarray) -> Draws:
-    """Driver values for correlated normal scores ``z`` (n, T, K) over the declared drivers (K in canonical
-    order, see :func:`copula_factor`)."""
+def _political(pe, timing: Timing, z: np.ndarray, z_res: np.ndarray):
+    """(permanent-event flags, revenue lost, start period, permanent) of the first political event."""
     n, T = z.shape[0], timing.periods
+    p = political_probability(pe, timing)
+    prm = pe.resolved()
+    q = 1.0 - (1.0 - p) ** (1.0 / timing.periods_per_year)
+    if q <= 0.0:
+        return np.zeros((n, T)), np.zeros((n, T)), np.full(n, T), np.zeros(n, dtype=bool)
+    nd = statistics.NormalDist()
+    cum = [1.0 - (1.0 - q) ** t for t in range(1, T + 1)]  # P(first event in the first t periods)
+    cuts = np.array([nd.inv_cdf(c) if c < 1.0 else np.inf for c in cum])
+    start = np.searchsorted(cuts, z, side="right")  # periods t with c_t <= z: the start period index
+    r = prm["resolution_probability"]
+    res_cut = -np.inf if r <= 0.0 else (np.inf if r >= 1.0 else nd.inv_cdf(r))
+    permanent = (z_res >= res_cut) & (start < T)
+    length = prm["duration_months"] * timing.periods_per_year / 12.0
+    t = np.arange(T)[np.newaxis, :]
+    s0 = start[:, None].astype(float)
+    end = s0 + length
+    during = np.clip(np.minimum(t + 1, end) - np.maximum(t, s0), 0.0, 1.0)
+    after = np.where(permanent[:, None], np.clip(t + 1 - np.maximum(t, end), 0.0, 1.0), 0.0)
+    loss = prm["revenue_loss"] * (during + after)
+    return (after > 0).astype(float), np.minimum(loss, 1.0), start, permanent
+
+
+def sample(risk, timing: Timing, z0: np.ndarray, zt: np.ndarray, z_res: np.ndarray, hold=()) -> Draws:
+    """Driver values from correlated normal scores.
+
+    ``z0`` (n, K): first-period scores over the declared drivers (canonical order, :func:`copula_factor`);
+    ``zt`` (n, T - 1, K_p): later innovations of the declared processes (:func:`process_factor`); ``z_res``
+    (n,): the resolution draw of a political event. Drivers named in ``hold`` take their neutral value.
+    """
+    n, T = z0.shape[0], timing.periods
     names, _ = copula_factor(risk)
+    procs, _ = process_factor(risk)
     dt = 1.0 / timing.periods_per_year
-    col = {name: z[:, :, k] for k, name in enumerate(names)}
+    first = {name: z0[:, k] for k, name in enumerate(names)}
+    later = {name: zt[:, :, k] for k, name in enumerate(procs)}
     ones, zeros = np.ones((n, T)), np.zeros((n, T))
 
+    def given(name):
+        return risk is not None and getattr(risk, name) is not None and name not in hold
+
     def scalar(name):
-        d = getattr(risk, name) if risk is not None else None
-        if d is None:
+        if not given(name):
             return np.full(n, 0.0 if name == "construction_delay" else 1.0)
-        return marginal(d, col[name][:, 0])
+        return marginal(getattr(risk, name), first[name])
 
     demand = ones
-    if risk is not None and risk.demand is not None:
+    if given("demand"):
         s = risk.demand.sd
-        demand = np.exp(_ar1(col["demand"], s, risk.demand.autocorrelation, dt) - 0.5 * s * s)
+        demand = np.exp(_ar1(first["demand"], later["demand"], s, risk.demand.autocorrelation, dt) - 0.5 * s * s)
     fx = ones
-    if risk is not None and risk.fx is not None:
+    if given("fx"):
         v, mu = risk.fx.volatility, math.log1p(risk.fx.drift)
-        fx = np.exp(np.cumsum((mu - 0.5 * v * v) * dt + v * math.sqrt(dt) * col["fx"], axis=1))
+        innov = np.concatenate([first["fx"][:, None], later["fx"]], axis=1)
+        fx = np.exp(np.cumsum((mu - 0.5 * v * v) * dt + v * math.sqrt(dt) * innov, axis=1))
     rate = zeros
-    if risk is not None and risk.base_rate is not None:
+    if given("base_rate"):
         v, k = risk.base_rate.volatility, risk.base_rate.mean_reversion
         decay = math.exp(-k * dt)
         scale = v * math.sqrt(dt) if k == 0 else v * math.sqrt((1.0 - math.exp(-2.0 * k * dt)) / (2.0 * k))
         rate = np.empty((n, T))
         prev = np.zeros(n)
         for t in range(T):
-            prev = prev * decay + scale * col["base_rate"][:, t]
+            prev = prev * decay + scale * (first["base_rate"] if t == 0 else later["base_rate"][:, t - 1])
             rate[:, t] = prev
     infl = ones
-    if risk is not None and risk.inflation is not None:
-        dev = _ar1(col["inflation"], risk.inflation.sd, risk.inflation.autocorrelation, dt)
+    if given("inflation"):
+        inf = risk.inflation
+        dev = _ar1(first["inflation"], later["inflation"], inf.sd, inf.autocorrelation, dt)
         infl = np.exp(np.cumsum(dt * np.log1p(np.maximum(dev, -0.99)), axis=1))
     event, loss = zeros, zeros
-    if risk is not None and risk.political_event is not None:
-        pe = risk.political_event
-        p = political_probability(pe, timing)
-        q = 1.0 - (1.0 - p) ** dt
-        if q > 0:
-            threshold = statistics.NormalDist().inv_cdf(q)
-            hit = col["political_event"] < threshold
-            first = np.where(hit.any(axis=1), np.argmax(hit, axis=1), T)  # first event period (T = none)
-            length = pe.duration_months * timing.periods_per_year / 12.0
-            t = np.arange(T)[np.newaxis, :]
-            # share of each period inside [first, first + length): partial last period
-            cover = np.clip(np.minimum(t + 1, first[:, None] + length) - np.maximum(t, first[:, None]), 0.0, 1.0)
-            event = (cover > 0).astype(float)
-            loss = pe.revenue_loss * cover
+    start, permanent = np.full(n, T), np.zeros(n, dtype=bool)
+    if given("political_event"):
+        event, loss, start, permanent = _political(risk.political_event, timing, first["political_event"], z_res)
     return Draws(
         capex_overrun=scalar("capex_overrun"),
         construction_delay=scalar("construction_delay"),
@@ -255,6 +326,9 @@ def sample(risk, timing: Timing, z: np.ndarray) -> Draws:
         inflation=infl,
         political_event=event,
         revenue_interruption=loss,
+        political_start=start,
+        political_permanent=permanent,
+        operating_from=timing.construction_periods,
     )
 
 
@@ -272,11 +346,12 @@ def overrides(draws: Draws, timing: Timing, base_inputs: dict[str, np.ndarray]) 
     have changed them) and tells which optional inputs the model has (``in_political_event``).
     """
     n = draws.capex_overrun.shape[0]
-    demand = draws.demand * delay_availability(draws.construction_delay, timing) * (1.0 - draws.revenue_interruption)
+    service = delay_availability(draws.construction_delay, timing) * (1.0 - draws.revenue_interruption)
     out = {
         "in_capex_factor": base_inputs["in_capex_factor"].reshape(1, 1) * draws.capex_overrun.reshape(n, 1),
         "in_opex_factor": base_inputs["in_opex_factor"].reshape(1, 1) * draws.opex.reshape(n, 1),
-        "in_demand_factor": demand,
+        "in_demand_factor": draws.demand,
+        "in_service_factor": service,
         "in_fx_factor": draws.fx,
         "in_inflation_factor": draws.inflation,
         "in_rate_shift_path": draws.base_rate,
@@ -300,19 +375,26 @@ def neutral(timing: Timing, n: int) -> Draws:
         np.ones((n, T)),
         np.zeros((n, T)),
         np.zeros((n, T)),
+        np.full(n, T),
+        np.zeros(n, dtype=bool),
+        timing.construction_periods,
     )
 
 
 __all__ = [
     "DRIVERS",
+    "PROCESSES",
     "SCALAR_DRIVERS",
     "Draws",
     "Timing",
     "copula_factor",
+    "correlation_matrix",
     "delay_availability",
+    "draw_dims",
     "marginal",
     "norm_cdf",
     "overrides",
+    "process_factor",
     "sample",
     "neutral",
 ]

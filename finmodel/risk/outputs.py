@@ -98,9 +98,69 @@ def cdf_points(values: np.ndarray, points: int = 101):
     return levels, np.quantile(v, levels)
 
 
+METRIC_NOTES = (
+    ("cdr_", "share of paths defaulting within N years of financial close (default: senior debt service unpaid "
+     "after the DSRA, or a covered political event)"),
+    ("p_default", "share of paths that default within the model horizon"),
+    ("p_min_dscr", "share of paths whose minimum DSCR is below the threshold"),
+    ("p_cfads_negative", "share of paths with CFADS < 0 in a period with senior debt service due"),
+    ("min_dscr_p", "percentile of the minimum DSCR floored at 0.00x (0 = CFADS at or below zero)"),
+    ("senior_shortfall", "senior debt service left unpaid, summed over periods [currency]"),
+    ("equity_irr", "equity IRR; no IRR (sponsors never repaid) counted as -100 %"),
+    ("p_equity_irr", "share of paths with equity IRR below the hurdle"),
+    ("_expected_loss_ratio", "expected loss / peak balance in the deterministic case"),
+    ("_expected_loss", "mean over all paths of the loss (balance never repaid, valued at the default date at the "
+     "loan's rate) [currency]"),
+    ("_loss_p99", "99th percentile of the loss over all paths"),
+    ("_recovery_mean", "mean over defaulted paths of 1 - loss / exposure at default"),
+    ("_lgd", "loss given default = 1 - mean recovery"),
+    ("_full_recovery_share", "share of defaulted paths with no loss"),
+    ("_claims", "guarantee claims paid [currency]"),
+)
+"""Definition shown beside a metric on the Risk sheet: the first pattern found in its name."""
+
+REFERENCE_OF = {
+    "cdr_10y": "cdr_10y",
+    "senior_recovery_mean": "recovery_mean",
+    "senior_full_recovery_share": "full_recovery_share",
+    "senior_expected_loss_ratio": "expected_loss_10y",
+}
+"""Metric -> published reference figure (finmodel/data/risk.yaml ``reference``)."""
+
+
+def _note(key: str) -> str:
+    if key.endswith("_se"):
+        return "binomial standard error sqrt(p (1 - p) / N)"
+    for pat, text in METRIC_NOTES:
+        if pat in key:
+            return text
+    return ""
+
+
+def _fmt(key: str) -> str:
+    if key.endswith("_se") or "irr" in key or key.startswith(("p_", "cdr_")) or key.endswith(
+        ("_ratio", "_recovery_mean", "_lgd", "_share")
+    ):
+        return "0.00%"
+    if key.startswith("min_dscr"):
+        return '0.00"x"'
+    return "#,##0.00"
+
+
+def _header(ws, r, c, names, bold):
+    from finmodel.excel import put_text
+
+    for j, h in enumerate(names):
+        put_text(ws.cell(r, c + j), h)
+        ws.cell(r, c + j).font = bold
+
+
+def _num(v):
+    return None if v is None or not np.isfinite(v) else float(v)
+
+
 def add_risk_sheet(wb, result) -> None:
-    """Add the Risk sheet (values and native charts) to an openpyxl workbook."""
-    from openpyxl.chart import BarChart, Reference, ScatterChart, Series
+    """Add the Risk sheet (values, definitions, references and native charts) to an openpyxl workbook."""
     from openpyxl.styles import Font
 
     from finmodel.excel import put_text
@@ -114,7 +174,7 @@ def add_risk_sheet(wb, result) -> None:
     put_text(
         ws.cell(2, 1),
         f"{result.paths:,} paths, seed {result.seed}, case {result.case}; financing as sized "
-        "on the base case, held fixed across paths. Re-run finmodel simulate to update.",
+        "on the base case, held fixed across paths. Re-run finmodel simulate to update. Definitions: docs/metrics.md.",
     )
     r = 4
     for k, v in _prov(result).items():
@@ -122,14 +182,17 @@ def add_risk_sheet(wb, result) -> None:
         put_text(ws.cell(r, 2), v)
         r += 1
     r += 1
-    put_text(ws.cell(r, 1), "metric")
-    put_text(ws.cell(r, 2), "value")
-    ws.cell(r, 1).font = ws.cell(r, 2).font = bold
+    refs = result.references()
+    _header(ws, r, 1, ["metric", "value", "definition", "published reference", "source"], bold)
     r += 1
     for k, v in result.summary().items():
         put_text(ws.cell(r, 1), k)
-        c = ws.cell(r, 2, None if v is None or not np.isfinite(v) else float(v))
-        c.number_format = "0.00%" if ("irr" in k or k.startswith("p_") or k.endswith("_ratio")) else "#,##0.0000"
+        ws.cell(r, 2, _num(v)).number_format = _fmt(k)
+        put_text(ws.cell(r, 3), _note(k))
+        if k in REFERENCE_OF:
+            ref = refs[REFERENCE_OF[k]]
+            ws.cell(r, 4, float(ref["value"])).number_format = "0.00%"
+            put_text(ws.cell(r, 5), f"{ref['citation']} (confidence {ref['confidence']})")
         r += 1
     r += 1
     put_text(ws.cell(r, 1), "deterministic case")
@@ -139,14 +202,37 @@ def add_risk_sheet(wb, result) -> None:
         put_text(ws.cell(r, 1), k)
         ws.cell(r, 2, v)
         r += 1
+    charts = []
+    col = 7
+    col, made = _distribution_tables(ws, result, col, bold)
+    charts += made
+    col, made = _curve_table(ws, result, col, bold)
+    charts += made
+    col = _lender_table(ws, result, col, bold)
+    col = _driver_tables(ws, result, col, bold)
+    anchor_col = col + 1  # charts to the right of every table
+    for i, ch in enumerate(charts):
+        ch.width, ch.height = 18, 8
+        ws.add_chart(ch, ws.cell(4 + 17 * i, anchor_col).coordinate)
+    ws.column_dimensions["A"].width = 34
+    ws.column_dimensions["B"].width = 18
+    ws.column_dimensions["C"].width = 60
 
-    # histogram and CDF tables (columns D onwards), charts beside them
+
+def _distribution_tables(ws, result, col, bold):
+    """Histogram and CDF tables of equity IRR and minimum DSCR (floored at 0.00x, 1.00x and lock-up lines)."""
+    from openpyxl.chart import BarChart, Reference, ScatterChart, Series
+
+    from finmodel.excel import put_text
+    from finmodel.risk.charts import dscr_display
+
     d = result.paths_data
-    col = 4
+    charts = []
     for name, label, fmt in (("equity_irr", "Equity IRR", "0.00%"), ("min_dscr", "Minimum DSCR", '0.00"x"')):
         if name not in d:
             continue
-        lo, hi, counts = histogram(d[name])
+        values = dscr_display(d[name]) if name == "min_dscr" else d[name]
+        lo, hi, counts = histogram(values)
         top = 4
         put_text(ws.cell(top, col), f"{label}: histogram ({result.paths:,} paths)")
         ws.cell(top, col).font = bold
@@ -159,7 +245,7 @@ def add_risk_sheet(wb, result) -> None:
         n_bins = len(counts)
         if n_bins:
             bar = BarChart()
-            bar.title = f"{label}: histogram"
+            bar.title = f"{label}: histogram" + (" (floored at 0.00x)" if name == "min_dscr" else "")
             bar.y_axis.title = "paths"
             bar.add_data(
                 Reference(ws, min_col=col + 2, min_row=top + 1, max_row=top + 1 + n_bins), titles_from_data=True
@@ -167,9 +253,8 @@ def add_risk_sheet(wb, result) -> None:
             bar.set_categories(Reference(ws, min_col=col, min_row=top + 2, max_row=top + 1 + n_bins))
             bar.gapWidth = 0
             bar.legend = None
-            bar.width, bar.height = 18, 8
-            ws.add_chart(bar, ws.cell(top, col + 7).coordinate)
-        levels, q = cdf_points(d[name])
+            charts.append(bar)
+        levels, q = cdf_points(values)
         ctop = top + 2 + max(n_bins, 1) + 2
         put_text(ws.cell(ctop, col), f"{label}: cumulative distribution")
         ws.cell(ctop, col).font = bold
@@ -182,18 +267,120 @@ def add_risk_sheet(wb, result) -> None:
         sc.title = f"{label}: cumulative distribution"
         sc.style = 13
         sc.x_axis.title = label
+        sc.x_axis.number_format = fmt
         sc.y_axis.title = "share of paths"
+        sc.y_axis.number_format = "0%"
         xs = Reference(ws, min_col=col, min_row=ctop + 2, max_row=ctop + 1 + len(levels))
         ys = Reference(ws, min_col=col + 1, min_row=ctop + 2, max_row=ctop + 1 + len(levels))
         s = Series(ys, xs, title="CDF")
         s.marker.symbol = "none"
         sc.series.append(s)
-        sc.legend = None
-        sc.width, sc.height = 18, 8
-        ws.add_chart(sc, ws.cell(ctop, col + 7).coordinate)
+        # reference lines: two points each (x, 0) - (x, 1)
+        lines = [(result.hurdle, "hurdle")]
+        if name == "min_dscr":
+            lines = [(1.0, "1.00x"), (result.lockup_dscr, "lock-up")]
+        rtop = ctop + 2 + len(levels) + 1
+        put_text(ws.cell(rtop, col), "reference lines")
+        for i, (x, text) in enumerate(lines):
+            rr = rtop + 1 + 2 * i
+            for j, yv in enumerate((0.0, 1.0)):
+                ws.cell(rr + j, col, float(x)).number_format = fmt
+                ws.cell(rr + j, col + 1, yv)
+                put_text(ws.cell(rr + j, col + 2), text)
+            line = Series(
+                Reference(ws, min_col=col + 1, min_row=rr, max_row=rr + 1),
+                Reference(ws, min_col=col, min_row=rr, max_row=rr + 1),
+                title=text,
+            )
+            line.marker.symbol = "none"
+            sc.series.append(line)
+        charts.append(sc)
         col += 4
-    ws.column_dimensions["A"].width = 34
-    ws.column_dimensions["B"].width = 22
+    return col, charts
+
+
+def _curve_table(ws, result, col, bold):
+    """Cumulative default rate by year from financial close (total, payment, political) and its chart."""
+    from openpyxl.chart import LineChart, Reference
+
+    from finmodel.excel import put_text
+
+    curve = result.cdr_curve()
+    put_text(ws.cell(4, col), "Cumulative default rate by year from financial close")
+    ws.cell(4, col).font = bold
+    _header(ws, 5, col, ["year", "all defaults", "payment", "political"], bold)
+    for i, y in enumerate(curve["years"]):
+        ws.cell(6 + i, col, int(y))
+        for j, k in enumerate(("total", "payment", "political")):
+            ws.cell(6 + i, col + 1 + j, float(curve[k][i])).number_format = "0.00%"
+    n = len(curve["years"])
+    ref = result.references()["cdr_10y"]
+    put_text(ws.cell(7 + n, col), f"published: 10-year {ref['value']:.1%}, {ref['citation'][:120]}")
+    ch = LineChart()
+    ch.title = "Cumulative default rate (years from financial close)"
+    ch.y_axis.title = "share of paths"
+    ch.y_axis.number_format = "0%"
+    ch.x_axis.title = "year"
+    ch.add_data(Reference(ws, min_col=col + 1, max_col=col + 3, min_row=5, max_row=5 + n), titles_from_data=True)
+    ch.set_categories(Reference(ws, min_col=col, min_row=6, max_row=5 + n))
+    return col + 5, [ch]
+
+
+def _lender_table(ws, result, col, bold):
+    """Expected loss, P99, LGD per facility and guarantor."""
+    from finmodel.excel import put_text
+
+    rows = result.lenders()
+    put_text(ws.cell(4, col), "Each facility and guarantor")
+    ws.cell(4, col).font = bold
+    heads = ["party", "role", "peak balance", "expected loss", "EL / peak", "P99 loss", "LGD", "mean recovery",
+             "P(loss)"]
+    _header(ws, 5, col, heads, bold)
+    for i, r in enumerate(rows):
+        put_text(ws.cell(6 + i, col), r["name"])
+        put_text(ws.cell(6 + i, col + 1), r["role"])
+        vals = (r["exposure"], r["expected_loss"], r["expected_loss_ratio"], r["loss_p99"], r["lgd"],
+                r["recovery_mean"], r["p_loss"])
+        fmts = ("#,##0", "#,##0", "0.00%", "#,##0", "0.0%", "0.0%", "0.00%")
+        for j, (v, f) in enumerate(zip(vals, fmts, strict=True)):
+            ws.cell(6 + i, col + 2 + j, _num(v)).number_format = f
+    return col + len(heads) + 1
+
+
+def _driver_tables(ws, result, col, bold):
+    """Default probability with each driver held at its deterministic value, and default rate by decile."""
+    from finmodel.excel import put_text
+
+    dd = result.default_drivers
+    if not dd or not dd.get("held"):
+        return col
+    put_text(ws.cell(4, col), f"What drives default ({dd['paths_held']:,} paths, same random numbers)")
+    ws.cell(4, col).font = bold
+    _header(ws, 5, col, ["driver held at its deterministic value", "P(default)", "P(default) held", "contribution"],
+            bold)
+    r = 6
+    for h in dd["held"]:
+        put_text(ws.cell(r, col), h["driver"])
+        for j, k in enumerate(("p_default", "p_default_held", "contribution")):
+            ws.cell(r, col + 1 + j, _num(h[k])).number_format = "0.00%"
+        r += 1
+    put_text(ws.cell(r, col), "every driver held")
+    ws.cell(r, col + 2, _num(dd["p_default_all_held"])).number_format = "0.00%"
+    r += 2
+    for block in dd["deciles"].values():
+        put_text(ws.cell(r, col), f"default rate by {block['label']}")
+        ws.cell(r, col).font = bold
+        r += 1
+        _header(ws, r, col, ["from", "to", "paths", "default rate"], bold)
+        r += 1
+        for b in block["bins"]:
+            ws.cell(r, col, b["low"])
+            ws.cell(r, col + 1, b["high"])
+            ws.cell(r, col + 2, b["paths"])
+            ws.cell(r, col + 3, b["default_rate"]).number_format = "0.00%"
+            r += 1
+        r += 1
+    return col + 5
 
 
 def _workbook_with_sheet(path, det, scenario, provenance, add_sheet) -> Path:
@@ -220,59 +407,12 @@ def write_workbook(result, det, path) -> Path:
     return _workbook_with_sheet(path, det, result.scenario, prov, lambda wb: add_risk_sheet(wb, result))
 
 
-HIST_RANGE = (0.5, 99.5)  # percentiles the histogram axis spans: a few extreme paths would flatten the rest
-
-
 def histogram_png(result, folder) -> list[Path]:
-    """Histogram and CDF charts (PNG) of equity IRR (in %, with the cost of equity) and minimum DSCR (with
-    1.00x and the lock-up DSCR) into ``folder``; the axis spans the 0.5-99.5 percentiles, the paths beyond are
-    counted in the title."""
-    import matplotlib
+    """Histogram and CDF charts (PNG) of equity IRR and minimum DSCR into ``folder`` (reference lines, units:
+    :func:`finmodel.risk.charts.distribution_pngs`)."""
+    from finmodel.risk import charts
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from matplotlib.ticker import PercentFormatter
-
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    out = []
-    d = result.paths_data
-    specs = (
-        ("equity_irr", "Equity IRR", [(result.hurdle, f"cost of equity {result.hurdle:.1%}", "#C00000")]),
-        ("min_dscr", "Minimum DSCR", [(1.0, "1.00x: debt service not covered", "#C00000"),
-                                      (result.lockup_dscr, f"lock-up {result.lockup_dscr:.2f}x", "#ED7D31")]),
-    )
-    for name, label, lines in specs:
-        v = d[name][np.isfinite(d[name])]
-        lo, hi = np.percentile(v, HIST_RANGE) if v.size else (0.0, 1.0)
-        inside = v[(v >= lo) & (v <= hi)]
-        fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4.2))
-        a1.hist(inside, bins=HIST_BINS, color="#4472C4")
-        a1.set_ylabel("paths")
-        a2.plot(np.sort(v), np.arange(1, v.size + 1) / max(v.size, 1), color="#4472C4")
-        a2.set_ylabel("share of paths")
-        a2.yaxis.set_major_formatter(PercentFormatter(1.0))
-        for ax, what in ((a1, "histogram"), (a2, "cumulative distribution")):
-            for x, text, colour in lines:
-                ax.axvline(x, color=colour, ls="--", lw=1.2, label=text)
-            ax.set_xlim(min(lo, *(x for x, _, _ in lines)), max(hi, *(x for x, _, _ in lines)))
-            ax.set_title(f"{label}: {what}", fontsize=10)
-            ax.set_xlabel(label + (" [%]" if name == "equity_irr" else " [x]"))
-            if name == "equity_irr":
-                ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-            ax.grid(alpha=0.3)
-        a1.legend(fontsize=8)
-        beyond = v.size - inside.size
-        fig.suptitle(f"{result.paths:,} paths, seed {result.seed}, case {result.case}"
-                     + (f" ({beyond} paths beyond the 0.5-99.5 percentiles lie outside the axes)"
-                        if beyond else ""), fontsize=10)
-        fig.tight_layout()
-        p = atomic_write(
-            folder / f"{name}_distribution.png", lambda tmp, fig=fig: fig.savefig(tmp, format="png", dpi=110)
-        )
-        plt.close(fig)
-        out.append(p)
-    return out
+    return charts.distribution_pngs(result, folder)
 
 
 # --- sensitivities ----------------------------------------------------------------------------------------

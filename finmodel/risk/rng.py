@@ -20,12 +20,15 @@ BLOCK = 1024
 """Paths per random-number block: part of the reproducibility contract (changing it changes the draws)."""
 
 
-def block_generator(seed: int, block: int) -> np.random.Generator:
-    """The generator of block ``block`` (paths ``block * BLOCK`` to ``(block + 1) * BLOCK - 1``)."""
-    return np.random.Generator(np.random.Philox(np.random.SeedSequence(seed, spawn_key=(block,))))
+def block_generator(seed: int, block: int, stream: int = 0) -> np.random.Generator:
+    """The generator of block ``block`` (paths ``block * BLOCK`` to ``(block + 1) * BLOCK - 1``); ``stream``
+    > 0 selects an independent stream of the same seed (spawn key ``(block, stream)``), e.g. a fund
+    portfolio's shared macro factor."""
+    key = (block,) if stream == 0 else (block, stream)
+    return np.random.Generator(np.random.Philox(np.random.SeedSequence(seed, spawn_key=key)))
 
 
-def standard_normals(seed: int, start: int, stop: int, dims: int) -> np.ndarray:
+def standard_normals(seed: int, start: int, stop: int, dims: int, stream: int = 0) -> np.ndarray:
     """Independent standard normal draws for paths ``start .. stop - 1``, shape ``(stop - start, dims)``.
 
     Row ``i - start`` depends only on ``(seed, i, dims)``.
@@ -40,7 +43,7 @@ def standard_normals(seed: int, start: int, stop: int, dims: int) -> np.ndarray:
     if stop <= start:
         return np.zeros((0, dims))
     first, last = start // BLOCK, (stop - 1) // BLOCK
-    parts = [block_generator(seed, k).standard_normal((BLOCK, dims)) for k in range(first, last + 1)]
+    parts = [block_generator(seed, k, stream).standard_normal((BLOCK, dims)) for k in range(first, last + 1)]
     z = parts[0] if len(parts) == 1 else np.concatenate(parts)
     off = start - first * BLOCK
     return z[off : off + (stop - start)]

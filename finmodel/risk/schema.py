@@ -1,6 +1,8 @@
 """The ``risk:`` block of a scenario file: which drivers are uncertain, how, and how they are correlated.
 
-Every driver is optional; an absent driver stays at its deterministic value (the scenario as entered and
+``preset: NAME`` starts from a preset of ``finmodel/data/risk.yaml`` (availability_ppp, utility_tariff,
+toll_road, urban_transit, energy_ppa, smart_city_platform); a driver given next to it replaces the preset's
+entry whole. Every driver is optional; an absent driver stays at its deterministic value (the scenario as entered and
 its ``drivers`` block). The block is read by :mod:`finmodel.scenario` (field ``Scenario.risk``) and used by
 :mod:`finmodel.risk.drivers`.
 
@@ -14,7 +16,7 @@ Example (the units are stated once per key)::
       fx: {volatility: 0.08, drift: -0.01}                         # local currency value, GBM [per year]
       base_rate: {volatility: 0.008, mean_reversion: 0.15}         # shift of base rates, OU [per year]
       inflation: {sd: 0.01, autocorrelation: 0.5}                  # deviation of inflation, AR(1) [per year]
-      political_event: {annual_probability: oecd, revenue_loss: 1.0, duration_months: 12}
+      political_event: {annual_probability: oecd, revenue_loss: 0.5, duration_months: 12, resolution_probability: 0.85}
       correlation:
         drivers: [capex_overrun, construction_delay, demand, fx]
         matrix:
@@ -30,6 +32,8 @@ from typing import Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from finmodel.risk import calibration
 
 PSD_TOLERANCE = 1e-10
 """A correlation matrix is accepted when its smallest eigenvalue is >= -1e-10 (round-off of a matrix typed
@@ -137,18 +141,33 @@ class BaseRate(_RiskBlock):
 
 
 class PoliticalEvent(_RiskBlock):
-    """Expropriation, transfer restriction or political violence interrupting revenue.
+    """Transfer restriction, breach of contract, unrest or creeping expropriation, as such events happen.
 
-    Each period an event starts with the per-period probability equivalent to ``annual_probability`` (or
-    the table :data:`finmodel.risk.drivers.POLITICAL_EVENT_PROBABILITY` by the host country's OECD risk
-    category when ``oecd``); the first event cuts revenue by ``revenue_loss`` for ``duration_months``.
+    Each period an event starts with the per-period probability equivalent to ``annual_probability`` (or,
+    when ``oecd``, the table of ``finmodel/data/risk.yaml`` by the host country's OECD risk category). While
+    it lasts it cuts revenue by ``revenue_loss``; after ``duration_months`` it is resolved (revenue restored)
+    with probability ``resolution_probability``, otherwise it becomes permanent: the same share of revenue lost
+    to the end of the model, and the covered event of political-risk guarantees (``in_political_event``).
+    Absent fields take the calibrated defaults of ``risk.yaml`` (sourced, confidence L).
     """
 
     annual_probability: float | Literal["oecd"] = Field(
-        description="Annual probability of an event [fraction], or oecd (by the host country's OECD category)."
+        default="oecd",
+        description="Annual probability that an event starts [fraction], or oecd (by the host country's OECD "
+        "category, finmodel/data/risk.yaml).",
     )
-    revenue_loss: float = Field(default=1.0, ge=0, le=1.0, description="Share of revenue lost [fraction].")
-    duration_months: float = Field(default=12.0, gt=0, description="Length of the interruption [months].")
+    revenue_loss: float | None = Field(
+        default=None, ge=0, le=1.0, description="Share of revenue lost while an event lasts [fraction]."
+    )
+    duration_months: float | None = Field(
+        default=None, gt=0, le=600, description="Months until an event is resolved or becomes permanent [months]."
+    )
+    resolution_probability: float | None = Field(
+        default=None,
+        ge=0,
+        le=1.0,
+        description="Probability that an event is resolved (revenue restored) rather than permanent [fraction].",
+    )
 
     @model_validator(mode="after")
     def _probability(self) -> PoliticalEvent:
@@ -156,6 +175,14 @@ class PoliticalEvent(_RiskBlock):
         if p != "oecd" and not 0.0 <= p < 1.0:
             raise ValueError(f"expected an annual probability in [0, 1) such as 0.01, or oecd, found {p!r}")
         return self
+
+    def resolved(self) -> dict[str, float]:
+        """revenue_loss, duration_months and resolution_probability, calibrated defaults filled in."""
+        out = calibration.political_defaults()
+        for k in out:
+            if getattr(self, k) is not None:
+                out[k] = float(getattr(self, k))
+        return out
 
 
 class Correlation(_RiskBlock):
@@ -204,8 +231,17 @@ def correlation_problems(c: np.ndarray) -> list[str]:
     return out
 
 
+PRESETS = calibration.preset_names()
+"""Names of the presets of ``finmodel/data/risk.yaml``."""
+
+
 class Risk(_RiskBlock):
     """Uncertain drivers for ``finmodel simulate`` (distributions, processes, correlation)."""
+
+    preset: Literal[PRESETS] | None = Field(
+        default=None,
+        description="Start from this preset of finmodel/data/risk.yaml; drivers given here replace the preset's.",
+    )
 
     capex_overrun: Distribution | None = Field(
         default=None, description="Factor on construction cost [ratio], e.g. lognormal mean 1.05 sd 0.08."
@@ -222,6 +258,15 @@ class Risk(_RiskBlock):
     )
     political_event: PoliticalEvent | None = Field(default=None, description="Revenue interruption hazard.")
     correlation: Correlation | None = Field(default=None, description="Gaussian copula correlation.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _expand_preset(cls, raw):
+        """Fill the drivers a known preset declares and the block does not (an unknown preset is left to the
+        field's own check, which names the presets)."""
+        if isinstance(raw, dict) and isinstance(raw.get("preset"), str) and raw["preset"] in PRESETS:
+            return {**calibration.preset(raw["preset"]), **raw}
+        return raw
 
     @model_validator(mode="after")
     def _consistent(self) -> Risk:

@@ -11,7 +11,7 @@ name       change                                          model input
 revenue    every revenue x (1 + change)                    ``in_revenue_factor``
 capex      construction cost x (1 + change)                ``in_capex_factor``
 opex       opex and lifecycle costs x (1 + change)         ``in_opex_factor``
-delay      first revenue ``change`` months late             ``in_demand_factor`` (see drivers module)
+delay      first revenue ``change`` months late             ``in_service_factor`` (see drivers module)
 rates      every base rate + change [per year]             ``in_rate_shift``
 fx         local-currency revenue x (1 + change)           ``in_fx_factor`` (every period)
 =========  ==============================================  ==========================================
@@ -82,7 +82,7 @@ class Context:
             "in_capex_factor": self.base["in_capex_factor"] * (1.0 + col("capex")),
             "in_opex_factor": self.base["in_opex_factor"] * (1.0 + col("opex")),
             "in_rate_shift": self.base["in_rate_shift"] + col("rates"),
-            "in_demand_factor": drv.delay_availability(col("delay")[:, 0], self.timing),
+            "in_service_factor": drv.delay_availability(col("delay")[:, 0], self.timing),
             "in_fx_factor": np.broadcast_to(1.0 + col("fx"), (n, T)),
         }
         return ov, n

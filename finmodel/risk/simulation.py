@@ -24,21 +24,23 @@ import numpy as np
 from finmodel.errors import InputError
 from finmodel.risk import drivers as drv
 from finmodel.risk import rng
+from finmodel.risk.results import SimulationResult  # re-exported: finmodel.risk.simulation.SimulationResult
 
-DEFAULT_CHUNK_SIZE = 4096
-"""Paths per chunk: ~0.4 GB of working memory for the default scenario (about 80 kB per path)."""
+DEFAULT_CHUNK_SIZE = 2048
+"""Paths per chunk: ~0.2 GB of working memory per process for the default scenario (about 80 kB per path);
+larger chunks were not faster on the 2-core benchmark machine (cache), only bigger."""
 
 PATH_METRICS = (
     "equity_irr",
     "project_irr",
     "equity_npv",
     "min_dscr",
-    "avg_dscr",
     "min_llcr",
     "default_periods",
     "lockup_periods",
 )
-"""Model metrics kept for every path (when the model has them)."""
+"""Model metrics kept for every path (when the model has them). Not ``avg_dscr``: an average of period ratios
+says nothing once CFADS turns negative on a path (docs/metrics.md, DSCR)."""
 
 OPTIONAL_METRICS = ("guarantee_claims", "guarantee_net_cost", "lender_loss_after_cover")
 """Metrics of optional modules kept when the model has them (finmodel.guarantees)."""
@@ -73,6 +75,10 @@ class SimSpec:
     senior: list
     reducers: tuple = ()
     keep_rows: tuple = ()  # rows returned whole, (paths, periods), e.g. ("equity_cf",) for the fund (default none)
+    facilities: tuple = ()  # (prefix, name, senior) of every facility, for the lender metrics
+    guarantors: tuple = ()  # (prefix, name) of every guarantee with claims, for the guarantor metrics
+    hold: tuple = ()  # drivers held at their deterministic value (finmodel.risk.explain)
+    macro: tuple = ()  # (rho, seed): a shared factor mixed into demand and political draws (fund portfolios)
     token: str = dataclasses.field(default_factory=lambda: uuid.uuid4().hex)
 
 
@@ -93,14 +99,47 @@ def _model(spec: SimSpec):
 
 
 def draws_for(spec: SimSpec, start: int, stop: int) -> drv.Draws:
-    """The driver values of paths ``start .. stop - 1``."""
+    """The driver values of paths ``start .. stop - 1`` (layout of the draws: :mod:`finmodel.risk.drivers`)."""
     T, K = spec.timing.periods, len(spec.drivers)
     n = stop - start
     if K == 0:
         return drv.neutral(spec.timing, n)
-    e = rng.standard_normals(spec.seed, start, stop, T * K).reshape(n, T, K)
-    z = correlate(e, spec.factor)  # Gaussian copula: correlate the drivers within each period
-    return drv.sample(spec.scenario.risk, spec.timing, z)
+    procs, pfactor = drv.process_factor(spec.scenario.risk)
+    kp = len(procs)
+    e = rng.standard_normals(spec.seed, start, stop, K + (T - 1) * kp + 1)
+    z0 = correlate(e[:, :K], spec.factor)  # Gaussian copula: the drivers' first-period scores
+    zt = correlate(e[:, K : K + (T - 1) * kp].reshape(n, T - 1, kp), pfactor) if kp else np.zeros((n, T - 1, 0))
+    if spec.macro:
+        z0, zt = _mix_macro(spec, start, stop, z0, zt, procs)
+    return drv.sample(spec.scenario.risk, spec.timing, z0, zt, e[:, -1], hold=spec.hold)
+
+
+MACRO_STREAM = 1
+"""Random-number stream of the shared macro factor (:func:`finmodel.risk.rng.standard_normals`)."""
+
+MACRO_DRIVERS = ("demand", "political_event")
+"""Drivers that load on a fund portfolio's shared macro factor (:func:`_mix_macro`)."""
+
+
+def _mix_macro(spec: SimSpec, start: int, stop: int, z0, zt, procs):
+    """Load demand and political-event scores on a shared factor: ``z' = sqrt(rho) M + sqrt(1 - rho) z``.
+
+    ``M`` (one standard normal per path and period) comes from its own stream, seeded by the portfolio, so
+    every project of the fund sees the same ``M`` on a path: the scores of two projects then correlate with
+    ``rho``; each project's own marginals are unchanged (``z'`` is standard normal).
+    """
+    rho, seed = spec.macro
+    T = spec.timing.periods
+    m = rng.standard_normals(seed, start, stop, T, stream=MACRO_STREAM)
+    a, b = math.sqrt(rho), math.sqrt(1.0 - rho)
+    z0, zt = z0.copy(), zt.copy()
+    for k, name in enumerate(spec.drivers):
+        if name in MACRO_DRIVERS:
+            z0[:, k] = a * m[:, 0] + b * z0[:, k]
+    for j, name in enumerate(procs):
+        if name in MACRO_DRIVERS:
+            zt[:, :, j] = a * m[:, 1:] + b * zt[:, :, j]
+    return z0, zt
 
 
 def correlate(e: np.ndarray, factor: np.ndarray) -> np.ndarray:
@@ -122,7 +161,7 @@ def correlate(e: np.ndarray, factor: np.ndarray) -> np.ndarray:
 
 
 def senior_loss(values, senior: list[str]) -> np.ndarray:
-    """Senior debt never repaid: the closing balances of senior facilities in the last period [currency].
+    """Fallback (a model without interest rows): the closing balances of senior facilities in the last period.
 
     Undiscounted, no recovery beyond the model horizon (no cover); unpaid interest is capitalised into the
     balance, so it counts too. ``senior``: the facility prefixes (``d1`` ...) of the senior facilities.
@@ -131,6 +170,13 @@ def senior_loss(values, senior: list[str]) -> np.ndarray:
     for p in senior:
         total = total + values[f"{p}_closing"][:, -1]
     return total
+
+
+MONEY_TOL = 0.01
+"""A cent: the model's money tolerance."""
+
+LENDER_ROWS = ("defaulted", "cfads", "senior_shortfall", "senior_due")
+"""Rows read for the lender metrics (when the model has them)."""
 
 
 def evaluate_paths(spec: SimSpec, overrides: dict, n: int) -> dict[str, np.ndarray]:
@@ -144,15 +190,74 @@ def evaluate_paths(spec: SimSpec, overrides: dict, n: int) -> dict[str, np.ndarr
     # only the rows the path results need (no checks, no reporting rows), unless a reducer reads any row
     targets = None
     if not spec.reducers:
-        targets = [*spec.metrics, "period", *(f"{p}_closing" for p in spec.senior), *spec.keep_rows]
+        fac = [f"{p}_{w}" for p, _, _ in spec.facilities for w in ("opening", "closing", "interest")]
+        gua = [f"{p}_{w}" for p, _ in spec.guarantors for w in ("claims", "recoveries")]
+        extra = [r for r in (*LENDER_ROWS, *fac, *gua) if r in m.rows]
+        targets = [*spec.metrics, "period", *(f"{p}_closing" for p in spec.senior), *spec.keep_rows, *extra]
     v = m.evaluate({**spec.solved, **overrides}, paths=2 if pad else n, targets=targets)
     out = {name: np.array(v[name][:n, 0], dtype=float) for name in spec.metrics if name in v}
     for name in spec.keep_rows:  # whole rows, only when asked (finmodel.fund.montecarlo): (n, periods)
         out[name] = np.array(v[name][:n], dtype=float, copy=True)
-    out["senior_loss"] = np.array(senior_loss(v, spec.senior)[:n], dtype=float)
+    out.update(lender_columns(v, spec, n))
+    losses = [out[f"loss_{p}"] for p in spec.senior if f"loss_{p}" in out]
+    out["senior_loss"] = sum(losses) if losses else np.array(senior_loss(v, spec.senior)[:n], dtype=float)
     for ref in spec.reducers:
         for k, a in _import(ref)(v, spec).items():
             out[k] = np.array(np.asarray(a, dtype=float)[:n], dtype=float)
+    return out
+
+
+def lender_columns(v, spec: SimSpec, n: int) -> dict[str, np.ndarray]:
+    """Per-path lender data: first default period, cash shortfalls, each facility's exposure at default and
+    final loss, each guarantor's claims and recoveries.
+
+    * ``default_period``: index (0-based) of the first period with ``defaulted`` (a payment default: senior
+      debt service unpaid after the DSRA, or, with a guarantees block, the covered political event); NaN if
+      none.
+    * ``ead_<p>``: the facility's opening balance in that period (exposure at default), 0 without default.
+    * ``loss_<p>``: economic loss at the default date [currency]: the balance never repaid by the end of the
+      model, discounted to the default period at the facility's own interest rate (period by period,
+      ``interest / opening``). The balance accrues at that rate, so ``EAD = PV(debt service received from
+      the default on) + loss``: the recovery ``1 - loss / EAD`` is the present value of what the lenders
+      got back (Moody's ultimate recovery is measured the same way, at the loan's rate). Without a default
+      the final balance (0 when repaid).
+    * ``cfads_negative``: 1 if CFADS < 0 in a period with senior debt service due; ``senior_shortfall_total``:
+      senior debt service left unpaid, summed over periods (undiscounted) [currency].
+    """
+    out = {}
+    if "defaulted" in v:
+        d = np.asarray(v["defaulted"][:n]) > 0.5
+        anyd = d.any(axis=1)
+        first = np.argmax(d, axis=1)
+        out["default_period"] = np.where(anyd, first, np.nan).astype(float)
+    else:
+        anyd, first = np.zeros(n, dtype=bool), np.zeros(n, dtype=int)
+    hit = np.flatnonzero(anyd)  # defaulted paths: the only ones whose loss needs discounting
+    t = np.arange(v["period"].shape[1])[np.newaxis, :]
+    after = t >= first[hit][:, None]  # the default period and every later one
+    for p, _, _ in spec.facilities:
+        if f"{p}_closing" not in v or f"{p}_opening" not in v or f"{p}_interest" not in v:
+            continue
+        final = np.maximum(np.asarray(v[f"{p}_closing"][:n, -1], dtype=float), 0.0)
+        ead, loss = np.zeros(n), final.copy()
+        if hit.size:
+            opening = np.asarray(v[f"{p}_opening"][:n], dtype=float)[hit]
+            ead[hit] = opening[np.arange(hit.size), first[hit]]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                rate = np.where(opening > MONEY_TOL, np.asarray(v[f"{p}_interest"][:n])[hit] / opening, 0.0)
+            discount = np.exp(-drv.row_sum(np.where(after, np.log1p(np.maximum(rate, 0.0)), 0.0)))
+            loss[hit] = np.minimum(final[hit] * discount, ead[hit])
+        out[f"ead_{p}"] = ead
+        out[f"loss_{p}"] = loss
+    for p, _ in spec.guarantors:
+        for w in ("claims", "recoveries"):
+            if f"{p}_{w}" in v:
+                out[f"{w}_{p}"] = np.array(v[f"{p}_{w}"][:n, 0], dtype=float)
+    if "cfads" in v and "senior_due" in v:
+        due = np.asarray(v["senior_due"][:n]) > 0.01  # a cent: the model's money tolerance
+        out["cfads_negative"] = ((np.asarray(v["cfads"][:n]) < 0) & due).any(axis=1).astype(float)
+    if "senior_shortfall" in v:
+        out["senior_shortfall_total"] = drv.row_sum(v["senior_shortfall"][:n])
     return out
 
 
@@ -170,7 +275,29 @@ def run_chunk(spec: SimSpec, start: int, stop: int) -> dict[str, np.ndarray]:
     out = evaluate_paths(spec, ov, stop - start)
     # copies: a column that is a view (fx[:, -1]) would keep the whole (paths, periods) array alive
     out.update({k: np.array(v, dtype=float, copy=True) for k, v in draws.summary().items()})
+    if "default_period" in out:
+        out["default_political"] = political_default(out["default_period"], draws, spec)
     return out
+
+
+POLITICAL_ATTRIBUTION_YEARS = 1.0
+"""A default counts as caused by a political event when it starts while the event lasts or within this many
+years after its end (the DSRA and reserves absorb the first months of an interruption), or at any time after
+an event that was not resolved."""
+
+
+def political_default(default_period: np.ndarray, draws: drv.Draws, spec: SimSpec) -> np.ndarray:
+    """1 where the path's default is attributed to a political event (see :data:`POLITICAL_ATTRIBUTION_YEARS`)."""
+    risk = spec.scenario.risk
+    if risk is None or risk.political_event is None or "political_event" in spec.hold:
+        return np.zeros_like(default_period)
+    ppy = spec.timing.periods_per_year
+    length = risk.political_event.resolved()["duration_months"] * ppy / 12.0
+    start = draws.political_start.astype(float)
+    dp = np.nan_to_num(default_period, nan=-1.0)
+    window = dp < start + length + POLITICAL_ATTRIBUTION_YEARS * ppy
+    hit = (dp >= start) & (window | draws.political_permanent)
+    return (hit & ~np.isnan(default_period)).astype(float)
 
 
 def chunks(paths: int, chunk_size: int) -> list[tuple[int, int]]:
@@ -189,6 +316,12 @@ def make_spec(scenario, case: str, det, seed: int, keep_rows: tuple = ()) -> Sim
     if "in_political_event" in m.inputs:
         base_inputs["in_political_event"] = np.asarray(m.inputs["in_political_event"].value, dtype=float)
     metrics = tuple(n for n in PATH_METRICS + OPTIONAL_METRICS if n in m.rows)
+    facilities = tuple((f.p, f.facility.name, bool(f.senior)) for f in det.builder.facilities)
+    guarantors = tuple(
+        (f"g{k}", g.name)
+        for k, g in enumerate(getattr(scenario, "guarantees", None) or [], start=1)
+        if f"g{k}_claims" in m.rows
+    )
     spec = SimSpec(
         scenario=scenario,
         case=case,
@@ -203,6 +336,8 @@ def make_spec(scenario, case: str, det, seed: int, keep_rows: tuple = ()) -> Sim
         senior=[f.p for f in det.builder.facilities if f.senior],
         reducers=tuple(REDUCERS),
         keep_rows=tuple(keep_rows),
+        facilities=facilities,
+        guarantors=guarantors,
     )
     _MODELS[spec.token] = m  # this process already has the model (workers build their own)
     return spec
@@ -273,118 +408,6 @@ class _Collector:
             self.data[k][a:b] = v
 
 
-# --- results ----------------------------------------------------------------------------------------------
-
-
-def _irr_for_percentiles(x: np.ndarray) -> np.ndarray:
-    """Equity IRR with NaN (sponsors never get their money back: no root) counted as -100 %."""
-    return np.where(np.isnan(x), -1.0, x)
-
-
-@dataclasses.dataclass
-class SimulationResult:
-    """A Monte Carlo run: per-path results (arrays of shape (paths,)) and what produced them.
-
-    Columns of ``paths_data``: the model metrics of :data:`PATH_METRICS` (and :data:`OPTIONAL_METRICS` when the
-    model has them), ``senior_loss`` [currency], and the drivers: ``capex_overrun`` [ratio],
-    ``construction_delay_months`` [months], ``opex_factor`` [ratio], ``demand_mean`` [ratio, mean over
-    periods], ``fx_final`` [ratio], ``base_rate_shift_mean`` [per year], ``inflation_final`` [ratio],
-    ``political_event`` [1 = an event].
-    """
-
-    scenario: object
-    case: str
-    seed: int
-    paths: int
-    chunk_size: int
-    deterministic: dict  # metrics of the deterministic case
-    paths_data: dict
-    lockup_dscr: float
-    hurdle: float
-    senior_debt: float
-
-    def summary(self) -> dict[str, float | None]:
-        """The simulation metrics (JSON ``metrics``).
-
-        Probabilities are shares of paths; ``*_se`` their binomial standard errors ``sqrt(p (1 - p) / N)``.
-        Percentiles: numpy's linear interpolation between order statistics. Equity IRR percentiles count a
-        path whose sponsors never recover their outlay (no IRR) as -100 %.
-        """
-        d, n = self.paths_data, self.paths
-        out: dict[str, float | None] = {}
-
-        def prob(name, flags):
-            p = float(np.mean(flags))
-            out[name] = p
-            out[name + "_se"] = math.sqrt(p * (1.0 - p) / n)
-
-        prob("p_default", d["default_periods"] > 0)
-        dscr = d["min_dscr"]
-        prob("p_min_dscr_below_1", np.nan_to_num(dscr, nan=np.inf) < 1.0)
-        prob("p_min_dscr_below_lockup", np.nan_to_num(dscr, nan=np.inf) < self.lockup_dscr)
-        irr = _irr_for_percentiles(d["equity_irr"])
-        for q in (1, 5, 10, 50, 90, 95, 99):
-            out[f"equity_irr_p{q}"] = float(np.percentile(irr, q))
-        out["equity_irr_mean"] = float(np.mean(irr))
-        prob("p_equity_irr_below_hurdle", irr < self.hurdle)
-        finite = dscr[np.isfinite(dscr)]
-        for q in (1, 10, 50, 90):
-            out[f"min_dscr_p{q}"] = float(np.percentile(finite, q)) if finite.size else None
-        loss = d["senior_loss"]
-        out["senior_expected_loss"] = float(np.mean(loss))
-        out["senior_expected_loss_ratio"] = float(np.mean(loss)) / self.senior_debt if self.senior_debt else None
-        out["senior_loss_p99"] = float(np.percentile(loss, 99))
-        prob("p_senior_loss", loss > 0.01)  # a cent: the model's money tolerance
-        if "lender_loss_after_cover" in d:
-            out["lender_expected_loss_after_cover"] = float(np.mean(d["lender_loss_after_cover"]))
-        if "guarantee_claims" in d:
-            c = d["guarantee_claims"]
-            out["guarantee_claims_expected"] = float(np.mean(c))
-            out["guarantee_claims_p99"] = float(np.percentile(c, 99))
-            prob("p_guarantee_claim", c > 0.01)
-        for k in d:
-            if k.endswith("_loss") and k not in ("senior_loss", "lender_loss_after_cover"):
-                stem = k[: -len("_loss")]
-                prob(f"p_{stem}_loss", d[k] > 0.01)
-                out[f"{stem}_expected_loss"] = float(np.mean(d[k]))
-        out["paths"] = float(n)
-        return out
-
-    def to_json(self) -> dict:
-        """The output contract (README, JSON outputs) plus the run's seed and number of paths."""
-        from finmodel.version import __version__
-
-        metrics = self.summary()
-        return {
-            "finmodel_version": __version__,
-            "scenario": str(self.scenario.source),
-            "scenario_sha256": self.scenario.sha256,
-            "case": self.case,
-            "seed": self.seed,
-            "generated": _now(),
-            "paths": self.paths,
-            "financing": "as sized on the base case, held fixed across paths",
-            "metrics": {k: _json_number(v) for k, v in metrics.items()},
-            "deterministic": {k: _json_number(v) for k, v in self.deterministic.items()},
-            "checks": {"paths_evaluated": bool(self.paths_data and len(self.paths_data["senior_loss"]) == self.paths)},
-        }
-
-    def dataframe(self):
-        """Per-path results as a pandas DataFrame indexed by path number (0-based)."""
-        import pandas as pd
-
-        df = pd.DataFrame(self.paths_data)
-        df.index.name = "path"
-        return df
-
-
-def _json_number(v):
-    if v is None:
-        return None
-    v = float(v)
-    return None if not math.isfinite(v) else v
-
-
 # --- the entry point ----------------------------------------------------------------------------------------
 
 
@@ -418,14 +441,55 @@ def check_options(paths: int, seed: int, chunk_size: int) -> None:
         raise InputError(problems)
 
 
+def resolve_workers(workers) -> int:
+    """``workers``: a whole number >= 1, or "auto" / None (every core this process may use)."""
+    import os
+
+    if workers is None or workers == "auto":
+        try:
+            return max(1, len(os.sched_getaffinity(0)))
+        except AttributeError:  # pragma: no cover - not Linux
+            return max(1, os.cpu_count() or 1)
+    try:
+        w = int(workers)
+    except (TypeError, ValueError):
+        w = 0
+    if w < 1 or str(workers).strip() != str(w):
+        raise InputError([("--workers", f"expected a whole number of processes >= 1 or auto, found {workers!r}")])
+    return w
+
+
+def auto_chunk_size(paths: int, workers: int) -> int:
+    """Paths per chunk when none is given: at most :data:`DEFAULT_CHUNK_SIZE`, a multiple of the random-number
+    block (:data:`finmodel.risk.rng.BLOCK`, so no block is drawn twice), and small enough that every worker
+    gets about four chunks. Results do not depend on it."""
+    target = math.ceil(paths / (4 * max(workers, 1)))
+    size = rng.BLOCK * max(1, math.ceil(target / rng.BLOCK))
+    return min(DEFAULT_CHUNK_SIZE, size)
+
+
+def local_pool(workers: int):
+    """A pool of ``workers`` local processes (forked where the platform allows: workers inherit the built
+    model), or None for one worker."""
+    if workers <= 1:
+        return None
+    import concurrent.futures
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
+    return concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+
+
 def simulate(
     scenario_path=None,
     *,
     paths: int,
     seed: int = 0,
     case: str = "base",
-    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    chunk_size: int | None = None,
     client=None,
+    workers=1,
+    explain_paths: int = 0,
     on_chunk: Callable[[int, int, dict], None] | None = None,
     prepared=None,
 ) -> SimulationResult:
@@ -438,16 +502,21 @@ def simulate(
     paths : int, keyword-only
         Number of paths.
     seed : int
-        Seed of the random numbers; the same seed gives the same results whatever ``chunk_size`` and
-        ``client``.
+        Seed of the random numbers; the same seed gives the same results whatever ``chunk_size``,
+        ``workers`` and ``client``.
     case : str
         Case whose scenario the drivers apply to (financing sized on the base case).
-    chunk_size : int
-        Paths evaluated per model call (bounds the working memory, ~80 kB per path for the default model).
+    chunk_size : int or None
+        Paths evaluated per model call (bounds the working memory, ~80 kB per path for the default model);
+        None: :func:`auto_chunk_size`.
     client : None, concurrent.futures.Executor or dask.distributed.Client
-        Where the chunks run (None: in this process).
+        Where the chunks run (None: ``workers`` local processes, or this process for 1).
+    workers : int or "auto"
+        Local processes when no ``client`` is given ("auto": every core).
+    explain_paths : int
+        Paths re-run per driver held at its deterministic value (:mod:`finmodel.risk.explain`); 0: none.
     on_chunk : callable(start, stop, results)
-        Called in path order after each chunk (progress bars, per-path files).
+        Called in path order after each chunk of the main run (progress bars, per-path files).
     prepared : (scenario, CaseResult), optional
         The result of :func:`prepare`, to avoid solving twice.
 
@@ -455,7 +524,11 @@ def simulate(
     -------
     SimulationResult
     """
+    n_workers = resolve_workers(workers) if client is None else 1
+    chunk_size = chunk_size if chunk_size is not None else auto_chunk_size(paths, n_workers)
     check_options(paths, seed, chunk_size)
+    if not isinstance(explain_paths, int) or explain_paths < 0:
+        raise InputError([("--explain-paths", f"expected a whole number >= 0, found {explain_paths!r}")])
     sc, det = prepared or prepare(scenario_path, case)
     if sc.risk is None:
         raise InputError(
@@ -463,8 +536,27 @@ def simulate(
             source=str(sc.source),
         )
     spec = make_spec(sc, case, det, seed)
-    data = run_chunks(spec, paths, chunk_size, client=client, on_chunk=on_chunk)
+    pool = local_pool(n_workers) if client is None and paths > chunk_size else None
+    where = client if client is not None else pool
+    try:
+        data = run_chunks(spec, paths, chunk_size, client=where, on_chunk=on_chunk)
+        drivers_block = None
+        if explain_paths and "default_period" in data:
+            from finmodel.risk import explain
+
+            def rerun(s, m):
+                return run_chunks(s, m, min(chunk_size, m), client=where if m > chunk_size else None)
+
+            drivers_block = explain.explain(spec, data, explain_paths, rerun)
+    finally:
+        if pool is not None:
+            pool.shutdown()
     metrics = det.metrics()
+    ppy = spec.timing.periods_per_year
+    facilities = tuple(
+        (p, name, senior, float(np.max(det.values[f"{p}_closing"][0])) if f"{p}_closing" in det.values else 0.0)
+        for p, name, senior in spec.facilities
+    )
     return SimulationResult(
         scenario=sc,
         case=case,
@@ -476,10 +568,10 @@ def simulate(
         lockup_dscr=float(sc.lockup_dscr),
         hurdle=float(sc.equity_discount_rate),
         senior_debt=float(metrics.get("senior_debt") or 0.0),
+        periods_per_year=ppy,
+        horizon_years=int(math.ceil(spec.timing.periods / ppy)),
+        facilities=facilities,
+        guarantors=spec.guarantors,
+        default_drivers=drivers_block,
+        workers=n_workers if client is None else 0,
     )
-
-
-def _now() -> str:
-    import datetime as dt
-
-    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
