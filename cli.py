@@ -93,7 +93,8 @@ def main():
 @click.option("--quiet", is_flag=True, help="Do not print the summary table.")
 @_report_errors
 def run(scenario, cases, output, json_path, charts_dir, quiet):
-    """Deterministic run of one or more cases. No SCENARIO = the embedded default scenario."""
+    """Deterministic run of one or more cases. No SCENARIO = the embedded default scenario. SCENARIO may be a
+    workbook written by finmodel (.xlsx): its inputs, as edited, are read back and the financing solved again."""
     from finmodel import api
 
     out = api.run(scenario, list(cases) or None, workbook=output, json_path=json_path)
@@ -131,6 +132,29 @@ def cases_cmd(scenario, json_path):
     if js != "-":
         for name, description in cases:
             _echo(f"{name:<20} {description}")
+
+
+# [export]
+
+
+@main.command("export")
+@click.argument("workbook", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="Write the scenario (.yaml) behind the workbook, with the analyst's edits.")
+@_report_errors
+def export_cmd(workbook, output):
+    """The scenario behind a (possibly edited) finmodel workbook: every named input read back, the edits
+    printed against the scenario the workbook was built from. `finmodel run WORKBOOK.xlsx` re-solves it."""
+    from finmodel import api
+
+    path, changes = api.export(workbook, output)
+    if changes:
+        _echo(f"{len(changes)} edit(s) against the scenario the workbook was built from:")
+        for c in changes:
+            _echo(f"  {c}")
+    else:
+        _echo("no edits: the scenario the workbook was built from, unchanged")
+    _echo_written([path])
 
 
 # [validate / schema / new]

@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
+from pathlib import Path
 
 from finmodel.errors import InputError
 from finmodel.files import check_output_path
@@ -74,9 +75,12 @@ def load(source=None):
     finmodel.errors.InputError: <dict>: equity_discount_rate: expected a decimal such as 0.08, found 12
     """
     from finmodel import scenario as sc
+    from finmodel import workbook_source
 
     if isinstance(source, sc.Scenario):
         return source
+    if workbook_source.is_workbook(source):  # a workbook finmodel wrote, with the analyst's edits
+        return workbook_source.from_workbook(source).base
     if isinstance(source, Mapping):
         text = json.dumps(source, sort_keys=True, default=str, ensure_ascii=False)
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -134,19 +138,64 @@ def run(scenario=None, cases=None, *, workbook=None, json_path=None) -> Result:
     >>> math.isclose(yearly["revenue"].sum(), res.cashflows["revenue"].sum(), rel_tol=1e-12)  # summing order
     True
     """
-    from finmodel import engine
+    from finmodel import engine, workbook_source
 
     wb_path = check_output_path(workbook, ".xlsx", "--output")
     js_path = check_output_path(json_path, ".json", "--json")
-    sc = load(scenario)
+    for out_path, option in ((wb_path, "--output"), (js_path, "--json")):
+        if out_path is not None and str(out_path) != "-" and _same_file(out_path, scenario):
+            raise InputError([(option, f"expected an output path other than the input, found {str(out_path)!r}")])
+    # an edited workbook: its inputs read back, the financing solved again, its live case first
+    src = workbook_source.from_workbook(scenario) if workbook_source.is_workbook(scenario) else None
+    sc = src.base if src is not None else load(scenario)
+    cases = list(cases) if cases else (src.cases if src is not None else None)
     if cases and ALL_CASES in cases and ALL_CASES not in sc.cases:
         cases = list(dict.fromkeys(c for c in ["base", *sc.cases, *cases] if c != ALL_CASES))
     result = Result(sc, engine.run_scenario(sc, list(cases) if cases else None))
+    if src is not None:
+        result.scenario_text = src.text  # what the next workbook embeds
     if wb_path is not None:
         result.to_excel(wb_path)
     if js_path is not None:
         result.to_json(js_path)
     return result
+
+
+def _same_file(out_path, source) -> bool:
+    if source is None or isinstance(source, Mapping) or not isinstance(source, (str, Path)):
+        return False
+    try:
+        return Path(out_path).resolve() == Path(source).resolve() or (
+            Path(out_path).exists() and Path(out_path).samefile(source))
+    except OSError:
+        return False
+
+
+def export(workbook_path, scenario_out) -> tuple[Path, list]:
+    """Write the scenario behind a (possibly edited) finmodel workbook as YAML.
+
+    Returns the path written and the edits found against the scenario embedded in the workbook (each a
+    :class:`finmodel.workbook_source.Change`: path, old, new). With no edit the file written is the scenario the
+    workbook was built from, byte for byte.
+    """
+    from finmodel import workbook_source
+    from finmodel.files import atomic_write
+
+    out = Path(scenario_out)
+    if out.suffix.lower() not in (".yaml", ".yml"):
+        raise InputError([("--output", f"expected a .yaml file name, found {str(scenario_out)!r}")])
+    if out.is_dir():
+        raise InputError([("--output", f"expected a file name, found the folder {str(scenario_out)!r}")])
+    if not workbook_source.is_workbook(workbook_path):
+        raise InputError([("WORKBOOK", "expected an .xlsx workbook written by finmodel, found "
+                                       f"{str(workbook_path)!r}")])
+    src = workbook_source.from_workbook(workbook_path)
+
+    def write(tmp):
+        with open(tmp, "w", encoding="utf-8", newline="") as fh:
+            fh.write(src.text)
+
+    return atomic_write(out, write), src.changes
 
 
 def integrity_failures(results) -> list[str]:

@@ -6,6 +6,7 @@ linking cells outside the model rows.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 
 import numpy as np
@@ -16,6 +17,7 @@ from finmodel.conventions import serial_to_datetime
 
 FIRST_COL = 5  # column E = period 1
 CHARTS = "Charts"  # the sheet of native charts and their data block
+LIVE_CASE = "live_case"  # the defined name of the live case selector (finmodel.workbook_cases)
 
 
 def put_text(cell, text) -> None:
@@ -56,3 +58,24 @@ class ExtraCell:
     @property
     def coordinate(self) -> str:
         return f"{get_column_letter(self.col)}{self.row}"
+
+
+def choose(cells: list[str]) -> str:
+    """A live cell of an input that cases change: the live case's value among ``cells`` (one per case)."""
+    return f"=CHOOSE({LIVE_CASE},{','.join(cells)})"
+
+
+def label_width(labels, *, least=30, most=80) -> float:
+    """Width of the label column: the longest label (units are in the next column, so a longer label
+    would be cut off), within [least, most] characters."""
+    longest = max((len(str(x)) for x in labels), default=0)
+    return float(min(most, max(least, longest * 1.05 + 2)))
+
+
+def section_row(ws, r, text, last_col) -> None:
+    """A section heading in row ``r``, its style across columns A to ``last_col``."""
+    put_text(ws.cell(r, 1), text)
+    proto = ws.cell(r, 1)
+    proto.style = styles.SECTION
+    for c in range(2, last_col + 1):
+        ws.cell(r, c)._style = copy.copy(proto._style)

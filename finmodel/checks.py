@@ -73,65 +73,77 @@ def build(b, *, sizing_case: bool) -> list[str]:
             f"check_{f.p}_non_negative", Agg("MIN", f.n("closing")) > -tol, f"{f.facility.name}: balance never negative"
         )
     check("check_dsra_non_negative", Agg("MIN", "dsra_balance") > -tol, "DSRA balance never negative")
-    if sizing_case:
-        for f in b.facilities:
-            check(
-                f"check_{f.p}_drawn",
-                absf(Total(f.n("draw")) - m.ref(f.i("amount"))) < tol,
-                f"{f.facility.name}: commitment fully drawn (solved amount consistent)",
-            )
-        if any(f.sized for f in b.facilities):
-            sz = b.scenario.debt.sizing
-            g = "Debt sizing"
-            mg = m.add_input(
-                "in_max_gearing",
-                sz.max_gearing,
-                "Maximum gearing (debt / uses after grants)",
-                unit="fraction",
-                group=g,
-                fmt="pct",
-            )
-            td = m.add_input(
-                "in_target_dscr", sz.target_dscr, "Target DSCR for sizing and sculpting", unit="x", group=g, fmt="x"
-            )
-            sized = [f for f in b.facilities if f.sized]
-            # periods in which the sized facilities carry debt service (a sculpted one carries none where the
-            # fixed facilities alone already take CFADS / target)
-            flag = R(sized[0].n("scheduled_ds")) > tol
-            for f in sized[1:]:
-                flag = Or(flag, R(f.n("scheduled_ds")) > tol)
+    # The sizing checks prove the solved financing; a case that keeps the base case's financing (lenders test
+    # the debt as signed) is not expected to pass them. A 1/0 input rather than a structural switch, so that every
+    # case has the same rows and the workbook's live case selector can switch between them.
+    solved_here = m.add_input(
+        "in_financing_solved",
+        1.0 if sizing_case else 0.0,
+        "Financing solved on this case (1) or as sized on the base case (0)",
+        unit="1 = solved here",
+        group="Checks",
+        fmt="int",
+        source="cases keep the base-case financing unless resize_debt: true",
+    )
+    not_solved_here = solved_here.eq(0)
+    for f in b.facilities:
+        check(
+            f"check_{f.p}_drawn",
+            Or(not_solved_here, absf(Total(f.n("draw")) - m.ref(f.i("amount"))) < tol),
+            f"{f.facility.name}: commitment fully drawn (solved amount consistent)",
+        )
+    if any(f.sized for f in b.facilities):
+        sz = b.scenario.debt.sizing
+        g = "Debt sizing"
+        mg = m.add_input(
+            "in_max_gearing",
+            sz.max_gearing,
+            "Maximum gearing (debt / uses after grants)",
+            unit="fraction",
+            group=g,
+            fmt="pct",
+        )
+        td = m.add_input(
+            "in_target_dscr", sz.target_dscr, "Target DSCR for sizing and sculpting", unit="x", group=g, fmt="x"
+        )
+        sized = [f for f in b.facilities if f.sized]
+        # periods in which the sized facilities carry debt service (a sculpted one carries none where the
+        # fixed facilities alone already take CFADS / target)
+        flag = R(sized[0].n("scheduled_ds")) > tol
+        for f in sized[1:]:
+            flag = Or(flag, R(f.n("scheduled_ds")) > tol)
 
-            # on *scheduled* senior debt service, the quantity the debt is sized on: a cash sweep prepays the
-            # sized debt and lowers the later debt service actually due, so the actual DSCR may stay above target
-            m.add(
-                "dscr_sized",
-                If(And(flag, R("senior_scheduled_ds") > 0), R("cfads") / R("senior_scheduled_ds"), Blank()),
-                "Returns",
-                "DSCR on scheduled senior debt service while sized facilities repay",
-                unit="x",
-                fmt="x",
-                section="Ratios",
-            )
-            all_debt = m.ref(b.facilities[0].i("amount"))
-            for f in b.facilities[1:]:
-                all_debt = all_debt + m.ref(f.i("amount"))
-            cap = mg * Total("funding_need")
-            gear_binds = absf(all_debt - cap) < tol
-            dtol = m.add_input(
-                "in_sizing_tolerance",
-                SIZING_TOLERANCE,
-                "Tolerance for the sizing check (DSCR)",
-                unit="x",
-                group="Checks",
-                fmt="factor",
-                source="the solver converges to ~1e-10",
-            )
-            dscr_binds = absf(Agg("MIN", "dscr_sized") - td) < dtol
-            check(
-                "check_debt_sizing",
-                And(all_debt < cap + tol, Or(gear_binds, dscr_binds)),
-                "Debt sized at the smaller of the gearing cap and the DSCR capacity",
-            )
+        # on *scheduled* senior debt service, the quantity the debt is sized on: a cash sweep prepays the
+        # sized debt and lowers the later debt service actually due, so the actual DSCR may stay above target
+        m.add(
+            "dscr_sized",
+            If(And(flag, R("senior_scheduled_ds") > 0), R("cfads") / R("senior_scheduled_ds"), Blank()),
+            "Returns",
+            "DSCR on scheduled senior debt service while sized facilities repay",
+            unit="x",
+            fmt="x",
+            section="Ratios",
+        )
+        all_debt = m.ref(b.facilities[0].i("amount"))
+        for f in b.facilities[1:]:
+            all_debt = all_debt + m.ref(f.i("amount"))
+        cap = mg * Total("funding_need")
+        gear_binds = absf(all_debt - cap) < tol
+        dtol = m.add_input(
+            "in_sizing_tolerance",
+            SIZING_TOLERANCE,
+            "Tolerance for the sizing check (DSCR)",
+            unit="x",
+            group="Checks",
+            fmt="factor",
+            source="the solver converges to ~1e-10",
+        )
+        dscr_binds = absf(Agg("MIN", "dscr_sized") - td) < dtol
+        check(
+            "check_debt_sizing",
+            Or(not_solved_here, And(all_debt < cap + tol, Or(gear_binds, dscr_binds))),
+            "Debt sized at the smaller of the gearing cap and the DSCR capacity",
+        )
     flags = m.ref(names[0])
     for n in names[1:]:
         flags = flags * m.ref(n)

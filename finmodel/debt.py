@@ -244,7 +244,8 @@ def build(b) -> None:
         add("maturity_flag", period.eq(mat * P), "final maturity flag", unit="flag", fmt="flag")
         add(
             "balance_at_maturity",
-            _total(R(fs.n("closing")) * R(fs.n("maturity_flag")), m, fs.n("bam_row")),
+            _total(R(fs.n("closing")) * R(fs.n("maturity_flag")), m, fs.n("bam_row"),
+                   f"{f.name}: closing balance in the final maturity period"),
             "balance left at final maturity",
             scalar_sheet="Checks",
         )
@@ -267,19 +268,20 @@ def build(b) -> None:
         ("senior", [f for f in b.facilities if f.senior]),
         ("sub", [f for f in b.facilities if not f.senior]),
     ):
-        for what in ("interest_due", "principal_due", "scheduled_ds", "opening"):
+        for what, label in (("interest_due", "interest due"), ("principal_due", "principal due"),
+                            ("scheduled_ds", "scheduled debt service"), ("opening", "opening balance")):
             m.add(
                 f"{tier}_{what}",
                 Sum([R(f.n(what)) for f in members]),
                 SHEET,
-                f"{'Senior' if tier == 'senior' else 'Subordinated'} debt: {what.replace('_', ' ')}",
+                f"{'Senior' if tier == 'senior' else 'Subordinated'} debt: {label}",
                 unit=b.cur,
                 total=what != "opening",
                 section="Totals",
             )
 
 
-def _total(expr, m, helper_name):
+def _total(expr, m, helper_name, label):
     """SUM over periods of a row expression (materialised as a helper row on the Debt sheet)."""
-    m.add(helper_name, expr, SHEET, helper_name.replace("_", " "), total=True, section="Checks")
+    m.add(helper_name, expr, SHEET, label, total=True, section="Balances at final maturity (for the Checks sheet)")
     return Total(helper_name)

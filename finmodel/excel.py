@@ -35,10 +35,12 @@ from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from finmodel import styles
-from finmodel.cells import CHARTS, FIRST_COL, ExtraCell, put_text
+from finmodel import styles, workbook_annual
+from finmodel.cells import CHARTS, FIRST_COL, LIVE_CASE, ExtraCell, choose, put_text
 from finmodel.cells import expected_value as _expected
+from finmodel.cells import label_width as _label_width
 from finmodel.cells import quote_sheet as _q
+from finmodel.cells import section_row as _section
 from finmodel.errors import FinmodelError
 from finmodel.files import atomic_write
 from finmodel.rows import FormulaWriter
@@ -59,8 +61,8 @@ SHEET_ORDER = [
     "Outputs",
     "Checks",
 ]
-COVER, CASES = "Cover", "Cases"
-RESERVED = {COVER, CASES, CHARTS}
+COVER, CASES, ANNUAL = "Cover", "Cases", "Annual"
+RESERVED = {COVER, CASES, CHARTS, ANNUAL}
 _CELL_NAME = re.compile(r"^[A-Za-z]{1,3}[0-9]+$|^[RrCc]([0-9]*|[0-9]+[RrCc][0-9]+)$")
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\']")
 _LINK = re.compile(r"^=(?:'[^']+'|[A-Za-z_][A-Za-z0-9_.]*)!\$?[A-Z]{1,3}\$?[0-9]+$|^=in_[A-Za-z0-9_]+$")
@@ -91,6 +93,7 @@ SHEET_NOTES = {
     "Blending": "grant elements, all-in cost of debt (premiums included), finance mix",
     "Ledgers": "each facility's lenders: owed, paid before / after default, claims, subrogation, receipts",
     "Outputs": "the metrics of the credit paper (named cells)",
+    ANNUAL: "every period row rolled up by model year, headlines and charts",
     CASES: "every case side by side with differences",
     CHARTS: "native charts of the live model",
     "Checks": "every check and the master check",
@@ -135,10 +138,13 @@ class Layout:
     ``titles`` maps each model sheet name to its title.
     """
 
-    def __init__(self, model):
+    def __init__(self, model, cases=None):
         self.model = model
+        self.cases = cases  # a finmodel.workbook_cases.LiveCases, or None: no live case selector
         self.w = FormulaWriter(FIRST_COL, model.periods)
         self.input_cells: dict[str, tuple[int, int]] = {}  # scalar input -> (row, col) on Inputs
+        self.case_rows: dict[str, list[int]] = {}  # input some case changes -> its value row per case
+        self.live_case_rows: tuple[int, int, int] | None = None  # (selector row, first, last row of the list)
         self.series_rows: dict[str, int] = {}
         self.table_rows: dict[str, tuple[int, int]] = {}  # table -> (first row, last row)
         self.titles: dict[str, str] = {}
@@ -151,10 +157,16 @@ class Layout:
     def _place(self):
         m, w = self.model, self.w
         r = HEADER_ROWS + 1
+        self.input_layout = []  # (kind, payload, excel row)
+        if self.cases is not None:
+            n = len(self.cases.names) + len(self.cases.not_live)
+            self.input_layout.append(("section", "Live case (every sheet models the case chosen here)", r))
+            self.live_case_rows = (r + 1, r + 2, r + 1 + len(self.cases.names))
+            self.input_layout.append(("live_case", None, r + 1))
+            r += n + 3
         groups: dict[str, list] = {}
         for inp in m.inputs.values():
             groups.setdefault(inp.group, []).append(inp)
-        self.input_layout = []  # (kind, payload, excel row)
         for group, items in groups.items():
             if not any(inp.kind != "table" for inp in items):
                 continue
@@ -165,12 +177,12 @@ class Layout:
                     self.input_layout.append(("scalar", inp, r))
                     self.input_cells[inp.name] = (r, 3)
                     w.names[inp.name] = defined_name(inp.name)
-                    r += 1
+                    r = self._case_rows(inp.name, r + 1)
                 elif inp.kind == "series":
                     self.input_layout.append(("series", inp, r))
                     self.series_rows[inp.name] = r
                     w.cells[inp.name] = ("Inputs", r)
-                    r += 1
+                    r = self._case_rows(inp.name, r + 1)
             r += 1
         tables = [inp for inp in m.inputs.values() if inp.kind == "table"]
         if tables:
@@ -186,7 +198,7 @@ class Layout:
         # calculation sheets
         next_row = {s: HEADER_ROWS + 1 for s in self.sheets}
         last_section = {s: None for s in self.sheets}
-        for row in m.rows.values():
+        for row in _grouped_by_section(m.rows.values()):
             sh = self.titles.get(row.sheet)
             if sh is None:
                 raise FinmodelError(f"row {row.name!r} on unknown sheet {row.sheet!r}")
@@ -203,6 +215,14 @@ class Layout:
             w.cells[row.name] = (sh, rr)
             next_row[sh] += 1
 
+    def _case_rows(self, name: str, r: int) -> int:
+        """Rows below an input that some case changes: one value row per case; returns the next free row."""
+        if self.cases is None or not self.cases.varying(name):
+            return r
+        n = len(self.cases.names)
+        self.case_rows[name] = list(range(r, r + n))
+        return r + n
+
     def address(self, name: str) -> tuple[str, str]:
         """(sheet, cell) of a scalar (input or named result)."""
         if name in self.input_cells:
@@ -217,6 +237,16 @@ class Layout:
     @property
     def last_col(self) -> int:
         return FIRST_COL + self.model.periods - 1
+
+
+def _grouped_by_section(rows) -> list:
+    """The rows with each sheet's sections together (a section once per sheet, where it first appears); the
+    order within a section, and of sections, stays the order of definition."""
+    rows = list(rows)
+    first: dict[tuple[str, str], int] = {}
+    for i, row in enumerate(rows):
+        first.setdefault((row.sheet, row.section), i)
+    return sorted(rows, key=lambda row: first[(row.sheet, row.section)])
 
 
 def _period_header_cells(lay: Layout, sheet: str, values) -> list[ExtraCell]:
@@ -244,6 +274,11 @@ def cover_cells(lay: Layout, result) -> list[ExtraCell]:
     out = _master_cells(COVER, v)
     out.append(ExtraCell(COVER, 2, 4, '=IF(master_check=1,"OK","CHECK FAILED")', "OK" if ok else "CHECK FAILED",
                          "text", styles.CHECK))
+    if lay.cases is not None:  # rows 9 and 11 of the Scenario block (see _write_cover)
+        row, first, last = lay.live_case_rows
+        out.append(ExtraCell(COVER, 9, 3, f"=Inputs!$D${row}", lay.cases.live_name, "text", styles.LINK))
+        out.append(ExtraCell(COVER, 11, 3, f"=INDEX(Inputs!$D${first}:$D${last},{LIVE_CASE})",
+                             lay.cases.financing[lay.cases.live - 1], "text", styles.CALC))
     r = _cover_headline_row(result)
     for name in _headline(result):
         row = lay.model.rows[name]
@@ -276,16 +311,80 @@ def cases_cells(lay: Layout, result) -> list[ExtraCell]:
 CASES_FIRST_ROW = 10
 
 
+def check_status_cells(lay: Layout, result) -> list[ExtraCell]:
+    """The Checks sheet's status column (OK / FAILED beside each check) and its summary line (row 3)."""
+    from finmodel import workbook_checks as wc
+
+    title = lay.titles.get("Checks")
+    if title is None:
+        return []
+    v = result.values
+    ok = float(v["master_check"][0, 0]) == 1.0
+    out = [ExtraCell(title, 3, 1, wc.summary_formula(), wc.SUMMARY_OK if ok else wc.SUMMARY_FAILED, "text",
+                     styles.CHECK)]
+    for name, r in wc.check_rows(lay):
+        out.append(ExtraCell(title, r, 4, wc.status_formula(r), "OK" if float(v[name][0, 0]) == 1.0 else "FAILED",
+                             "text", styles.CALC))
+    return out
+
+
+def _write_check_reasons(ws, lay) -> None:
+    """Column E of the Checks sheet: why each check can fail and what to run (fixed text, see workbook_checks)."""
+    from finmodel import workbook_checks as wc
+
+    put_text(ws.cell(HEADER_ROWS, 4), "Status")
+    put_text(ws.cell(HEADER_ROWS, 5), "If it fails: why, and what to run")
+    ws.cell(HEADER_ROWS, 4).style = ws.cell(HEADER_ROWS, 5).style = styles.HEADER
+    for name, r in wc.check_rows(lay):
+        put_text(ws.cell(r, 5), wc.why(name))
+        ws.cell(r, 5).style = styles.NOTE
+    ws.column_dimensions["D"].width = 10
+    ws.column_dimensions["E"].width = 100
+
+
+def live_case_cells(lay: Layout, result) -> list[ExtraCell]:
+    """The live case selector's formula cells on Inputs: the live case's name and, for every input that cases
+    change, the live cell(s) choosing the live case's value (see :mod:`finmodel.workbook_cases`)."""
+    cases = lay.cases
+    if cases is None:
+        return []
+    row, first, last = lay.live_case_rows
+    out = [ExtraCell("Inputs", row, 4, f"=INDEX($A${first}:$A${last},{LIVE_CASE})", cases.live_name, "text",
+                     styles.CALC)]
+    for name in cases.values:
+        inp = lay.model.inputs[name]
+        v = result.values[name][0]
+        case_rows = lay.case_rows.get(name)
+        if inp.kind == "scalar":
+            r, c = lay.input_cells[name]
+            cells = [(r, c, [f"C{k}" for k in case_rows])]
+        elif inp.kind == "series":
+            r = lay.series_rows[name]
+            cells = [(r, FIRST_COL + t, [f"{get_column_letter(FIRST_COL + t)}{k}" for k in case_rows])
+                     for t in range(lay.model.periods)]
+        else:
+            first_row, last_row = lay.table_rows[name]
+            cells = [(first_row + j, 3, [f"{get_column_letter(FIRST_COL + k)}{first_row + j}"
+                                         for k in range(len(cases.names))])
+                     for j in range(last_row - first_row + 1)]
+        for j, (r, c, refs) in enumerate(cells):
+            out.append(ExtraCell("Inputs", r, c, choose(refs), _expected(v[j], inp.fmt), inp.fmt, styles.CALC))
+    return out
+
+
 def extra_cells(lay: Layout, result) -> list[ExtraCell]:
     """Every linking cell the writer adds around the model rows, with its expected value."""
     from finmodel import charts
 
     out = cover_cells(lay, result)
     out += cases_cells(lay, result)
+    out += live_case_cells(lay, result)
+    out += check_status_cells(lay, result)
     for sh in lay.sheets:
         out += _master_cells(sh, result.values)
         if sh not in (lay.titles.get("Timing"), lay.titles.get("Outputs"), lay.titles.get("Checks")):
             out += _period_header_cells(lay, sh, result.values)
+    out += workbook_annual.cells(lay, result)
     out += _master_cells(CHARTS, result.values)
     out += _period_header_cells(lay, CHARTS, result.values)
     out += charts.data_cells(lay, result)
@@ -295,7 +394,7 @@ def extra_cells(lay: Layout, result) -> list[ExtraCell]:
 # --- writing -----------------------------------------------------------------------------------------
 
 
-def write_workbook(results, path: str | Path, *, scenario, provenance: dict) -> Path:
+def write_workbook(results, path: str | Path, *, scenario, provenance: dict, embed: dict | None = None) -> Path:
     """Write the workbook of ``results[0]`` (live) and, for several results, a Cases sheet comparing them.
 
     Written to a temporary file in the target folder and renamed, so an interrupted run never leaves a
@@ -305,13 +404,17 @@ def write_workbook(results, path: str | Path, *, scenario, provenance: dict) -> 
 
     live = results[0]
     model = live.model
-    lay = Layout(model)
+    lay = Layout(model, getattr(live, "live_cases", None))
     w = lay.w
     wb = styles.load_template()
     cover = wb[COVER]
     sheets = {name: wb.create_sheet(name) for name in lay.sheets}
     extras = extra_cells(lay, live)
     at_checks = wb.sheetnames.index(lay.titles["Checks"]) if "Checks" in lay.titles else len(wb.sheetnames)
+    annual = workbook_annual.plan(lay) is not None
+    if annual:
+        sheets[ANNUAL] = wb.create_sheet(ANNUAL, at_checks)
+        at_checks += 1
     if len(results) > 1:
         sheets[CASES] = wb.create_sheet(CASES, at_checks)
         at_checks += 1
@@ -366,6 +469,10 @@ def write_workbook(results, path: str | Path, *, scenario, provenance: dict) -> 
                           periods=0 if sh in no_periods else periods)
 
     _write_extra(sheets, extras)
+    if annual:
+        workbook_annual.write_sheet(sheets[ANNUAL], lay, live)
+    if "Checks" in lay.titles:
+        _write_check_reasons(sheets[lay.titles["Checks"]], lay)
     _write_cover(cover, lay, live, results, scenario, provenance, wb.sheetnames)
     if len(results) > 1:
         _write_cases(sheets[CASES], lay, results, scenario)
@@ -374,16 +481,13 @@ def write_workbook(results, path: str | Path, *, scenario, provenance: dict) -> 
     styles.page_setup(sheets[CHARTS])
     for ws in sheets.values():
         _master_format(ws)
+    if embed is not None:  # the scenario behind the workbook, for `finmodel export` / `finmodel run WORKBOOK`
+        from finmodel import workbook_read
+
+        workbook_read.embed(wb, **embed)
     wb.active = 0
     wb.calculation.fullCalcOnLoad = True
     return atomic_save(wb, path)
-
-
-def _label_width(labels, *, least=30, most=80) -> float:
-    """Width of the label column: the longest label (units are in the next column, so a longer label
-    would be cut off), within [least, most] characters."""
-    longest = max((len(str(x)) for x in labels), default=0)
-    return float(min(most, max(least, longest * 1.05 + 2)))
 
 
 def _font(**kw) -> Font:
@@ -395,14 +499,6 @@ def _styled(cell, role, number_format):
     cell.style = role
     cell.number_format = number_format
     return cell
-
-
-def _section(ws, r, text, last_col):
-    put_text(ws.cell(r, 1), text)
-    proto = ws.cell(r, 1)
-    proto.style = styles.SECTION
-    for c in range(2, last_col + 1):
-        ws.cell(r, c)._style = copy.copy(proto._style)
 
 
 def _headers(ws, title, periods, *, period_cols, freeze=True):
@@ -434,11 +530,18 @@ def _headers(ws, title, periods, *, period_cols, freeze=True):
 
 
 def _write_extra(sheets, extras):
+    protos = {}  # (sheet, style, format) -> a styled cell whose style the others copy (ws.cell is the slow path)
     for x in extras:
         ws = sheets.get(x.sheet)
         if ws is None:
             continue
-        _styled(ws.cell(x.row, x.col, x.formula), x.style, FORMATS.get(x.fmt, FORMATS["number"]))
+        key = (x.sheet, x.style, x.fmt)
+        proto = protos.get(key)
+        if proto is None:
+            protos[key] = _styled(ws.cell(x.row, x.col, x.formula), x.style, FORMATS.get(x.fmt, FORMATS["number"]))
+        else:
+            ws._cells[(x.row, x.col)] = Cell(ws, row=x.row, column=x.col, value=x.formula,
+                                             style_array=copy.copy(proto._style))
 
 
 def _master_format(ws):
@@ -528,17 +631,24 @@ def _write_inputs(wb, ws, lay, live):
         if kind == "section":
             _section(ws, r, item, 4)
             continue
+        if kind == "live_case":
+            _write_live_case(wb, ws, lay, dvs)
+            continue
         inp = item
         live_value = live.values[inp.name][0] if inp.name in live.values else inp.value[0]
         role = styles.SOLVED if inp.solved else styles.INPUT
         fmt = FORMATS.get(inp.fmt, FORMATS["number"])
         rule = _validation_rule(inp)
         label = inp.label
+        cases = lay.cases if lay.cases is not None and lay.cases.varying(inp.name) else None
         if kind == "scalar":
             put_text(ws.cell(r, 1), label)
             put_text(ws.cell(r, 2), inp.unit)
-            c = _styled(ws.cell(r, 3, float(live_value[0])), role, fmt)
-            dvs.add(rule, c, inp)
+            if cases is None:
+                c = _styled(ws.cell(r, 3, float(live_value[0])), role, fmt)
+                dvs.add(rule, c, inp)
+            else:  # the live cell: live_case_cells
+                _write_case_rows(wb, ws, lay, inp, [3], role, fmt, rule, dvs)
             put_text(ws.cell(r, 4), inp.source)
             ws.cell(r, 4).style = styles.NOTE
             wb.defined_names[inp.name] = DefinedName(inp.name, attr_text=f"Inputs!$C${r}")
@@ -547,8 +657,14 @@ def _write_inputs(wb, ws, lay, live):
             put_text(ws.cell(r, 2), inp.unit)
             put_text(ws.cell(r, 4), inp.source)
             ws.cell(r, 4).style = styles.NOTE
-            for t in range(periods):
-                dvs.add(rule, _styled(ws.cell(r, FIRST_COL + t, float(live_value[t])), role, fmt), inp)
+            cols = [FIRST_COL + t for t in range(periods)]
+            for t, col in enumerate(cols):
+                if cases is None:
+                    dvs.add(rule, _styled(ws.cell(r, col, float(live_value[t])), role, fmt), inp)
+            if cases is not None:  # the live cells: live_case_cells
+                _write_case_rows(wb, ws, lay, inp, cols, role, fmt, rule, dvs)
+            last = get_column_letter(cols[-1])
+            wb.defined_names[inp.name] = DefinedName(inp.name, attr_text=f"Inputs!$E${r}:${last}${r}")
         else:  # table
             put_text(ws.cell(r, 1), label)
             ws.cell(r, 1).font = _font(bold=True)
@@ -560,11 +676,78 @@ def _write_inputs(wb, ws, lay, live):
             for k in range(last - first + 1):
                 put_text(ws.cell(first + k, 1), f"  year {k + 1}")
                 ws.cell(first + k, 2, k + 1).alignment = Alignment(horizontal="center")
-                dvs.add(rule, _styled(ws.cell(first + k, 3, float(live_value[k])), role, fmt), inp)
+                if cases is None:
+                    dvs.add(rule, _styled(ws.cell(first + k, 3, float(live_value[k])), role, fmt), inp)
+            if cases is not None:  # the live cells: live_case_cells
+                _write_case_table(wb, ws, lay, inp, role, fmt, rule, dvs)
             wb.defined_names[inp.name] = DefinedName(inp.name, attr_text=f"Inputs!$C${first}:$C${last}")
     dvs.write()
     ws.column_dimensions["A"].width = _label_width(inp.label for inp in lay.model.inputs.values())
     styles.page_setup(ws, print_titles=f"1:{HEADER_ROWS}", print_cols="A:D", periods=periods)
+
+
+def case_input_name(name: str, k: int) -> str:
+    """The defined name of case ``k``'s value of an input that cases change (``in_capex_factor_case2``)."""
+    return defined_name(f"{name}_case{k}")
+
+
+def _write_live_case(wb, ws, lay, dvs):
+    """The selector: ``live_case`` (a case number), the live case's name, and the list of cases."""
+    cases = lay.cases
+    row, first, last = lay.live_case_rows
+    put_text(ws.cell(row, 1), "Live case (enter a case number from the list below)")
+    put_text(ws.cell(row, 2), "#")
+    c = _styled(ws.cell(row, 3, cases.live), styles.INPUT, FORMATS["int"])
+    dvs.by_rule.setdefault(("whole", "between", "1", str(len(cases.names)),
+                            f"Enter a case number from 1 to {len(cases.names)}."), []).append(c.coordinate)
+    wb.defined_names[LIVE_CASE] = DefinedName(LIVE_CASE, attr_text=f"Inputs!$C${row}")
+    _styled(ws.cell(row, 4, f"=INDEX($A${first}:$A${last},{LIVE_CASE})"), styles.CALC, FORMATS["text"])
+    ws.cell(row, 4).font = _font(bold=True)
+    for k, name in enumerate(cases.names, start=1):
+        put_text(ws.cell(first + k - 1, 1), name)
+        ws.cell(first + k - 1, 1).alignment = Alignment(indent=1)
+        put_text(ws.cell(first + k - 1, 2), "case")
+        _styled(ws.cell(first + k - 1, 3, k), styles.NOTE, FORMATS["int"])
+        put_text(ws.cell(first + k - 1, 4), cases.financing[k - 1])
+        ws.cell(first + k - 1, 4).style = styles.NOTE
+    for j, (name, why) in enumerate(cases.not_live.items()):
+        r = last + 1 + j
+        put_text(ws.cell(r, 1), name)
+        ws.cell(r, 1).alignment = Alignment(indent=1)
+        put_text(ws.cell(r, 2), "not live")
+        put_text(ws.cell(r, 4), f"{why} (finmodel run SCENARIO --case {name} -o OUT.xlsx)")
+        ws.cell(r, 4).style = styles.NOTE
+
+
+def _write_case_rows(wb, ws, lay, inp, cols, role, fmt, rule, dvs):
+    """One value row per case below an input that cases change (scalars: column C; series: the periods)."""
+    for k, (r, name) in enumerate(zip(lay.case_rows[inp.name], lay.cases.names, strict=True), start=1):
+        put_text(ws.cell(r, 1), name)
+        ws.cell(r, 1).alignment = Alignment(indent=2)
+        ws.cell(r, 1).style = styles.NOTE
+        put_text(ws.cell(r, 2), f"case {k}")
+        ws.cell(r, 2).style = styles.NOTE
+        values = lay.cases.values[inp.name][k - 1]
+        for j, col in enumerate(cols):
+            dvs.add(rule, _styled(ws.cell(r, col, float(values[j])), role, fmt), inp)
+        a, b = get_column_letter(cols[0]), get_column_letter(cols[-1])
+        ref = f"Inputs!${a}${r}" + (f":${b}${r}" if len(cols) > 1 else "")
+        wb.defined_names[case_input_name(inp.name, k)] = DefinedName(case_input_name(inp.name, k), attr_text=ref)
+
+
+def _write_case_table(wb, ws, lay, inp, role, fmt, rule, dvs):
+    """A by-year table that cases change: one value column per case (from column E), headed by the case."""
+    first, last = lay.table_rows[inp.name]
+    for k, name in enumerate(lay.cases.names, start=1):
+        col = FIRST_COL + k - 1
+        put_text(ws.cell(first - 1, col), name)
+        ws.cell(first - 1, col).style = styles.NOTE
+        values = lay.cases.values[inp.name][k - 1]
+        for j in range(last - first + 1):
+            dvs.add(rule, _styled(ws.cell(first + j, col, float(values[j])), role, fmt), inp)
+        letter = get_column_letter(col)
+        wb.defined_names[case_input_name(inp.name, k)] = DefinedName(
+            case_input_name(inp.name, k), attr_text=f"Inputs!${letter}${first}:${letter}${last}")
 
 
 # --- Cover, Cases ------------------------------------------------------------------------------------
@@ -583,6 +766,8 @@ def _write_cover(ws, lay, live, results, scenario, prov: dict, sheetnames):
             ws.cell(r, c).style = styles.SECTION
         for k, (label, value) in enumerate(items, start=1):
             put_text(ws.cell(r + k, 1), label)
+            if value is None:  # a live formula (cover_cells)
+                continue
             put_text(ws.cell(r + k, 3), value)
             ws.cell(r + k, 3).alignment = Alignment(horizontal="left")
         return r + len(items) + 1
@@ -593,10 +778,14 @@ def _write_cover(ws, lay, live, results, scenario, prov: dict, sheetnames):
         ("Country", getattr(project, "country", "")),
         ("Sector", getattr(project, "sector", "")),
         ("Currency", getattr(project, "currency", "")),
-        ("Live case (the formulas of this workbook)", live.case),
+        ("Live case (the formulas of this workbook)", None if lay.cases else live.case),
         ("Cases in this workbook", cases + ("  (see the Cases sheet)" if len(results) > 1 else "")),
-        ("Financing", "solved in this case" if live.resized else "as sized in the base case"),
+        ("Financing", None if lay.cases else ("solved in this case" if live.resized else "as sized in the base case")),
     ]
+    if lay.cases is not None:
+        scen[4] = ("Live case (Inputs: live_case)", None)
+        scen[5] = ("Cases in this workbook", ", ".join(lay.cases.names)
+                   + ("  (see the Cases sheet)" if len(results) > 1 else ""))
     block(4, "Scenario", scen)
     labels = {
         "scenario": "Scenario file",
@@ -647,10 +836,10 @@ def _write_cases(ws, lay, results, scenario):
     ws.cell(1, 1).style = styles.TITLE
     put_text(ws.cell(2, 1), "Master check (1 = all checks pass)")
     ws.cell(2, 1).style = styles.NOTE
-    put_text(ws.cell(3, 1), f"Live case: {live.case}. The workbook's formulas model it; change its inputs on the "
-                            "Inputs sheet and column C follows. The case columns are the values as run.")
+    put_text(ws.cell(3, 1), f"Live case: {live.case} when written. Column C recalculates with the case chosen on "
+                            "the Inputs sheet (live_case) and with its inputs; the case columns are the values as run.")
     ws.cell(3, 1).style = styles.NOTE
-    heads = ["Metric", "Unit", f"Live model ({live.case}, recalculates)"]
+    heads = ["Metric", "Unit", "Live model (recalculates)"]
     cols = []  # (result, value column, difference column or None)
     c = 4
     for j, res in enumerate(results):

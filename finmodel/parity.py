@@ -22,7 +22,7 @@ def expected_cells(result) -> dict[tuple[str, str], object]:
     """``{(sheet, "E12"): value}`` for every formula cell the workbook of ``result`` holds: the model rows
     and the linking cells around them (master check, period headings, Cover, Cases, Charts)."""
     model, values = result.model, result.values
-    lay = Layout(model)
+    lay = Layout(model, getattr(result, "live_cases", None))
     T = model.periods
     out: dict[tuple[str, str], object] = {}
     for x in extra_cells(lay, result):
@@ -67,7 +67,7 @@ def _close(a, b, tol):
 
 
 def _irr_cells(result):
-    lay = Layout(result.model)
+    lay = Layout(result.model, getattr(result, "live_cases", None))
     cells = set()
     for sh in lay.sheets:
         for kind, item, r in lay.sheet_rows.get(sh, []):

@@ -63,8 +63,9 @@ def _kind(mode: int) -> str:
     return "not a regular file"
 
 
-def read_bytes(path: str | Path, what: str = "scenario file") -> tuple[bytes, str]:
-    """The bytes of the regular file ``path`` (at most :data:`MAX_INPUT_BYTES`) and its name as given.
+def read_bytes(path: str | Path, what: str = "scenario file", *, limit: int = MAX_INPUT_BYTES) -> tuple[bytes, str]:
+    """The bytes of the regular file ``path`` (at most ``limit``, :data:`MAX_INPUT_BYTES` by default) and its name
+    as given.
 
     Raises
     ------
@@ -86,8 +87,8 @@ def read_bytes(path: str | Path, what: str = "scenario file") -> tuple[bytes, st
         raise refuse(f"an unreadable path ({getattr(exc, 'strerror', None) or exc})") from None
     if not stat.S_ISREG(st.st_mode):
         raise refuse(_kind(st.st_mode))
-    if st.st_size > MAX_INPUT_BYTES:
-        raise refuse(f"{st.st_size:,} bytes (the limit is {MAX_INPUT_BYTES:,})")
+    if st.st_size > limit:
+        raise refuse(f"{st.st_size:,} bytes (the limit is {limit:,})")
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
     except OSError as exc:
@@ -97,7 +98,7 @@ def read_bytes(path: str | Path, what: str = "scenario file") -> tuple[bytes, st
         if not stat.S_ISREG(st.st_mode):
             raise refuse(_kind(st.st_mode))
         chunks, size = [], 0
-        while size <= MAX_INPUT_BYTES:
+        while size <= limit:
             chunk = os.read(fd, 1 << 20)
             if not chunk:
                 break
@@ -107,8 +108,8 @@ def read_bytes(path: str | Path, what: str = "scenario file") -> tuple[bytes, st
         raise ScenarioFileError([("", f"expected a readable {what}, found: {exc.strerror}")], source) from None
     finally:
         os.close(fd)
-    if size > MAX_INPUT_BYTES:
-        raise refuse(f"more than {MAX_INPUT_BYTES:,} bytes")
+    if size > limit:
+        raise refuse(f"more than {limit:,} bytes")
     return b"".join(chunks), source
 
 

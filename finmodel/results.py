@@ -225,11 +225,12 @@ class Result:
 
     def to_excel(self, path) -> Path:
         """Write the live workbook (first case live, every case on the Cases sheet) to ``path`` (``.xlsx``)."""
-        from finmodel import excel
+        from finmodel import excel, workbook_cases
 
         p = check_output_path(path, ".xlsx", "--output")
         prov = excel.provenance(self.scenario, self.results[0].case)
-        self.written.append(excel.write_workbook(self.results, p, scenario=self.scenario, provenance=prov))
+        self.written.append(workbook_cases.write(self.scenario, self.results, p, provenance=prov,
+                                                 scenario_text=getattr(self, "scenario_text", None)))
         return self.written[-1]
 
 

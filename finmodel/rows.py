@@ -279,9 +279,19 @@ class Bin(Expr):
         return f"({self.a.py(g)} {op} {self.b.py(g)})"
 
     def xl(self, w, col):
+        # x+0, x-0 and 0+x render as x (a facility without a sweep, an empty list of contributions): the same
+        # value, without a literal zero an analyst would read as a hard-coded number
+        if self.op in "+-" and _is_zero(self.b):
+            return self.a.wrap(w, col, self.prec)
+        if self.op == "+" and _is_zero(self.a):
+            return self.b.wrap(w, col, self.prec)
         # left-associative: the right operand of - and / needs brackets at equal precedence
         right_prec = self.prec + 1 if self.op in "-/^" else self.prec
         return f"{self.a.wrap(w, col, self.prec)}{self.op}{self.b.wrap(w, col, right_prec)}"
+
+
+def _is_zero(e) -> bool:
+    return isinstance(e, Const) and e.value == 0.0
 
 
 class Cmp(Bin):

@@ -85,7 +85,7 @@ def test_cases_sheet_compares_every_case(three_cases):
     base, down, over = out.results
     assert "Live case: base" in ws["A3"].value
     heads = [ws.cell(5, c).value for c in range(1, 9)]
-    assert heads[2].startswith("Live model (base")
+    assert heads[2].startswith("Live model")
     assert heads[3:] == ["base (live case, as run)", "downside", "downside - base", "capex_overrun",
                          "capex_overrun - base"]
     assert ws["D7"].value == "debt sized in this case"

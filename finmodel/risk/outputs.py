@@ -421,69 +421,10 @@ SENSITIVITY_SHEET = "Sensitivity"
 
 
 def add_sensitivity_sheet(wb, res) -> None:
-    """Tornado, spider and breakeven tables (values) on a Sensitivity sheet."""
-    from openpyxl.styles import Font
+    """Tornado, spider and breakeven tables (values) on a Sensitivity sheet (:mod:`finmodel.risk.sensitivity_sheet`)."""
+    from finmodel.risk import sensitivity_sheet
 
-    from finmodel.excel import put_text
-
-    if SENSITIVITY_SHEET in wb.sheetnames:
-        del wb[SENSITIVITY_SHEET]
-    ws = wb.create_sheet(SENSITIVITY_SHEET)
-    bold = Font(bold=True)
-    put_text(ws.cell(1, 1), "Sensitivities and breakevens (values, not live formulas)")
-    ws.cell(1, 1).font = Font(bold=True, size=14)
-    put_text(ws.cell(2, 1), f"case {res.case}; one driver at a time; financing as sized on the base case")
-    r = 4
-
-    def header(cols):
-        nonlocal r
-        for j, h in enumerate(cols):
-            put_text(ws.cell(r, 1 + j), h)
-            ws.cell(r, 1 + j).font = bold
-        r += 1
-
-    put_text(ws.cell(r, 1), "Breakevens")
-    ws.cell(r, 1).font = bold
-    r += 1
-    header(["breakeven", "value", "unit", "note"])
-    for b in res.breakevens:
-        put_text(ws.cell(r, 1), b.label)
-        ws.cell(r, 2, None if b.value is None else float(b.value)).number_format = (
-            "0.00%" if b.unit == "fraction" else "0.00"
-        )
-        put_text(ws.cell(r, 3), b.unit)
-        put_text(ws.cell(r, 4), b.note)
-        r += 1
-    r += 1
-    put_text(ws.cell(r, 1), "Tornado (sorted by the swing of equity IRR)")
-    ws.cell(r, 1).font = bold
-    r += 1
-    header(["driver", "low", "high", "unit", "equity IRR low", "equity IRR high", "min DSCR low", "min DSCR high"])
-    for t in res.tornado:
-        put_text(ws.cell(r, 1), t["label"])
-        ws.cell(r, 2, t["low"])
-        ws.cell(r, 3, t["high"])
-        put_text(ws.cell(r, 4), t["unit"])
-        for j, k in enumerate(("equity_irr_low", "equity_irr_high", "min_dscr_low", "min_dscr_high")):
-            v = t[k]
-            c = ws.cell(r, 5 + j, None if v is None or not np.isfinite(v) else float(v))
-            c.number_format = "0.00%" if "irr" in k else '0.00"x"'
-        r += 1
-    r += 1
-    put_text(ws.cell(r, 1), "Spider (each driver moved alone)")
-    ws.cell(r, 1).font = bold
-    r += 1
-    metrics = [k for k in res.spider[0] if k not in ("driver", "change", "unit")] if res.spider else []
-    header(["driver", "change", "unit", *metrics])
-    for s in res.spider:
-        put_text(ws.cell(r, 1), s["driver"])
-        ws.cell(r, 2, s["change"])
-        put_text(ws.cell(r, 3), s["unit"])
-        for j, k in enumerate(metrics):
-            v = s[k]
-            ws.cell(r, 4 + j, None if v is None or not np.isfinite(v) else float(v))
-        r += 1
-    ws.column_dimensions["A"].width = 60
+    sensitivity_sheet.write(wb, res)
 
 
 def write_sensitivity_workbook(res, path) -> Path:
