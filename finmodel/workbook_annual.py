@@ -6,16 +6,16 @@ periods from the source row by INDEX (``INDEX(row, (E$4-1)*in_periods_per_year+1
 E$4*in_periods_per_year)``), so one formula is copied across each row (FAST) and no OFFSET/INDIRECT is needed:
 
 ==========  ==========================================================  ==============================
-basis       rows                                                        formula over the year's periods
+basis       rows (their kind: :func:`finmodel.results.row_kind`)            formula over the year's periods
 ==========  ==========================================================  ==============================
-sum         flows (every row with a total: amounts, counts of flags)    ``SUM``
-year end    balances (amounts without a total), counters, dates         the last period's value
+sum         flows                                                       ``SUM``
+year end    balances, counters, dates                                   the last period's value
 year start  opening balances                                            the first period's value
-minimum     cover ratios (DSCR, LLCR, PLCR)                             ``MIN`` (blank if none)
-average     rates and shares                                            ``AVERAGE`` (blank if none)
+minimum     ratios (DSCR, LLCR, rates, shares)                          ``MIN`` (blank if none)
 maximum     flags (1 if set in any period of the year)                  ``MAX``
 ==========  ==========================================================  ==============================
 
+The kinds and their roll-up are the API's (``finmodel.run(...).annual``): the sheet and the DataFrame agree.
 Each basis is defined once, here, with both renderings (:class:`Basis`: the numpy value for the parity check,
 the formula for the workbook). The headline block at the top links to the detailed rows below it and adds the
 annual DSCR a credit paper quotes (annual CFADS / annual senior debt service due); the charts read the headlines.
@@ -56,13 +56,8 @@ class Basis:
             finite = np.isfinite(a).any(axis=1)
             fill = {"minimum": np.inf, "maximum": -np.inf}.get(self.name, 0.0)
             b = np.where(np.isfinite(a), a, fill)
-            if self.name == "minimum":
-                v = b.min(axis=1)
-            elif self.name == "maximum":
-                v = b.max(axis=1)
-            else:
-                v = b.sum(axis=1) / np.maximum(np.isfinite(a).sum(axis=1), 1)
-            # a spreadsheet's MAX of no numbers is 0; MIN and AVERAGE are guarded to a blank by the formula
+            v = b.min(axis=1) if self.name == "minimum" else b.max(axis=1)
+            # a spreadsheet's MAX of no numbers is 0; MIN is guarded to a blank by the formula
             return np.where(finite, v, 0.0 if self.name == "maximum" else np.nan)
 
     def xl(self, rng: str, year: str, ppy: str) -> str:
@@ -79,22 +74,18 @@ class Basis:
             return f"={first}"
         if self.name == "maximum":
             return f"=MAX({span})"
-        func = {"minimum": "MIN", "average": "AVERAGE"}[self.name]
-        return f'=IF(COUNT({span})=0,"",{func}({span}))'
+        return f'=IF(COUNT({span})=0,"",MIN({span}))'
 
 
-def basis_of(row) -> Basis:
-    if row.fmt == "flag" and not row.total:
-        return Basis("maximum")
-    if row.total:
-        return Basis("sum")
-    if row.fmt == "x":
-        return Basis("minimum")
-    if row.fmt in ("pct", "number"):
-        return Basis("average")
-    if row.fmt in ("money", "money2") and row.name.endswith("opening"):
-        return Basis("year start")
-    return Basis("year end")
+_BASIS = {"sum": "sum", "last": "year end", "first": "year start", "min": "minimum", "max": "maximum"}
+
+
+def bases(model) -> dict[str, Basis]:
+    """The basis of every period row: its kind (:func:`finmodel.results.row_kind`, the same roll-up as the API's
+    ``Result.annual``) and that kind's aggregation (:data:`finmodel.results.ROLLUP`)."""
+    from finmodel.results import ROLLUP, row_kinds
+
+    return {name: Basis(_BASIS[ROLLUP[kind]]) for name, kind in row_kinds(model).items()}
 
 
 @dataclasses.dataclass
@@ -134,6 +125,7 @@ def plan(lay) -> Plan | None:
     detail: list[tuple[str, object, int]] = [(sh, row, r) for sh in sources for kind, row, r in lay.sheet_rows[sh]
                                              if kind == "row" and not row.scalar]
     by_name = {row.name: k for k, (_, row, _) in enumerate(detail)}
+    basis = bases(m)
     heads = [n for n in HEADLINE if n in by_name]
     dscr = "cfads" in by_name and "senior_due" in by_name
     r = 6
@@ -153,12 +145,12 @@ def plan(lay) -> Plan | None:
             sections.append((r, f"{sh} by model year"))
             r += 1
             current = sh
-        lines.append(Line(r, row.label, row.unit, row.fmt, basis_of(row), (sh, src), row.name))
+        lines.append(Line(r, row.label, row.unit, row.fmt, basis[row.name], (sh, src), row.name))
         rows_of[row.name] = r
         r += 1
     for n, hr in zip(heads, head_rows, strict=True):
         row = detail[by_name[n]][1]
-        lines.append(Line(hr, row.label, row.unit, row.fmt, basis_of(row), name=n, link=rows_of[n]))
+        lines.append(Line(hr, row.label, row.unit, row.fmt, basis[n], name=n, link=rows_of[n]))
     if dscr:
         lines.append(Line(head_rows[-1] + 1 if heads else 7, "DSCR, annual (CFADS / senior debt service due)",
                           "x", "x", ratio=(rows_of["cfads"], rows_of["senior_due"])))
