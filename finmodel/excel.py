@@ -335,9 +335,15 @@ def _write_check_reasons(ws, lay) -> None:
     put_text(ws.cell(HEADER_ROWS, 4), "Status")
     put_text(ws.cell(HEADER_ROWS, 5), "If it fails: why, and what to run")
     ws.cell(HEADER_ROWS, 4).style = ws.cell(HEADER_ROWS, 5).style = styles.HEADER
-    for name, r in wc.check_rows(lay):
+    rows = wc.check_rows(lay)
+    for name, r in rows:
         put_text(ws.cell(r, 5), wc.why(name))
         ws.cell(r, 5).style = styles.NOTE
+    if rows:
+        bad = PatternFill("solid", fgColor=styles.FAIL_FILL, bgColor=styles.FAIL_FILL)
+        ws.conditional_formatting.add(" ".join(f"D{r}" for _, r in rows),
+                                      CellIsRule(operator="equal", formula=['"FAILED"'], fill=bad,
+                                                 font=Font(color=styles.FAIL_FONT, bold=True)))
     ws.column_dimensions["D"].width = 10
     ws.column_dimensions["E"].width = 100
 
