@@ -207,7 +207,7 @@ def schema_cmd(fmt):
     """Print the scenario file's schema: every field with its type, unit, default and description."""
     import json
 
-    from finmodel.scenario import Scenario
+    from finmodel.schema import Scenario
 
     if fmt == "markdown":
         from finmodel.docs import schema_markdown
@@ -227,7 +227,7 @@ def schema_cmd(fmt):
 @_report_errors
 def new_cmd(name, template, force):
     """Write NAME.yaml, a new scenario file from a template, with NAME as its project name; it runs as created."""
-    from finmodel.scenario import new_scenario_file
+    from finmodel.validation import new_scenario_file
 
     _echo_written([new_scenario_file(name, template, force=force)])
 
@@ -380,7 +380,7 @@ def _grant_element_terms(
         )
     except InputError as exc:  # name the command-line options, not the library parameters
         raise InputError([(_GE_OPTION_NAMES.get(path, path), msg) for path, msg in exc.problems]) from None
-    from finmodel.blending import report as ge_report
+    from finmodel import grant_report as ge_report
 
     _json_and_lines(
         json_path, lambda: ge_report.terms_json(report),
@@ -402,7 +402,7 @@ def _json_and_lines(json_path, data, lines):
 
 
 def _grant_element_scenario(scenario, case, method, discount_rate, cirr, json_path):
-    from finmodel.blending.report import scenario_report
+    from finmodel.grant_report import scenario_report
 
     if discount_rate is not None and method not in (None, "rate"):
         raise InputError([("--discount-rate", f"not used with --method {method}; drop one of them")])

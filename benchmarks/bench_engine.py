@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from finmodel import api, engine
-from finmodel.scenario import load_scenario
+from finmodel.validation import load_scenario
 
 
 def best(fn, repeat):

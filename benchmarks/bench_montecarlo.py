@@ -41,7 +41,7 @@ RISK = {
 def scenario_file(folder: Path) -> str:
     import yaml
 
-    from finmodel.scenario import load_raw
+    from finmodel.schema import load_raw
 
     raw = load_raw()
     raw["risk"] = RISK
@@ -114,7 +114,7 @@ def report(r: dict) -> None:
 
 def libreoffice(path: str, per_path_s: float) -> None:
     from finmodel import engine, excel, recalc
-    from finmodel.scenario import load_scenario
+    from finmodel.validation import load_scenario
 
     if not recalc.soffice_available():
         print("LibreOffice: soffice not on PATH; comparison skipped")

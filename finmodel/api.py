@@ -45,7 +45,7 @@ def load(source=None):
 
     Returns
     -------
-    finmodel.scenario.Scenario
+    finmodel.schema.Scenario
         Immutable and fully validated, with ``source`` (the path as given, ``"<default>"`` or ``"<dict>"``)
         and ``sha256``: of the file's bytes; for a mapping, of its canonical JSON (sorted keys, dates as ISO
         text). Cases are applied from it without reading the file again (:func:`run`).
@@ -64,7 +64,7 @@ def load(source=None):
     ('<default>', 'USD', 2)
     >>> sc.case_names()
     ['base', 'downside', 'capex_overrun']
-    >>> from finmodel.scenario import load_raw
+    >>> from finmodel.schema import load_raw
     >>> raw = load_raw()                      # the default scenario as a plain mapping
     >>> finmodel.load(raw).source
     '<dict>'
@@ -74,18 +74,18 @@ def load(source=None):
     ...
     finmodel.errors.InputError: <dict>: equity_discount_rate: expected a decimal such as 0.08, found 12
     """
-    from finmodel import scenario as sc
-    from finmodel import workbook_source
+    from finmodel import validation, workbook_source
+    from finmodel.schema import Scenario
 
-    if isinstance(source, sc.Scenario):
+    if isinstance(source, Scenario):
         return source
     if workbook_source.is_workbook(source):  # a workbook finmodel wrote, with the analyst's edits
         return workbook_source.from_workbook(source).base
     if isinstance(source, Mapping):
         text = json.dumps(source, sort_keys=True, default=str, ensure_ascii=False)
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-        return sc.scenario_from_dict(source, DICT_SOURCE, sha256=digest)
-    return sc.load_scenario(source)
+        return validation.scenario_from_dict(source, DICT_SOURCE, sha256=digest)
+    return validation.load_scenario(source)
 
 
 ALL_CASES = "all"
@@ -388,7 +388,8 @@ def validate(path):
     file (and its candidates' scenarios).
 
     Returns the base Scenario, or None for a portfolio or programme; raises InputError with every problem."""
-    from finmodel.scenario import load_raw, validate_file
+    from finmodel.schema import load_raw
+    from finmodel.validation import validate_file
 
     raw = load_raw(path)
     if isinstance(raw, dict) and "projects" in raw and "project" not in raw:

@@ -1,7 +1,7 @@
 """Reference documents generated from the code, so that they cannot drift from it.
 
 * :func:`schema_markdown`: the scenario file reference (``finmodel schema --format markdown``,
-  ``docs/scenario-reference.md``), from the JSON Schema of :class:`finmodel.scenario.Scenario`.
+  ``docs/scenario-reference.md``), from the JSON Schema of :class:`finmodel.schema.Scenario`.
 * :func:`metrics_markdown`: every metric of the model (``docs/metrics.md``), from the rows the engine builds
   for the shipped scenarios: key, workbook label, unit, formula in words and where it is in the workbook.
 
@@ -78,7 +78,7 @@ def _suffix(prop: dict) -> str:
 
 def schema_markdown() -> str:
     """The scenario file reference: one table per block (every field, its type, default and description)."""
-    from finmodel.scenario import Scenario
+    from finmodel.schema import Scenario
 
     schema = Scenario.model_json_schema()
     defs = schema.get("$defs", {})

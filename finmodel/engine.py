@@ -13,7 +13,7 @@ import dataclasses
 
 import numpy as np
 
-from finmodel import checks, debt, funding, guarantees, ledgers, operations, returns, timeline, waterfall
+from finmodel import checks, debt, funding, guarantees, ledgers, operations, policy, returns, timeline, waterfall
 from finmodel.blending import sheet as blending_sheet
 from finmodel.errors import FinmodelError
 from finmodel.rows import Model
@@ -63,7 +63,12 @@ class Builder:
 
 
 def build(scenario, *, sizing_case: bool = True) -> Builder:
-    """Every row of the model for ``scenario``; ``sizing_case`` adds the checks that prove the sizing."""
+    """Every row of the model for ``scenario``; ``sizing_case`` adds the checks that prove the sizing.
+
+    A scenario that has not passed the policy rules (built with ``Scenario.model_validate`` rather than
+    loaded) has them run here first: :func:`finmodel.policy.check_scenario` raises its InputError.
+    """
+    policy.check_scenario(scenario)
     b = Builder(scenario, sizing_case=sizing_case)
     timeline.build(b)
     operations.build(b)
@@ -371,7 +376,7 @@ def run_scenario(base_sc, cases: list[str] | None = None) -> list[CaseResult]:
     Cases keep the financing solved on the base case (lenders' cases test the debt as signed) unless the
     case says ``resize_debt: true``. Every case name is checked before any work.
     """
-    from finmodel.scenario import case_scenario
+    from finmodel.validation import case_scenario
 
     cases = cases or ["base"]
     case_sc = {c: case_scenario(base_sc, c) for c in dict.fromkeys(cases) if c != "base"}
@@ -390,6 +395,6 @@ def run(path=None, cases: list[str] | None = None) -> list[CaseResult]:
 
     The file is read and validated once (:func:`run_scenario`).
     """
-    from finmodel.scenario import load_scenario
+    from finmodel.validation import load_scenario
 
     return run_scenario(load_scenario(path), cases)

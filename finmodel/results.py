@@ -136,7 +136,7 @@ class Result:
 
     Attributes
     ----------
-    scenario : finmodel.scenario.Scenario
+    scenario : finmodel.schema.Scenario
         The base scenario, read and validated once (``scenario.source``, ``scenario.sha256``).
     results : list of finmodel.engine.CaseResult
         The engine's results (numpy arrays shaped (paths, periods)), one per case.

@@ -27,7 +27,7 @@ def project_scenarios() -> list[Path]:
     Tests that loop over scenarios take these only: a fund portfolio file (``projects:``) is another kind of
     file, tested by the fund tests. A project file that fails to load fails the test; it is never skipped.
     """
-    from finmodel.scenario import load_raw
+    from finmodel.schema import load_raw
 
     return [p for p in sorted((ROOT / "scenarios").glob("*.yaml")) if "project" in load_raw(p)]
 

@@ -20,10 +20,10 @@ import pytest
 
 import finmodel
 from finmodel import engine, report
-from finmodel import scenario as scenario_mod
 from finmodel.errors import InputError
 from finmodel.results import ROLLUP, row_kinds
 from finmodel.risk import simulation
+from finmodel.schema import load_raw, reading
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
@@ -38,15 +38,15 @@ def bolivia():
 
 @pytest.fixture
 def reads(monkeypatch):
-    """Count the scenario files read (every load goes through ``scenario._read``)."""
+    """Count the scenario files read (every load goes through ``finmodel.schema.reading.read``)."""
     calls = []
-    real = scenario_mod._read
+    real = reading.read
 
     def counting(path):
         calls.append(path)
         return real(path)
 
-    monkeypatch.setattr(scenario_mod, "_read", counting)
+    monkeypatch.setattr(reading, "read", counting)
     return calls
 
 
@@ -61,7 +61,7 @@ def test_load_keeps_the_hash_of_the_bytes_read():
 
 
 def test_load_a_mapping_hashes_its_canonical_json():
-    raw = scenario_mod.load_raw(BOLIVIA)
+    raw = load_raw(BOLIVIA)
     a, b = finmodel.load(raw), finmodel.load(dict(reversed(list(raw.items()))))
     assert a.source == finmodel.api.DICT_SOURCE
     assert a.sha256 == b.sha256  # key order does not matter
@@ -70,7 +70,7 @@ def test_load_a_mapping_hashes_its_canonical_json():
 
 
 def test_load_bad_mapping_names_the_field():
-    raw = scenario_mod.load_raw(BOLIVIA)
+    raw = load_raw(BOLIVIA)
     raw["debt"]["facilities"][0]["rate"]["fixed"] = 8
     with pytest.raises(InputError) as exc:
         finmodel.load(raw)
@@ -96,7 +96,7 @@ def test_run_of_a_loaded_scenario_reads_nothing(reads):
 
 
 def test_run_from_a_mapping_applies_cases():
-    raw = scenario_mod.load_raw(BOLIVIA)
+    raw = load_raw(BOLIVIA)
     res = finmodel.run(raw, cases=["base", "downside"])
     ref = engine.run(BOLIVIA, ["base", "downside"])
     for r in ref:

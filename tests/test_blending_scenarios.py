@@ -14,7 +14,8 @@ from click.testing import CliRunner
 from cli import main
 from finmodel.blending import warnings_for
 from finmodel.errors import InputError
-from finmodel.scenario import load_raw, scenario_from_dict
+from finmodel.schema import load_raw
+from finmodel.validation import scenario_from_dict
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"

@@ -16,7 +16,8 @@ import pytest
 
 from finmodel import engine
 from finmodel.blending.grant_element import grant_element_cash_flows, grant_element_closed_form
-from finmodel.scenario import load_raw, load_scenario, scenario_from_dict
+from finmodel.schema import load_raw
+from finmodel.validation import load_scenario, scenario_from_dict
 
 ROOT = Path(__file__).resolve().parent.parent
 BOLIVIA = ROOT / "scenarios" / "bolivia_santa_cruz.yaml"

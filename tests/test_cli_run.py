@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from cli import main
 from finmodel import __version__
-from finmodel.scenario import default_scenario_bytes, load_raw
+from finmodel.schema import default_scenario_bytes, load_raw
 
 REQUIRED_METRICS = [
     "project_irr",

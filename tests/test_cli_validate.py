@@ -14,7 +14,7 @@ import yaml
 from click.testing import CliRunner
 
 from cli import main
-from finmodel.scenario import default_scenario_bytes, load_raw
+from finmodel.schema import default_scenario_bytes, load_raw
 
 
 def _fac(raw, i):

@@ -22,7 +22,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from finmodel import engine
-from finmodel.scenario import load_raw, scenario_from_dict
+from finmodel.schema import load_raw
+from finmodel.validation import scenario_from_dict
 
 MONEY_ATOL = 1e-4  # [USD]
 EXAMPLES = 25

@@ -25,7 +25,8 @@ import numpy_financial as npf
 import pytest
 
 from finmodel import engine
-from finmodel.scenario import load_raw, scenario_from_dict
+from finmodel.schema import load_raw
+from finmodel.validation import scenario_from_dict
 
 IRR_ATOL = 1e-9
 MONEY_RTOL = 1e-12

@@ -17,7 +17,7 @@ from finmodel.errors import InputError
 from finmodel.fund import first_loss, model, portfolio, waterfall
 from finmodel.fund import mobilisation as mob
 from finmodel.fund.mobilisation import mobilisation
-from finmodel.scenario import load_raw
+from finmodel.schema import load_raw
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / "scenarios" / "pis_smart_city_subfund.yaml"

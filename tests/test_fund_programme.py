@@ -77,7 +77,7 @@ def test_validation_names_the_field(tmp_path):
 
 
 def test_high_risk_candidate_needs_a_co_investor(tmp_path):
-    from finmodel.scenario import default_scenario_bytes
+    from finmodel.schema import default_scenario_bytes
 
     text = default_scenario_bytes().decode().replace("kind: eca", "kind: commercial")
     assert "kind: commercial" in text
@@ -95,7 +95,7 @@ def test_candidates_are_their_scenario_scaled_to_size(tmp_path):
     lp = pg.load(write(tmp_path, programme_dict()))
     a, b = lp.candidates
     from finmodel import engine
-    from finmodel.scenario import load_scenario
+    from finmodel.validation import load_scenario
 
     m = engine.evaluate_case(load_scenario(None), "base", None, resize=True).metrics()
     fx = 1380.0  # the default scenario's KRW per USD

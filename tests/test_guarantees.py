@@ -22,7 +22,8 @@ from hypothesis import strategies as st
 from finmodel import engine
 from finmodel.errors import InputError
 from finmodel.guarantees import minimum_premium_upfront, political_event_paths, political_hazard
-from finmodel.scenario import load_raw, scenario_from_dict
+from finmodel.schema import load_raw
+from finmodel.validation import scenario_from_dict
 
 ROOT = Path(__file__).resolve().parent.parent
 IRAQ = ROOT / "scenarios" / "iraq_bismaya.yaml"

@@ -10,12 +10,11 @@ What counts as an edge ``A -> B`` (read from the source with ``ast``, nothing im
   first: that is how packages work, not a dependency one module chose).
 
 Checked: the module graph has no cycle; no module imports the package root ``finmodel`` (its lazy public API sits
-on top of everything: the version is in ``finmodel.version``); and the package graph (every module of
-``finmodel.fund``, ``finmodel.risk``, ... taken as one node; top-level modules stay themselves) has no cycle once
-the edges of :data:`LAYER_EXCEPTIONS` are set aside, so that, say, ``fund`` and ``risk`` cannot lean on each other
-through different modules. Those few edges are where a lower layer still reaches up; each says what removes it,
-and a test fails when one disappears, so the list only shrinks. The drawing in docs/architecture.md follows the
-package graph.
+on top of everything: the version is in ``finmodel.version``); the package graph (every module of
+``finmodel.fund``, ``finmodel.risk``, ... taken as one node; top-level modules stay themselves) has no cycle, so
+that, say, ``fund`` and ``risk`` cannot lean on each other through different modules (no edge is set aside: the
+exceptions this check once listed are gone, issue 12); and the scenario schema imports no domain module
+(:data:`SCHEMA_MAY_IMPORT`). The drawing in docs/architecture.md follows the package graph.
 """
 
 from __future__ import annotations
@@ -25,20 +24,11 @@ import functools
 import graphlib
 from pathlib import Path
 
-import pytest
-
 PACKAGE = Path(__file__).resolve().parents[1] / "finmodel"
 
-LAYER_EXCEPTIONS = {
-    ("finmodel.scenario", "finmodel.blending.eligibility"): "the schema runs the EDCF/EDPF eligibility rules; "
-    "issue 12: the scenario package imports no domain module, policy rules run as their own validation stage",
-    ("finmodel.scenario", "finmodel.guarantees.rules"): "the schema runs the cover rules (same remedy)",
-    ("finmodel.scenario", "finmodel.risk.schema"): "the schema embeds the risk block's types (same remedy: the "
-    "risk block's schema moves into the scenario package)",
-    ("finmodel.blending.report", "finmodel.engine"): "the grant-element report of a scenario runs the engine: it "
-    "belongs above the engine, beside finmodel.api, not inside the blending package the engine builds rows with",
-}
-"""Module edges from a lower package to a higher one that the package check sets aside, with what removes each."""
+SCHEMA_MAY_IMPORT = {"finmodel.conventions", "finmodel.errors", "finmodel.readfile", "finmodel.version"}
+"""What the scenario schema (``finmodel.schema``) may import besides itself: no domain module (blending,
+guarantees, countries, the engine, risk simulation...). The rules that need domain data are ``finmodel.policy``."""
 
 
 def module_files() -> dict[str, Path]:
@@ -96,11 +86,11 @@ def package_of(module: str) -> str:
     return ".".join(module.split(".")[:2])
 
 
-def package_graph(graph, skip=()) -> dict[str, set[str]]:
+def package_graph(graph) -> dict[str, set[str]]:
     out: dict[str, set[str]] = {}
     for a, deps in graph.items():
         pa = package_of(a)
-        out.setdefault(pa, set()).update(package_of(b) for b in deps if package_of(b) != pa and (a, b) not in skip)
+        out.setdefault(pa, set()).update(package_of(b) for b in deps if package_of(b) != pa)
     return out
 
 
@@ -159,8 +149,17 @@ def test_no_module_imports_the_package_root():
 
 
 def test_no_import_cycle_between_packages():
-    cycle = find_cycle(package_graph(module_graph(), skip=LAYER_EXCEPTIONS))
+    cycle = find_cycle(package_graph(module_graph()))
     assert cycle is None, f"import cycle between packages: {' -> '.join(cycle)}"
+
+
+def test_the_package_check_sees_a_cycle_through_different_modules():
+    """A lower package reaching up through another module than the one reached down from is a package cycle
+    (so the check above cannot pass by looking at modules only)."""
+    graph = {"finmodel.blending.sheet": {"finmodel.rows"}, "finmodel.blending.report": {"finmodel.engine"},
+             "finmodel.engine": {"finmodel.blending.sheet"}, "finmodel.rows": set()}
+    assert find_cycle(graph) is None
+    assert find_cycle(package_graph(graph)) is not None
 
 
 def test_fund_builds_on_risk_never_the_reverse():
@@ -169,13 +168,18 @@ def test_fund_builds_on_risk_never_the_reverse():
     assert "finmodel.fund" not in graph["finmodel.risk"]
 
 
-@pytest.mark.parametrize("edge", sorted(LAYER_EXCEPTIONS), ids=lambda e: f"{e[0]}->{e[1]}")
-def test_every_layer_exception_still_exists(edge):
-    """An exception whose edge is gone must leave the list (so the list only shrinks)."""
-    a, b = edge
-    assert b in module_graph()[a], f"{a} no longer imports {b}: delete it from LAYER_EXCEPTIONS"
+def test_the_schema_imports_no_domain_module():
+    graph = module_graph()
+    schema = [m for m in graph if package_of(m) == "finmodel.schema"]
+    assert {"finmodel.schema.project", "finmodel.schema.risk", "finmodel.schema.rules"} <= set(schema)
+    outside = {(m, d) for m in schema for d in graph[m] if package_of(d) != "finmodel.schema"}
+    assert {d for _, d in outside} <= SCHEMA_MAY_IMPORT, sorted(e for e in outside if e[1] not in SCHEMA_MAY_IMPORT)
 
 
-def test_the_exceptions_are_what_keeps_packages_cyclic():
-    """Without the set-aside edges the package check would fail: the exceptions are real, not decoration."""
-    assert find_cycle(package_graph(module_graph())) is not None
+def test_policy_runs_on_the_schema_and_the_loader_on_both():
+    """The policy stage reads domain data on top of the schema; loading (finmodel.validation) runs both."""
+    graph = module_graph()
+    domain = {"finmodel.blending.eligibility", "finmodel.guarantees.rules", "finmodel.countries"}
+    assert domain <= graph["finmodel.policy"]
+    assert {"finmodel.policy", "finmodel.schema.errors"} <= graph["finmodel.validation"]
+    assert "finmodel.policy" in graph["finmodel.engine"]  # engine.build runs it on a scenario not loaded

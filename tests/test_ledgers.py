@@ -425,7 +425,7 @@ def test_usd_figures_of_a_non_usd_scenario():
 
 def test_max_gearing_as_described():
     """max_gearing = debt (all facilities) / uses after capital grants, in the schema and in the solver."""
-    from finmodel.scenario import Sizing
+    from finmodel.schema import Sizing
 
     desc = Sizing.model_fields["max_gearing"].description
     assert "all facilities" in desc and "uses after capital grants" in desc

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from cli import main
-from finmodel.scenario import load_raw
+from finmodel.schema import load_raw
 
 
 def risk_file(tmp_path):

@@ -17,7 +17,7 @@ from cli import main
 from finmodel.fund import model
 from finmodel.fund import montecarlo as fund_paths
 from finmodel.risk import simulation
-from finmodel.scenario import load_raw
+from finmodel.schema import load_raw
 
 DEGENERATE = {
     "capex_overrun": {"kind": "lognormal", "mean": 1.0, "sd": 0.0},

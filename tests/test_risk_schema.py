@@ -7,8 +7,9 @@ import pytest
 
 from finmodel.errors import InputError
 from finmodel.risk import drivers as drv
-from finmodel.risk.schema import correlation_problems
-from finmodel.scenario import load_raw, scenario_from_dict
+from finmodel.schema import load_raw
+from finmodel.schema.risk import correlation_problems
+from finmodel.validation import scenario_from_dict
 
 
 def problems(risk):
@@ -89,7 +90,7 @@ def test_semidefinite_matrix_is_accepted_and_factorised():
 
 
 def test_marginals_against_closed_forms():
-    from finmodel.risk.schema import Distribution
+    from finmodel.schema.risk import Distribution
 
     z = np.linspace(-3, 3, 13)
     u = drv.norm_cdf(z)

@@ -15,7 +15,7 @@ import yaml
 from conftest import in_ci
 from finmodel import engine
 from finmodel.risk import rng, simulation
-from finmodel.scenario import load_raw
+from finmodel.schema import load_raw
 
 RISK = {
     "capex_overrun": {"kind": "lognormal", "mean": 1.05, "sd": 0.08},

@@ -38,8 +38,8 @@ from finmodel.rows import (
     SumFrom,
     Total,
 )
-from finmodel.scenario import load_scenario
 from finmodel.timeline import R
+from finmodel.validation import load_scenario
 
 T = 4
 TABLE = [10.0, 20.0, 30.0]  # a by-year table; period 4 looks up key 4, outside the table -> 0

@@ -1,4 +1,4 @@
-"""Tests of finmodel.scenario: the schema, loading, provenance, rules and cases."""
+"""Tests of the scenario schema (finmodel.schema) and loading (finmodel.validation): provenance, rules, cases."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from finmodel.errors import InputError, ScenarioFileError
-from finmodel.scenario import (
+from finmodel.schema import (
     AvailabilityRevenue,
     CapitalGrantRevenue,
     Scenario,
@@ -22,10 +22,8 @@ from finmodel.scenario import (
     check_rules,
     default_scenario_bytes,
     load_raw,
-    load_scenario,
-    scenario_from_dict,
-    validate_file,
 )
+from finmodel.validation import load_scenario, scenario_from_dict, validate_file
 
 
 @pytest.fixture
@@ -178,6 +176,27 @@ def test_programmatic_construction_enforces_rules(raw):
     raw["capex"]["phasing"] = [0.5, 0.5, 0.5]
     with pytest.raises(ValidationError, match="capex.phasing"):
         Scenario.model_validate(raw)
+
+
+def test_policy_rules_are_a_stage_after_the_schema_that_nothing_skips(raw):
+    """The country / eligibility / cover rules read domain data, so the schema (Scenario.model_validate) leaves
+    them to finmodel.policy; loading runs them, and engine.build runs them on a scenario built directly."""
+    from finmodel import engine
+    from finmodel.policy import policy_problems
+
+    assert policy_problems(raw) == [] and load_scenario().policy_checked
+    raw["project"]["country"] = "XYZ"  # well formed, but in no country table and with no overrides
+    expected = [(p, m) for p, m in policy_problems(raw)]
+    assert [p for p, _ in expected] == ["project.country"]
+    assert check_rules(raw) == []  # not a structural problem
+    with pytest.raises(InputError) as loaded:
+        scenario_from_dict(raw, "s.yaml")
+    assert loaded.value.problems == expected
+    direct = Scenario.model_validate(raw)  # the schema alone accepts it...
+    assert not direct.policy_checked
+    with pytest.raises(InputError) as built:  # ...and the engine refuses it with the same problem
+        engine.build(direct)
+    assert built.value.problems == expected
 
 
 # --- files --------------------------------------------------------------------------------------

@@ -11,8 +11,9 @@ import yaml
 from rich.console import Console
 
 from finmodel import engine, plausibility
-from finmodel.scenario import load_raw, load_scenario
+from finmodel.schema import load_raw
 from finmodel.summary import summary
+from finmodel.validation import load_scenario
 
 
 def _render(results, scenario) -> str:

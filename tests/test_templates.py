@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from cli import main
 from finmodel import engine
 from finmodel.risk import api as risk_api
-from finmodel.scenario import template_names
+from finmodel.schema import template_names
 
 
 def test_at_least_the_three_templates_of_the_brief():

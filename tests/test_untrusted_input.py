@@ -21,7 +21,8 @@ from cli import main
 from finmodel import engine, readfile
 from finmodel.errors import FinmodelError, InputError, ScenarioFileError
 from finmodel.rows import Model, check_name
-from finmodel.scenario import default_scenario_bytes, scenario_from_dict
+from finmodel.schema import default_scenario_bytes
+from finmodel.validation import scenario_from_dict
 
 FINMODEL = Path(sys.executable).parent / "finmodel"
 

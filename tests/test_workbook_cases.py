@@ -28,7 +28,7 @@ IDS = [p.stem for p, _ in WORKBOOKS[:-1]] + ["default-downside-live"]
 
 
 def _all_cases(path):
-    from finmodel.scenario import load_scenario
+    from finmodel.validation import load_scenario
 
     return ["base"] + list(load_scenario(path).cases)
 

@@ -41,7 +41,7 @@ ERROR_VALUE = re.compile(r"^(#(REF!|VALUE!|DIV/0!|NAME\?|N/A|NUM!|NULL!|GETTING_
 
 def cases_of(scenario, most=2) -> list[str]:
     """base and the scenario's first cases (project scenarios only: see conftest.project_scenarios)."""
-    from finmodel.scenario import load_scenario
+    from finmodel.validation import load_scenario
 
     return (["base"] + list(load_scenario(scenario).cases))[:most]
 
@@ -273,8 +273,8 @@ def test_sheet_titles_sanitised():
 def test_odd_model_sheet_names_are_sanitised_and_referenced(tmp_path):
     """A module adding a sheet whose name Excel refuses gets a valid title, and formulas follow it."""
     from finmodel import engine
-    from finmodel.scenario import load_scenario
     from finmodel.timeline import R
+    from finmodel.validation import load_scenario
 
     sc = load_scenario(None)
     b = engine.build(sc)

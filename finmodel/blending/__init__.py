@@ -9,8 +9,9 @@
   (:func:`warnings_for`).
 - :mod:`finmodel.blending.sheet`: the live Blending sheet (grant elements of the modelled facilities and
   of the package, cost of debt, concessional share, mobilisation) and its Outputs metrics.
-- :mod:`finmodel.blending.report`: ``finmodel grant-element SCENARIO``: the modelled grant elements with
-  the DAC ODA and Helsinki tied-aid verdicts.
+
+``finmodel grant-element SCENARIO`` (the modelled grant elements with the DAC ODA and Helsinki tied-aid
+verdicts) runs the engine, so it is :mod:`finmodel.grant_report`, above the engine.
 """
 
 from __future__ import annotations

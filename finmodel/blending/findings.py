@@ -2,7 +2,7 @@
 
 :func:`warnings_for` collects the *warning* findings of the eligibility rules (policy exceptions the plan
 allows, benefits left unused); the *error* findings are input errors raised when the scenario is loaded
-(:func:`finmodel.scenario.check_rules`), so a loaded scenario has none. The command line prints the
+(:mod:`finmodel.policy`), so a loaded scenario has none. The command line prints the
 warnings (``finmodel run``, ``validate``, ``grant-element``) and the workbook lists them on its Checks
 sheet, outside the master check.
 
@@ -13,7 +13,7 @@ rate (it is not an ODA recipient), so method ``dac2018`` falls back to the IMF 5
 
 Examples
 --------
->>> from finmodel.scenario import load_scenario
+>>> from finmodel.validation import load_scenario
 >>> from finmodel.blending.findings import ge_discount_rate, warnings_for
 >>> d, _ = ge_discount_rate(load_scenario())
 >>> d.method, d.rate, d.basis
@@ -59,7 +59,7 @@ def ge_discount_rate(scenario, *, method=None, discount_rate=None, cirr=None) ->
 
     Parameters
     ----------
-    scenario : finmodel.scenario.Scenario
+    scenario : finmodel.schema.Scenario
     method, discount_rate, cirr : optional
         Replace ``scenario.blending``'s values (the command line's ``--method``, ``--discount-rate``,
         ``--cirr``). ``discount_rate`` alone implies method ``"rate"``.

@@ -39,7 +39,7 @@ PARAMS = ("fund_size", "stake", "equity_share", "krw_per_usd", "orders_share", "
 def data() -> dict:
     """``finmodel/data/mobilisation.yaml``: ``plan_headline``, ``top_down``, ``bottom_up``; each parameter a
     mapping ``{value, status, source}``."""
-    from finmodel.scenario import _Loader
+    from finmodel.readfile import Loader as _Loader
 
     text = resources.files("finmodel.data").joinpath("mobilisation.yaml").read_text(encoding="utf-8")
     return yaml.load(text, Loader=_Loader)  # noqa: S506 (a SafeLoader reading YAML 1.2 floats such as 1.5e12)

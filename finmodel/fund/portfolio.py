@@ -19,7 +19,8 @@ from finmodel import engine
 from finmodel.conventions import edate
 from finmodel.errors import InputError
 from finmodel.fund import schema
-from finmodel.scenario import apply_case, load_scenario, scenario_from_dict
+from finmodel.schema import apply_case
+from finmodel.validation import load_scenario, scenario_from_dict
 
 PORTFOLIO_CASE_KEY = "_portfolio_case"  # the synthetic scenario case carrying a portfolio case's changes
 

@@ -84,9 +84,9 @@ def _scenario_path(c: ps.Candidate, source: str):
     if name == "default":
         return None
     if c.template is not None:
-        from finmodel import scenario as scn
+        from finmodel.schema import template_path
 
-        return scn.template_path(name)
+        return template_path(name)
     from pathlib import Path
 
     p = Path(name)
@@ -98,7 +98,7 @@ def load(path) -> LoadedProgramme:
     from finmodel import engine
     from finmodel.countries import get_country
     from finmodel.fund.schema import structures_data
-    from finmodel.scenario import case_scenario, load_scenario
+    from finmodel.validation import case_scenario, load_scenario
 
     spec, source, digest = ps.read_programme(path)
     bu = mob.data()["bottom_up"]

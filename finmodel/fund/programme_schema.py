@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from finmodel.errors import InputError
 from finmodel.fund.schema import Fraction, Fund, Ident, Stake, _problem, fund_rules, read_yaml
-from finmodel.scenario import _found
+from finmodel.schema.types import _found
 
 
 class _Block(BaseModel):
@@ -97,7 +97,7 @@ def validate_dict(raw, source: str = "") -> Programme:
             problems.append((where, "expected exactly one of scenario or template, found "
                              + ("both" if c.scenario else "neither")))
         if c.template is not None:
-            from finmodel.scenario import template_names
+            from finmodel.schema import template_names
 
             if c.template not in template_names():
                 problems.append((f"{where}.template",

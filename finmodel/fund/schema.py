@@ -31,7 +31,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from finmodel import readfile
 from finmodel.errors import FinmodelError, InputError
-from finmodel.scenario import _decimal, _found, _Loader
+from finmodel.readfile import Loader as _Loader
+from finmodel.schema.types import _decimal, _found
 
 Rate = _decimal(0.0, 1.0, hi_open=True, what="a rate")
 Stake = _decimal(0.0, 1.0, lo_open=True, what="a stake (fraction of SPC equity)")

@@ -18,5 +18,5 @@ Modules
 ``outputs``     the Risk sheet, JSON and per-path CSV / Parquet files
 ``charts``      PNG charts (distributions with reference lines, default curve, drivers of default)
 
-Imports here stay light: :mod:`finmodel.scenario` imports :mod:`finmodel.risk.schema`.
+The ``risk:`` block's schema is :mod:`finmodel.schema.risk` (part of the scenario schema).
 """

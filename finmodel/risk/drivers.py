@@ -53,7 +53,7 @@ import numpy as np
 
 from finmodel.errors import InputError
 from finmodel.risk import calibration
-from finmodel.risk.schema import DRIVERS, NORMAL_CLIP_SD, SCALAR_DRIVERS, Distribution
+from finmodel.schema.risk import DRIVERS, NORMAL_CLIP_SD, SCALAR_DRIVERS, Distribution
 
 _ERFC = np.frompyfunc(math.erfc, 1, 1)
 

@@ -62,7 +62,7 @@ cash flows (``ProjectFlows.fund_series(periods, equity_cf=...)`` maps (paths, pe
 class SimSpec:
     """Everything a worker needs to evaluate chunks (picklable; sent once to each Dask worker)."""
 
-    scenario: object  # finmodel.scenario.Scenario, the case applied
+    scenario: object  # finmodel.schema.Scenario, the case applied
     case: str
     sizing_case: bool
     solved: dict
@@ -415,11 +415,12 @@ def prepare(scenario_path=None, case: str = "base"):
     """Load the scenario, solve the financing on the base case and evaluate ``case`` deterministically.
 
     ``scenario_path``: a scenario file, None (the embedded default) or an already loaded base
-    :class:`~finmodel.scenario.Scenario` (not read again). Returns ``(scenario of the case, deterministic
+    :class:`~finmodel.schema.Scenario` (not read again). Returns ``(scenario of the case, deterministic
     CaseResult)``.
     """
     from finmodel import engine
-    from finmodel.scenario import Scenario, case_scenario, load_scenario
+    from finmodel.schema import Scenario
+    from finmodel.validation import case_scenario, load_scenario
 
     base_sc = scenario_path if isinstance(scenario_path, Scenario) else load_scenario(scenario_path)
     sc = case_scenario(base_sc, case)  # raises the InputError listing the cases before any work

@@ -3,7 +3,7 @@
 ``preset: NAME`` starts from a preset of ``finmodel/data/risk.yaml`` (availability_ppp, utility_tariff,
 toll_road, urban_transit, energy_ppa, smart_city_platform); a driver given next to it replaces the preset's
 entry whole. Every driver is optional; an absent driver stays at its deterministic value (the scenario as entered and
-its ``drivers`` block). The block is read by :mod:`finmodel.scenario` (field ``Scenario.risk``) and used by
+its ``drivers`` block). The block is read by :mod:`finmodel.schema.project` (field ``Scenario.risk``) and used by
 :mod:`finmodel.risk.drivers`.
 
 Example (the units are stated once per key)::

@@ -1,6 +1,9 @@
 """``finmodel grant-element SCENARIO``: the grant elements of a scenario's modelled facilities and of the
 package, with the DAC ODA and Helsinki tied-aid verdicts.
 
+It runs the engine, so it sits above it, beside :mod:`finmodel.api` (not in the ``blending`` package, whose
+rows the engine builds).
+
 The engine runs the scenario (one case); the grant elements are the Blending sheet's rows
 (:mod:`finmodel.blending.sheet`), re-evaluated with the input ``in_ge_discount_rate`` set to each rate a
 test needs (the model is evaluated again with the case's solved financing: nothing is re-sized):
@@ -15,7 +18,7 @@ test needs (the model is evaluated again with the case's solved financing: nothi
 
 Examples
 --------
->>> from finmodel.blending.report import scenario_report
+>>> from finmodel.grant_report import scenario_report
 >>> rep = scenario_report(None)
 >>> rep.method, rep.discount_rate
 ('dac2018', 0.06)
@@ -223,7 +226,7 @@ def scenario_report(path=None, case: str | None = None, *, method=None, discount
         rate).
     """
     from finmodel import engine
-    from finmodel.scenario import load_scenario
+    from finmodel.validation import load_scenario
 
     case = case or "base"
     sc = load_scenario(path, case)

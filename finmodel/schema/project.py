@@ -1,0 +1,592 @@
+"""The scenario blocks and :class:`Scenario`: an immutable, fully validated pydantic model.
+
+Every block forbids unknown keys. The structural cross-field rules (:func:`finmodel.schema.rules.check_rules`)
+run as the scenario's model validator; the policy rules (countries, instrument eligibility, cover) are a
+separate stage that needs domain data (:mod:`finmodel.policy`).
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationInfo,
+    model_validator,
+)
+
+from finmodel.schema.risk import Risk
+from finmodel.schema.rules import check_rules
+from finmodel.schema.types import (
+    BASE_CASE,
+    BaseRateCurve,
+    Factor,
+    Fraction,
+    Gearing,
+    Money,
+    Name,
+    PositiveMoney,
+    PositiveShare,
+    SignedRate,
+    TaxRate,
+    Text,
+    _decimal,
+    _iso_date,
+    _not_bool,
+    _start_date_range,
+)
+
+
+class _Block(BaseModel):
+    """Base of every scenario block: unknown keys are errors, values are immutable and strictly typed."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
+
+
+# --- blocks --------------------------------------------------------------------------------------
+
+
+class Project(_Block):
+    """Who, where and in which currency."""
+
+    name: Name = Field(description="Project name (free text).")
+    country: str = Field(
+        pattern=r"^[A-Z]{3}$",
+        description="Host country, ISO 3166-1 alpha-3 code known to finmodel/data/countries.yaml (e.g. MYS).",
+    )
+    sector: Name = Field(description="Sector (free text), e.g. 'smart water and mobility'.")
+    currency: str = Field(pattern=r"^[A-Z]{3}$", description="Model currency, ISO 4217 code (e.g. USD).")
+    fx_to_krw: float = Field(gt=0, description="KRW per unit of currency [KRW/currency].")
+    fx_to_usd: float = Field(
+        gt=0, description="USD per unit of currency [USD/currency]: a non-USD scenario also reports total uses, "
+        "debt, equity and the equity NPV in USD (metrics *_usd)."
+    )
+    borrower: Literal["spc", "sovereign", "local_corporation"] = Field(
+        description="Borrower of the facilities: project company (spc), central government (sovereign), "
+        "or local corporation."
+    )
+    commercially_viable: bool = Field(
+        description="Whether the project is commercially viable (tied-aid and EDCF/EDPF eligibility rules)."
+    )
+    sme_participation: bool = Field(
+        default=False, description="Korean SMEs participate (SME co-entry programme preferences)."
+    )
+    country_overrides: dict[str, Any] | None = Field(
+        default=None,
+        description="Replace values of the country table for this scenario: name, income_group "
+        "(LIC|LMIC|UMIC|HIC), oecd_risk_category (0-7 or null), ldc (true/false). A country missing from "
+        "the table can be used when all four are given.",
+    )
+
+
+class Timeline(_Block):
+    """Financial close, phases and model periodicity."""
+
+    start_date: Annotated[datetime.date, BeforeValidator(_iso_date), AfterValidator(_start_date_range)] = Field(
+        description="Financial close = start of construction [date, YYYY-MM-DD]."
+    )
+    construction_years: int = Field(gt=0, description="Construction phase [years].")
+    operation_years: int = Field(gt=0, description="Operation phase [years].")
+    periods_per_year: Annotated[Literal[1, 2, 4, 12], BeforeValidator(_not_bool)] = Field(
+        description="Model periods per year [1/year]: 1, 2, 4 or 12."
+    )
+
+
+class Capex(_Block):
+    """Construction cost."""
+
+    amount: PositiveMoney = Field(description="Base construction cost at start-date prices [currency].")
+    phasing: list[Fraction] = Field(
+        min_length=1,
+        description="Share of amount spent in each construction year [fraction]; one entry per construction "
+        "year; sums to 1.",
+    )
+    contingency: Fraction = Field(default=0.0, description="Contingency [fraction of amount].")
+
+
+class AvailabilityRevenue(_Block):
+    """Availability payment: an amount per year from the start of operations."""
+
+    name: Name = Field(description="Revenue name.")
+    kind: Literal["availability"] = Field(description="Revenue kind.")
+    amount: Money = Field(description="Payment at start-date prices [currency/year].")
+    indexation: SignedRate = Field(default=0.0, description="Annual indexation [per year, decimal].")
+
+
+class UserFeeRevenue(_Block):
+    """User fees: volume x tariff."""
+
+    name: Name = Field(description="Revenue name.")
+    kind: Literal["user_fee"] = Field(description="Revenue kind.")
+    volume: Money = Field(description="Volume in the first operating year [units/year].")
+    volume_growth: SignedRate = Field(default=0.0, description="Annual volume growth [per year, decimal].")
+    tariff: Money = Field(description="Tariff at start-date prices [currency/unit].")
+    indexation: SignedRate = Field(default=0.0, description="Annual tariff indexation [per year, decimal].")
+
+
+class CapitalGrantRevenue(_Block):
+    """Capital (viability-gap) grant paid during construction: a source of funds."""
+
+    name: Name = Field(description="Grant name.")
+    kind: Literal["capital_grant"] = Field(description="Revenue kind.")
+    amount: Money = Field(description="Grant amount, nominal [currency].")
+    phasing: list[Fraction] = Field(
+        min_length=1,
+        description="Share of amount paid in each construction year [fraction]; one entry per construction "
+        "year; sums to 1.",
+    )
+    provider: Literal["koica", "host_government", "mdb", "other"] = Field(
+        default="host_government",
+        description="Who pays the grant: koica (Korean grant aid, concessional), host_government, mdb "
+        "(concessional), other (for the blended-finance metrics of finmodel.blending).",
+    )
+
+
+Revenue = Annotated[
+    Union[AvailabilityRevenue, UserFeeRevenue, CapitalGrantRevenue],  # noqa: UP007 (discriminated union)
+    Field(discriminator="kind"),
+]
+"""A revenue line; the class depends on ``kind`` (``availability``, ``user_fee``, ``capital_grant``)."""
+
+REVENUE_KINDS = ("availability", "user_fee", "capital_grant")
+
+
+class Opex(_Block):
+    """Operating cost line."""
+
+    name: Name = Field(description="Cost name.")
+    amount: Money = Field(description="Cost at start-date prices [currency/year].")
+    indexation: SignedRate = Field(default=0.0, description="Annual indexation [per year, decimal].")
+
+
+class Lifecycle(_Block):
+    """Periodic major maintenance / replacement."""
+
+    name: Name = Field(description="Cost name.")
+    amount: Money = Field(description="Cost per occurrence at start-date prices [currency].")
+    every_years: int = Field(
+        gt=0, description="Interval [years]: incurred in operating years every_years, 2*every_years, ..."
+    )
+    indexation: SignedRate = Field(default=0.0, description="Annual indexation [per year, decimal].")
+
+
+class Tax(_Block):
+    """Corporate income tax."""
+
+    rate: TaxRate = Field(description="Corporate income tax rate [fraction], in [0, 1).")
+    depreciation_years: int = Field(
+        gt=0, description="Straight-line depreciation from the start of operations [years]."
+    )
+    loss_carry_forward: bool = Field(default=True, description="Tax losses carried forward.")
+    holiday_years: int = Field(default=0, ge=0, description="Tax holiday from the start of operations [years].")
+
+
+class Sponsor(_Block):
+    """An equity investor in the project company."""
+
+    name: Name = Field(description="Sponsor name.")
+    kind: Literal["sponsor", "fund", "public"] = Field(
+        description="sponsor (private/corporate), fund (e.g. PIS sub-fund) or public."
+    )
+    share: PositiveShare = Field(description="Share of equity [fraction]; sponsors' shares sum to 1.")
+
+
+class ShareholderLoan(_Block):
+    """Part of sponsor funding provided as a shareholder loan."""
+
+    share: Fraction = Field(description="Fraction of sponsor funding lent as a shareholder loan [fraction].")
+    rate: SignedRate = Field(description="Shareholder loan interest rate [per year, decimal].")
+
+
+class Rate(_Block):
+    """A facility's interest rate: either ``{fixed: r}`` or ``{base: name, margin: m}``.
+
+    Exactly one form: ``fixed`` alone, or ``base`` (a key of ``base_rates``) with ``margin``.
+    """
+
+    fixed: SignedRate | None = Field(default=None, description="Fixed rate [per year, decimal].")
+    base: str | None = Field(default=None, description="Name of a base-rate curve in base_rates.")
+    margin: SignedRate | None = Field(default=None, description="Margin over the base rate [per year, decimal].")
+
+    @property
+    def is_fixed(self) -> bool:
+        """True for ``{fixed: r}``."""
+        return self.fixed is not None
+
+
+FACILITY_KINDS = ("edcf", "edpf", "eca", "commercial", "mdb", "dfi", "other")
+
+
+class Facility(_Block):
+    """A debt facility.
+
+    The amount is either fixed (``amount``) or a ``share`` of the debt sized by ``debt.sizing``
+    after the fixed amounts; exactly one of the two.
+    """
+
+    name: Name = Field(description="Facility name, unique among facilities.")
+    kind: Literal["edcf", "edpf", "eca", "commercial", "mdb", "dfi", "other"] = Field(
+        description="Lender type: edcf (concessional ODA loan), edpf, eca (export credit), commercial, mdb, dfi, other."
+    )
+    amount: PositiveMoney | None = Field(default=None, description="Fixed facility amount [currency].")
+    share: PositiveShare | None = Field(
+        default=None, description="Share of the sized debt after the fixed amounts [fraction], in (0, 1]."
+    )
+    rate: Rate = Field(description="Interest rate: {fixed: r} or {base: name, margin: m}.")
+    upfront_fee: Fraction = Field(default=0.0, description="Upfront fee [fraction of amount].")
+    commitment_fee: Fraction = Field(default=0.0, description="Commitment fee on undrawn amounts [per year].")
+    grace_years: float = Field(
+        ge=0,
+        description="Years from financial close with no principal repayment [years]; >= construction_years, "
+        "< maturity_years.",
+    )
+    maturity_years: float = Field(
+        gt=0, description="Years from financial close to the last repayment [years]; <= project life."
+    )
+    repayment: Literal["equal", "annuity", "sculpted", "custom"] = Field(
+        description="Principal profile: equal principal, annuity, sculpted to target_dscr, or custom profile."
+    )
+    profile: list[Fraction] | None = Field(
+        default=None,
+        description="For repayment: custom, share of principal repaid in each repayment year [fraction]; "
+        "one entry per year from grace_years to maturity_years; sums to 1.",
+    )
+    seniority: Literal["senior", "subordinated"] = Field(default="senior", description="Ranking in the waterfall.")
+    cash_sweep: bool = Field(default=False, description="Prepaid by the cash sweep.")
+    sme_margin_preference: float | None = Field(
+        default=None,
+        ge=-0.010,
+        le=0.0,
+        description="KEXIM SME co-entry preference added to the rate when project.sme_participation is true "
+        "[per year, decimal, negative: -0.003 = 0.3 %p off, down to -0.010]; default for KEXIM-lent facilities "
+        "(kinds eca, edpf): the programme's -0.003 (finmodel/data/instruments.yaml, sme_co_entry).",
+    )
+
+
+class Sizing(_Block):
+    """Debt sizing for ``share`` and sculpted facilities."""
+
+    max_gearing: Gearing = Field(
+        description="Maximum debt (all facilities) / uses after capital grants [fraction], in (0, 1)."
+    )
+    target_dscr: float = Field(ge=1.0, description="Target DSCR for sculpting and the sizing test [ratio], >= 1.")
+
+
+class Debt(_Block):
+    """The debt stack."""
+
+    drawdown: Literal["pro_rata", "equity_first"] = Field(
+        default="pro_rata", description="Debt drawn pro rata with equity, or after equity."
+    )
+    sizing: Sizing | None = Field(default=None, description="Required when a facility has a share or is sculpted.")
+    facilities: list[Facility] = Field(default_factory=list, description="Facilities; names unique.")
+
+
+class Dsra(_Block):
+    """Debt service reserve account."""
+
+    months: int = Field(
+        ge=0,
+        description="Next months of scheduled senior debt service held [months]; 0 = no DSRA; "
+        "months * periods_per_year / 12 must be an integer.",
+    )
+
+
+class Drivers(_Block):
+    """Case and sensitivity multipliers; 1 (factors) and 0 (shift) leave inputs as entered."""
+
+    revenue_factor: Factor = Field(default=1.0, description="Multiplier on every revenue [ratio].")
+    capex_factor: Factor = Field(default=1.0, description="Multiplier on capex [ratio].")
+    opex_factor: Factor = Field(default=1.0, description="Multiplier on opex and lifecycle [ratio].")
+    rate_shift: SignedRate = Field(default=0.0, description="Added to every base rate [per year, decimal].")
+
+
+class Blending(_Block):
+    """How the Blending sheet measures concessionality (grant element, ODA and tied-aid tests)."""
+
+    method: Literal["dac2018", "imf", "ddr", "rate"] = Field(
+        default="dac2018",
+        description="Grant-element discount rate: dac2018 (DAC ODA test rate of the country's income group; "
+        "IMF 5 % for high-income countries), imf (5 %), ddr (OECD differentiated rate from cirr), rate "
+        "(discount_rate).",
+    )
+    discount_rate: _decimal(0.0, 1.0, lo_open=True, what="a discount rate") | None = Field(
+        default=None, description="Annual discount rate for method rate [per year, decimal]."
+    )
+    cirr: _decimal(0.0, 1.0, lo_open=True, what="a CIRR") | None = Field(
+        default=None,
+        description="Commercial Interest Reference Rate of the currency [per year, decimal], for the DDR and "
+        "the Helsinki tied-aid tests.",
+    )
+
+    @model_validator(mode="after")
+    def _method_inputs(self) -> Blending:
+        if self.method == "rate" and self.discount_rate is None:
+            raise ValueError("expected blending.discount_rate with method rate, found nothing")
+        if self.method != "rate" and self.discount_rate is not None:
+            raise ValueError(
+                f"expected no blending.discount_rate with method {self.method} (use method: rate), "
+                f"found {self.discount_rate:g}"
+            )
+        if self.method == "ddr" and self.cirr is None:
+            raise ValueError("expected blending.cirr with method ddr, found nothing")
+        return self
+
+
+# --- guarantees, insurance and cover (finmodel.guarantees) -----------------------------------------
+
+GUARANTEE_KINDS = (
+    "eca_cover",
+    "partial_risk_guarantee",
+    "performance_bond",
+    "availability_guarantee",
+    "political_risk_insurance",
+)
+"""Kinds of the ``guarantees:`` list (see :mod:`finmodel.guarantees`)."""
+
+ModelYear = Annotated[int, Field(ge=1)]
+
+
+class _LoanCover(_Block):
+    """Terms shared by covers of a debt facility: what is paid on default, recoveries, subrogation."""
+
+    name: Name = Field(description="Cover name, unique among guarantees.")
+    facility: Name = Field(description="Name of the covered senior facility in debt.facilities.")
+    payout: Literal["instalments", "accelerated"] = Field(
+        default="instalments",
+        description="On default the guarantor pays its share of the unpaid part of each contractual instalment "
+        "as it falls due (instalments), or of the whole balance at acceleration, once (accelerated).",
+    )
+    recovery_rate: Fraction = Field(
+        description="Share of what the project never pays by the end of the model that the creditors recover "
+        "(enforcement, workout) [fraction]; never applied to payments the project makes."
+    )
+    recovery_lag_years: float = Field(
+        ge=0, description="Years from the end of the model to the workout recovery, for its present value "
+        "[years]; a whole number of periods."
+    )
+    subrogation: Literal["pro_rata"] = Field(
+        default="pro_rata",
+        description="Project payments after a claim go to the guarantor pro rata to its cover share until it "
+        "has recovered its claims, the rest to the lenders.",
+    )
+    political_event_years: list[ModelYear] = Field(
+        default_factory=list,
+        description="Model years (1 = first year from financial close) with an expropriation or transfer "
+        "restriction; the events of all guarantees form one input per period, in_political_event.",
+    )
+
+
+class EcaCover(_LoanCover):
+    """Export-credit loan cover (K-SURE buyer-credit insurance, KEXIM guarantee, another ECA)."""
+
+    kind: Literal["eca_cover"] = Field(description="Guarantee kind.")
+    insurer: Literal["ksure", "kexim", "other"] = Field(default="ksure", description="Who provides the cover.")
+    special_account: bool = Field(
+        default=False,
+        description="Written on the K-SURE (or KEXIM) special account for ultra-high-risk countries "
+        "(OECD category 7), which the ordinary account refuses.",
+    )
+    commercial_share: Fraction = Field(description="Share of the loan covered against commercial risk [fraction].")
+    political_share: Fraction = Field(description="Share of the loan covered against political risk [fraction].")
+    premium_rate: Fraction = Field(
+        description="Premium [fraction of the covered principal] if upfront, [per year on the covered balance] "
+        "if running."
+    )
+    premium_basis: Literal["upfront", "running"] = Field(description="Premium paid upfront or running.")
+    premium_financed: bool = Field(
+        default=True,
+        description="Upfront premium financed (a use of funds at financial close) or paid by the sponsors.",
+    )
+    uncovered_margin: SignedRate | None = Field(
+        default=None,
+        description="Margin an uncovered tranche would pay over the same base rate [per year, decimal]: "
+        "the margin difference is reported.",
+    )
+
+
+class PartialRiskGuarantee(_LoanCover):
+    """KEXIM or MDB partial (risk) guarantee of a facility."""
+
+    kind: Literal["partial_risk_guarantee"] = Field(description="Guarantee kind.")
+    guarantor: Literal["kexim", "mdb", "other"] = Field(description="Who guarantees.")
+    share: PositiveShare = Field(description="Share of the facility guaranteed [fraction].")
+    risks: Literal["all", "political"] = Field(
+        default="all", description="Risks covered: all (payment default) or political only."
+    )
+    fee: Fraction = Field(description="Guarantee fee [per year on the guaranteed balance].")
+    upfront_fee: Fraction = Field(default=0.0, description="Upfront fee [fraction of the guaranteed principal].")
+
+
+class PerformanceBond(_Block):
+    """Performance guarantee / bond on the construction contract, paid for by the contractor."""
+
+    name: Name = Field(description="Cover name, unique among guarantees.")
+    kind: Literal["performance_bond"] = Field(description="Guarantee kind.")
+    issuer: Literal["kexim", "ksure", "bank", "other"] = Field(default="kexim", description="Who issues the bond.")
+    contract_share: PositiveShare = Field(description="Bond amount [fraction of the construction contract].")
+    fee: Fraction = Field(description="Bond fee [per year on the bond amount], before any SME preference.")
+    sme_contract: bool = Field(
+        default=False,
+        description="SME-only contract: the KEXIM SME co-entry fee preference (finmodel/data/instruments.yaml "
+        "sme_co_entry) applies.",
+    )
+    called_in_year: ModelYear | None = Field(
+        default=None, description="Model year in which the bond is called (contractor default); none = never."
+    )
+
+
+class AvailabilityGuarantee(_Block):
+    """Host-government guarantee of availability payments."""
+
+    name: Name = Field(description="Cover name, unique among guarantees.")
+    kind: Literal["availability_guarantee"] = Field(description="Guarantee kind.")
+    guarantor: Name = Field(default="host government", description="Who guarantees (free text).")
+    revenue: Name = Field(description="Name of the availability revenue line guaranteed.")
+    share: PositiveShare = Field(description="Share of the payment guaranteed [fraction].")
+    fee: Fraction = Field(default=0.0, description="Guarantee fee [fraction of the guaranteed payments].")
+    payer_default_years: list[ModelYear] = Field(
+        default_factory=list, description="Model years in which the payer does not pay; none = never."
+    )
+
+
+class PoliticalRiskInsurance(_Block):
+    """Political risk (overseas investment) insurance of the sponsors' investment."""
+
+    name: Name = Field(description="Cover name, unique among guarantees.")
+    kind: Literal["political_risk_insurance"] = Field(description="Guarantee kind.")
+    insurer: Literal["ksure", "miga", "other"] = Field(default="ksure", description="Who insures.")
+    share: PositiveShare = Field(description="Share of the invested sponsor funding insured [fraction].")
+    premium_rate: Fraction = Field(description="Premium [per year on the insured investment].")
+    political_event_years: list[ModelYear] = Field(
+        default_factory=list,
+        description="Model years with an expropriation or transfer restriction (see eca_cover).",
+    )
+
+
+Guarantee = Annotated[
+    Union[  # noqa: UP007 (discriminated union)
+        EcaCover, PartialRiskGuarantee, PerformanceBond, AvailabilityGuarantee, PoliticalRiskInsurance
+    ],
+    Field(discriminator="kind"),
+]
+"""A cover instrument; the class depends on ``kind`` (see :data:`GUARANTEE_KINDS`)."""
+
+
+class Case(_Block):
+    """A named set of changes to the scenario."""
+
+    description: Text = Field(default="", description="What the case represents.")
+    changes: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Dotted field path -> new value, e.g. drivers.revenue_factor: 0.85 or "
+        "debt.facilities.EDPF.amount (a list element by index or by its unique name).",
+    )
+    resize_debt: bool = Field(
+        default=False,
+        description="Re-size the debt in this case (default: financing as sized in the base case).",
+    )
+
+
+class Scenario(_Block):
+    """A complete scenario: the project, its financing, and named cases."""
+
+    project: Project
+    timeline: Timeline
+    capex: Capex
+    revenues: list[Revenue] = Field(default_factory=list, description="Revenue lines (by kind).")
+    opex: list[Opex] = Field(default_factory=list, description="Operating cost lines.")
+    lifecycle: list[Lifecycle] = Field(default_factory=list, description="Lifecycle cost lines.")
+    tax: Tax
+    sponsors: list[Sponsor] = Field(min_length=1, description="Equity investors; shares sum to 1.")
+    shareholder_loan: ShareholderLoan | None = Field(default=None, description="None = no shareholder loan.")
+    equity_discount_rate: SignedRate = Field(description="Sponsors' cost of equity for NPV [per year, decimal].")
+    base_rates: dict[str, BaseRateCurve] = Field(
+        default_factory=dict, description="Named base-rate curves [per year, decimal]."
+    )
+    debt: Debt
+    dsra: Dsra
+    lockup_dscr: float = Field(default=1.10, ge=1.0, description="Distribution lock-up DSCR [ratio], >= 1.")
+    cash_sweep: Fraction = Field(
+        default=0.0,
+        description="Fraction of cash after lock-up applied to prepay sweep facilities [fraction].",
+    )
+    drivers: Drivers = Field(default_factory=Drivers, description="Case and sensitivity multipliers.")
+    risk: Risk | None = Field(
+        default=None,
+        description="Uncertain drivers for finmodel simulate: distributions, processes, correlation "
+        "(finmodel.schema.risk).",
+    )
+    blending: Blending = Field(
+        default_factory=Blending, description="Grant-element method and CIRR for the blended-finance metrics."
+    )
+    guarantees: list[Guarantee] = Field(
+        default_factory=list,
+        description="Cover instruments: ECA cover, partial risk guarantees, performance bonds, availability "
+        "guarantees, political risk insurance (finmodel.guarantees).",
+    )
+    cases: dict[str, Case] = Field(default_factory=dict, description="Named cases; 'base' is reserved.")
+
+    _source: str = PrivateAttr(default="")
+    _sha256: str | None = PrivateAttr(default=None)
+    _case: str = PrivateAttr(default=BASE_CASE)
+    _raw: dict | None = PrivateAttr(default=None)  # the mapping validated, for cases (see case_scenario)
+    _policy_checked: bool = PrivateAttr(default=False)  # finmodel.policy has passed it
+
+    @model_validator(mode="after")
+    def _cross_field_rules(self, info: ValidationInfo) -> Scenario:
+        # Structural rules only: the policy rules need domain data (finmodel.policy; engine.build runs them on
+        # a scenario built here directly). scenario_from_dict runs check_rules itself on the raw mapping (so
+        # that rules are checked even where other fields fail) and tells us not to repeat it.
+        if info.context and info.context.get("rules_checked"):
+            return self
+        problems = check_rules(self.model_dump(mode="python"))
+        if problems:
+            raise ValueError("; ".join(f"{p}: {m}" if p else m for p, m in problems))
+        return self
+
+    @property
+    def source(self) -> str:
+        """The scenario file as given to :func:`load_scenario`, or ``"<default>"``."""
+        return self._source
+
+    @property
+    def sha256(self) -> str | None:
+        """SHA-256 of the scenario file's bytes (hex), None if built from a mapping."""
+        return self._sha256
+
+    @property
+    def case(self) -> str:
+        """The case applied (``"base"`` for none)."""
+        return self._case
+
+    @property
+    def raw(self) -> dict | None:
+        """A copy of the mapping this scenario was validated from (what its cases apply to), None if built
+        otherwise. It comes from the same bytes as :attr:`sha256`."""
+        return copy.deepcopy(self._raw) if self._raw is not None else None
+
+    @property
+    def policy_checked(self) -> bool:
+        """True once the policy rules (:mod:`finmodel.policy`: country, eligibility, cover) have passed."""
+        return self._policy_checked
+
+    def case_names(self) -> list[str]:
+        """``"base"`` followed by the scenario's cases in file order."""
+        return [BASE_CASE, *self.cases]
+
+    def facility(self, name: str) -> Facility:
+        """The facility called ``name``."""
+        for fac in self.debt.facilities:
+            if fac.name == name:
+                return fac
+        raise KeyError(name)
+
+

@@ -1,0 +1,278 @@
+"""Structural rules that relate several fields of a scenario, read from its raw mapping.
+
+Sums of shares, phasing lengths, facility amount / share and rate forms, grace and maturity against the
+timeline, the sizing block, DSRA months, reserved case names. No domain data: the policy rules (country
+data, EDCF / EDPF eligibility, cover) are :mod:`finmodel.policy`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from finmodel.conventions import PERIODS_PER_YEAR, SHARE_TOLERANCE
+from finmodel.schema.types import BASE_CASE, _found, _int, _is_integer, _num
+
+
+def _get(obj: Any, *keys: Any) -> Any:
+    """Navigate a raw mapping; None where a key is absent or a level has the wrong type."""
+    for key in keys:
+        if isinstance(key, int) and isinstance(obj, list) and 0 <= key < len(obj):
+            obj = obj[key]
+        elif isinstance(key, str) and isinstance(obj, Mapping):
+            obj = obj.get(key)
+        else:
+            return None
+    return obj
+
+
+def _items(obj: Any) -> list[tuple[int, Mapping]]:
+    """(index, element) for the mapping elements of a raw list."""
+    if not isinstance(obj, list):
+        return []
+    return [(i, x) for i, x in enumerate(obj) if isinstance(x, Mapping)]
+
+
+def _check_sum(problems: list, path: str, values: Any, what: str) -> None:
+    if not isinstance(values, list) or not values:
+        return
+    nums = [_num(v) for v in values]
+    if any(v is None for v in nums):
+        return
+    total = math.fsum(nums)
+    if abs(total - 1.0) > SHARE_TOLERANCE:
+        problems.append((path, f"expected {what} summing to 1, found a sum of {total:.10g}"))
+
+
+def _check_phasing_length(problems: list, path: str, phasing: Any, construction_years: int | None) -> None:
+    if construction_years is None or construction_years <= 0 or not isinstance(phasing, list):
+        return
+    if len(phasing) != construction_years:
+        problems.append(
+            (
+                path,
+                f"expected {construction_years} entries (one per construction year, "
+                f"timeline.construction_years = {construction_years}), found {len(phasing)}",
+            )
+        )
+
+
+def timeline_counts(raw: Mapping) -> tuple[int | None, int | None, Any]:
+    """``(construction_years, operation_years, periods_per_year)`` of a raw scenario, each None where it is
+    missing or malformed (the schema reports those)."""
+    construction = _int(_get(raw, "timeline", "construction_years"))
+    operation = _int(_get(raw, "timeline", "operation_years"))
+    if construction is not None and construction <= 0:
+        construction = None
+    if operation is not None and operation <= 0:
+        operation = None
+    ppy = _get(raw, "timeline", "periods_per_year")
+    ppy = ppy if _int(ppy) in PERIODS_PER_YEAR else None
+    return construction, operation, ppy
+
+
+def check_rules(raw: Mapping) -> list[tuple[str, str]]:
+    """Problems with rules that relate several fields, read from a raw scenario mapping.
+
+    Reads defensively: a rule whose inputs are missing or mistyped is skipped (the schema reports
+    those), so every other rule is still checked.
+
+    Parameters
+    ----------
+    raw : Mapping
+        A scenario as read from YAML (or ``Scenario.model_dump()``).
+
+    Returns
+    -------
+    list of (field_path, message)
+        Empty when every rule holds.
+    """
+    problems: list[tuple[str, str]] = []
+    if not isinstance(raw, Mapping):
+        return problems
+
+    construction, operation, ppy = timeline_counts(raw)
+
+    # capex and capital grants
+    phasing = _get(raw, "capex", "phasing")
+    _check_phasing_length(problems, "capex.phasing", phasing, construction)
+    _check_sum(problems, "capex.phasing", phasing, "construction-year shares")
+    for i, rev in _items(raw.get("revenues")):
+        if rev.get("kind") == "capital_grant":
+            path = f"revenues.{i}.phasing"
+            _check_phasing_length(problems, path, rev.get("phasing"), construction)
+            _check_sum(problems, path, rev.get("phasing"), "construction-year shares")
+
+    # sponsors
+    sponsors = _items(raw.get("sponsors"))
+    if sponsors:
+        _check_sum(problems, "sponsors", [s.get("share") for _, s in sponsors], "sponsors' shares")
+
+    # facilities
+    base_rates = raw.get("base_rates")
+    base_names = [str(k) for k in base_rates] if isinstance(base_rates, Mapping) else []
+    facilities = _items(_get(raw, "debt", "facilities"))
+    seen: dict[str, int] = {}
+    shared: list[tuple[int, Any]] = []
+    needs_sizing: list[str] = []
+    for i, fac in facilities:
+        path = f"debt.facilities.{i}"
+        name = fac.get("name")
+        if isinstance(name, str):
+            if name in seen:
+                problems.append(
+                    (
+                        f"{path}.name",
+                        f"expected a name unique among facilities, found {_found(name)} again "
+                        f"(also debt.facilities.{seen[name]})",
+                    )
+                )
+            else:
+                seen[name] = i
+        label = repr(name) if isinstance(name, str) else f"debt.facilities.{i}"
+
+        amount, share = fac.get("amount"), fac.get("share")
+        if amount is None and share is None:
+            problems.append(
+                (path, "expected exactly one of amount (fixed) or share (of the sized debt), found neither")
+            )
+        elif amount is not None and share is not None:
+            problems.append((path, "expected exactly one of amount (fixed) or share (of the sized debt), found both"))
+        elif share is not None:
+            shared.append((i, share))
+            needs_sizing.append(f"facility {label} has a share")
+        if fac.get("repayment") == "sculpted":
+            needs_sizing.append(f"facility {label} is sculpted")
+
+        rate = fac.get("rate")
+        if isinstance(rate, Mapping):
+            fixed, base, margin = rate.get("fixed"), rate.get("base"), rate.get("margin")
+            if fixed is not None and (base is not None or margin is not None):
+                problems.append(
+                    (
+                        f"{path}.rate",
+                        "expected either {fixed: r} or {base: name, margin: m}, found both forms",
+                    )
+                )
+            elif fixed is None and base is None:
+                problems.append(
+                    (f"{path}.rate", "expected either {fixed: r} or {base: name, margin: m}, found neither")
+                )
+            elif base is not None:
+                if margin is None:
+                    problems.append((f"{path}.rate.margin", "expected a margin with base, found nothing"))
+                if isinstance(base, str) and base not in base_names:
+                    known = ", ".join(base_names) if base_names else "none defined"
+                    problems.append(
+                        (f"{path}.rate.base", f"expected a key of base_rates ({known}), found {_found(base)}")
+                    )
+
+        grace, maturity = _num(fac.get("grace_years")), _num(fac.get("maturity_years"))
+        if grace is not None and grace >= 0:
+            if construction is not None and grace < construction:
+                problems.append(
+                    (
+                        f"{path}.grace_years",
+                        f"expected at least timeline.construction_years ({construction}) so that no "
+                        "principal "
+                        f"is repaid during construction, found {_found(grace)}",
+                    )
+                )
+            if maturity is not None and maturity > 0 and grace >= maturity:
+                problems.append(
+                    (
+                        f"{path}.grace_years",
+                        f"expected less than maturity_years ({_found(maturity)}), found {_found(grace)}",
+                    )
+                )
+            if ppy is not None and not _is_integer(grace * ppy):
+                problems.append(
+                    (
+                        f"{path}.grace_years",
+                        f"expected a whole number of periods ({ppy} per year), found {_found(grace)} years "
+                        f"= {grace * ppy:g} periods",
+                    )
+                )
+        if maturity is not None and maturity > 0:
+            if ppy is not None and not _is_integer(maturity * ppy):
+                problems.append(
+                    (
+                        f"{path}.maturity_years",
+                        f"expected a whole number of periods ({ppy} per year), "
+                        f"found {_found(maturity)} years "
+                        f"= {maturity * ppy:g} periods",
+                    )
+                )
+            if construction is not None and operation is not None and maturity > construction + operation:
+                problems.append(
+                    (
+                        f"{path}.maturity_years",
+                        f"expected at most construction_years + operation_years "
+                        f"({construction + operation}), "
+                        f"found {_found(maturity)}",
+                    )
+                )
+
+        profile = fac.get("profile")
+        if fac.get("repayment") == "custom":
+            if profile is None:
+                problems.append(
+                    (
+                        f"{path}.profile",
+                        "expected a profile (shares by repayment year) for repayment: custom, found nothing",
+                    )
+                )
+            else:
+                _check_sum(problems, f"{path}.profile", profile, "repayment shares")
+                if isinstance(profile, list) and grace is not None and maturity is not None:
+                    years = maturity - grace
+                    if years > 0 and _is_integer(years) and len(profile) != round(years):
+                        problems.append(
+                            (
+                                f"{path}.profile",
+                                f"expected {round(years)} entries (one per repayment year, maturity_years - "
+                                f"grace_years), found {len(profile)}",
+                            )
+                        )
+        elif profile is not None and fac.get("repayment") in ("equal", "annuity", "sculpted"):
+            problems.append(
+                (
+                    f"{path}.profile",
+                    f"expected no profile unless repayment is custom, found a profile with "
+                    f"repayment {_found(fac.get('repayment'))}",
+                )
+            )
+
+    if len(shared) > 0:
+        _check_sum(problems, "debt.facilities", [s for _, s in shared], "the shares of sized facilities")
+    if needs_sizing and _get(raw, "debt", "sizing") is None:
+        problems.append(
+            (
+                "debt.sizing",
+                f"expected a sizing block (max_gearing, target_dscr) because {'; '.join(needs_sizing)}, found nothing",
+            )
+        )
+
+    # DSRA
+    months = _int(_get(raw, "dsra", "months"))
+    if months is not None and months >= 0 and ppy is not None and (months * ppy) % 12:
+        problems.append(
+            (
+                "dsra.months",
+                f"expected a whole number of periods (months * {ppy} / 12 an integer), found {months} months "
+                f"= {months * ppy / 12:g} periods",
+            )
+        )
+
+    # cases
+    cases = raw.get("cases")
+    if isinstance(cases, Mapping) and BASE_CASE in cases:
+        problems.append(
+            (
+                f"cases.{BASE_CASE}",
+                "expected a case name other than 'base' (reserved: no changes), found 'base'",
+            )
+        )
+    return problems
+
