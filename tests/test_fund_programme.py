@@ -120,7 +120,7 @@ def test_certain_closes_give_a_degenerate_programme(tmp_path):
     """Every candidate closes in a known year (probability 1, one-year windows): every path is the same, with both
     candidates deployed (0.5 + 0.3 trn KRW x ~5% fund equity << 100 bn KRW). The candidates use the default
     scenario without its risk block, so their cash flows are deterministic too."""
-    from finmodel.scenario import load_raw
+    from finmodel.schema import load_raw
 
     raw = load_raw()
     raw.pop("risk")

@@ -26,7 +26,10 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "finmodel"
 
-SCHEMA_MAY_IMPORT = {"finmodel.conventions", "finmodel.errors", "finmodel.readfile", "finmodel.version"}
+SCHEMA_MAY_IMPORT = {
+    "finmodel.conventions", "finmodel.errors", "finmodel.readfile", "finmodel.version",
+    "finmodel.riskdata",  # the risk block's presets and political-event defaults are part of the file format
+}
 """What the scenario schema (``finmodel.schema``) may import besides itself: no domain module (blending,
 guarantees, countries, the engine, risk simulation...). The rules that need domain data are ``finmodel.policy``."""
 

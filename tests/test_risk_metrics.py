@@ -11,8 +11,10 @@ import yaml
 from click.testing import CliRunner
 
 from cli import main
-from finmodel.risk import calibration, drivers, metrics, simulation
-from finmodel.scenario import load_raw, scenario_from_dict
+from finmodel import riskdata
+from finmodel.risk import drivers, metrics, simulation
+from finmodel.schema import load_raw
+from finmodel.validation import scenario_from_dict
 
 # --- metrics on hand-made paths ---------------------------------------------------------------------------
 
@@ -105,7 +107,7 @@ def test_political_event_start_and_resolution_probabilities():
     """P(first event within t periods) = 1 - (1 - q)^t, q the per-period probability of the annual p; a share
     resolution_probability of events is resolved; revenue lost = revenue_loss while it lasts, and to the end
     when not resolved."""
-    from finmodel.risk.schema import PoliticalEvent
+    from finmodel.schema.risk import PoliticalEvent
 
     pe = PoliticalEvent(annual_probability=0.05, revenue_loss=0.4, duration_months=12, resolution_probability=0.7)
     tm = _timing()
@@ -129,14 +131,14 @@ def test_political_event_start_and_resolution_probabilities():
 
 
 def test_oecd_hazard_comes_from_the_risk_data():
-    from finmodel.risk.schema import PoliticalEvent
+    from finmodel.schema.risk import PoliticalEvent
 
     pe = PoliticalEvent()  # every field from finmodel/data/risk.yaml
-    assert pe.resolved() == calibration.political_defaults()
-    assert drivers.political_probability(pe, _timing(category=7)) == calibration.political_probability_by_category(7)
-    assert calibration.political_probability_by_category(7) > calibration.political_probability_by_category(2)
+    assert pe.resolved() == riskdata.political_defaults()
+    assert drivers.political_probability(pe, _timing(category=7)) == riskdata.political_probability_by_category(7)
+    assert riskdata.political_probability_by_category(7) > riskdata.political_probability_by_category(2)
     for key in ("cdr_10y", "recovery_mean"):
-        ref = calibration.reference(key)
+        ref = riskdata.reference(key)
         assert ref["citation"] and ref["confidence"] in ("H", "M", "L")
 
 
@@ -144,7 +146,7 @@ def test_preset_expands_and_a_given_driver_replaces_its_entry():
     raw = load_raw()
     raw["risk"] = {"preset": "toll_road", "demand": {"sd": 0.3, "autocorrelation": 0.5}}
     sc = scenario_from_dict(raw, "s.yaml")
-    preset = calibration.preset("toll_road")
+    preset = riskdata.preset("toll_road")
     assert sc.risk.demand.sd == 0.3 and sc.risk.demand.autocorrelation == 0.5  # replaced whole
     assert sc.risk.capex_overrun.mean == preset["capex_overrun"]["mean"]  # from the preset
     assert sc.risk.preset == "toll_road"

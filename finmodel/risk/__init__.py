@@ -6,8 +6,6 @@ Financing is sized once on the base case and held fixed across paths (the lender
 
 Modules
 -------
-``schema``      the ``risk:`` block of a scenario (presets, distributions, processes, correlation)
-``calibration`` the sourced risk data (``finmodel/data/risk.yaml``): presets, political events, references
 ``rng``         deterministic random numbers per path (independent of chunking and workers)
 ``drivers``     marginals, the Gaussian copula and the mapping of draws to model inputs
 ``simulation``  chunked Monte Carlo (serially, in local processes or on Dask), per-path lender data
@@ -18,5 +16,7 @@ Modules
 ``outputs``     the Risk sheet, JSON and per-path CSV / Parquet files
 ``charts``      PNG charts (distributions with reference lines, default curve, drivers of default)
 
-The ``risk:`` block's schema is :mod:`finmodel.schema.risk` (part of the scenario schema).
+The ``risk:`` block of a scenario (presets, distributions, processes, correlation) is part of the scenario
+schema, :mod:`finmodel.schema.risk`; the sourced risk data (``finmodel/data/risk.yaml``: presets, political
+events, references) is read by :mod:`finmodel.riskdata`, in the bottom layer, because the schema uses it.
 """

@@ -51,8 +51,8 @@ import statistics
 
 import numpy as np
 
+from finmodel import riskdata
 from finmodel.errors import InputError
-from finmodel.risk import calibration
 from finmodel.schema.risk import DRIVERS, NORMAL_CLIP_SD, SCALAR_DRIVERS, Distribution
 
 _ERFC = np.frompyfunc(math.erfc, 1, 1)
@@ -180,7 +180,7 @@ def political_probability(event, timing: Timing) -> float:
                 )
             ]
         )
-    return calibration.political_probability_by_category(timing.oecd_category)
+    return riskdata.political_probability_by_category(timing.oecd_category)
 
 
 @dataclasses.dataclass

@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from finmodel.risk import calibration
+from finmodel import riskdata
 from finmodel.risk import metrics as mx
 
 REFERENCES = ("cdr_10y", "recovery_mean", "full_recovery_share", "expected_loss_10y")
@@ -187,7 +187,7 @@ class SimulationResult:
     @staticmethod
     def references() -> dict[str, dict]:
         """The published reference figures with their sources."""
-        return {k: calibration.reference(k) for k in REFERENCES}
+        return {k: riskdata.reference(k) for k in REFERENCES}
 
     def to_json(self) -> dict:
         """The output contract (README, JSON outputs) plus the run's seed, paths, default curve, lenders and drivers."""

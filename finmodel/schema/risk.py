@@ -33,7 +33,7 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from finmodel.risk import calibration
+from finmodel import riskdata
 
 PSD_TOLERANCE = 1e-10
 """A correlation matrix is accepted when its smallest eigenvalue is >= -1e-10 (round-off of a matrix typed
@@ -178,7 +178,7 @@ class PoliticalEvent(_RiskBlock):
 
     def resolved(self) -> dict[str, float]:
         """revenue_loss, duration_months and resolution_probability, calibrated defaults filled in."""
-        out = calibration.political_defaults()
+        out = riskdata.political_defaults()
         for k in out:
             if getattr(self, k) is not None:
                 out[k] = float(getattr(self, k))
@@ -231,7 +231,7 @@ def correlation_problems(c: np.ndarray) -> list[str]:
     return out
 
 
-PRESETS = calibration.preset_names()
+PRESETS = riskdata.preset_names()
 """Names of the presets of ``finmodel/data/risk.yaml``."""
 
 
@@ -265,7 +265,7 @@ class Risk(_RiskBlock):
         """Fill the drivers a known preset declares and the block does not (an unknown preset is left to the
         field's own check, which names the presets)."""
         if isinstance(raw, dict) and isinstance(raw.get("preset"), str) and raw["preset"] in PRESETS:
-            return {**calibration.preset(raw["preset"]), **raw}
+            return {**riskdata.preset(raw["preset"]), **raw}
         return raw
 
     @model_validator(mode="after")

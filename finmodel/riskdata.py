@@ -1,7 +1,8 @@
 """Risk calibration data (``finmodel/data/risk.yaml``): presets, political-event defaults, reference figures.
 
 Every number carries its source and confidence in the data file; this module only reads it. It imports no
-domain module (the scenario schema uses it to expand ``risk: {preset: ...}``).
+domain module: the scenario schema (:mod:`finmodel.schema.risk`) uses it to expand ``risk: {preset: ...}`` and for
+the political-event defaults, so it sits in the bottom layer beside :mod:`finmodel.countries`.
 """
 
 from __future__ import annotations
