@@ -106,7 +106,8 @@ def complete(scenario, results) -> list:
     """``results`` followed by an evaluation of every other case of ``scenario`` (for their inputs: the workbook's
     selector holds every case). Cases keep the base case's financing unless ``resize_debt: true``."""
     from finmodel import engine
-    from finmodel.scenario import BASE_CASE, case_scenario
+    from finmodel.schema import BASE_CASE
+    from finmodel.validation import case_scenario
 
     have = {r.case for r in results}
     missing = [c for c in scenario.case_names() if c not in have]

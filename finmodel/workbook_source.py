@@ -19,17 +19,9 @@ import yaml
 from finmodel import workbook_inputs as wi
 from finmodel import workbook_read as wr
 from finmodel.errors import InputError
-from finmodel.scenario import (
-    BASE_CASE,
-    DEFAULT_SOURCE,
-    _case_scenario,
-    _parse,
-    _read,
-    _set_path,
-    case_scenario,
-    default_scenario_bytes,
-    scenario_from_dict,
-)
+from finmodel.schema import BASE_CASE, DEFAULT_SOURCE, default_scenario_bytes, reading
+from finmodel.schema.cases import _set_path
+from finmodel.validation import _case_scenario, case_scenario, scenario_from_dict
 
 
 @dataclasses.dataclass
@@ -73,8 +65,8 @@ def load(path=None) -> Source:
     """The scenario of a YAML file (None = the embedded default) or of a finmodel workbook (``.xlsx``)."""
     if is_workbook(path):
         return from_workbook(path)
-    data, source = _read(path)
-    raw = _parse(data, source)
+    data, source = reading.read(path)
+    raw = reading.parse(data, source)
     base = scenario_from_dict(raw, source, sha256=hashlib.sha256(data).hexdigest())
     return Source(base, raw, data.decode("utf-8"))
 
@@ -85,7 +77,7 @@ def scenario_text(scenario) -> str:
     if scenario.source == DEFAULT_SOURCE:
         return default_scenario_bytes().decode("utf-8")
     try:
-        data, _ = _read(scenario.source)
+        data, _ = reading.read(scenario.source)
         if hashlib.sha256(data).hexdigest() == scenario.sha256:
             return data.decode("utf-8")
     except InputError:  # a mapping, or a file gone or changed since: the mapping it was loaded from
@@ -117,7 +109,7 @@ def from_workbook(path) -> Source:
     wb, data = wr.open_workbook(path)
     emb = wr.read_embedded(wb, source)
     inner = f"{source} (embedded scenario)"
-    raw0 = _parse(emb.text.encode("utf-8"), inner)
+    raw0 = reading.parse(emb.text.encode("utf-8"), inner)
     base0 = scenario_from_dict(raw0, inner)
     selector = [c for c in emb.selector if c == BASE_CASE or c in base0.cases] or [BASE_CASE]
     if len(selector) != len(emb.selector or [BASE_CASE]):

@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 
 from finmodel import api, parity
-from finmodel.scenario import load_scenario
+from finmodel.validation import load_scenario
 
 CASES = load_scenario(None).case_names()
 
@@ -77,7 +77,7 @@ def test_a_resized_case_brings_its_own_solved_financing(tmp_path, recalc):
     with it live the workbook equals the engine's resized run (the sizing checks apply and pass)."""
     import yaml
 
-    from finmodel.scenario import default_scenario_bytes
+    from finmodel.schema import default_scenario_bytes
 
     raw = yaml.safe_load(default_scenario_bytes())
     raw["cases"]["capex_overrun"]["resize_debt"] = True

@@ -23,7 +23,8 @@ from click.testing import CliRunner
 
 from cli import main
 from finmodel import api, engine, workbook_inputs, workbook_source
-from finmodel.scenario import load_raw, scenario_from_dict
+from finmodel.schema import load_raw
+from finmodel.validation import scenario_from_dict
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = ROOT / "finmodel" / "scenarios" / "default.yaml"
