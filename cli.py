@@ -12,10 +12,14 @@ import click
 
 from finmodel import __version__
 from finmodel.errors import FinmodelError, InputError
+from finmodel.files import Interrupted, install_signal_handlers
 
 
 def _report_errors(func):
-    """Turn finmodel errors into a clear message and the exit code the README states, never a traceback."""
+    """Turn finmodel errors into a clear message and the exit code the README states, never a traceback.
+
+    SIGINT / SIGTERM (:func:`finmodel.files.install_signal_handlers`) remove any temporary output file and end
+    the command with 130 / 143 and one line."""
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
@@ -27,6 +31,12 @@ def _report_errors(func):
         except FinmodelError as exc:
             _echo(f"error: {exc}", err=True)
             sys.exit(1)
+        except Interrupted as exc:
+            click.echo(f"error: interrupted ({exc}); no output file was left half-written", err=True)
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("error: interrupted (SIGINT); no output file was left half-written", err=True)
+            sys.exit(130)
 
     return wrapper
 
@@ -64,6 +74,7 @@ def _console():
 @click.version_option(__version__, prog_name="finmodel")
 def main():
     """finmodel: project-finance models for Korean-supported overseas smart-city projects."""
+    install_signal_handlers()
 
 
 # --- commands: each section below belongs to one concern; keep the bodies thin -------------------
@@ -97,7 +108,7 @@ def run(scenario, cases, output, json_path, charts_dir, quiet):
     workbook written by finmodel (.xlsx): its inputs, as edited, are read back and the financing solved again."""
     from finmodel import api
 
-    out = api.run(scenario, list(cases) or None, workbook=output, json_path=json_path)
+    out = api.run(scenario, list(cases) or None, workbook=output, json_path=json_path, charts=charts_dir)
     if charts_dir is not None:
         from finmodel import charts
 

@@ -27,7 +27,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from finmodel.errors import InputError
-from finmodel.files import check_output_path
+from finmodel.files import check_folder, check_not_inputs, check_output_path
 from finmodel.results import Result, SimulationResult
 
 DICT_SOURCE = "<dict>"
@@ -98,7 +98,7 @@ def case_names(scenario=None) -> list[tuple[str, str]]:
     return [("base", "the scenario as written")] + [(n, c.description or "") for n, c in sc.cases.items()]
 
 
-def run(scenario=None, cases=None, *, workbook=None, json_path=None) -> Result:
+def run(scenario=None, cases=None, *, workbook=None, json_path=None, charts=None) -> Result:
     """Run the cases of a scenario deterministically (financing solved on the base case).
 
     Parameters
@@ -111,7 +111,10 @@ def run(scenario=None, cases=None, *, workbook=None, json_path=None) -> Result:
         ``resize_debt: true``.
     workbook, json_path : str or Path, optional
         Also write the live workbook (``.xlsx``) / the JSON output contract (``.json``; ``-``: standard output).
-        Both paths are checked before any work, so bad input never leaves a file behind.
+        Both paths are checked before any work, so bad input never leaves a file behind; an output that is the
+        scenario file itself is refused.
+    charts : str or Path, optional
+        The folder the caller will write PNG charts to: only checked here, with the other outputs.
 
     Returns
     -------
@@ -139,18 +142,23 @@ def run(scenario=None, cases=None, *, workbook=None, json_path=None) -> Result:
     True
     """
     from finmodel import engine, workbook_source
+    from finmodel.excel import check_columns
+    from finmodel.timeline import periods_of
 
     wb_path = check_output_path(workbook, ".xlsx", "--output")
     js_path = check_output_path(json_path, ".json", "--json")
-    for out_path, option in ((wb_path, "--output"), (js_path, "--json")):
-        if out_path is not None and str(out_path) != "-" and _same_file(out_path, scenario):
-            raise InputError([(option, f"expected an output path other than the input, found {str(out_path)!r}")])
+    if charts is not None:
+        check_folder(charts)
+    if isinstance(scenario, (str, Path)):
+        check_not_inputs({"--output": wb_path, "--json": js_path, "--charts": charts}, [scenario])
     # an edited workbook: its inputs read back, the financing solved again, its live case first
     src = workbook_source.from_workbook(scenario) if workbook_source.is_workbook(scenario) else None
     sc = src.base if src is not None else load(scenario)
     cases = list(cases) if cases else (src.cases if src is not None else None)
     if cases and ALL_CASES in cases and ALL_CASES not in sc.cases:
         cases = list(dict.fromkeys(c for c in ["base", *sc.cases, *cases] if c != ALL_CASES))
+    if wb_path is not None:
+        check_columns(periods_of(sc))
     result = Result(sc, engine.run_scenario(sc, list(cases) if cases else None))
     if src is not None:
         result.scenario_text = src.text  # what the next workbook embeds
@@ -375,12 +383,15 @@ def sensitivity(scenario=None, *, case: str = "base", workbook=None, json_path=N
     from finmodel.risk import api as risk_api
 
     fund = None
+    inputs = []
     if portfolio is not None:
+        from finmodel.fund.portfolio import input_paths
         from finmodel.fund.sensitivity import tranche_sensitivities
 
         fund = functools.partial(tranche_sensitivities, portfolio)
+        inputs = input_paths(portfolio)
     return risk_api.sensitivity(scenario, case=case, workbook=workbook, json_path=json_path, charts=charts,
-                                only=only, fund=fund)
+                                only=only, fund=fund, input_files=inputs)
 
 
 def validate(path):

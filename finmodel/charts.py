@@ -13,6 +13,7 @@ Charts sheet below the charts (:func:`data_cells`, which also gives the value ea
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,6 +25,7 @@ from finmodel.cells import CHARTS, FIRST_COL, ExtraCell, put_text
 from finmodel.cells import expected_value as _expected
 from finmodel.cells import quote_sheet as _q
 from finmodel.conventions import serials_to_datetime64
+from finmodel.files import atomic_write, make_folder
 from finmodel.funding import uses_lines
 
 if TYPE_CHECKING:
@@ -367,6 +369,21 @@ def _dates(values, t0, t1):
     return serials_to_datetime64(serial)
 
 
+def literal_text(func):
+    """Draw with every string taken literally: user text such as ``a $x$ b`` is never parsed as mathtext (which
+    would change it or fail on unbalanced ``$``)."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        import matplotlib
+
+        with matplotlib.rc_context({"text.parse_math": False}):
+            return func(*args, **kwargs)
+
+    return wrapper
+
+
+@literal_text
 def write_pngs(result, outdir: str | Path, *, dpi: int = 150) -> list[Path]:
     """Draw every chart of ``result`` (the engine's values) as ``<key>.png`` in ``outdir``; return the paths.
 
@@ -379,8 +396,7 @@ def write_pngs(result, outdir: str | Path, *, dpi: int = 150) -> list[Path]:
     from matplotlib.ticker import FuncFormatter
 
 
-    outdir = Path(outdir)
-    outdir.mkdir(parents=True, exist_ok=True)
+    outdir = make_folder(outdir)
     v = result.values
     cur = result.builder.cur
     T = result.model.periods
@@ -437,9 +453,7 @@ def write_pngs(result, outdir: str | Path, *, dpi: int = 150) -> list[Path]:
         ax.set_title(spec.title, fontsize=11)
         ax.grid(axis="y", alpha=0.3)
         fig.tight_layout()
-        path = outdir / f"{spec.key}.png"
-        fig.savefig(path)
-        written.append(path)
+        written.append(atomic_write(outdir / f"{spec.key}.png", lambda tmp, fig=fig: fig.savefig(tmp, format="png")))
     return written
 
 

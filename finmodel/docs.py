@@ -304,8 +304,10 @@ def generated_files() -> dict[Path, str]:
 
 
 def main() -> None:  # pragma: no cover (a maintenance command; the test compares the same texts)
+    from finmodel.files import atomic_write
+
     for path, text in generated_files().items():
-        path.write_text(text, encoding="utf-8")
+        atomic_write(path, lambda tmp, text=text: Path(tmp).write_text(text, encoding="utf-8"))
         print(f"wrote {path.relative_to(REPO)}")
 
 

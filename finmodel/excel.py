@@ -41,7 +41,7 @@ from finmodel.cells import expected_value as _expected
 from finmodel.cells import label_width as _label_width
 from finmodel.cells import quote_sheet as _q
 from finmodel.cells import section_row as _section
-from finmodel.errors import FinmodelError
+from finmodel.errors import FinmodelError, InputError
 from finmodel.files import atomic_write
 from finmodel.rows import FormulaWriter
 from finmodel.styles import FORMATS
@@ -400,6 +400,19 @@ def extra_cells(lay: Layout, result) -> list[ExtraCell]:
 # --- writing -----------------------------------------------------------------------------------------
 
 
+MAX_COLUMNS = 16_384
+"""Columns of an Excel worksheet (A to XFD): a model with more periods cannot be a workbook."""
+
+
+def check_columns(periods: int) -> None:
+    """Refuse (InputError) a workbook whose period columns would pass Excel's last column."""
+    need = FIRST_COL + int(periods) - 1
+    if need > MAX_COLUMNS:
+        raise InputError([("--output", f"expected a model that fits a worksheet ({MAX_COLUMNS:,} columns, "
+                                       f"{MAX_COLUMNS - FIRST_COL + 1:,} periods at most), found {int(periods):,} "
+                                       f"periods ({need:,} columns); write --json only, or use fewer periods")])
+
+
 def write_workbook(results, path: str | Path, *, scenario, provenance: dict, embed: dict | None = None) -> Path:
     """Write the workbook of ``results[0]`` (live) and, for several results, a Cases sheet comparing them.
 
@@ -410,6 +423,7 @@ def write_workbook(results, path: str | Path, *, scenario, provenance: dict, emb
 
     live = results[0]
     model = live.model
+    check_columns(model.periods)
     lay = Layout(model, getattr(live, "live_cases", None))
     w = lay.w
     wb = styles.load_template()

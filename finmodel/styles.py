@@ -149,9 +149,9 @@ def build_template(path: str | Path | None = None) -> Path:
     ws.column_dimensions["G"].width = 80
     ws.sheet_view.showGridLines = False
     page_setup(ws)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
-    return path
+    from finmodel.files import atomic_write
+
+    return atomic_write(path, wb.save)
 
 
 def load_template():

@@ -209,24 +209,19 @@ def new_scenario_file(name: str | Path, template: str = DEFAULT_TEMPLATE, *, for
         Unknown template, a name the scenario refuses as a project name, or the file exists and ``force`` is
         false.
     """
-    path = Path(name)
+    from finmodel.files import atomic_write, check_file_name
+
+    path = check_file_name(name)
     if path.suffix.lower() not in (".yaml", ".yml"):
-        path = path.with_name(path.name + ".yaml")
+        path = check_file_name(path.with_name(path.name + ".yaml"))
     text = template_text(template, path.name[: -len(path.suffix)])
     try:
         scenario_from_dict(reading.parse(text.encode("utf-8"), str(path)), str(path))
     except InputError as exc:
         raise InputError([("NAME" if p == "project.name" else p, m) for p, m in exc.problems]) from None
-    if path.exists() and not force:
+    if (path.exists() or path.is_symlink()) and not force:  # a dangling symlink at the name counts too
         raise InputError([("", f"expected a new file name, found existing {path} (use --force to overwrite)")])
     if not path.parent.is_dir():
         raise InputError([("", f"expected an existing directory, found no directory {path.parent}")])
     data = text.encode("utf-8")
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        tmp.write_bytes(data)
-        tmp.replace(path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise InputError([("", f"expected a writable location, found: {exc.strerror} ({path})")]) from None
-    return path
+    return atomic_write(path, lambda tmp: Path(tmp).write_bytes(data))

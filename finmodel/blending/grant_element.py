@@ -86,6 +86,11 @@ _TOL = 1e-9  # for "grace_years * A is a whole number of periods": floating-poin
 # --- input checks -----------------------------------------------------------------------------------
 
 
+MAX_MATURITY_YEARS = 100
+"""Longest loan accepted, in years: a bound on the work (periods) as much as on plausibility (the longest DAC
+reporting terms are 40-50 years)."""
+
+
 def _check_terms(annual_rate, maturity_years, grace_years, periods_per_year, repayment, grace_convention):
     """Validate loan terms (arrays allowed); return float arrays (R, M, INT) and A. Raise InputError."""
     problems = []
@@ -111,8 +116,9 @@ def _check_terms(annual_rate, maturity_years, grace_years, periods_per_year, rep
     if np.any(~np.isfinite(R)) or np.any(R < 0) or np.any(R >= 1):
         problems.append(("annual_rate", f"expected a decimal annual rate in [0, 1) (0.02 for 2 %), "
                                         f"found {_show(R)}"))
-    if np.any(~np.isfinite(M)) or np.any(M <= 0):
-        problems.append(("maturity_years", f"expected a positive number of years, found {_show(M)}"))
+    if np.any(~np.isfinite(M)) or np.any(M <= 0) or np.any(M > MAX_MATURITY_YEARS):
+        problems.append(("maturity_years", f"expected a positive number of years up to {MAX_MATURITY_YEARS}, "
+                                           f"found {_show(M)}"))
     if np.any(~np.isfinite(G)) or np.any(INT < -_TOL):
         lo = "1/periods_per_year" if grace_convention == "first_repayment" else "0"
         problems.append(("grace_years", f"expected years >= {lo}, found {_show(G)}"))

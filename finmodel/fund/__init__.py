@@ -18,7 +18,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from finmodel.files import check_output_path as _output_path
+from finmodel.files import check_not_inputs, check_output_path
 from finmodel.fund.frames import FundFrames
 
 
@@ -62,13 +62,14 @@ def compare_portfolio(
     from finmodel.fund import decompose, model, portfolio
     from finmodel.fund import workbook as wbk
 
-    wb_path = _output_path(workbook, ".xlsx", "--output")
-    js_path = _output_path(json_path, ".json", "--json")
+    wb_path = check_output_path(workbook, ".xlsx", "--output")
+    js_path = check_output_path(json_path, ".json", "--json")
     if paths is not None:
         from finmodel.risk import simulation
 
         simulation.check_options(paths, seed, simulation.DEFAULT_CHUNK_SIZE)
     lp = portfolio.load(path)
+    check_not_inputs({"--output": wb_path, "--json": js_path}, [path, *lp.paths])
     results = model.compare(lp, case, structures)
     data = wbk.compare_json(lp, results)
     dec = decompose.decompose(results)
@@ -115,9 +116,10 @@ def run_portfolio(
     from finmodel.fund import mobilisation as mob
     from finmodel.fund import workbook as wbk
 
-    wb_path = _output_path(workbook, ".xlsx", "--output")
-    js_path = _output_path(json_path, ".json", "--json")
+    wb_path = check_output_path(workbook, ".xlsx", "--output")
+    js_path = check_output_path(json_path, ".json", "--json")
     lp = portfolio.load(path)
+    check_not_inputs({"--output": wb_path, "--json": js_path}, [path, *lp.paths])
     if first_loss_case is not None:
         first_loss_case = lp.check_case(first_loss_case)
     result = model.run(lp, case, structure=structure)

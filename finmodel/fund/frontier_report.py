@@ -7,6 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
+from finmodel.charts import literal_text
+from finmodel.files import make_folder
 from finmodel.fund import frontier as fr
 from finmodel.fund import outputs
 
@@ -64,6 +66,7 @@ def table(f: fr.Frontier):
     return t
 
 
+@literal_text
 def chart(f: fr.Frontier, folder) -> Path:
     """``frontier.png``: expected losses, the private tranche's loss probability and IRR band against the share."""
     import matplotlib
@@ -104,8 +107,7 @@ def chart(f: fr.Frontier, folder) -> Path:
         a.grid(alpha=0.3)
     fig.suptitle(title(f), fontsize=10)
     fig.tight_layout()
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = make_folder(folder)
     p = outputs.atomic_write(folder / "frontier.png", lambda tmp: fig.savefig(tmp, format="png", dpi=110))
     plt.close(fig)
     return p
@@ -128,11 +130,17 @@ def workbook(f: fr.Frontier, path) -> Path:
 
 def run(path, *, paths, seed=0, steps=None, case=None, json_path=None, workbook_path=None, charts=None):
     """Check every output path, run the frontier, write what was asked."""
-    from finmodel.files import check_output_path
+    from finmodel.files import check_folder, check_not_inputs, check_output_path
+    from finmodel.fund import portfolio as pf
 
     json_path = outputs.check_json_path(json_path)
     wb = check_output_path(workbook_path, ".xlsx", "--output")
     charts = outputs.check_charts_dir(charts)
+    if charts is not None:
+        check_folder(charts)
+    js = None if json_path is None or str(json_path) == outputs.STDOUT else json_path
+    if isinstance(path, (str, Path)):
+        check_not_inputs({"--json": js, "--output": wb, "--charts": charts}, pf.input_paths(path))
     f = fr.frontier(path, paths=paths, seed=seed, steps=steps, case=case)
     data = f.to_json()
     written = []

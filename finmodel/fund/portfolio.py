@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from pathlib import Path
 
 import numpy as np
 
@@ -133,8 +134,7 @@ def load(path) -> LoadedPortfolio:
         try:
             sc = load_scenario(p)
         except InputError as exc:
-            where = f"projects.{i}.scenario"
-            problems += [(where, f"{exc.source or ''} {pp}: {m}".strip()) for pp, m in exc.problems]
+            problems.append((f"projects.{i}.scenario", _refused_scenario(p, exc)))
             paths.append(p)
             scenarios.append(None)
             continue
@@ -165,6 +165,25 @@ def load(path) -> LoadedPortfolio:
     if problems:
         raise InputError(problems, source)
     return LoadedPortfolio(spec, source, digest, paths, scenarios)
+
+
+def _refused_scenario(path, exc: InputError) -> str:
+    """Why a project's scenario file was refused, without quoting the file: the portfolio may name any file
+    (``/etc/passwd``, a key file), and messages about it would otherwise print its contents."""
+    if not Path(path).exists():
+        return f"expected an existing scenario file, found no such file {str(path)!r}"
+    if not Path(path).is_file():
+        return f"expected a scenario file, found {str(path)!r}, which is not a regular file"
+    n = len(exc.problems)
+    return (f"expected a valid scenario file, found {str(path)!r} with {n} problem{'s' if n > 1 else ''} "
+            f"(not quoted here; run `finmodel validate` on that file to see them)")
+
+
+def input_paths(path) -> list:
+    """The files a portfolio run reads: the portfolio file and its projects' scenario files (None = the
+    embedded default). Raises InputError if the portfolio file itself is invalid."""
+    spec, source, _ = schema.read_portfolio(path)
+    return [Path(path), *(schema.scenario_path(e, source) for e in spec.projects)]
 
 
 def _co_investor_basis(entry, sc) -> str:

@@ -93,6 +93,15 @@ def _scenario_path(c: ps.Candidate, source: str):
     return p if p.is_absolute() else Path(source).resolve().parent / p
 
 
+def input_paths(path) -> list:
+    """The files a programme run reads: the programme file and its candidates' scenario files (None = the
+    embedded default). Raises InputError if the programme file itself is invalid."""
+    from pathlib import Path
+
+    spec, source, _ = ps.read_programme(path)
+    return [Path(path), *(_scenario_path(c, source) for c in spec.pipeline)]
+
+
 def load(path) -> LoadedProgramme:
     """Read a programme file, load and run every candidate's scenario (once per scenario and case)."""
     from finmodel import engine
@@ -124,11 +133,12 @@ def load(path) -> LoadedProgramme:
                     res = engine.evaluate_case(sc_case, c.case, res.solved, resize=bool(sc.cases[c.case].resize_debt))
                 cache[key] = (sc, res)
             except InputError as exc:
-                problems += [
-                    (where if pp != "case" else f"pipeline.{i}.case",
-                     " ".join(x for x in (str(exc.source or ""), "" if pp == "case" else pp) if x) + f": {m}")
-                    for pp, m in exc.problems
-                ]
+                if [pp for pp, _ in exc.problems] == ["case"]:  # our own message: a case the scenario lacks
+                    problems.append((f"pipeline.{i}.case", f"{exc.source or ''}: {exc.problems[0][1]}".lstrip(": ")))
+                else:  # never quote the file: a programme may name any file (finmodel validate shows its problems)
+                    from finmodel.fund.portfolio import _refused_scenario
+
+                    problems.append((where, _refused_scenario(p, exc)))
                 continue
         sc, res = cache[key]
         country = get_country(c.country)

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
+from finmodel.charts import literal_text
+from finmodel.files import make_folder
 from finmodel.fund import outputs
 
 QUANTILES = (5, 50, 95)
@@ -196,6 +198,7 @@ def driver_lines(s: dict) -> list[str]:
     ]
 
 
+@literal_text
 def chart(res, s: dict, folder) -> Path:
     """``programme.png``: distributions of orders, commitments deployed and jobs, and the tranches' IRRs."""
     import matplotlib
@@ -255,8 +258,7 @@ def chart(res, s: dict, folder) -> Path:
         a.grid(alpha=0.3)
     fig.suptitle(f"Programme {lp.spec.programme.name}: {res.paths:,} paths, seed {res.seed}", fontsize=11)
     fig.tight_layout()
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = make_folder(folder)
     p = outputs.atomic_write(folder / "programme.png", lambda tmp: fig.savefig(tmp, format="png", dpi=110))
     plt.close(fig)
     return p
@@ -293,12 +295,17 @@ class ProgrammeOutput:
 
 def run(path, *, paths, seed=0, json_path=None, workbook_path=None, charts=None) -> ProgrammeOutput:
     """Check every output path, simulate, write what was asked."""
-    from finmodel.files import check_output_path
+    from finmodel.files import check_folder, check_not_inputs, check_output_path
     from finmodel.fund import programme
 
     json_path = outputs.check_json_path(json_path)
     wb = check_output_path(workbook_path, ".xlsx", "--output")
     charts = outputs.check_charts_dir(charts)
+    if charts is not None:
+        check_folder(charts)
+    js = None if json_path is None or str(json_path) == outputs.STDOUT else json_path
+    if isinstance(path, (str, Path)):
+        check_not_inputs({"--json": js, "--output": wb, "--charts": charts}, programme.input_paths(path))
     res = programme.simulate(path, paths=paths, seed=seed)
     s = summary(res)
     data = to_json(res, s)

@@ -64,7 +64,8 @@ def guarantee_problems(raw: Mapping) -> list[tuple[str, str]]:
     debt = raw.get("debt") if isinstance(raw.get("debt"), Mapping) else {}
     facs = [f for f in debt.get("facilities", []) or [] if isinstance(f, Mapping)] if isinstance(
         debt.get("facilities"), list) else []
-    senior = {f.get("name"): f for f in facs if f.get("seniority", "senior") == "senior"}
+    senior = {f["name"]: f for f in facs
+              if f.get("seniority", "senior") == "senior" and isinstance(f.get("name"), str)}
     revenues = raw.get("revenues") if isinstance(raw.get("revenues"), list) else []
     availability = [r.get("name") for r in revenues if isinstance(r, Mapping) and r.get("kind") == "availability"]
     tl = raw.get("timeline") if isinstance(raw.get("timeline"), Mapping) else {}

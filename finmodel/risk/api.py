@@ -5,8 +5,8 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from finmodel.errors import InputError
-from finmodel.files import check_output_path
+from finmodel.errors import FinmodelError, InputError
+from finmodel.files import check_folder, check_not_inputs, check_output_path
 from finmodel.risk import charts as charts_mod
 from finmodel.risk import outputs, simulation
 
@@ -15,6 +15,11 @@ from finmodel.risk import outputs, simulation
 class SimulateOutput:
     result: simulation.SimulationResult
     written: list[Path]
+
+
+CONNECT_TIMEOUT_S = 10
+"""Seconds to wait for a Dask scheduler to answer (Dask's own default is 30 s, retried): a wrong or silent
+address fails within seconds."""
 
 
 def connect(scheduler: str | None):
@@ -27,7 +32,33 @@ def connect(scheduler: str | None):
         raise InputError([("--scheduler", "Dask is not installed: pip install 'finmodel[distributed]'")]) from None
     if scheduler == "local":
         return Client(LocalCluster(processes=True, threads_per_worker=1))
-    return Client(scheduler)
+    return _client_within(Client, scheduler)
+
+
+def _client_within(client_class, address: str):
+    """``client_class(address)`` within :data:`CONNECT_TIMEOUT_S` seconds, else FinmodelError (exit 1).
+
+    Dask's own timeout covers opening the connection, not a server that accepts it and then says nothing (or
+    answers something that is not Dask): the client is made in a daemon thread and given up on at the deadline.
+    """
+    import threading
+
+    box: dict = {}
+
+    def make():
+        try:
+            box["client"] = client_class(address, timeout=CONNECT_TIMEOUT_S)
+        except Exception as exc:  # noqa: BLE001 (any failure to connect, reported as such below)
+            box["error"] = exc
+
+    t = threading.Thread(target=make, name="finmodel-dask-connect", daemon=True)
+    t.start()
+    t.join(CONNECT_TIMEOUT_S + 2)  # + 2 s: let Dask's own timeout report first when it can
+    if "client" in box:
+        return box["client"]
+    exc = box.get("error")
+    reason = "no answer" if exc is None else f"{type(exc).__name__}: {(str(exc).splitlines() or [''])[0][:200]}"
+    raise FinmodelError(f"cannot connect to the Dask scheduler {address!r} within {CONNECT_TIMEOUT_S} s: {reason}")
 
 
 def simulate(
@@ -52,6 +83,9 @@ def simulate(
     wb = check_output_path(workbook, ".xlsx", "--output")
     js = check_output_path(json_path, ".json", "--json")
     po = outputs.check_paths_out(paths_out)
+    if charts is not None:
+        check_folder(charts)
+    check_not_inputs({"--output": wb, "--json": js, "--paths-out": po, "--charts": charts}, [scenario])
     simulation.check_options(paths, seed, chunk_size if chunk_size is not None else 1)
     n_workers = simulation.resolve_workers(workers)
     if explain_paths is None:
@@ -59,6 +93,7 @@ def simulate(
 
         explain_paths = min(paths, DEFAULT_EXPLAIN_PATHS)
     prepared = simulation.prepare(scenario, case)
+    simulation.check_memory(paths, chunk_size or simulation.DEFAULT_CHUNK_SIZE, prepared[1].model.periods)
     if prepared[0].risk is None:
         raise InputError(
             [("risk", "expected a risk block declaring the uncertain drivers (finmodel schema: risk), found nothing")],
@@ -215,15 +250,20 @@ class SensitivityOutput:
     written: list[Path]
 
 
-def sensitivity(scenario=None, *, case="base", workbook=None, json_path=None, charts=None, only=None, fund=None):
+def sensitivity(scenario=None, *, case="base", workbook=None, json_path=None, charts=None, only=None, fund=None,
+                input_files=None):
     """Sensitivities and breakevens; writes the workbook (with a Sensitivity sheet), JSON and PNG charts.
 
     ``fund``: see :func:`finmodel.risk.sensitivity.run` (:func:`finmodel.api.sensitivity` builds it from a
-    portfolio file)."""
+    portfolio file). ``input_files``: further files the run reads (a portfolio and its projects' scenarios),
+    which no output may overwrite."""
     from finmodel.risk import sensitivity as sens
 
     wb = check_output_path(workbook, ".xlsx", "--output")
     js = check_output_path(json_path, ".json", "--json")
+    if charts is not None:
+        check_folder(charts)
+    check_not_inputs({"--output": wb, "--json": js, "--charts": charts}, [scenario, *(input_files or ())])
     res = sens.run(scenario, case, only=only, fund=fund)
     written = []
     if wb is not None:

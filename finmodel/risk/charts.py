@@ -10,7 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
-from finmodel.files import atomic_write
+from finmodel.charts import literal_text
+from finmodel.files import atomic_write, make_folder
 
 HIST_BINS = 40
 BLUE, RED, GREY, ORANGE = "#4472C4", "#C00000", "#7F7F7F", "#ED7D31"
@@ -42,13 +43,13 @@ def dscr_display(values: np.ndarray) -> np.ndarray:
     return v
 
 
+@literal_text
 def distribution_pngs(result, folder) -> list[Path]:
     """Histogram and CDF of equity IRR (% axis, hurdle line) and minimum DSCR (x axis, 1.00x and lock-up lines)."""
     from matplotlib.ticker import FuncFormatter, PercentFormatter
 
     plt = _plt()
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = make_folder(folder)
     d = result.paths_data
     out = []
     specs = (
@@ -89,14 +90,14 @@ def distribution_pngs(result, folder) -> list[Path]:
     return out
 
 
+@literal_text
 def risk_pngs(result, folder) -> list[Path]:
     """The default curve (cumulative default rate by year, split, with the published 10-year reference) and
     the drivers of default (held-driver contributions and default rate by decile)."""
     from matplotlib.ticker import PercentFormatter
 
     plt = _plt()
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = make_folder(folder)
     out = []
     curve = result.cdr_curve()
     ref = result.references()["cdr_10y"]

@@ -13,8 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
+from finmodel.charts import literal_text
 from finmodel.errors import InputError
-from finmodel.files import atomic_write
+from finmodel.files import atomic_write, make_folder
 
 HIST_BINS = 40
 RISK_SHEET = "Risk"
@@ -452,6 +453,7 @@ def _range_text(t) -> str:
     return " / ".join(change_text(x, unit) for x in (lo, hi) if x != 0) or change_text(0.0, unit)
 
 
+@literal_text
 def sensitivity_pngs(res, folder) -> list[Path]:
     """Tornado (equity IRR, minimum DSCR; bars sorted by their swing, labelled with the driver's range and the
     metric at each end) and spider charts (x: change in %, IRR in %) as PNG files in ``folder``."""
@@ -462,8 +464,7 @@ def sensitivity_pngs(res, folder) -> list[Path]:
     from matplotlib.patches import Patch
     from matplotlib.ticker import PercentFormatter
 
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = make_folder(folder)
     out = []
     specs = (("equity_irr", "Equity IRR", 100.0, "{:.1f} %"), ("min_dscr", "Minimum DSCR", 1.0, "{:.2f}x"))
     for metric, label, scale, fmt in specs:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 import uuid
 from collections.abc import Callable
 
@@ -430,16 +431,65 @@ def prepare(scenario_path=None, case: str = "base"):
     return sc, engine.evaluate_case(sc, case, base.solved, resize=bool(base_sc.cases[case].resize_debt))
 
 
+KEPT_BYTES_PER_PATH = 512
+"""Memory kept for each path until the end of a run: ~20 float64 results, times ~3 for the copies that the
+percentiles and the per-path file's DataFrame make (an upper estimate: README, 1,000,000 paths, 440 MB peak)."""
+
+CHUNK_BYTES_PER_PATH_PERIOD = 1_700
+"""Working memory of one path inside a chunk, per model period: ~300 rows of float64 (80 kB per path at the
+default scenario's 60 periods, :data:`DEFAULT_CHUNK_SIZE`), with headroom."""
+
+ESTIMATE_PERIODS = 60
+"""Periods assumed before the scenario is read (30 years, semi-annual)."""
+
+
+def memory_estimate(paths: int, chunk_size: int, periods: int = ESTIMATE_PERIODS) -> int:
+    """Bytes a simulation of ``paths`` paths in chunks of ``chunk_size`` needs at its peak (an estimate)."""
+    return paths * KEPT_BYTES_PER_PATH + min(paths, chunk_size) * periods * CHUNK_BYTES_PER_PATH_PERIOD
+
+
+MEMORY_SHARE = 0.75
+"""Share of the machine's (or the container's) memory a run may plan to use: the rest is the system's."""
+
+
+def memory_limit() -> int:
+    """The memory a run may plan to use: :data:`MEMORY_SHARE` of the machine's physical memory, or of the
+    container's limit if lower."""
+    limit = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    for f in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
+        try:
+            with open(f, encoding="ascii") as fh:
+                text = fh.read().strip()
+        except OSError:
+            continue
+        if text.isdigit():
+            limit = min(limit, int(text))
+    return int(limit * MEMORY_SHARE)
+
+
+def check_memory(paths: int, chunk_size: int, periods: int = ESTIMATE_PERIODS) -> None:
+    """Refuse (InputError) a run whose memory estimate passes :func:`memory_limit`."""
+    need, have = memory_estimate(paths, chunk_size, periods), memory_limit()
+    if need > have:
+        gb = 1024**3
+        option = "--paths" if paths * KEPT_BYTES_PER_PATH > have / 2 else "--chunk-size"
+        raise InputError([(option, f"expected a run that fits in memory (limit {have / gb:,.1f} GB, "
+                                   f"{MEMORY_SHARE:.0%} of this machine's), found {paths:,} paths in chunks of "
+                                   f"{min(paths, chunk_size):,} over {periods} periods: an estimated "
+                                   f"{need / gb:,.1f} GB; use fewer paths or a smaller --chunk-size")])
+
+
 def check_options(paths: int, seed: int, chunk_size: int) -> None:
     problems = []
-    if not isinstance(paths, int) or paths < 1:
+    if not isinstance(paths, int) or isinstance(paths, bool) or paths < 1:
         problems.append(("--paths", f"expected a whole number of paths >= 1, found {paths!r}"))
-    if not isinstance(seed, int) or seed < 0:
-        problems.append(("--seed", f"expected a whole number >= 0, found {seed!r}"))
-    if not isinstance(chunk_size, int) or chunk_size < 1:
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0 or seed >= 2**63:
+        problems.append(("--seed", f"expected a whole number from 0 to 2**63 - 1, found {seed!r}"))
+    if not isinstance(chunk_size, int) or isinstance(chunk_size, bool) or chunk_size < 1:
         problems.append(("--chunk-size", f"expected a whole number of paths >= 1, found {chunk_size!r}"))
     if problems:
         raise InputError(problems)
+    check_memory(paths, chunk_size)
 
 
 def resolve_workers(workers) -> int:

@@ -63,10 +63,10 @@ class Project(_Block):
     )
     sector: Name = Field(description="Sector (free text), e.g. 'smart water and mobility'.")
     currency: str = Field(pattern=r"^[A-Z]{3}$", description="Model currency, ISO 4217 code (e.g. USD).")
-    fx_to_krw: float = Field(gt=0, description="KRW per unit of currency [KRW/currency].")
+    fx_to_krw: float = Field(gt=0, le=1e7, description="KRW per unit of currency [KRW/currency].")  # KWD: ~4,500
     fx_to_usd: float = Field(
-        gt=0, description="USD per unit of currency [USD/currency]: a non-USD scenario also reports total uses, "
-        "debt, equity and the equity NPV in USD (metrics *_usd)."
+        gt=0, le=1e4, description="USD per unit of currency [USD/currency]: a non-USD scenario also reports total "
+        "uses, debt, equity and the equity NPV in USD (metrics *_usd)."
     )
     borrower: Literal["spc", "sovereign", "local_corporation"] = Field(
         description="Borrower of the facilities: project company (spc), central government (sovereign), "
@@ -369,7 +369,7 @@ class _LoanCover(_Block):
         "(enforcement, workout) [fraction]; never applied to payments the project makes."
     )
     recovery_lag_years: float = Field(
-        ge=0, description="Years from the end of the model to the workout recovery, for its present value "
+        ge=0, le=100, description="Years from the end of the model to the workout recovery, for its present value "
         "[years]; a whole number of periods."
     )
     subrogation: Literal["pro_rata"] = Field(
@@ -513,7 +513,7 @@ class Scenario(_Block):
     )
     debt: Debt
     dsra: Dsra
-    lockup_dscr: float = Field(default=1.10, ge=1.0, description="Distribution lock-up DSCR [ratio], >= 1.")
+    lockup_dscr: float = Field(default=1.10, ge=1.0, le=10.0, description="Distribution lock-up DSCR [ratio], >= 1.")
     cash_sweep: Fraction = Field(
         default=0.0,
         description="Fraction of cash after lock-up applied to prepay sweep facilities [fraction].",

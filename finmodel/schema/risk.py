@@ -60,6 +60,15 @@ class _RiskBlock(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
+MAX_PARAMETER = 1e4
+"""Largest magnitude of a distribution parameter: drivers are factors near 1 or delays in months, so anything
+past this is a typo, and would overflow the draws."""
+
+MAX_LOGNORMAL_CV = 10.0
+"""Largest coefficient of variation (sd / mean) of a lognormal: sigma = sqrt(ln(1 + 100)) = 2.1 already puts the
+99.9th percentile ~50 x the median."""
+
+
 class Distribution(_RiskBlock):
     """A marginal distribution of a per-path driver.
 
@@ -92,8 +101,15 @@ class Distribution(_RiskBlock):
             raise ValueError(
                 f"expected {', '.join(needs)} for kind {self.kind}, found " + (", ".join(given) if given else "nothing")
             )
+        big = [f"{k} {getattr(self, k):g}" for k in given if abs(getattr(self, k)) > MAX_PARAMETER]
+        if big:
+            raise ValueError(f"expected parameters within +-{MAX_PARAMETER:g} (factors are ratios near 1, delays "
+                             f"months), found {', '.join(big)}")
         if self.kind == "lognormal" and not self.mean > 0:
             raise ValueError(f"expected a lognormal mean > 0, found {self.mean:g}")
+        if self.kind == "lognormal" and self.sd > MAX_LOGNORMAL_CV * self.mean:
+            raise ValueError(f"expected a lognormal sd at most {MAX_LOGNORMAL_CV:g} x its mean, found sd {self.sd:g} "
+                             f"for mean {self.mean:g}")
         if self.kind == "triangular" and not (self.low <= self.mode <= self.high):
             raise ValueError(f"expected low <= mode <= high, found {self.low:g}, {self.mode:g}, {self.high:g}")
         if self.kind == "uniform" and not self.low <= self.high:
