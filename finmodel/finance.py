@@ -26,6 +26,11 @@ _NEWTON_MAX_ITER = 50
 # to e^14 - 1 (about 1.2e6) per period, then bisection in u (grid step 0.2 / 2^64: far below rounding).
 _SCAN_U = np.linspace(-14.0, 14.0, 141)
 _BISECT_ITER = 64
+_ACCUMULATE_MAX_PATHS = 128
+"""Up to this many paths, IRR weights are powers built by ``np.multiply.accumulate`` down the periods (one
+call, ~20x faster for a few paths: the paths left to Newton's last iterations and the bracketing fallback);
+above it a loop over periods of row multiplications (contiguous rows: ~5x faster on thousands of paths).
+Both compute ``w[k] = w[k - 1] * z`` in period order, so the weights are the same to the bit."""
 
 
 def _as_paths(cash_flows) -> tuple[np.ndarray, bool]:
@@ -239,8 +244,12 @@ class _Flows:
         z = np.exp(-np.abs(u))  # 1/(1+r) for rate >= 0, (1+r) for rate < 0
         powers = np.empty_like(self.inflow)
         powers[0] = 1.0
-        for k in range(1, powers.shape[0]):
-            np.multiply(powers[k - 1], z, out=powers[k])
+        if powers.shape[1] <= _ACCUMULATE_MAX_PATHS:  # same products in the same order, one call
+            powers[1:] = z
+            np.multiply.accumulate(powers, axis=0, out=powers)
+        else:
+            for k in range(1, powers.shape[0]):
+                np.multiply(powers[k - 1], z, out=powers[k])
         if forward.all():
             return powers
         return np.where(forward, powers, powers[::-1])
