@@ -133,6 +133,25 @@ class Gen:
             out = f"{f}({out}, {c})"
         return out
 
+    def can_into(self, op: str) -> bool:
+        return self.mode == "vec" and op in _INTO_UFUNCS
+
+    def into(self, op: str, args: list[str], out: str) -> str | None:
+        """``op`` of ``args`` written into the array ``out`` (vec mode; None elsewhere or for other ops).
+
+        The same numpy operations as :meth:`func` and the Python operators (``a * b`` on an array is
+        ``np.multiply(a, b)``), so the values are the same to the bit; the period's value lands in its row
+        without a temporary and a copy."""
+        if not self.can_into(op):
+            return None
+        ufunc = _INTO_UFUNCS[op]
+        if op == "NEG":
+            return f"np.negative({args[0]}, out={out})"
+        if op in ("MIN", "MAX"):
+            inner = self.func(op, args[:-1]) if len(args) > 2 else args[0]
+            return f"{ufunc}({inner}, {args[-1]}, out={out})"
+        return f"{ufunc}({args[0]}, {args[1]}, out={out})"
+
     def func(self, name: str, args: list[str]) -> str:
         if self.mode == "scal":
             if name == "MIN":
@@ -169,6 +188,19 @@ class Gen:
         raise FinmodelError(f"unknown function {name}")
 
 
+_INTO_UFUNCS = {
+    "+": "np.add",
+    "-": "np.subtract",
+    "*": "np.multiply",
+    "/": "np.true_divide",
+    "NEG": "np.negative",
+    "MIN": "np.minimum",
+    "MAX": "np.maximum",
+}
+"""Operations that write a period block's value straight into its row (:meth:`Gen.into`); not ``^`` (Python's
+``**`` on two floats differs from numpy's power for a negative base)."""
+
+
 def compile_plan(model, plan, scalar_mode: bool):
     """Python source for the whole plan, compiled; returns ``f(V, P, T)`` that fills ``V`` in place."""
     lines = ["def _run(V, P, T):"]
@@ -182,7 +214,14 @@ def compile_plan(model, plan, scalar_mode: bool):
             continue
         mode = "scal" if scalar_mode else "vec"
         g = Gen(mode, frozenset(check_name(n) for n in names))
-        body = [f"        v_{n} = {model.rows[n].expr.py(g)}" for n in names]
+        body, copied = [], []
+        for n in names:
+            into = None if scalar_mode else model.rows[n].expr.py_into(g, f"w_{n}")
+            if into is not None:
+                body.append(f"        w_{n} = o_{n}[t]")
+            body.append(f"        v_{n} = {into or model.rows[n].expr.py(g)}")
+            if into is None:
+                copied.append(n)
         for var, (_, src) in g.pre.items():
             lines.append(f"    {var} = {src}")
         if not scalar_mode:  # a block whose inputs are the same on every path is computed once, not P times
@@ -192,7 +231,7 @@ def compile_plan(model, plan, scalar_mode: bool):
             lines.append(f"    q_{n} = 0.0")
         lines.append("    for t in range(T):")
         lines.extend(body)
-        for n in names:
+        for n in copied:
             lines.append(f"        o_{n}[t] = v_{n}")
         for n in names:
             lines.append(f"        q_{n} = v_{n}")

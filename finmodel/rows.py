@@ -74,6 +74,11 @@ class Expr(abc.ABC):
         """Python source of this node used as a condition (a boolean, no conversion to 1.0/0.0)."""
         return g.truth(self.py(g))
 
+    def py_into(self, g, out: str) -> str | None:
+        """Python source computing this node into the array ``out`` (numpy ``out=``), or None where the node's
+        outermost operation cannot write into an array (the caller then copies the value)."""
+        return None
+
     def refs(self) -> Iterator[tuple[str, str]]:
         for child in self.children():
             yield from child.refs()
@@ -278,6 +283,11 @@ class Bin(Expr):
         op = "**" if self.op == "^" else self.op
         return f"({self.a.py(g)} {op} {self.b.py(g)})"
 
+    def py_into(self, g, out):
+        if not g.can_into(self.op):
+            return None
+        return g.into(self.op, _operands_into(g, (self.a, self.b), out), out)
+
     def xl(self, w, col):
         # x+0, x-0 and 0+x render as x (a facility without a sweep, an empty list of contributions): the same
         # value, without a literal zero an analyst would read as a hard-coded number
@@ -288,6 +298,17 @@ class Bin(Expr):
         # left-associative: the right operand of - and / needs brackets at equal precedence
         right_prec = self.prec + 1 if self.op in "-/^" else self.prec
         return f"{self.a.wrap(w, col, self.prec)}{self.op}{self.b.wrap(w, col, right_prec)}"
+
+
+def _operands_into(g, operands, out: str) -> list[str]:
+    """Sources of an operation's operands, the first one that can be computed into ``out`` written there too
+    (one only: the operation then reads it from ``out`` and overwrites it with its own value)."""
+    srcs, used = [], False
+    for e in operands:
+        src = None if used else e.py_into(g, out)
+        used = used or src is not None
+        srcs.append(src or e.py(g))
+    return srcs
 
 
 def _is_zero(e) -> bool:
@@ -320,6 +341,11 @@ class Neg(Expr):
     def py(self, g):
         return f"(-{self.a.py(g)})"
 
+    def py_into(self, g, out):
+        if not g.can_into("NEG"):
+            return None
+        return g.into("NEG", _operands_into(g, (self.a,), out), out)
+
     def xl(self, w, col):
         return f"-{self.a.wrap(w, col, self.prec + 1)}"
 
@@ -340,6 +366,11 @@ class Func(Expr):
         if self.name == "IF":
             return g.func("IF", [self.args[0].py_cond(g), self.args[1].py(g), self.args[2].py(g)])
         return g.func(self.name, [a.py(g) for a in self.args])
+
+    def py_into(self, g, out):
+        if self.name not in ("MIN", "MAX") or not g.can_into(self.name):
+            return None
+        return g.into(self.name, _operands_into(g, self.args, out), out)
 
     def py_cond(self, g):
         if self.name in ("AND", "OR", "NOT"):
@@ -594,14 +625,14 @@ class Model:
         return self._compiled[key]
 
     def needed(self, targets) -> set[str]:
-        """The rows that ``targets`` depend on, themselves included."""
+        """The rows the evaluation of ``targets`` reads, themselves included (not IRR guesses: :func:`_py_refs`)."""
         need, todo = set(), list(targets)
         while todo:
             n = todo.pop()
             if n in need or n not in self.rows:
                 continue
             need.add(n)
-            todo.extend(ref for ref, _ in self.rows[n].expr.refs())
+            todo.extend(ref for ref, _ in _py_refs(self.rows[n].expr))
         return need
 
     def evaluate(
@@ -642,6 +673,20 @@ class Model:
             else:
                 out[k] = a.T if a.shape[1] == P else np.broadcast_to(a.T, (P, a.shape[0]))
         return out
+
+
+def _py_refs(expr):
+    """The references the Python evaluation of ``expr`` reads: ``refs()`` without an IRR's ``guess``, which only a
+    spreadsheet's IRR uses (:class:`Agg`)."""
+    if isinstance(expr, Agg):
+        yield expr.name, WHOLE
+        if expr.rate is not None:
+            yield from _py_refs(expr.rate)
+    elif type(expr).refs is Expr.refs:
+        for child in expr.children():
+            yield from _py_refs(child)
+    else:
+        yield from expr.refs()
 
 
 def _walk(expr):
