@@ -201,43 +201,28 @@ _INTO_UFUNCS = {
 ``**`` on two floats differs from numpy's power for a negative base)."""
 
 
-def compile_plan(model, plan, scalar_mode: bool):
-    """Python source for the whole plan, compiled; returns ``f(V, P, T)`` that fills ``V`` in place."""
+def compile_plan(model, plan, scalar_mode: bool, drop=None):
+    """Python source for the whole plan, compiled; returns ``f(V, P, T)`` that fills ``V`` in place.
+
+    ``drop`` (optional, one list per step of ``plan``): rows removed from ``V`` after that step (rows no later
+    step reads and nobody asked for), so that their memory is freed as the evaluation goes. Each period block
+    is a function of its own, so its working arrays are freed when it returns."""
     lines = ["def _run(V, P, T):"]
-    for kind, names in plan:
+    blocks: list[str] = []
+    for i, (kind, names) in enumerate(plan):
         if kind == "whole":
             (name,) = names
             row = model.rows[name]
             src = row.expr.py(Gen("whole"))
             fn = "_bc_scalar" if row.scalar else "_bc_row"
             lines.append(f"    V[{check_name(name)!r}] = {fn}({src}, T)")
-            continue
-        mode = "scal" if scalar_mode else "vec"
-        g = Gen(mode, frozenset(check_name(n) for n in names))
-        body, copied = [], []
-        for n in names:
-            into = None if scalar_mode else model.rows[n].expr.py_into(g, f"w_{n}")
-            if into is not None:
-                body.append(f"        w_{n} = o_{n}[t]")
-            body.append(f"        v_{n} = {into or model.rows[n].expr.py(g)}")
-            if into is None:
-                copied.append(n)
-        for var, (_, src) in g.pre.items():
-            lines.append(f"    {var} = {src}")
-        if not scalar_mode:  # a block whose inputs are the same on every path is computed once, not P times
-            lines.append(f"    _pw = _width({', '.join(g.pre) or '1.0'})")
-        for n in names:
-            lines.append(f"    o_{n} = [0.0] * T" if scalar_mode else f"    o_{n} = np.empty((T, _pw))")
-            lines.append(f"    q_{n} = 0.0")
-        lines.append("    for t in range(T):")
-        lines.extend(body)
-        for n in copied:
-            lines.append(f"        o_{n}[t] = v_{n}")
-        for n in names:
-            lines.append(f"        q_{n} = v_{n}")
-        for n in names:
-            lines.append(f"    V[{n!r}] = np.array(o_{n}).reshape(T, 1)" if scalar_mode else f"    V[{n!r}] = o_{n}")
-    src = "\n".join(lines) + "\n"
+        else:
+            k = sum(1 for line in blocks if line.startswith("def "))
+            lines.append(f"    _block{k}(V, P, T)")
+            blocks.extend(_block_source(model, names, scalar_mode, k))
+        for n in (drop[i] if drop else ()):
+            lines.append(f"    del V[{check_name(n)!r}]")
+    src = "\n".join(blocks + lines) + "\n"
     ns = dict(_RUNTIME)
     try:
         exec(compile(src, f"<finmodel rows {'scalar' if scalar_mode else 'vector'}>", "exec"), ns)
@@ -246,6 +231,37 @@ def compile_plan(model, plan, scalar_mode: bool):
     fn = ns["_run"]
     fn.source = src
     return fn
+
+
+def _block_source(model, names, scalar_mode: bool, k: int) -> list[str]:
+    """Source lines of the function ``_block<k>(V, P, T)`` evaluating one period block period by period."""
+    lines = [f"def _block{k}(V, P, T):"]
+    mode = "scal" if scalar_mode else "vec"
+    g = Gen(mode, frozenset(check_name(n) for n in names))
+    body, copied = [], []
+    for n in names:
+        into = None if scalar_mode else model.rows[n].expr.py_into(g, f"w_{n}")
+        if into is not None:
+            body.append(f"        w_{n} = o_{n}[t]")
+        body.append(f"        v_{n} = {into or model.rows[n].expr.py(g)}")
+        if into is None:
+            copied.append(n)
+    for var, (_, src) in g.pre.items():
+        lines.append(f"    {var} = {src}")
+    if not scalar_mode:  # a block whose inputs are the same on every path is computed once, not P times
+        lines.append(f"    _pw = _width({', '.join(g.pre) or '1.0'})")
+    for n in names:
+        lines.append(f"    o_{n} = [0.0] * T" if scalar_mode else f"    o_{n} = np.empty((T, _pw))")
+        lines.append(f"    q_{n} = 0.0")
+    lines.append("    for t in range(T):")
+    lines.extend(body)
+    for n in copied:
+        lines.append(f"        o_{n}[t] = v_{n}")
+    for n in names:
+        lines.append(f"        q_{n} = v_{n}")
+    for n in names:
+        lines.append(f"    V[{n!r}] = np.array(o_{n}).reshape(T, 1)" if scalar_mode else f"    V[{n!r}] = o_{n}")
+    return lines
 
 
 # --- runtime helpers used by the generated code ------------------------------------------------------------

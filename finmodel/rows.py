@@ -617,12 +617,28 @@ class Model:
 
         key = (scalar_mode, targets)
         if key not in self._compiled:
-            plan = self.plan()
+            plan, drop = self.plan(), None
             if targets is not None:
                 need = self.needed(targets)
                 plan = [(kind, names) for kind, names in plan if any(n in need for n in names)]
-            self._compiled[key] = compile_plan(self, plan, scalar_mode)
+                drop = self._drops(plan, targets)
+            self._compiled[key] = compile_plan(self, plan, scalar_mode, drop)
         return self._compiled[key]
+
+    def _drops(self, plan, targets) -> list[list[str]]:
+        """For each step of ``plan``: the rows no later step reads and not in ``targets``, dropped after it."""
+        last: dict[str, int] = {}
+        for i, (_, names) in enumerate(plan):
+            for n in names:
+                last[n] = i  # a row nobody reads goes right after its own step
+                for ref, _ in _py_refs(self.rows[n].expr):
+                    if ref in self.rows:
+                        last[ref] = i
+        drop: list[list[str]] = [[] for _ in plan]
+        for n, i in last.items():
+            if n not in targets:
+                drop[i].append(n)
+        return drop
 
     def needed(self, targets) -> set[str]:
         """The rows the evaluation of ``targets`` reads, themselves included (not IRR guesses: :func:`_py_refs`)."""
