@@ -553,7 +553,7 @@ def programme_cmd(programme_file, paths, seed, json_path, output, charts, quiet)
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed (same seed, same results).")
 @click.option("--case", default="base", show_default=True, help="Case the drivers apply to (financing: base case).")
 @click.option("--chunk-size", type=int, default=None,
-              help="Paths per model call (bounds memory). Default: up to 2048, four chunks per worker.")
+              help="Paths per model call (bounds memory). Default: up to 4096, four chunks per worker.")
 @click.option("--workers", default="auto", show_default=True, metavar="N|auto",
               help="Local processes (auto: every core). Results are identical for any number.")
 @click.option("--explain-paths", type=int, default=None, metavar="N",

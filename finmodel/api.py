@@ -245,7 +245,7 @@ def simulate(scenario=None, *, paths: int, seed: int = 0, case: str = "base", ch
     case : str
         Case whose scenario the drivers apply to.
     chunk_size : int, optional
-        Paths per model call (bounds memory, ~80 kB per path). Default 2048.
+        Paths per model call (bounds memory, ~40 kB per path). Default 4096.
     client : concurrent.futures.Executor or dask.distributed.Client, optional
         Where the chunks run (default: this process).
 
