@@ -438,8 +438,8 @@ KEPT_BYTES_PER_PATH = 512
 percentiles and the per-path file's DataFrame make (an upper estimate: README, 1,000,000 paths, 440 MB peak)."""
 
 CHUNK_BYTES_PER_PATH_PERIOD = 1_700
-"""Working memory of one path inside a chunk, per model period: ~300 rows of float64 (80 kB per path at the
-default scenario's 60 periods, :data:`DEFAULT_CHUNK_SIZE`), with headroom."""
+"""Working memory of one path inside a chunk, per model period: up to ~300 rows of float64 (80 kB per path at
+the default scenario's 60 periods; ~40 kB measured since a simulation frees rows as it goes), with headroom."""
 
 ESTIMATE_PERIODS = 60
 """Periods assumed before the scenario is read (30 years, semi-annual)."""
