@@ -130,26 +130,13 @@ def workbook(f: fr.Frontier, path) -> Path:
 
 def run(path, *, paths, seed=0, steps=None, case=None, json_path=None, workbook_path=None, charts=None):
     """Check every output path, run the frontier, write what was asked."""
-    from finmodel.files import check_folder, check_not_inputs, check_output_path
     from finmodel.fund import portfolio as pf
 
-    json_path = outputs.check_json_path(json_path)
-    wb = check_output_path(workbook_path, ".xlsx", "--output")
-    charts = outputs.check_charts_dir(charts)
-    if charts is not None:
-        check_folder(charts)
-    js = None if json_path is None or str(json_path) == outputs.STDOUT else json_path
-    if isinstance(path, (str, Path)):
-        check_not_inputs({"--json": js, "--output": wb, "--charts": charts}, pf.input_paths(path))
+    inputs = pf.input_paths(path) if isinstance(path, (str, Path)) else None
+    json_path, wb, charts = outputs.check_outputs(json_path, workbook_path, charts, inputs)
     f = fr.frontier(path, paths=paths, seed=seed, steps=steps, case=case)
     data = f.to_json()
-    written = []
-    if wb is not None:
-        written.append(workbook(f, wb))
-    if charts is not None:
-        written.append(chart(f, charts))
-    if json_path is not None:
-        p = outputs.emit_json(data, json_path)
-        if p is not None:
-            written.append(p)
+    written = outputs.write_outputs(
+        data, json_path, wb, charts, lambda p: workbook(f, p), lambda d: chart(f, d)
+    )
     return FrontierOutput(f, data, written)

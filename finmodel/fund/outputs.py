@@ -33,6 +33,36 @@ def check_charts_dir(path, option: str = "--charts"):
     return p
 
 
+def check_outputs(json_path, workbook_path, charts, inputs) -> tuple:
+    """Every output option checked before any work: ``(json_path, workbook, charts)``, each None when not asked;
+    none may be one of the ``inputs`` (a path, or a callable giving them for a file argument) -- InputError."""
+    from finmodel.files import check_folder, check_not_inputs
+
+    json_path = check_json_path(json_path)
+    wb = check_output_path(workbook_path, ".xlsx", "--output")
+    charts = check_charts_dir(charts)
+    if charts is not None:
+        check_folder(charts)
+    js = None if json_path is None or str(json_path) == STDOUT else json_path
+    if inputs is not None:
+        check_not_inputs({"--json": js, "--output": wb, "--charts": charts}, inputs)
+    return json_path, wb, charts
+
+
+def write_outputs(data: dict, json_path, wb, charts, write_workbook, write_chart) -> list[Path]:
+    """Write what was asked: the workbook, the chart, the JSON (``-``: standard output, not a file)."""
+    written = []
+    if wb is not None:
+        written.append(write_workbook(wb))
+    if charts is not None:
+        written.append(write_chart(charts))
+    if json_path is not None:
+        p = emit_json(data, json_path)
+        if p is not None:
+            written.append(p)
+    return written
+
+
 def json_ready(x):
     """Plain JSON values: numpy scalars and arrays to Python, NaN and infinities to None."""
     if isinstance(x, dict):

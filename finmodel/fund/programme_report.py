@@ -295,27 +295,14 @@ class ProgrammeOutput:
 
 def run(path, *, paths, seed=0, json_path=None, workbook_path=None, charts=None) -> ProgrammeOutput:
     """Check every output path, simulate, write what was asked."""
-    from finmodel.files import check_folder, check_not_inputs, check_output_path
     from finmodel.fund import programme
 
-    json_path = outputs.check_json_path(json_path)
-    wb = check_output_path(workbook_path, ".xlsx", "--output")
-    charts = outputs.check_charts_dir(charts)
-    if charts is not None:
-        check_folder(charts)
-    js = None if json_path is None or str(json_path) == outputs.STDOUT else json_path
-    if isinstance(path, (str, Path)):
-        check_not_inputs({"--json": js, "--output": wb, "--charts": charts}, programme.input_paths(path))
+    inputs = programme.input_paths(path) if isinstance(path, (str, Path)) else None
+    json_path, wb, charts = outputs.check_outputs(json_path, workbook_path, charts, inputs)
     res = programme.simulate(path, paths=paths, seed=seed)
     s = summary(res)
     data = to_json(res, s)
-    written = []
-    if wb is not None:
-        written.append(workbook(res, s, wb))
-    if charts is not None:
-        written.append(chart(res, s, charts))
-    if json_path is not None:
-        p = outputs.emit_json(data, json_path)
-        if p is not None:
-            written.append(p)
+    written = outputs.write_outputs(
+        data, json_path, wb, charts, lambda p: workbook(res, s, p), lambda d: chart(res, s, d)
+    )
     return ProgrammeOutput(res, s, data, written)
