@@ -118,8 +118,10 @@ def build(b) -> None:
             margin = m.add_input(
                 fs.i("margin"), f.rate.margin, f"Margin over {f.rate.base}", unit="per year", group=g, fmt="pct"
             )
-            rate = Lookup(f"in_base_{f.rate.base}", R("model_year")) + shift + shift_path + margin
-            close_rate = Lookup(f"in_base_{f.rate.base}", Const(1)) + shift + margin
+            # a zero floor on the base rate (standard in loan agreements): a negative base rate or rate shift never
+            # makes the lender pay interest, nor lowers the all-in rate below the margin
+            rate = Max(Lookup(f"in_base_{f.rate.base}", R("model_year")) + shift + shift_path, 0) + margin
+            close_rate = Max(Lookup(f"in_base_{f.rate.base}", Const(1)) + shift, 0) + margin
         sme = sme_margin_preference(sc, f)
         if sme:  # KEXIM SME co-entry programme: a preference off the loan rate
             pref = m.add_input(
@@ -131,7 +133,8 @@ def build(b) -> None:
                 fmt="pct",
                 source="KEXIM SME co-entry programme, 2019 plan sec. IV-1 (data/instruments.yaml: sme_co_entry)",
             )
-            rate, close_rate = rate + pref, close_rate + pref
+            # the preference never takes the rate below zero
+            rate, close_rate = Max(rate + pref, 0), Max(close_rate + pref, 0)
         upfront = m.add_input(
             fs.i("upfront_fee"), f.upfront_fee, "Upfront fee", unit="of commitment", group=g, fmt="pct"
         )

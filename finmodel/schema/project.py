@@ -211,7 +211,7 @@ class Rate(_Block):
     Exactly one form: ``fixed`` alone, or ``base`` (a key of ``base_rates``) with ``margin``.
     """
 
-    fixed: SignedRate | None = Field(default=None, description="Fixed rate [per year, decimal].")
+    fixed: Fraction | None = Field(default=None, description="Fixed rate [per year, decimal], >= 0.")
     base: str | None = Field(default=None, description="Name of a base-rate curve in base_rates.")
     margin: SignedRate | None = Field(default=None, description="Margin over the base rate [per year, decimal].")
 
