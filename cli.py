@@ -58,8 +58,13 @@ def _echo_written(paths, json_path=None):
 
 
 def _json_option(what="the results"):
-    return click.option("--json", "json_path", type=click.Path(dir_okay=False, allow_dash=True), metavar="PATH",
-                        help=f"Write the JSON of {what} to PATH ('-': standard output, nothing else printed there).")
+    return click.option(
+        "--json",
+        "json_path",
+        type=click.Path(dir_okay=False, allow_dash=True),
+        metavar="PATH",
+        help=f"Write the JSON of {what} to PATH ('-': standard output, nothing else printed there).",
+    )
 
 
 def _console():
@@ -150,8 +155,13 @@ def cases_cmd(scenario, json_path):
 
 @main.command("export")
 @click.argument("workbook", type=click.Path(dir_okay=False))
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
-              help="Write the scenario (.yaml) behind the workbook, with the analyst's edits.")
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Write the scenario (.yaml) behind the workbook, with the analyst's edits.",
+)
 @_report_errors
 def export_cmd(workbook, output):
     """The scenario behind a (possibly edited) finmodel workbook: every named input read back, the edits
@@ -196,10 +206,12 @@ def validate_cmd(scenarios, json_path):
                 _echo(exc.format())
         else:
             if base is not None:
-                entry["warnings"] = [{"kind": "eligibility", "field": w.field_path, "message": w.message}
-                                     for w in warnings_for(base)]
-                entry["warnings"] += [{"kind": "plausibility", "field": f, "message": m}
-                                      for f, m in plausibility.scenario_warnings(base)]
+                entry["warnings"] = [
+                    {"kind": "eligibility", "field": w.field_path, "message": w.message} for w in warnings_for(base)
+                ]
+                entry["warnings"] += [
+                    {"kind": "plausibility", "field": f, "message": m} for f, m in plausibility.scenario_warnings(base)
+                ]
             if js != "-":
                 _echo(f"OK {path}")
                 _echo_warnings(entry["warnings"], err=False)
@@ -211,8 +223,14 @@ def validate_cmd(scenarios, json_path):
 
 
 @main.command("schema")
-@click.option("--format", "fmt", type=click.Choice(["json", "markdown"]), default="json", show_default=True,
-              help="JSON Schema, or the markdown reference (docs/scenario-reference.md).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "markdown"]),
+    default="json",
+    show_default=True,
+    help="JSON Schema, or the markdown reference (docs/scenario-reference.md).",
+)
 @_report_errors
 def schema_cmd(fmt):
     """Print the scenario file's schema: every field with its type, unit, default and description."""
@@ -230,10 +248,15 @@ def schema_cmd(fmt):
 
 @main.command("new")
 @click.argument("name")
-@click.option("--template", default="umic-availability-ppp", show_default=True, metavar="T",
-              help="Scenario template: umic-availability-ppp (UMIC availability PPP: EDPF, ECA, commercial), "
-              "lmic-edcf-koica (LMIC: KOICA grant, EDCF, ECA, commercial), high-risk-ksure (OECD category 7: "
-              "K-SURE special account, KEXIM and host guarantees). Each has a risk: block.")
+@click.option(
+    "--template",
+    default="umic-availability-ppp",
+    show_default=True,
+    metavar="T",
+    help="Scenario template: umic-availability-ppp (UMIC availability PPP: EDPF, ECA, commercial), "
+    "lmic-edcf-koica (LMIC: KOICA grant, EDCF, ECA, commercial), high-risk-ksure (OECD category 7: "
+    "K-SURE special account, KEXIM and host guarantees). Each has a risk: block.",
+)
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
 @_report_errors
 def new_cmd(name, template, force):
@@ -341,13 +364,20 @@ def grant_element_cmd(
     SCENARIO: grant elements of the modelled cash flows (drawdowns, interest, repayments; fees excluded),
     as on the workbook's Blending sheet.
     """
-    terms = {"--rate": annual_rate, "--maturity": maturity_years, "--grace": grace_years,
-             "--repayment": repayment, "--periods-per-year": periods_per_year, "--country": country}
+    terms = {
+        "--rate": annual_rate,
+        "--maturity": maturity_years,
+        "--grace": grace_years,
+        "--repayment": repayment,
+        "--periods-per-year": periods_per_year,
+        "--country": country,
+    }
     given = [opt for opt, v in terms.items() if v is not None]
     if scenario is not None:
         if given:
-            raise InputError([(given[0], f"expected either SCENARIO or loan terms, found both ({scenario} and "
-                                         f"{', '.join(given)})")])
+            raise InputError(
+                [(given[0], f"expected either SCENARIO or loan terms, found both ({scenario} and {', '.join(given)})")]
+            )
         _grant_element_scenario(scenario, case, method, discount_rate, cirr, json_path)
         return
     if case is not None:
@@ -355,15 +385,40 @@ def grant_element_cmd(
     missing = [opt for opt in ("--rate", "--maturity", "--grace") if terms[opt] is None]
     if missing:
         found = f"{', '.join(o for o in terms if terms[o] is not None)} without {', '.join(missing)}"
-        raise InputError([("", f"expected SCENARIO or the loan terms --rate, --maturity and --grace, "
-                               f"found {found if len(missing) < 3 else 'neither'}")])
-    _grant_element_terms(annual_rate, maturity_years, grace_years, repayment or "equal", discount_rate,
-                         periods_per_year or "2", method, country, cirr, json_path)
+        raise InputError(
+            [
+                (
+                    "",
+                    f"expected SCENARIO or the loan terms --rate, --maturity and --grace, "
+                    f"found {found if len(missing) < 3 else 'neither'}",
+                )
+            ]
+        )
+    _grant_element_terms(
+        annual_rate,
+        maturity_years,
+        grace_years,
+        repayment or "equal",
+        discount_rate,
+        periods_per_year or "2",
+        method,
+        country,
+        cirr,
+        json_path,
+    )
 
 
 def _grant_element_terms(
-    annual_rate, maturity_years, grace_years, repayment, discount_rate, periods_per_year, method, country, cirr,
-    json_path
+    annual_rate,
+    maturity_years,
+    grace_years,
+    repayment,
+    discount_rate,
+    periods_per_year,
+    method,
+    country,
+    cirr,
+    json_path,
 ):
     from finmodel.blending.grant_element import grant_element_report
     from finmodel.countries import get_country
@@ -394,8 +449,10 @@ def _grant_element_terms(
     from finmodel import grant_report as ge_report
 
     _json_and_lines(
-        json_path, lambda: ge_report.terms_json(report),
-        lambda: ge_report.terms_lines(report, annual_rate, maturity_years, grace_years, repayment, periods_per_year))
+        json_path,
+        lambda: ge_report.terms_json(report),
+        lambda: ge_report.terms_lines(report, annual_rate, maturity_years, grace_years, repayment, periods_per_year),
+    )
 
 
 def _json_and_lines(json_path, data, lines):
@@ -431,22 +488,34 @@ def _grant_element_scenario(scenario, case, method, discount_rate, cirr, json_pa
 @main.command("compare")
 @click.argument("portfolio", type=click.Path(dir_okay=False))
 @click.option("--case", default=None, metavar="NAME", help="Portfolio case (default: base).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the workbook (.xlsx): pis live, "
-              "gif side by side on the Cases sheet.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    help="Write the workbook (.xlsx): pis live, gif side by side on the Cases sheet.",
+)
 @_json_option("both structures")
-@click.option("--paths", type=int, default=None, help="Also Monte Carlo tranche losses over N paths of the "
-              "projects' risk blocks.")
+@click.option(
+    "--paths", type=int, default=None, help="Also Monte Carlo tranche losses over N paths of the projects' risk blocks."
+)
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed (project i: seed + i).")
-@click.option("--correlation", type=float, default=0.0, show_default=True, metavar="RHO",
-              help="With --paths: loading of every project on a shared macro factor (demand, political events).")
+@click.option(
+    "--correlation",
+    type=float,
+    default=0.0,
+    show_default=True,
+    metavar="RHO",
+    help="With --paths: loading of every project on a shared macro factor (demand, political events).",
+)
 @click.option("--quiet", is_flag=True, help="Do not print the table.")
 @_report_errors
 def compare_cmd(portfolio, case, output, json_path, paths, seed, correlation, quiet):
     """Run a PORTFOLIO file's fund under PIS (subordinated) and GIF (pari passu); each tranche side by side."""
     from finmodel import api
 
-    out = api.compare(portfolio, case, workbook=output, json_path=json_path, paths=paths, seed=seed,
-                      correlation=correlation)
+    out = api.compare(
+        portfolio, case, workbook=output, json_path=json_path, paths=paths, seed=seed, correlation=correlation
+    )
     if not quiet and json_path != "-":
         _console().print(out.table())
         if out.decomposition is not None:
@@ -459,31 +528,67 @@ def compare_cmd(portfolio, case, output, json_path, paths, seed, correlation, qu
 @main.command("fund")
 @click.argument("portfolio", type=click.Path(dir_okay=False))
 @click.option("--case", default=None, metavar="NAME", help="Portfolio case (default: base).")
-@click.option("--structure", type=click.Choice(["pis", "gif"]), default=None,
-              help="Replace the file's structure (term capped at the structure's limit).")
-@click.option("--first-loss", "first_loss_case", default=None, metavar="CASE",
-              help="Also solve the smallest government + public share that keeps the private tranche whole "
-              "under this portfolio case.")
-@click.option("--paths", type=int, default=None, help="With --first-loss: solve on N Monte Carlo paths of the "
-              "projects' risk blocks (expected loss of the private tranche at most --max-expected-loss).")
+@click.option(
+    "--structure",
+    type=click.Choice(["pis", "gif"]),
+    default=None,
+    help="Replace the file's structure (term capped at the structure's limit).",
+)
+@click.option(
+    "--first-loss",
+    "first_loss_case",
+    default=None,
+    metavar="CASE",
+    help="Also solve the smallest government + public share that keeps the private tranche whole "
+    "under this portfolio case.",
+)
+@click.option(
+    "--paths",
+    type=int,
+    default=None,
+    help="With --first-loss: solve on N Monte Carlo paths of the "
+    "projects' risk blocks (expected loss of the private tranche at most --max-expected-loss).",
+)
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed (project i: seed + i).")
-@click.option("--max-expected-loss", type=float, default=0.0, show_default=True, metavar="FRACTION",
-              help="With --paths: the private tranche's expected loss target, a fraction of its contributions.")
-@click.option("--correlation", type=float, default=0.0, show_default=True, metavar="RHO",
-              help="With --paths: loading of every project on a shared macro factor (demand, political events).")
+@click.option(
+    "--max-expected-loss",
+    type=float,
+    default=0.0,
+    show_default=True,
+    metavar="FRACTION",
+    help="With --paths: the private tranche's expected loss target, a fraction of its contributions.",
+)
+@click.option(
+    "--correlation",
+    type=float,
+    default=0.0,
+    show_default=True,
+    metavar="RHO",
+    help="With --paths: loading of every project on a shared macro factor (demand, political events).",
+)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the live fund workbook (.xlsx).")
 @_json_option()
 @click.option("--quiet", is_flag=True, help="Do not print the tables.")
 @_report_errors
-def fund_cmd(portfolio, case, structure, first_loss_case, paths, seed, max_expected_loss, correlation, output,
-             json_path, quiet):
+def fund_cmd(
+    portfolio, case, structure, first_loss_case, paths, seed, max_expected_loss, correlation, output, json_path, quiet
+):
     """Run a PORTFOLIO file's fund: tranche results, first-loss share, mobilisation."""
     from finmodel import api
     from finmodel.fund.workbook import summary_lines
 
-    out = api.fund(portfolio, case, structure=structure, workbook=output, json_path=json_path,
-                   first_loss_case=first_loss_case, paths=paths, seed=seed, max_expected_loss=max_expected_loss,
-                   correlation=correlation)
+    out = api.fund(
+        portfolio,
+        case,
+        structure=structure,
+        workbook=output,
+        json_path=json_path,
+        first_loss_case=first_loss_case,
+        paths=paths,
+        seed=seed,
+        max_expected_loss=max_expected_loss,
+        correlation=correlation,
+    )
     if not quiet and json_path != "-":
         _console().print(out.table())
         for line in summary_lines(out):
@@ -498,9 +603,13 @@ def fund_cmd(portfolio, case, structure, first_loss_case, paths, seed, max_expec
 @click.argument("portfolio", type=click.Path(dir_okay=False))
 @click.option("--paths", type=int, required=True, help="Number of Monte Carlo paths of the projects' risk blocks.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed (project i: seed + i).")
-@click.option("--steps", default=None, metavar="G1,G2,...",
-              help="Government first-loss shares as decimals (0 always included). "
-              "Default: 0,0.025,0.05,0.075,0.1,0.15,0.2,0.25,0.3,0.4,0.5.")
+@click.option(
+    "--steps",
+    default=None,
+    metavar="G1,G2,...",
+    help="Government first-loss shares as decimals (0 always included). "
+    "Default: 0,0.025,0.05,0.075,0.1,0.15,0.2,0.25,0.3,0.4,0.5.",
+)
 @click.option("--case", default=None, metavar="NAME", help="Portfolio case (default: base; no `changes`).")
 @_json_option("the frontier")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the frontier table (.xlsx).")
@@ -511,8 +620,16 @@ def frontier_cmd(portfolio, paths, seed, steps, case, json_path, output, charts,
     """The subordination frontier of a PORTFOLIO: private risk against the government's first-loss share."""
     from finmodel.fund import frontier_report
 
-    out = frontier_report.run(portfolio, paths=paths, seed=seed, steps=steps, case=case, json_path=json_path,
-                              workbook_path=output, charts=charts)
+    out = frontier_report.run(
+        portfolio,
+        paths=paths,
+        seed=seed,
+        steps=steps,
+        case=case,
+        json_path=json_path,
+        workbook_path=output,
+        charts=charts,
+    )
     if not quiet and json_path != "-":
         _console().print(frontier_report.table(out.frontier))
     _echo_written(out.written, json_path)
@@ -534,8 +651,9 @@ def programme_cmd(programme_file, paths, seed, json_path, output, charts, quiet)
     """Simulate a PROGRAMME file: a fund deploying into a pipeline of candidate projects."""
     from finmodel.fund import programme_report
 
-    out = programme_report.run(programme_file, paths=paths, seed=seed, json_path=json_path, workbook_path=output,
-                               charts=charts)
+    out = programme_report.run(
+        programme_file, paths=paths, seed=seed, json_path=json_path, workbook_path=output, charts=charts
+    )
     if not quiet and json_path != "-":
         for table in programme_report.tables(out.result, out.summary):
             _console().print(table)
@@ -552,12 +670,26 @@ def programme_cmd(programme_file, paths, seed, json_path, output, charts, quiet)
 @click.option("--paths", type=int, required=True, help="Number of Monte Carlo paths.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed (same seed, same results).")
 @click.option("--case", default="base", show_default=True, help="Case the drivers apply to (financing: base case).")
-@click.option("--chunk-size", type=int, default=None,
-              help="Paths per model call (bounds memory). Default: up to 4096, four chunks per worker.")
-@click.option("--workers", default="auto", show_default=True, metavar="N|auto",
-              help="Local processes (auto: every core). Results are identical for any number.")
-@click.option("--explain-paths", type=int, default=None, metavar="N",
-              help="Paths re-run per driver held at its deterministic value (default 5,000; 0: skip).")
+@click.option(
+    "--chunk-size",
+    type=int,
+    default=None,
+    help="Paths per model call (bounds memory). Default: up to 4096, four chunks per worker.",
+)
+@click.option(
+    "--workers",
+    default="auto",
+    show_default=True,
+    metavar="N|auto",
+    help="Local processes (auto: every core). Results are identical for any number.",
+)
+@click.option(
+    "--explain-paths",
+    type=int,
+    default=None,
+    metavar="N",
+    help="Paths re-run per driver held at its deterministic value (default 5,000; 0: skip).",
+)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Workbook (.xlsx) with a Risk sheet.")
 @_json_option()
 @click.option("--paths-out", type=click.Path(dir_okay=False), help="Per-path results (.csv, or .parquet).")
@@ -565,16 +697,36 @@ def programme_cmd(programme_file, paths, seed, json_path, output, charts, quiet)
 @click.option("--scheduler", default=None, help="Dask scheduler address (tcp://host:8786) or 'local'.")
 @click.option("--quiet", is_flag=True, help="No progress bar nor summary table.")
 @_report_errors
-def simulate_cmd(scenario, paths, seed, case, chunk_size, workers, explain_paths, output, json_path, paths_out, charts,
-                 scheduler, quiet):
+def simulate_cmd(
+    scenario,
+    paths,
+    seed,
+    case,
+    chunk_size,
+    workers,
+    explain_paths,
+    output,
+    json_path,
+    paths_out,
+    charts,
+    scheduler,
+    quiet,
+):
     """Monte Carlo over the scenario's risk block, with financing sized on the base case."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from finmodel.risk import api
 
-    progress = Progress(TextColumn("simulating"), BarColumn(), MofNCompleteColumn(), TextColumn("paths"),
-                        TimeElapsedColumn(), disable=quiet, console=Console(stderr=True))
+    progress = Progress(
+        TextColumn("simulating"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("paths"),
+        TimeElapsedColumn(),
+        disable=quiet,
+        console=Console(stderr=True),
+    )
     task = {}
 
     def on_start(n):
@@ -585,9 +737,22 @@ def simulate_cmd(scenario, paths, seed, case, chunk_size, workers, explain_paths
         progress.advance(task["id"], b - a)
 
     try:
-        out = api.simulate(scenario, paths=paths, seed=seed, case=case, chunk_size=chunk_size, workers=workers,
-                           explain_paths=explain_paths, workbook=output, json_path=json_path, paths_out=paths_out,
-                           charts=charts, scheduler=scheduler, on_start=on_start, on_chunk=on_chunk)
+        out = api.simulate(
+            scenario,
+            paths=paths,
+            seed=seed,
+            case=case,
+            chunk_size=chunk_size,
+            workers=workers,
+            explain_paths=explain_paths,
+            workbook=output,
+            json_path=json_path,
+            paths_out=paths_out,
+            charts=charts,
+            scheduler=scheduler,
+            on_start=on_start,
+            on_chunk=on_chunk,
+        )
     finally:
         progress.stop()
     if not quiet and json_path != "-":
@@ -599,8 +764,13 @@ def simulate_cmd(scenario, paths, seed, case, chunk_size, workers, explain_paths
 @main.command("sensitivity")
 @click.argument("scenario", required=False, type=click.Path(dir_okay=False))
 @click.option("--case", default="base", show_default=True, help="Case to move the drivers from.")
-@click.option("--driver", "drivers", multiple=True, metavar="NAME",
-              help="Only these drivers (repeatable): revenue, capex, opex, delay, rates, fx. Default: all.")
+@click.option(
+    "--driver",
+    "drivers",
+    multiple=True,
+    metavar="NAME",
+    help="Only these drivers (repeatable): revenue, capex, opex, delay, rates, fx. Default: all.",
+)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Workbook (.xlsx) with a Sensitivity sheet.")
 @_json_option()
 @click.option("--charts", type=click.Path(file_okay=False), help="Folder for tornado and spider charts (PNG).")
@@ -612,8 +782,15 @@ def sensitivity_cmd(scenario, case, drivers, output, json_path, charts, portfoli
     from finmodel import api
     from finmodel.risk.api import sensitivity_tables
 
-    out = api.sensitivity(scenario, case=case, workbook=output, json_path=json_path, charts=charts,
-                          only=list(drivers) or None, portfolio=portfolio)
+    out = api.sensitivity(
+        scenario,
+        case=case,
+        workbook=output,
+        json_path=json_path,
+        charts=charts,
+        only=list(drivers) or None,
+        portfolio=portfolio,
+    )
     if not quiet and json_path != "-":
         for table in sensitivity_tables(out.result):
             _console().print(table)

@@ -41,10 +41,14 @@ def main():
     solved = engine.solve(b)
     model = b.model
     T = model.periods
-    print(f"machine: {platform.machine()} {platform.python_implementation()} {platform.python_version()}, "
-          f"numpy {np.__version__}")
-    print(f"default scenario: {len(model.rows)} rows, {T} periods ({sc.timeline.periods_per_year}/year), "
-          f"{len(sc.debt.facilities)} facilities")
+    print(
+        f"machine: {platform.machine()} {platform.python_implementation()} {platform.python_version()}, "
+        f"numpy {np.__version__}"
+    )
+    print(
+        f"default scenario: {len(model.rows)} rows, {T} periods ({sc.timeline.periods_per_year}/year), "
+        f"{len(sc.debt.facilities)} facilities"
+    )
     print(f"build + compile model:                {t_build * 1e3:8.1f} ms (once per scenario structure)")
     t_eval = best(lambda: model.evaluate(solved), args.repeat * 4)
     print(f"evaluate one case (solved financing): {t_eval * 1e3:8.1f} ms")
@@ -58,8 +62,7 @@ def main():
     over["in_revenue_factor"] = np.linspace(0.6, 1.3, P).reshape(-1, 1)
     model.evaluate({k: v[:2] for k, v in over.items()})
     t_paths = best(lambda: model.evaluate(over), max(1, args.repeat // 2))
-    print(f"{P:,} paths (revenue factor 0.6-1.3), one call: {t_paths:6.2f} s "
-          f"({t_paths / P * 1e6:.0f} us/path)")
+    print(f"{P:,} paths (revenue factor 0.6-1.3), one call: {t_paths:6.2f} s ({t_paths / P * 1e6:.0f} us/path)")
 
     with tempfile.TemporaryDirectory() as d:
         out = Path(d) / "kk.xlsx"

@@ -59,9 +59,7 @@ def child(path: str, paths: int, chunk: int, workers: str) -> None:
     prepared = simulation.prepare(path)
     t1 = time.perf_counter()
     c1 = _cpu()
-    res = simulation.simulate(
-        path, paths=paths, seed=1, chunk_size=chunk or None, workers=workers, prepared=prepared
-    )
+    res = simulation.simulate(path, paths=paths, seed=1, chunk_size=chunk or None, workers=workers, prepared=prepared)
     t2 = time.perf_counter()
     cpu = _cpu() - c1
     s = res.summary()
@@ -144,8 +142,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = scenario_file(Path(tmp))
         load = os.getloadavg()[0]
-        print(f"cpu count {os.cpu_count()}, load average {load:.1f} before the run"
-              + (" (machine under load: wall times are inflated)" if load > 0.5 * (os.cpu_count() or 1) else ""))
+        print(
+            f"cpu count {os.cpu_count()}, load average {load:.1f} before the run"
+            + (" (machine under load: wall times are inflated)" if load > 0.5 * (os.cpu_count() or 1) else "")
+        )
         r = measure(path, a.paths, a.chunk_size, a.workers)
         report(r)
         if a.large:

@@ -97,14 +97,32 @@ def _replacements(value) -> list[tuple[str, object]]:
         return [("wrong_type", "maybe"), ("zero", 0), ("huge", 10**300), ("nan", math.nan), ("missing", ...)]
     if isinstance(value, (int, float)):
         negative = -abs(value) if value else -1
-        return [("wrong_type", "abc"), ("negative", negative), ("zero", 0), ("huge", 1e300), ("nan", math.nan),
-                ("missing", ...)]
+        return [
+            ("wrong_type", "abc"),
+            ("negative", negative),
+            ("zero", 0),
+            ("huge", 1e300),
+            ("nan", math.nan),
+            ("missing", ...),
+        ]
     if isinstance(value, str):
-        return [("wrong_type", [1, 2]), ("number", 1), ("empty", ""), ("huge", "x" * 40_000), ("nan", math.nan),
-                ("missing", ...)]
+        return [
+            ("wrong_type", [1, 2]),
+            ("number", 1),
+            ("empty", ""),
+            ("huge", "x" * 40_000),
+            ("nan", math.nan),
+            ("missing", ...),
+        ]
     # dates and anything else YAML gives
-    return [("wrong_type", "2027-02-30"), ("negative", -1), ("zero", 0), ("huge", 1e300), ("nan", math.nan),
-            ("missing", ...)]
+    return [
+        ("wrong_type", "2027-02-30"),
+        ("negative", -1),
+        ("zero", 0),
+        ("huge", 1e300),
+        ("nan", math.nan),
+        ("missing", ...),
+    ]
 
 
 def _set(doc, path, value) -> None:
@@ -247,8 +265,11 @@ def main(argv=None) -> int:
     ap.add_argument("--memory-gb", type=float, default=6.0, help="Address-space cap of this process.")
     ap.add_argument("--file", action="append", default=None, help="Only this shipped file (repeatable).")
     ap.add_argument("--show-exit-1", action="store_true", help="List the mutations that exited 1.")
-    ap.add_argument("--show-accepted", action="store_true",
-                    help="List the wrong-type, NaN, huge and negative mutations that exited 0 (silently accepted?).")
+    ap.add_argument(
+        "--show-accepted",
+        action="store_true",
+        help="List the wrong-type, NaN, huge and negative mutations that exited 0 (silently accepted?).",
+    )
     args = ap.parse_args(argv)
     cap = int(args.memory_gb * 1024**3)
     resource.setrlimit(resource.RLIMIT_AS, (cap, cap))

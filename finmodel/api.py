@@ -174,7 +174,8 @@ def _same_file(out_path, source) -> bool:
         return False
     try:
         return Path(out_path).resolve() == Path(source).resolve() or (
-            Path(out_path).exists() and Path(out_path).samefile(source))
+            Path(out_path).exists() and Path(out_path).samefile(source)
+        )
     except OSError:
         return False
 
@@ -195,8 +196,9 @@ def export(workbook_path, scenario_out) -> tuple[Path, list]:
     if out.is_dir():
         raise InputError([("--output", f"expected a file name, found the folder {str(scenario_out)!r}")])
     if not workbook_source.is_workbook(workbook_path):
-        raise InputError([("WORKBOOK", "expected an .xlsx workbook written by finmodel, found "
-                                       f"{str(workbook_path)!r}")])
+        raise InputError(
+            [("WORKBOOK", f"expected an .xlsx workbook written by finmodel, found {str(workbook_path)!r}")]
+        )
     src = workbook_source.from_workbook(workbook_path)
 
     def write(tmp):
@@ -230,8 +232,9 @@ def summary(out: Result):
     return _summary(out.results, out.scenario)
 
 
-def simulate(scenario=None, *, paths: int, seed: int = 0, case: str = "base", chunk_size: int | None = None,
-             client=None) -> SimulationResult:
+def simulate(
+    scenario=None, *, paths: int, seed: int = 0, case: str = "base", chunk_size: int | None = None, client=None
+) -> SimulationResult:
     """Monte Carlo over the scenario's ``risk:`` block, with the financing sized on the base case.
 
     Parameters
@@ -269,14 +272,25 @@ def simulate(scenario=None, *, paths: int, seed: int = 0, case: str = "base", ch
     simulation.check_options(paths, seed, chunk_size)
     sc = load(scenario)
     prepared = simulation.prepare(sc, case)
-    raw = simulation.simulate(sc, paths=paths, seed=seed, case=case, chunk_size=chunk_size, client=client,
-                              prepared=prepared)
+    raw = simulation.simulate(
+        sc, paths=paths, seed=seed, case=case, chunk_size=chunk_size, client=client, prepared=prepared
+    )
     return SimulationResult(raw, prepared[1])
 
 
-def fund(portfolio, case: str | None = None, *, structure: str | None = None, first_loss_case: str | None = None,
-         workbook=None, json_path=None, paths: int | None = None, seed: int = 0, max_expected_loss: float = 0.0,
-         correlation: float = 0.0):
+def fund(
+    portfolio,
+    case: str | None = None,
+    *,
+    structure: str | None = None,
+    first_loss_case: str | None = None,
+    workbook=None,
+    json_path=None,
+    paths: int | None = None,
+    seed: int = 0,
+    max_expected_loss: float = 0.0,
+    correlation: float = 0.0,
+):
     """Run a portfolio file's PIS / GIF fund: tranche results, first-loss share, mobilisation [KRW].
 
     Parameters
@@ -312,13 +326,30 @@ def fund(portfolio, case: str | None = None, *, structure: str | None = None, fi
     """
     from finmodel.fund import run_portfolio
 
-    return run_portfolio(portfolio, case, structure=structure, workbook=workbook, json_path=json_path,
-                         first_loss_case=first_loss_case, paths=paths, seed=seed,
-                         max_expected_loss=max_expected_loss, correlation=correlation)
+    return run_portfolio(
+        portfolio,
+        case,
+        structure=structure,
+        workbook=workbook,
+        json_path=json_path,
+        first_loss_case=first_loss_case,
+        paths=paths,
+        seed=seed,
+        max_expected_loss=max_expected_loss,
+        correlation=correlation,
+    )
 
 
-def compare(portfolio, case: str | None = None, *, paths: int | None = None, seed: int = 0, workbook=None,
-            json_path=None, correlation: float = 0.0):
+def compare(
+    portfolio,
+    case: str | None = None,
+    *,
+    paths: int | None = None,
+    seed: int = 0,
+    workbook=None,
+    json_path=None,
+    correlation: float = 0.0,
+):
     """The same portfolio under PIS (subordinated) and GIF (pari passu), tranche by tranche [KRW].
 
     Parameters
@@ -351,12 +382,14 @@ def compare(portfolio, case: str | None = None, *, paths: int | None = None, see
     """
     from finmodel.fund import compare_portfolio
 
-    return compare_portfolio(portfolio, case, workbook=workbook, json_path=json_path, paths=paths, seed=seed,
-                             correlation=correlation)
+    return compare_portfolio(
+        portfolio, case, workbook=workbook, json_path=json_path, paths=paths, seed=seed, correlation=correlation
+    )
 
 
-def sensitivity(scenario=None, *, case: str = "base", workbook=None, json_path=None, charts=None, only=None,
-                portfolio=None):
+def sensitivity(
+    scenario=None, *, case: str = "base", workbook=None, json_path=None, charts=None, only=None, portfolio=None
+):
     """One-at-a-time sensitivities (tornado, spider) and breakevens of a case, financing as sized on the base case.
 
     Parameters
@@ -390,8 +423,16 @@ def sensitivity(scenario=None, *, case: str = "base", workbook=None, json_path=N
 
         fund = functools.partial(tranche_sensitivities, portfolio)
         inputs = input_paths(portfolio)
-    return risk_api.sensitivity(scenario, case=case, workbook=workbook, json_path=json_path, charts=charts,
-                                only=only, fund=fund, input_files=inputs)
+    return risk_api.sensitivity(
+        scenario,
+        case=case,
+        workbook=workbook,
+        json_path=json_path,
+        charts=charts,
+        only=only,
+        fund=fund,
+        input_files=inputs,
+    )
 
 
 def validate(path):
@@ -417,6 +458,15 @@ def validate(path):
 
 
 __all__ = [
-    "DICT_SOURCE", "InputError", "compare", "fund", "integrity_failures", "load", "run", "sensitivity", "simulate",
-    "summary", "validate",
+    "DICT_SOURCE",
+    "InputError",
+    "compare",
+    "fund",
+    "integrity_failures",
+    "load",
+    "run",
+    "sensitivity",
+    "simulate",
+    "summary",
+    "validate",
 ]

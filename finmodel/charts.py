@@ -69,17 +69,26 @@ def chart_specs(model) -> list[ChartSpec]:
     rows, inputs = model.rows, model.inputs
     out = []
     if "cfads" in rows and "senior_due" in rows:
-        out.append(ChartSpec("cfads_debt_service", "CFADS and senior debt service", "money",
-                             (Series("cfads", "CFADS", "bar"), Series("senior_due", "Senior debt service", "line")),
-                             span="operations"))
+        out.append(
+            ChartSpec(
+                "cfads_debt_service",
+                "CFADS and senior debt service",
+                "money",
+                (Series("cfads", "CFADS", "bar"), Series("senior_due", "Senior debt service", "line")),
+                span="operations",
+            )
+        )
     if "dscr" in rows:
         ser = [Series("dscr", "DSCR", "line")]
         if "in_lockup_dscr" in inputs:
             ser.append(Series("in_lockup_dscr", "Lock-up covenant DSCR", "line", const=True))
         if "in_target_dscr" in inputs:
             ser.append(Series("in_target_dscr", "Sizing target DSCR", "line", const=True))
-        out.append(ChartSpec("dscr", "DSCR against the lock-up covenant and the sizing target", "x", tuple(ser),
-                             span="debt_life"))
+        out.append(
+            ChartSpec(
+                "dscr", "DSCR against the lock-up covenant and the sizing target", "x", tuple(ser), span="debt_life"
+            )
+        )
     closing = sorted((n for n in rows if re.fullmatch(r"d[0-9]+_closing", n)), key=lambda n: int(n[1:-8]))
     if closing:
         ser = tuple(Series(n, rows[n].label.split(":")[0], "area") for n in closing)
@@ -94,11 +103,25 @@ def chart_specs(model) -> list[ChartSpec]:
     if "grants" in rows:
         sources.append(Series("grants", rows["grants"].label, "bar", side="sources"))
     if uses and sources:
-        out.append(ChartSpec("sources_uses", "Sources and uses of funds", "money", tuple(uses + sources),
-                             stacked=True, kind="sources_uses"))
+        out.append(
+            ChartSpec(
+                "sources_uses",
+                "Sources and uses of funds",
+                "money",
+                tuple(uses + sources),
+                stacked=True,
+                kind="sources_uses",
+            )
+        )
     if "equity_cf" in rows:
-        out.append(ChartSpec("equity_cash_flows", "Equity cash flows (all sponsors)", "money",
-                             (Series("equity_cf", rows["equity_cf"].label, "bar"),)))
+        out.append(
+            ChartSpec(
+                "equity_cash_flows",
+                "Equity cash flows (all sponsors)",
+                "money",
+                (Series("equity_cf", rows["equity_cf"].label, "bar"),),
+            )
+        )
     out += _fund_specs(rows)
     return out
 
@@ -111,11 +134,26 @@ def _fund_specs(rows) -> list[ChartSpec]:
         return []
     cfs = tuple(Series(f"fund_{t}_cf", t, "bar") for t in tranches)
     losses = tuple(Series(f"fund_{t}_loss", t, "bar", side="structures") for t in tranches if f"fund_{t}_loss" in rows)
-    out = [ChartSpec("fund_tranche_cash_flows", "Fund cash flows by tranche (calls -, distributions +)", "money",
-                     cfs, stacked=True, span="active")]
+    out = [
+        ChartSpec(
+            "fund_tranche_cash_flows",
+            "Fund cash flows by tranche (calls -, distributions +)",
+            "money",
+            cfs,
+            stacked=True,
+            span="active",
+        )
+    ]
     if losses:
-        out.append(ChartSpec("fund_tranche_losses", "Tranche losses by structure (contributions not returned)",
-                             "money", losses, kind="structures"))
+        out.append(
+            ChartSpec(
+                "fund_tranche_losses",
+                "Tranche losses by structure (contributions not returned)",
+                "money",
+                losses,
+                kind="structures",
+            )
+        )
     return out
 
 
@@ -129,8 +167,10 @@ def span(spec: ChartSpec, values, periods: int) -> tuple[int, int]:
         if not flag.any() and "operation_flag" in values:
             flag = values["operation_flag"][0] > 0.5
     elif spec.span == "active":  # the periods in which any series is non-zero
-        flag = np.any([np.nan_to_num(np.asarray(values[s.name][0], dtype=float)) != 0 for s in spec.series
-                       if s.name in values], axis=0)
+        flag = np.any(
+            [np.nan_to_num(np.asarray(values[s.name][0], dtype=float)) != 0 for s in spec.series if s.name in values],
+            axis=0,
+        )
     if flag is None or not np.any(flag):
         return 0, periods - 1
     idx = np.flatnonzero(flag)
@@ -144,8 +184,11 @@ def y_limit(spec: ChartSpec, result, t0: int, t1: int) -> float | None:
     if spec.unit != "x":
         return None
     lines = [_scalar_value(result, s.name) for s in spec.series if s.const]
-    ratios = [np.nanmax(np.asarray(result.values[s.name][0][t0: t1 + 1], dtype=float), initial=0.0)
-              for s in spec.series if not s.const]
+    ratios = [
+        np.nanmax(np.asarray(result.values[s.name][0][t0 : t1 + 1], dtype=float), initial=0.0)
+        for s in spec.series
+        if not s.const
+    ]
     high = max(ratios + lines + [0.0])
     cap = 3.0 * max(lines) if lines else high
     top = min(high * 1.1, cap) if cap > 0 else high * 1.1
@@ -286,8 +329,10 @@ def write_sheet(ws, lay: Layout, result, results=None) -> None:
             first = rows[("st", spec.series[0].name)]
             last = rows[("st", spec.series[-1].name)]
             ncols = 1 + len(others)
-            chart.add_data(Reference(ws, min_col=3, max_col=2 + ncols, min_row=rows["st_head"], max_row=last),
-                           titles_from_data=True)
+            chart.add_data(
+                Reference(ws, min_col=3, max_col=2 + ncols, min_row=rows["st_head"], max_row=last),
+                titles_from_data=True,
+            )
             chart.set_categories(Reference(ws, min_col=1, max_col=1, min_row=first, max_row=last))
         elif spec.kind == "sources_uses":
             chart = BarChart()
@@ -322,7 +367,7 @@ def write_sheet(ws, lay: Layout, result, results=None) -> None:
             for s in spec.series:
                 ch = parts[s.kind]
                 ch.add_data(row_ref(s.name, t0, t1), from_rows=True, titles_from_data=False)
-                sh, r = (lay.w.cells[s.name] if not s.const else (CHARTS, rows[("const", s.name)]))
+                sh, r = lay.w.cells[s.name] if not s.const else (CHARTS, rows[("const", s.name)])
                 ch.series[-1].tx = SeriesLabel(strRef=StrRef(f"{_q(sh)}!$A${r}"))
                 if s.kind == "line":
                     ch.series[-1].smooth = False
@@ -330,8 +375,9 @@ def write_sheet(ws, lay: Layout, result, results=None) -> None:
                     ch.series[-1].graphicalProperties.line.width = 28575 if not s.const else 19050
                     if s.const:
                         ch.series[-1].graphicalProperties.line.dashStyle = "dash"
-            cats = Reference(wb[timing], min_col=FIRST_COL + t0, max_col=FIRST_COL + t1, min_row=period_row,
-                             max_row=period_row)
+            cats = Reference(
+                wb[timing], min_col=FIRST_COL + t0, max_col=FIRST_COL + t1, min_row=period_row, max_row=period_row
+            )
             for ch in parts.values():
                 ch.set_categories(cats)
             chart = base
@@ -365,7 +411,7 @@ def write_sheet(ws, lay: Layout, result, results=None) -> None:
 
 
 def _dates(values, t0, t1):
-    serial = values["period_end"][0][t0: t1 + 1]
+    serial = values["period_end"][0][t0 : t1 + 1]
     return serials_to_datetime64(serial)
 
 
@@ -395,7 +441,6 @@ def write_pngs(result, outdir: str | Path, *, dpi: int = 150) -> list[Path]:
     from matplotlib.figure import Figure
     from matplotlib.ticker import FuncFormatter
 
-
     outdir = make_folder(outdir)
     v = result.values
     cur = result.builder.cur
@@ -412,8 +457,16 @@ def write_pngs(result, outdir: str | Path, *, dpi: int = 150) -> list[Path]:
             bottoms = {"uses": 0.0, "sources": 0.0}
             for s, colour in zip(spec.series, colours, strict=True):
                 val = np.nansum(v[s.name][0]) / scale
-                ax.bar([s.side.capitalize()], [val], bottom=bottoms[s.side], label=s.label, width=0.5,
-                       color=colour, edgecolor="white", linewidth=0.5)
+                ax.bar(
+                    [s.side.capitalize()],
+                    [val],
+                    bottom=bottoms[s.side],
+                    label=s.label,
+                    width=0.5,
+                    color=colour,
+                    edgecolor="white",
+                    linewidth=0.5,
+                )
                 bottoms[s.side] += val
             ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
         else:
@@ -426,10 +479,17 @@ def write_pngs(result, outdir: str | Path, *, dpi: int = 150) -> list[Path]:
                 if s.const:
                     y = np.full(t1 - t0 + 1, _scalar_value(result, s.name))
                 else:
-                    y = np.asarray(v[s.name][0][t0: t1 + 1], dtype=float) / scale
+                    y = np.asarray(v[s.name][0][t0 : t1 + 1], dtype=float) / scale
                 if s.kind == "bar":
-                    ax.bar(x, np.nan_to_num(y), width=width, label=s.label, color=colour,
-                           bottom=stack if spec.stacked else None, zorder=2)
+                    ax.bar(
+                        x,
+                        np.nan_to_num(y),
+                        width=width,
+                        label=s.label,
+                        color=colour,
+                        bottom=stack if spec.stacked else None,
+                        zorder=2,
+                    )
                     if spec.stacked:
                         stack = stack + np.nan_to_num(y)
                 elif s.kind == "area":
@@ -437,8 +497,15 @@ def write_pngs(result, outdir: str | Path, *, dpi: int = 150) -> list[Path]:
                     stack = stack + np.nan_to_num(y)
                     ax.fill_between(x, y0, stack, label=s.label, step="mid", alpha=0.85, color=colour, zorder=2)
                 else:
-                    ax.plot(x, y, label=s.label, linewidth=1.4 if s.const else 2.2, color=colour,
-                            linestyle="--" if s.const else "-", zorder=3)
+                    ax.plot(
+                        x,
+                        y,
+                        label=s.label,
+                        linewidth=1.4 if s.const else 2.2,
+                        color=colour,
+                        linestyle="--" if s.const else "-",
+                        zorder=3,
+                    )
             top = y_limit(spec, result, t0, t1)
             if top is not None:
                 ax.set_ylim(0, top)

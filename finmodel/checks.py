@@ -62,8 +62,9 @@ def build(b, *, sizing_case: bool) -> list[str]:
     defaulted = m.ref("default_periods") > 0
     for f in b.facilities:
         # a subordinated facility may be in default on its own (its unpaid debt service: finmodel.ledgers)
-        in_default = defaulted if f.senior or "sub_defaulted" not in m.rows else Or(
-            defaulted, Agg("MAX", "sub_defaulted") > 0)
+        in_default = (
+            defaulted if f.senior or "sub_defaulted" not in m.rows else Or(defaulted, Agg("MAX", "sub_defaulted") > 0)
+        )
         check(
             f"check_{f.p}_repaid",
             Or(absf(m.ref(f.n("balance_at_maturity"))) < tol, in_default),

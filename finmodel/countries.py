@@ -88,12 +88,17 @@ def _validate(values: dict, where: str) -> list[tuple[str, str]]:
     """Check one row's (possibly overridden) values; return (field_path, message) problems."""
     problems = []
     if values.get("income_group") not in INCOME_GROUPS:
-        problems.append((f"{where}.income_group",
-                         f"expected one of {', '.join(INCOME_GROUPS)}, found {values.get('income_group')!r}"))
+        problems.append(
+            (
+                f"{where}.income_group",
+                f"expected one of {', '.join(INCOME_GROUPS)}, found {values.get('income_group')!r}",
+            )
+        )
     cat = values.get("oecd_risk_category")
     if cat is not None and (isinstance(cat, bool) or not isinstance(cat, int) or not 0 <= cat <= 7):
-        problems.append((f"{where}.oecd_risk_category",
-                         f"expected an integer 0-7 or null (not classified), found {cat!r}"))
+        problems.append(
+            (f"{where}.oecd_risk_category", f"expected an integer 0-7 or null (not classified), found {cat!r}")
+        )
     if not isinstance(values.get("ldc"), bool):
         problems.append((f"{where}.ldc", f"expected true or false, found {values.get('ldc')!r}"))
     if not isinstance(values.get("name"), str) or not values.get("name"):
@@ -156,8 +161,7 @@ def get_country(iso3: str, overrides: dict | None = None) -> Country | None:
         return base
     unknown = sorted(set(overrides) - set(_OVERRIDABLE))
     if unknown:
-        raise InputError([(f"country.{k}", f"unknown key; expected one of {', '.join(_OVERRIDABLE)}")
-                          for k in unknown])
+        raise InputError([(f"country.{k}", f"unknown key; expected one of {', '.join(_OVERRIDABLE)}") for k in unknown])
     if base is None:
         missing = [k for k in _OVERRIDABLE if k not in overrides]
         if missing:
@@ -165,8 +169,12 @@ def get_country(iso3: str, overrides: dict | None = None) -> Country | None:
         values = {}
         confidence = {}
     else:
-        values = {"name": base.name, "income_group": base.income_group, "ldc": base.ldc,
-                  "oecd_risk_category": base.oecd_risk_category if base.oecd_classified else None}
+        values = {
+            "name": base.name,
+            "income_group": base.income_group,
+            "ldc": base.ldc,
+            "oecd_risk_category": base.oecd_risk_category if base.oecd_classified else None,
+        }
         confidence = dict(base.confidence)
     values.update(overrides)
     problems = _validate(values, "country")
@@ -197,4 +205,3 @@ def all_countries() -> tuple[Country, ...]:
 def country_table_sources() -> dict:
     """The table's column descriptions with their ``source`` and ``date`` (for provenance output)."""
     return {k: dict(v) for k, v in _table()[1].items()}
-

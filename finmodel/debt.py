@@ -247,8 +247,12 @@ def build(b) -> None:
         add("maturity_flag", period.eq(mat * P), "final maturity flag", unit="flag", fmt="flag")
         add(
             "balance_at_maturity",
-            _total(R(fs.n("closing")) * R(fs.n("maturity_flag")), m, fs.n("bam_row"),
-                   f"{f.name}: closing balance in the final maturity period"),
+            _total(
+                R(fs.n("closing")) * R(fs.n("maturity_flag")),
+                m,
+                fs.n("bam_row"),
+                f"{f.name}: closing balance in the final maturity period",
+            ),
             "balance left at final maturity",
             scalar_sheet="Checks",
         )
@@ -271,8 +275,12 @@ def build(b) -> None:
         ("senior", [f for f in b.facilities if f.senior]),
         ("sub", [f for f in b.facilities if not f.senior]),
     ):
-        for what, label in (("interest_due", "interest due"), ("principal_due", "principal due"),
-                            ("scheduled_ds", "scheduled debt service"), ("opening", "opening balance")):
+        for what, label in (
+            ("interest_due", "interest due"),
+            ("principal_due", "principal due"),
+            ("scheduled_ds", "scheduled debt service"),
+            ("opening", "opening balance"),
+        ):
             m.add(
                 f"{tier}_{what}",
                 Sum([R(f.n(what)) for f in members]),

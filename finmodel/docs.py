@@ -116,8 +116,10 @@ def schema_markdown() -> str:
             else:
                 default = f"`{default}`" if default not in ([], {}) else ("empty list" if default == [] else "empty")
             desc = " ".join(str(prop.get("description", "")).split())
-            out.append(f"| `{field}` | {_esc(_type(prop, defs))} | {'yes' if field in required else ''} | "
-                       f"{_esc(default)} | {_esc(desc)} |")
+            out.append(
+                f"| `{field}` | {_esc(_type(prop, defs))} | {'yes' if field in required else ''} | "
+                f"{_esc(default)} | {_esc(desc)} |"
+            )
             for ref in _refs(prop):
                 sub = f"{field}{_suffix(prop)}" if name == "Scenario" else f"{path}.{field}{_suffix(prop)}"
                 queue.append((sub, ref, defs[ref]))
@@ -130,8 +132,11 @@ def schema_markdown() -> str:
 _SHIPPED = ("kota_kinabalu", "bolivia_santa_cruz", "kuwait_abdullah", "iraq_bismaya")
 _NUMBERED = re.compile(r"^(sponsor|d|g)(\d+)_")
 _PATTERN_NAME = {"sponsor": "sponsorN_", "d": "dN_", "g": "gN_"}
-_PATTERN_WHO = {"sponsor": "sponsor N (in the order of `sponsors`)", "d": "facility N (in the order of "
-                "`debt.facilities`)", "g": "guarantee N (in the order of `guarantees`)"}
+_PATTERN_WHO = {
+    "sponsor": "sponsor N (in the order of `sponsors`)",
+    "d": "facility N (in the order of `debt.facilities`)",
+    "g": "guarantee N (in the order of `guarantees`)",
+}
 
 DEFINITIONS = {
     # formula in words of every metric whose workbook label does not carry it (``label = formula``);
@@ -220,7 +225,7 @@ def _metric_rows():
         for key in res.metric_names:
             row = res.model.rows[key]
             m = _NUMBERED.match(key)
-            pattern = _PATTERN_NAME[m.group(1)] + key[m.end():] if m else key
+            pattern = _PATTERN_NAME[m.group(1)] + key[m.end() :] if m else key
             if pattern not in rows:
                 label = row.label
                 if m:  # the label starts with the item's own name: keep what follows it

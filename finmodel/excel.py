@@ -256,10 +256,26 @@ def _period_header_cells(lay: Layout, sheet: str, values) -> list[ExtraCell]:
     for t in range(lay.model.periods):
         col = FIRST_COL + t
         letter = get_column_letter(col)
-        out.append(ExtraCell(sheet, 3, col, f"={_q(timing)}!{letter}${w.cells['period_end'][1]}",
-                             _expected(values["period_end"][0, t], "date"), "date"))
-        out.append(ExtraCell(sheet, 4, col, f"={_q(timing)}!{letter}${w.cells['period'][1]}",
-                             _expected(values["period"][0, t]), "int"))
+        out.append(
+            ExtraCell(
+                sheet,
+                3,
+                col,
+                f"={_q(timing)}!{letter}${w.cells['period_end'][1]}",
+                _expected(values["period_end"][0, t], "date"),
+                "date",
+            )
+        )
+        out.append(
+            ExtraCell(
+                sheet,
+                4,
+                col,
+                f"={_q(timing)}!{letter}${w.cells['period'][1]}",
+                _expected(values["period"][0, t]),
+                "int",
+            )
+        )
     return out
 
 
@@ -272,13 +288,25 @@ def cover_cells(lay: Layout, result) -> list[ExtraCell]:
     v = result.values
     ok = float(v["master_check"][0, 0]) == 1.0
     out = _master_cells(COVER, v)
-    out.append(ExtraCell(COVER, 2, 4, '=IF(master_check=1,"OK","CHECK FAILED")', "OK" if ok else "CHECK FAILED",
-                         "text", styles.CHECK))
+    out.append(
+        ExtraCell(
+            COVER, 2, 4, '=IF(master_check=1,"OK","CHECK FAILED")', "OK" if ok else "CHECK FAILED", "text", styles.CHECK
+        )
+    )
     if lay.cases is not None:  # rows 9 and 11 of the Scenario block (see _write_cover)
         row, first, last = lay.live_case_rows
         out.append(ExtraCell(COVER, 9, 3, f"=Inputs!$D${row}", lay.cases.live_name, "text", styles.LINK))
-        out.append(ExtraCell(COVER, 11, 3, f"=INDEX(Inputs!$D${first}:$D${last},{LIVE_CASE})",
-                             lay.cases.financing[lay.cases.live - 1], "text", styles.CALC))
+        out.append(
+            ExtraCell(
+                COVER,
+                11,
+                3,
+                f"=INDEX(Inputs!$D${first}:$D${last},{LIVE_CASE})",
+                lay.cases.financing[lay.cases.live - 1],
+                "text",
+                styles.CALC,
+            )
+        )
     r = _cover_headline_row(result)
     for name in _headline(result):
         row = lay.model.rows[name]
@@ -320,11 +348,21 @@ def check_status_cells(lay: Layout, result) -> list[ExtraCell]:
         return []
     v = result.values
     ok = float(v["master_check"][0, 0]) == 1.0
-    out = [ExtraCell(title, 3, 1, wc.summary_formula(), wc.SUMMARY_OK if ok else wc.SUMMARY_FAILED, "text",
-                     styles.CHECK)]
+    out = [
+        ExtraCell(title, 3, 1, wc.summary_formula(), wc.SUMMARY_OK if ok else wc.SUMMARY_FAILED, "text", styles.CHECK)
+    ]
     for name, r in wc.check_rows(lay):
-        out.append(ExtraCell(title, r, 4, wc.status_formula(r), "OK" if float(v[name][0, 0]) == 1.0 else "FAILED",
-                             "text", styles.CALC))
+        out.append(
+            ExtraCell(
+                title,
+                r,
+                4,
+                wc.status_formula(r),
+                "OK" if float(v[name][0, 0]) == 1.0 else "FAILED",
+                "text",
+                styles.CALC,
+            )
+        )
     return out
 
 
@@ -341,9 +379,10 @@ def _write_check_reasons(ws, lay) -> None:
         ws.cell(r, 5).style = styles.NOTE
     if rows:
         bad = PatternFill("solid", fgColor=styles.FAIL_FILL, bgColor=styles.FAIL_FILL)
-        ws.conditional_formatting.add(" ".join(f"D{r}" for _, r in rows),
-                                      CellIsRule(operator="equal", formula=['"FAILED"'], fill=bad,
-                                                 font=Font(color=styles.FAIL_FONT, bold=True)))
+        ws.conditional_formatting.add(
+            " ".join(f"D{r}" for _, r in rows),
+            CellIsRule(operator="equal", formula=['"FAILED"'], fill=bad, font=Font(color=styles.FAIL_FONT, bold=True)),
+        )
     ws.column_dimensions["D"].width = 10
     ws.column_dimensions["E"].width = 100
 
@@ -355,8 +394,9 @@ def live_case_cells(lay: Layout, result) -> list[ExtraCell]:
     if cases is None:
         return []
     row, first, last = lay.live_case_rows
-    out = [ExtraCell("Inputs", row, 4, f"=INDEX($A${first}:$A${last},{LIVE_CASE})", cases.live_name, "text",
-                     styles.CALC)]
+    out = [
+        ExtraCell("Inputs", row, 4, f"=INDEX($A${first}:$A${last},{LIVE_CASE})", cases.live_name, "text", styles.CALC)
+    ]
     for name in cases.values:
         inp = lay.model.inputs[name]
         v = result.values[name][0]
@@ -366,13 +406,20 @@ def live_case_cells(lay: Layout, result) -> list[ExtraCell]:
             cells = [(r, c, [f"C{k}" for k in case_rows])]
         elif inp.kind == "series":
             r = lay.series_rows[name]
-            cells = [(r, FIRST_COL + t, [f"{get_column_letter(FIRST_COL + t)}{k}" for k in case_rows])
-                     for t in range(lay.model.periods)]
+            cells = [
+                (r, FIRST_COL + t, [f"{get_column_letter(FIRST_COL + t)}{k}" for k in case_rows])
+                for t in range(lay.model.periods)
+            ]
         else:
             first_row, last_row = lay.table_rows[name]
-            cells = [(first_row + j, 3, [f"{get_column_letter(FIRST_COL + k)}{first_row + j}"
-                                         for k in range(len(cases.names))])
-                     for j in range(last_row - first_row + 1)]
+            cells = [
+                (
+                    first_row + j,
+                    3,
+                    [f"{get_column_letter(FIRST_COL + k)}{first_row + j}" for k in range(len(cases.names))],
+                )
+                for j in range(last_row - first_row + 1)
+            ]
         for j, (r, c, refs) in enumerate(cells):
             out.append(ExtraCell("Inputs", r, c, choose(refs), _expected(v[j], inp.fmt), inp.fmt, styles.CALC))
     return out
@@ -408,9 +455,16 @@ def check_columns(periods: int) -> None:
     """Refuse (InputError) a workbook whose period columns would pass Excel's last column."""
     need = FIRST_COL + int(periods) - 1
     if need > MAX_COLUMNS:
-        raise InputError([("--output", f"expected a model that fits a worksheet ({MAX_COLUMNS:,} columns, "
-                                       f"{MAX_COLUMNS - FIRST_COL + 1:,} periods at most), found {int(periods):,} "
-                                       f"periods ({need:,} columns); write --json only, or use fewer periods")])
+        raise InputError(
+            [
+                (
+                    "--output",
+                    f"expected a model that fits a worksheet ({MAX_COLUMNS:,} columns, "
+                    f"{MAX_COLUMNS - FIRST_COL + 1:,} periods at most), found {int(periods):,} "
+                    f"periods ({need:,} columns); write --json only, or use fewer periods",
+                )
+            ]
+        )
 
 
 def write_workbook(results, path: str | Path, *, scenario, provenance: dict, embed: dict | None = None) -> Path:
@@ -474,19 +528,22 @@ def write_workbook(results, path: str | Path, *, scenario, provenance: dict, emb
             cells = ws._cells  # direct construction: ~13,000 formula cells, ws.cell() is the slow path
             for t in range(1, periods):
                 col = FIRST_COL + t
-                cells[(r, col)] = Cell(ws, row=r, column=col, value="=" + row.expr.xl(w, t),
-                                       style_array=copy.copy(proto._style))
+                cells[(r, col)] = Cell(
+                    ws, row=r, column=col, value="=" + row.expr.xl(w, t), style_array=copy.copy(proto._style)
+                )
             if row.total:
                 c = ws.cell(r, 3, f"=SUM({get_column_letter(FIRST_COL)}{r}:{last_letter}{r})")
                 c._style = copy.copy(proto._style)
                 c.font = _font(bold=True, color=c.font.color)
         if check_cells:
             _check_format(ws, " ".join(check_cells))
-        ws.column_dimensions["A"].width = _label_width(item.label for kind, item, _ in lay.sheet_rows[sh]
-                                                       if kind == "row")
+        ws.column_dimensions["A"].width = _label_width(
+            item.label for kind, item, _ in lay.sheet_rows[sh] if kind == "row"
+        )
         w.current_sheet = ""
-        styles.page_setup(ws, print_titles=f"1:{HEADER_ROWS}", print_cols="A:C",
-                          periods=0 if sh in no_periods else periods)
+        styles.page_setup(
+            ws, print_titles=f"1:{HEADER_ROWS}", print_cols="A:C", periods=0 if sh in no_periods else periods
+        )
 
     _write_extra(sheets, extras)
     if annual:
@@ -560,8 +617,9 @@ def _write_extra(sheets, extras):
         if proto is None:
             protos[key] = _styled(ws.cell(x.row, x.col, x.formula), x.style, FORMATS.get(x.fmt, FORMATS["number"]))
         else:
-            ws._cells[(x.row, x.col)] = Cell(ws, row=x.row, column=x.col, value=x.formula,
-                                             style_array=copy.copy(proto._style))
+            ws._cells[(x.row, x.col)] = Cell(
+                ws, row=x.row, column=x.col, value=x.formula, style_array=copy.copy(proto._style)
+            )
 
 
 def _master_format(ws):
@@ -571,10 +629,12 @@ def _master_format(ws):
 def _check_format(ws, ref):
     ok = PatternFill("solid", fgColor=styles.OK_FILL, bgColor=styles.OK_FILL)
     bad = PatternFill("solid", fgColor=styles.FAIL_FILL, bgColor=styles.FAIL_FILL)
-    ws.conditional_formatting.add(ref, CellIsRule(operator="equal", formula=["1"], fill=ok,
-                                                  font=Font(color=styles.OK_FONT, bold=True)))
-    ws.conditional_formatting.add(ref, CellIsRule(operator="notEqual", formula=["1"], fill=bad,
-                                                  font=Font(color=styles.FAIL_FONT, bold=True)))
+    ws.conditional_formatting.add(
+        ref, CellIsRule(operator="equal", formula=["1"], fill=ok, font=Font(color=styles.OK_FONT, bold=True))
+    )
+    ws.conditional_formatting.add(
+        ref, CellIsRule(operator="notEqual", formula=["1"], fill=bad, font=Font(color=styles.FAIL_FONT, bold=True))
+    )
 
 
 # --- Inputs ------------------------------------------------------------------------------------------
@@ -595,13 +655,22 @@ def _validation_rule(inp) -> tuple:
         return ("whole", "greaterThanOrEqual", "0", None, f"Enter a whole number of {inp.unit or 'units'} >= 0.")
     if inp.fmt == "pct":
         if any(u in unit for u in _FRACTION_UNITS):
-            return ("decimal", "between", "0", "1",
-                    "Enter a fraction between 0 and 1 as a decimal (0.25 for 25 %), not a percentage number.")
-        return ("decimal", "between", "-1", "1",
-                "Rates are decimals between -1 and 1 (0.05 for 5 % a year), never 5.")
+            return (
+                "decimal",
+                "between",
+                "0",
+                "1",
+                "Enter a fraction between 0 and 1 as a decimal (0.25 for 25 %), not a percentage number.",
+            )
+        return ("decimal", "between", "-1", "1", "Rates are decimals between -1 and 1 (0.05 for 5 % a year), never 5.")
     if inp.fmt in ("money", "money2"):
-        return ("decimal", "greaterThanOrEqual", "0", None,
-                f"Enter a positive amount in {inp.unit or 'the model currency'} (costs are entered as positive).")
+        return (
+            "decimal",
+            "greaterThanOrEqual",
+            "0",
+            None,
+            f"Enter a positive amount in {inp.unit or 'the model currency'} (costs are entered as positive).",
+        )
     return ("decimal", "greaterThanOrEqual", "0", None, f"Enter a number >= 0 [{inp.unit}].")
 
 
@@ -637,9 +706,18 @@ class _Validations:
 
     def write(self):
         for (kind, op, f1, f2, msg), cells in self.by_rule.items():
-            dv = DataValidation(type=kind, operator=op, formula1=f1, formula2=f2, allow_blank=False,
-                                showErrorMessage=True, errorStyle="stop", errorTitle="finmodel input", error=msg,
-                                sqref=" ".join(cells))
+            dv = DataValidation(
+                type=kind,
+                operator=op,
+                formula1=f1,
+                formula2=f2,
+                allow_blank=False,
+                showErrorMessage=True,
+                errorStyle="stop",
+                errorTitle="finmodel input",
+                error=msg,
+                sqref=" ".join(cells),
+            )
             self.ws.add_data_validation(dv)
 
 
@@ -718,8 +796,9 @@ def _write_live_case(wb, ws, lay, dvs):
     put_text(ws.cell(row, 1), "Live case (enter a case number from the list below)")
     put_text(ws.cell(row, 2), "#")
     c = _styled(ws.cell(row, 3, cases.live), styles.INPUT, FORMATS["int"])
-    dvs.by_rule.setdefault(("whole", "between", "1", str(len(cases.names)),
-                            f"Enter a case number from 1 to {len(cases.names)}."), []).append(c.coordinate)
+    dvs.by_rule.setdefault(
+        ("whole", "between", "1", str(len(cases.names)), f"Enter a case number from 1 to {len(cases.names)}."), []
+    ).append(c.coordinate)
     wb.defined_names[LIVE_CASE] = DefinedName(LIVE_CASE, attr_text=f"Inputs!$C${row}")
     _styled(ws.cell(row, 4, f"=INDEX($A${first}:$A${last},{LIVE_CASE})"), styles.CALC, FORMATS["text"])
     ws.cell(row, 4).font = _font(bold=True)
@@ -767,7 +846,8 @@ def _write_case_table(wb, ws, lay, inp, role, fmt, rule, dvs):
             dvs.add(rule, _styled(ws.cell(first + j, col, float(values[j])), role, fmt), inp)
         letter = get_column_letter(col)
         wb.defined_names[case_input_name(inp.name, k)] = DefinedName(
-            case_input_name(inp.name, k), attr_text=f"Inputs!${letter}${first}:${letter}${last}")
+            case_input_name(inp.name, k), attr_text=f"Inputs!${letter}${first}:${letter}${last}"
+        )
 
 
 # --- Cover, Cases ------------------------------------------------------------------------------------
@@ -804,8 +884,10 @@ def _write_cover(ws, lay, live, results, scenario, prov: dict, sheetnames):
     ]
     if lay.cases is not None:
         scen[4] = ("Live case (Inputs: live_case)", None)
-        scen[5] = ("Cases in this workbook", ", ".join(lay.cases.names)
-                   + ("  (see the Cases sheet)" if len(results) > 1 else ""))
+        scen[5] = (
+            "Cases in this workbook",
+            ", ".join(lay.cases.names) + ("  (see the Cases sheet)" if len(results) > 1 else ""),
+        )
     block(4, "Scenario", scen)
     labels = {
         "scenario": "Scenario file",
@@ -842,10 +924,12 @@ def _write_cover(ws, lay, live, results, scenario, prov: dict, sheetnames):
     ws["C2"].alignment = Alignment(horizontal="left")
     ok = PatternFill("solid", fgColor=styles.OK_FILL, bgColor=styles.OK_FILL)
     bad = PatternFill("solid", fgColor=styles.FAIL_FILL, bgColor=styles.FAIL_FILL)
-    ws.conditional_formatting.add("D2", FormulaRule(formula=["$C$2=1"], fill=ok,
-                                                    font=_font(color=styles.OK_FONT, bold=True)))
-    ws.conditional_formatting.add("D2", FormulaRule(formula=["$C$2<>1"], fill=bad,
-                                                    font=_font(color=styles.FAIL_FONT, bold=True)))
+    ws.conditional_formatting.add(
+        "D2", FormulaRule(formula=["$C$2=1"], fill=ok, font=_font(color=styles.OK_FONT, bold=True))
+    )
+    ws.conditional_formatting.add(
+        "D2", FormulaRule(formula=["$C$2<>1"], fill=bad, font=_font(color=styles.FAIL_FONT, bold=True))
+    )
     ws.freeze_panes = None
     styles.page_setup(ws)
 
@@ -856,8 +940,11 @@ def _write_cases(ws, lay, results, scenario):
     ws.cell(1, 1).style = styles.TITLE
     put_text(ws.cell(2, 1), "Master check (1 = all checks pass)")
     ws.cell(2, 1).style = styles.NOTE
-    put_text(ws.cell(3, 1), f"Live case: {live.case} when written. Column C recalculates with the case chosen on "
-                            "the Inputs sheet (live_case) and with its inputs; the case columns are the values as run.")
+    put_text(
+        ws.cell(3, 1),
+        f"Live case: {live.case} when written. Column C recalculates with the case chosen on "
+        "the Inputs sheet (live_case) and with its inputs; the case columns are the values as run.",
+    )
     ws.cell(3, 1).style = styles.NOTE
     heads = ["Metric", "Unit", "Live model (recalculates)"]
     cols = []  # (result, value column, difference column or None)

@@ -190,8 +190,14 @@ def check_file_name(path, option: str = "NAME") -> Path:
         raise InputError([(option, f"expected a file name without control characters, found {', '.join(bad)}")])
     longest = max(len(part.encode("utf-8", "surrogateescape")) for part in Path(text).parts)
     if longest > NAME_MAX_BYTES:
-        raise InputError([(option, f"expected file and folder names of at most {NAME_MAX_BYTES} bytes, found one "
-                                   f"of {longest:,} bytes")])
+        raise InputError(
+            [
+                (
+                    option,
+                    f"expected file and folder names of at most {NAME_MAX_BYTES} bytes, found one of {longest:,} bytes",
+                )
+            ]
+        )
     return Path(text)
 
 
@@ -243,8 +249,13 @@ def check_not_inputs(outputs: Mapping[str, object], inputs: Iterable[object]) ->
             else:
                 clash = _same(inp, out)
             if clash:
-                problems.append((option, f"expected an output that is not one of the inputs, found {str(out)!r}, "
-                                         f"which is the input {str(inp)!r}"))
+                problems.append(
+                    (
+                        option,
+                        f"expected an output that is not one of the inputs, found {str(out)!r}, "
+                        f"which is the input {str(inp)!r}",
+                    )
+                )
                 break
     if problems:
         raise InputError(problems)

@@ -39,8 +39,10 @@ def _as_paths(cash_flows) -> tuple[np.ndarray, bool]:
     if cf.ndim == 1:
         return cf[np.newaxis, :], True
     if cf.ndim != 2:
-        raise InputError(f"cash_flows: expected an array shaped (paths, periods) or (periods,), "
-                         f"found {cf.ndim} dimensions with shape {cf.shape}")
+        raise InputError(
+            f"cash_flows: expected an array shaped (paths, periods) or (periods,), "
+            f"found {cf.ndim} dimensions with shape {cf.shape}"
+        )
     return cf, False
 
 
@@ -50,8 +52,7 @@ def _per_path(value, paths: int, name: str) -> np.ndarray:
     if arr.ndim == 0:
         return np.full(paths, float(arr))
     if arr.shape != (paths,):
-        raise InputError(f"{name}: expected a scalar or an array of shape ({paths},), "
-                         f"found shape {arr.shape}")
+        raise InputError(f"{name}: expected a scalar or an array of shape ({paths},), found shape {arr.shape}")
     return arr.astype(float, copy=True)
 
 
@@ -399,8 +400,7 @@ def irr(cash_flows, *, guess=0.1):
     paths = cf.shape[0]
     guesses = _per_path(guess, paths, "guess")
     if np.any(~(guesses > -1.0)):
-        raise InputError("guess: expected a rate > -1 [fraction per period], found "
-                         f"{guesses[~(guesses > -1.0)][0]!r}")
+        raise InputError(f"guess: expected a rate > -1 [fraction per period], found {guesses[~(guesses > -1.0)][0]!r}")
     result = np.full(paths, np.nan)
     solvable = np.isfinite(cf).all(axis=1) & (cf > 0).any(axis=1) & (cf < 0).any(axis=1)
     idx = np.flatnonzero(solvable)

@@ -169,16 +169,27 @@ class ScenarioGrantElementReport:
         ]
         rows = [("facility", "kind", "drawn", "GE", "GE all-in", "ODA (DAC)", "tied aid (Helsinki)")]
         for f in [*self.facilities, self.package]:
-            rows.append((f.name, f.kind + (" tied" if f.tied and f.kind != "package" else ""), f"{f.amount:,.0f}",
-                         pct(f.grant_element), pct(f.grant_element_all_in), verdict(f.oda), verdict(f.helsinki)))
+            rows.append(
+                (
+                    f.name,
+                    f.kind + (" tied" if f.tied and f.kind != "package" else ""),
+                    f"{f.amount:,.0f}",
+                    pct(f.grant_element),
+                    pct(f.grant_element_all_in),
+                    verdict(f.oda),
+                    verdict(f.helsinki),
+                )
+            )
         widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
         for r in rows:
             cells = [c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True))]
             out.append("  " + "  ".join(cells))
         notes = sorted({v.note for f in [*self.facilities, self.package] for v in (f.oda, f.helsinki) if v.note})
         out += [f"  note: {n}" for n in notes]
-        out.append("  GE = 1 - PV(debt service) / PV(drawdowns) of the modelled schedule, fees excluded (all-in: "
-                   "fees included); package: facilities and capital grants, PV-weighted")
+        out.append(
+            "  GE = 1 - PV(debt service) / PV(drawdowns) of the modelled schedule, fees excluded (all-in: "
+            "fees included); package: facilities and capital grants, PV-weighted"
+        )
         return out
 
 
@@ -203,8 +214,9 @@ def _values_at(result, rate: float) -> dict:
     return result.model.evaluate(overrides)
 
 
-def scenario_report(path=None, case: str | None = None, *, method=None, discount_rate=None,
-                    cirr=None) -> ScenarioGrantElementReport:
+def scenario_report(
+    path=None, case: str | None = None, *, method=None, discount_rate=None, cirr=None
+) -> ScenarioGrantElementReport:
     """Run the scenario at ``path`` (None = the embedded default) and report its grant elements.
 
     Parameters
@@ -248,11 +260,19 @@ def scenario_report(path=None, case: str | None = None, *, method=None, discount
 
     def oda(name):
         if dac is None:
-            return Verdict(dac_test_name(), False, note=f"{country.iso3} is {country.income_group}: not an ODA "
-                                                        f"recipient")
+            return Verdict(
+                dac_test_name(), False, note=f"{country.iso3} is {country.income_group}: not an ODA recipient"
+            )
         ge = _num(at_dac[name])
-        return Verdict(dac.test, True, dac.rate, ge, dac.threshold,
-                       None if ge is None else bool(ge >= dac.threshold - 1e-12), note=dac.basis)
+        return Verdict(
+            dac.test,
+            True,
+            dac.rate,
+            ge,
+            dac.threshold,
+            None if ge is None else bool(ge >= dac.threshold - 1e-12),
+            note=dac.basis,
+        )
 
     def helsinki(name, tied):
         test = "Helsinki tied-aid minimum concessionality"
@@ -271,19 +291,33 @@ def scenario_report(path=None, case: str | None = None, *, method=None, discount
     for f in result.builder.facilities:
         fac = f.facility
         tied = facility_is_tied(fac)
-        facilities.append(FacilityGrantElement(
-            name=fac.name, kind=fac.kind, prefix=f.p, amount=float(np.nansum(head[f.n("draw")][0])),
-            tied=tied, concessional=bool(head[f"in_{f.p}_concessional"][0, 0] > 0.5),
-            grant_element=_num(head[f.n("grant_element")]),
-            grant_element_all_in=_num(head[f.n("grant_element_all_in")]),
-            oda=oda(f.n("grant_element")), helsinki=helsinki(f.n("grant_element"), tied)))
+        facilities.append(
+            FacilityGrantElement(
+                name=fac.name,
+                kind=fac.kind,
+                prefix=f.p,
+                amount=float(np.nansum(head[f.n("draw")][0])),
+                tied=tied,
+                concessional=bool(head[f"in_{f.p}_concessional"][0, 0] > 0.5),
+                grant_element=_num(head[f.n("grant_element")]),
+                grant_element_all_in=_num(head[f.n("grant_element_all_in")]),
+                oda=oda(f.n("grant_element")),
+                helsinki=helsinki(f.n("grant_element"), tied),
+            )
+        )
     any_tied = any(x.tied for x in facilities)
     package = FacilityGrantElement(
-        name="package", kind="package", prefix="package",
+        name="package",
+        kind="package",
+        prefix="package",
         amount=float(np.nansum(head["debt_draws"][0]) + np.nansum(head["grants"][0])),
-        tied=any_tied, concessional=False, grant_element=_num(head["package_grant_element"]),
-        grant_element_all_in=None, oda=oda("package_grant_element"),
-        helsinki=helsinki("package_grant_element", any_tied))
+        tied=any_tied,
+        concessional=False,
+        grant_element=_num(head["package_grant_element"]),
+        grant_element_all_in=None,
+        oda=oda("package_grant_element"),
+        helsinki=helsinki("package_grant_element", any_tied),
+    )
     findings = [w for w in warnings_for(sc) if w.rule != "GE-METHOD-HIC"] + method_findings
     metric_names = [n for n, r in result.model.rows.items() if r.sheet == "Outputs"]
     from finmodel.blending.sheet import metric_names as blending_metrics
@@ -291,9 +325,19 @@ def scenario_report(path=None, case: str | None = None, *, method=None, discount
     wanted = set(blending_metrics(result.builder)) & set(metric_names)
     metrics = {n: _num(head[n]) for n in metric_names if n in wanted}
     return ScenarioGrantElementReport(
-        scenario=sc.source, scenario_sha256=sc.sha256, case=case, country=country.iso3,
-        income_group=("LDC" if country.ldc else country.income_group), method=d.method, discount_rate=d.rate,
-        basis=d.basis, source=d.source, cirr=cirr, facilities=facilities, package=package, metrics=metrics,
+        scenario=sc.source,
+        scenario_sha256=sc.sha256,
+        case=case,
+        country=country.iso3,
+        income_group=("LDC" if country.ldc else country.income_group),
+        method=d.method,
+        discount_rate=d.rate,
+        basis=d.basis,
+        source=d.source,
+        cirr=cirr,
+        facilities=facilities,
+        package=package,
+        metrics=metrics,
         warnings=[f"{w.field_path}: {w.message}" for w in findings],
     )
 

@@ -52,12 +52,19 @@ def build(b) -> None:
     def add(name, expr, label, *, unit=cur, total=True, fmt="money", section):
         return m.add(name, expr, SHEET, label, unit=unit, total=total, fmt=fmt, section=section)
 
-    add("default_start", dflt - Prev("defaulted"), "First period of default", unit="flag", fmt="flag",
-        section="Default")
+    add(
+        "default_start", dflt - Prev("defaulted"), "First period of default", unit="flag", fmt="flag", section="Default"
+    )
     if any(not f.senior for f in b.facilities):  # subordinated lenders: their own shortfall is a default for them
-        add("sub_defaulted", Max(Prev("sub_defaulted"), Or(dflt, R("sub_due") - R("sub_paid") > 0)),
+        add(
+            "sub_defaulted",
+            Max(Prev("sub_defaulted"), Or(dflt, R("sub_due") - R("sub_paid") > 0)),
             "Subordinated debt in default (permanent from its first unpaid debt service or a senior default)",
-            unit="flag", fmt="flag", total=False, section="Default")
+            unit="flag",
+            fmt="flag",
+            total=False,
+            section="Default",
+        )
     paid_all, receipts_all, workout_all, rec_g_all, claims_all = [], [], [], [], []
     for f in b.facilities:
         name, sec = f.facility.name, f"{f.facility.name}: lenders' ledger"
@@ -72,18 +79,29 @@ def build(b) -> None:
 
         cc = n("contract_close")
         fa("contract_interest", ops * Prev(cc) * R(n("period_rate")), "contractual interest (performing balance)")
-        fa("contract_principal", ops * Max(0, Prev(cc) - R(n("scheduled_balance"))),
-           "contractual principal (performing balance above the schedule)")
-        fa("contract_close",
-           If(dflt, Prev(cc) + R(n("draw")) - R(n("contract_principal")), R(n("closing"))),
-           "performing balance (the balance had the project kept paying from the default on)", total=False)
-        cds = fa("contract_ds", R(n("contract_interest")) + R(n("contract_principal")),
-                 "contractual debt service due")
-        fa("default_interest", R(n("interest_due")) - R(n("contract_interest")),
-           "default interest (contract rate on arrears, capitalised)")
+        fa(
+            "contract_principal",
+            ops * Max(0, Prev(cc) - R(n("scheduled_balance"))),
+            "contractual principal (performing balance above the schedule)",
+        )
+        fa(
+            "contract_close",
+            If(dflt, Prev(cc) + R(n("draw")) - R(n("contract_principal")), R(n("closing"))),
+            "performing balance (the balance had the project kept paying from the default on)",
+            total=False,
+        )
+        cds = fa("contract_ds", R(n("contract_interest")) + R(n("contract_principal")), "contractual debt service due")
+        fa(
+            "default_interest",
+            R(n("interest_due")) - R(n("contract_interest")),
+            "default interest (contract rate on arrears, capitalised)",
+        )
         sweep = R(n("sweep")) if f in b.sweep_facilities else 0
-        paid = fa("project_paid", R(n("interest_paid")) + R(n("principal_paid")) + sweep,
-                  "paid by the project (interest, principal, sweep)")
+        paid = fa(
+            "project_paid",
+            R(n("interest_paid")) + R(n("principal_paid")) + sweep,
+            "paid by the project (interest, principal, sweep)",
+        )
         fa("paid_before_default", (1 - dflt) * paid, "paid by the project before the default")
         fa("paid_after_default", dflt * paid, "paid by the project from the default on")
         fa("unpaid_instalment", dflt * Max(0, cds - paid), "part of the contractual instalment left unpaid")
@@ -91,29 +109,45 @@ def build(b) -> None:
         fa("unpaid_at_end", last * dflt * closing, "never paid by the end of the model (balance in default)")
         if cover is not None:
             share, acc, rr = R(cover.share), R(cover.accelerated), R(cover.recovery_rate)
-            claim = fa("claim", share * ((1 - acc) * R(n("unpaid_instalment")) + acc * R("default_start") * closing),
-                       f"claims received from {cover.name} (instalment: share x unpaid instalment; accelerated: "
-                       "share x balance at acceleration)")
-            fa("recoverable", (1 - acc) * dflt * Max(0, paid - cds) + acc * Prev("defaulted") * paid,
-               "project payments shared under subrogation (instalment: arrears catch-up; accelerated: all after "
-               "acceleration)")
+            claim = fa(
+                "claim",
+                share * ((1 - acc) * R(n("unpaid_instalment")) + acc * R("default_start") * closing),
+                f"claims received from {cover.name} (instalment: share x unpaid instalment; accelerated: "
+                "share x balance at acceleration)",
+            )
+            fa(
+                "recoverable",
+                (1 - acc) * dflt * Max(0, paid - cds) + acc * Prev("defaulted") * paid,
+                "project payments shared under subrogation (instalment: arrears catch-up; accelerated: all after "
+                "acceleration)",
+            )
             unrec = n("guarantor_unrecovered")
-            to_g = fa("to_guarantor", Min(share * R(n("recoverable")), Prev(unrec)),
-                      "passed to the guarantor under subrogation (its share, up to its unrecovered claims)")
-            fa("guarantor_unrecovered", Prev(unrec) + claim - to_g, "guarantor's claims not yet recovered",
-               total=False)
+            to_g = fa(
+                "to_guarantor",
+                Min(share * R(n("recoverable")), Prev(unrec)),
+                "passed to the guarantor under subrogation (its share, up to its unrecovered claims)",
+            )
+            fa("guarantor_unrecovered", Prev(unrec) + claim - to_g, "guarantor's claims not yet recovered", total=False)
             rr_label = f"recovery rate of {cover.name}"
         else:
-            rr = m.add_input(f.i("recovery_rate"), cover_value("workout", "uncovered_recovery_rate"),
-                             "Workout recovery rate (uncovered facility)", unit="of what is never paid",
-                             group=f"Facility {f.index}: {name}", fmt="pct",
-                             source=cover_source("workout", "uncovered_recovery_rate"))
+            rr = m.add_input(
+                f.i("recovery_rate"),
+                cover_value("workout", "uncovered_recovery_rate"),
+                "Workout recovery rate (uncovered facility)",
+                unit="of what is never paid",
+                group=f"Facility {f.index}: {name}",
+                fmt="pct",
+                source=cover_source("workout", "uncovered_recovery_rate"),
+            )
             claim = to_g = 0
             rr_label = "uncovered recovery rate"
         workout = fa("workout", rr * R(n("unpaid_at_end")), f"workout recovery ({rr_label} x never paid)")
         if cover is not None:
-            wg = fa("workout_guarantor", rr * last * dflt * Min(R(unrec), closing),
-                    "workout recovery to the guarantor (its unrecovered claims)")
+            wg = fa(
+                "workout_guarantor",
+                rr * last * dflt * Min(R(unrec), closing),
+                "workout recovery to the guarantor (its unrecovered claims)",
+            )
             rec_g_all += [Total(n("to_guarantor")), Total(n("workout_guarantor"))]
             claims_all.append(Total(n("claim")))
         else:
@@ -121,31 +155,60 @@ def build(b) -> None:
         fa("workout_lenders", workout - wg, "workout recovery to the lenders")
         fa("lender_receipts", paid - to_g + claim + R(n("workout_lenders")), "lenders' net receipts")
         prepaid = (1 - dflt) * sweep if f in b.sweep_facilities else 0
-        fa("lender_entitlement", cds + R(n("default_interest")) + prepaid + last * dflt * R(cc),
-           "what the lenders may receive: contractual debt service + default interest"
-           + (" + sweep prepayments before a default" if f in b.sweep_facilities else "")
-           + " (+ in default at the end, the performing balance)")
-        m.add(n("lender_loss"), Total(n("lender_entitlement")) - Total(n("lender_receipts")), OUT,
-              f"{name}: lenders' loss (owed - received)", unit=cur, fmt="money", section="Lenders")
-        m.add(n("lender_recovery_ratio"),
-              If(Total(n("lender_entitlement")) > 0, Total(n("lender_receipts")) / Total(n("lender_entitlement")),
-                 Blank()),
-              OUT, f"{name}: lenders' receipts / what they are owed", unit="fraction", fmt="pct", section="Lenders")
-        add_check(b, f"check_{f.p}_lenders_not_overpaid",
-                  Total(n("lender_receipts")) < Total(n("lender_entitlement")) + tol,
-                  f"{name}: lenders never receive more than contractual debt service + default interest")
+        fa(
+            "lender_entitlement",
+            cds + R(n("default_interest")) + prepaid + last * dflt * R(cc),
+            "what the lenders may receive: contractual debt service + default interest"
+            + (" + sweep prepayments before a default" if f in b.sweep_facilities else "")
+            + " (+ in default at the end, the performing balance)",
+        )
+        m.add(
+            n("lender_loss"),
+            Total(n("lender_entitlement")) - Total(n("lender_receipts")),
+            OUT,
+            f"{name}: lenders' loss (owed - received)",
+            unit=cur,
+            fmt="money",
+            section="Lenders",
+        )
+        m.add(
+            n("lender_recovery_ratio"),
+            If(
+                Total(n("lender_entitlement")) > 0,
+                Total(n("lender_receipts")) / Total(n("lender_entitlement")),
+                Blank(),
+            ),
+            OUT,
+            f"{name}: lenders' receipts / what they are owed",
+            unit="fraction",
+            fmt="pct",
+            section="Lenders",
+        )
+        add_check(
+            b,
+            f"check_{f.p}_lenders_not_overpaid",
+            Total(n("lender_receipts")) < Total(n("lender_entitlement")) + tol,
+            f"{name}: lenders never receive more than contractual debt service + default interest",
+        )
         paid_all.append(Total(n("project_paid")))
         receipts_all.append(Total(n("lender_receipts")))
         workout_all.append(Total(n("workout")))
     if not b.facilities:
         return
     waterfall = Total("senior_paid") + Total("sub_paid") + Total("sweep")
-    add_check(b, "check_ledgers_project_paid", Func("ABS", Sum(paid_all) - waterfall) < tol,
-              "Ledgers: the project's payments to lenders = the waterfall's debt service paid + sweep")
+    add_check(
+        b,
+        "check_ledgers_project_paid",
+        Func("ABS", Sum(paid_all) - waterfall) < tol,
+        "Ledgers: the project's payments to lenders = the waterfall's debt service paid + sweep",
+    )
     creditors = Sum(receipts_all + rec_g_all)
     if claims_all:
         creditors = creditors - Sum(claims_all)
-    add_check(b, "check_money_conserved",
-              Func("ABS", creditors - waterfall - Sum(workout_all)) < tol,
-              "Money conserved: lenders' receipts + guarantors' recoveries - claims = project debt payments + "
-              "workout recoveries")
+    add_check(
+        b,
+        "check_money_conserved",
+        Func("ABS", creditors - waterfall - Sum(workout_all)) < tol,
+        "Money conserved: lenders' receipts + guarantors' recoveries - claims = project debt payments + "
+        "workout recoveries",
+    )

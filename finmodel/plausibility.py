@@ -27,16 +27,26 @@ def scenario_warnings(scenario) -> list[tuple[str, str]]:
     for key in ("revenue_factor", "capex_factor", "opex_factor"):
         v = getattr(scenario.drivers, key)
         if v > b["driver_factor_max"]:
-            out.append((f"drivers.{key}", f"{v:g} is above the plausible {b['driver_factor_max']:g} "
-                        "(a percentage typed as a factor?); the run goes on"))
+            out.append(
+                (
+                    f"drivers.{key}",
+                    f"{v:g} is above the plausible {b['driver_factor_max']:g} "
+                    "(a percentage typed as a factor?); the run goes on",
+                )
+            )
     if scenario.tax.rate > b["tax_rate_max"]:
-        out.append(("tax.rate", f"{scenario.tax.rate:.0%} is above the plausible {b['tax_rate_max']:.0%}; "
-                    "the run goes on"))
+        out.append(
+            ("tax.rate", f"{scenario.tax.rate:.0%} is above the plausible {b['tax_rate_max']:.0%}; the run goes on")
+        )
     for f in scenario.debt.facilities:
         m = f.rate.margin
         if m is not None and m > b["margin_max"]:
-            out.append((f"debt.facilities[{f.name}].rate.margin", f"{m:.2%} is above the plausible "
-                        f"{b['margin_max']:.0%} a year; the run goes on"))
+            out.append(
+                (
+                    f"debt.facilities[{f.name}].rate.margin",
+                    f"{m:.2%} is above the plausible {b['margin_max']:.0%} a year; the run goes on",
+                )
+            )
     return out
 
 
@@ -47,6 +57,11 @@ def result_warnings(result) -> list[tuple[str, str]]:
     """``(metric, message)`` for an IRR of one case above the plausible band."""
     limit = bands()["irr_max"]
     m = result.metrics()
-    return [(f"cases.{result.case}.{k}" if result.case != "base" else k,
-             f"{m[k]:.0%} a year is above the plausible {limit:.0%} (an input in the wrong unit?)")
-            for k in IRR_METRICS if m.get(k) is not None and m[k] > limit]
+    return [
+        (
+            f"cases.{result.case}.{k}" if result.case != "base" else k,
+            f"{m[k]:.0%} a year is above the plausible {limit:.0%} (an input in the wrong unit?)",
+        )
+        for k in IRR_METRICS
+        if m.get(k) is not None and m[k] > limit
+    ]

@@ -157,8 +157,12 @@ Loader.add_implicit_resolver(
     list("-+0123456789"),
 )
 
-_OPEN = (yaml.BlockMappingStartToken, yaml.BlockSequenceStartToken, yaml.FlowMappingStartToken,
-         yaml.FlowSequenceStartToken)
+_OPEN = (
+    yaml.BlockMappingStartToken,
+    yaml.BlockSequenceStartToken,
+    yaml.FlowMappingStartToken,
+    yaml.FlowSequenceStartToken,
+)
 _CLOSE = (yaml.BlockEndToken, yaml.FlowMappingEndToken, yaml.FlowSequenceEndToken)
 
 
@@ -171,8 +175,13 @@ def _check_depth(text: str, source: str) -> None:
             if depth > MAX_DEPTH:
                 m = tok.start_mark
                 raise ScenarioFileError(
-                    [("", f"line {m.line + 1}, column {m.column + 1}: expected at most {MAX_DEPTH} levels of "
-                      "nesting, found more")],
+                    [
+                        (
+                            "",
+                            f"line {m.line + 1}, column {m.column + 1}: expected at most {MAX_DEPTH} levels of "
+                            "nesting, found more",
+                        )
+                    ],
                     source,
                 )
         elif isinstance(tok, _CLOSE):
@@ -198,8 +207,9 @@ def _check_size(node: yaml.Node, source: str) -> None:
         return total
 
     if size(node) > MAX_NODES:
-        raise ScenarioFileError([("", f"expected at most {MAX_NODES:,} values once aliases are expanded, "
-                                  "found more")], source)
+        raise ScenarioFileError(
+            [("", f"expected at most {MAX_NODES:,} values once aliases are expanded, found more")], source
+        )
 
 
 def _yaml_error(exc: yaml.YAMLError) -> str:
@@ -255,8 +265,7 @@ def text_problem(value: str, limit: int = MAX_TEXT) -> str | None:
 
 
 def _control_name(ch: str) -> str:
-    names = {"\n": "a newline", "\r": "a carriage return", "\t": "a tab", "\x1b": "an escape (ESC)",
-             "\x00": "a NUL"}
+    names = {"\n": "a newline", "\r": "a carriage return", "\t": "a tab", "\x1b": "an escape (ESC)", "\x00": "a NUL"}
     return names.get(ch, f"the control character U+{ord(ch):04X}")
 
 

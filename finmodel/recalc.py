@@ -66,8 +66,9 @@ def _convert(src: Path, outdir: Path, convert_to: str, timeout: float) -> Path:
     """Convert ``src`` into ``outdir`` (headless soffice, fresh isolated profile); return the output path."""
     exe = soffice_path()
     if exe is None:
-        raise FinmodelError("LibreOffice not found: expected `soffice` or `libreoffice` on PATH "
-                            "(Debian package libreoffice-calc-nogui)")
+        raise FinmodelError(
+            "LibreOffice not found: expected `soffice` or `libreoffice` on PATH (Debian package libreoffice-calc-nogui)"
+        )
     src = Path(src)
     if not src.is_file():
         raise FinmodelError(f"cannot recalculate {src}: expected an existing workbook file, found none")
@@ -79,22 +80,33 @@ def _convert(src: Path, outdir: Path, convert_to: str, timeout: float) -> Path:
         extension = convert_to.split(":", 1)[0]
         expected = outdir / f"{src.stem}.{extension}"
         expected.unlink(missing_ok=True)
-        cmd = [exe, "--headless", "--norestore", f"-env:UserInstallation={profile.as_uri()}",
-               "--convert-to", convert_to, "--outdir", str(outdir), str(src)]
+        cmd = [
+            exe,
+            "--headless",
+            "--norestore",
+            f"-env:UserInstallation={profile.as_uri()}",
+            "--convert-to",
+            convert_to,
+            "--outdir",
+            str(outdir),
+            str(src),
+        ]
         # own session, so that a timeout kills soffice.bin too, not only the launcher script
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                start_new_session=True)
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
         try:
             stdout, stderr = proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             stdout, stderr = proc.communicate()
-            raise FinmodelError(f"LibreOffice did not finish converting {src.name} within {timeout} s; "
-                                f"stderr: {stderr.strip() or '(empty)'}") from None
+            raise FinmodelError(
+                f"LibreOffice did not finish converting {src.name} within {timeout} s; "
+                f"stderr: {stderr.strip() or '(empty)'}"
+            ) from None
         if not expected.is_file():
             raise FinmodelError(
                 f"LibreOffice produced no {expected.name} from {src.name} (exit code {proc.returncode}); "
-                f"stderr: {stderr.strip() or '(empty)'}; stdout: {stdout.strip() or '(empty)'}")
+                f"stderr: {stderr.strip() or '(empty)'}; stdout: {stdout.strip() or '(empty)'}"
+            )
         return expected
     finally:
         shutil.rmtree(profile, ignore_errors=True)
@@ -227,9 +239,14 @@ def _close(expected, found, rtol: float, atol: float) -> bool:
     return math.isclose(found, expected, rel_tol=rtol, abs_tol=atol)
 
 
-def compare_workbooks(formulas_path: Path, recalculated_path: Path,
-                      expected: dict | Callable[[str, str], object], *, rtol: float = 1e-9,
-                      atol: float = 0.0) -> list[Mismatch]:
+def compare_workbooks(
+    formulas_path: Path,
+    recalculated_path: Path,
+    expected: dict | Callable[[str, str], object],
+    *,
+    rtol: float = 1e-9,
+    atol: float = 0.0,
+) -> list[Mismatch]:
     """Compare every formula cell of a workbook, after recalculation, with expected values.
 
     Parameters

@@ -229,8 +229,11 @@ class Result:
 
         p = check_output_path(path, ".xlsx", "--output")
         prov = excel.provenance(self.scenario, self.results[0].case)
-        self.written.append(workbook_cases.write(self.scenario, self.results, p, provenance=prov,
-                                                 scenario_text=getattr(self, "scenario_text", None)))
+        self.written.append(
+            workbook_cases.write(
+                self.scenario, self.results, p, provenance=prov, scenario_text=getattr(self, "scenario_text", None)
+            )
+        )
         return self.written[-1]
 
 

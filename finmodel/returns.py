@@ -153,8 +153,15 @@ def build(b) -> None:
     debt, equity = m.ref("total_debt"), m.ref("total_equity")
     out("gearing", debt / (debt + equity), "Gearing (debt / debt + equity)", unit="fraction", fmt="pct")
     if b.cur != "USD":  # the headline amounts in USD too, at the scenario's rate (project.fx_to_usd)
-        fx = m.add_input("in_fx_to_usd", sc.project.fx_to_usd, f"USD per {b.cur}", unit=f"USD/{b.cur}",
-                         group="Project", fmt="factor", source="scenario project.fx_to_usd")
+        fx = m.add_input(
+            "in_fx_to_usd",
+            sc.project.fx_to_usd,
+            f"USD per {b.cur}",
+            unit=f"USD/{b.cur}",
+            group="Project",
+            fmt="factor",
+            source="scenario project.fx_to_usd",
+        )
         for k in ("total_uses", "total_debt", "total_equity", "equity_npv"):
             out(f"{k}_usd", m.ref(k) * fx, f"{m.rows[k].label} in USD", unit="USD", fmt="money")
     out("lockup_periods", Total("lockup_flag"), "Periods in lock-up", unit="periods", fmt="int")

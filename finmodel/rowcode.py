@@ -220,7 +220,7 @@ def compile_plan(model, plan, scalar_mode: bool, drop=None):
             k = sum(1 for line in blocks if line.startswith("def "))
             lines.append(f"    _block{k}(V, P, T)")
             blocks.extend(_block_source(model, names, scalar_mode, k))
-        for n in (drop[i] if drop else ()):
+        for n in drop[i] if drop else ():
             lines.append(f"    del V[{check_name(n)!r}]")
     src = "\n".join(blocks + lines) + "\n"
     ns = dict(_RUNTIME)

@@ -651,9 +651,7 @@ class Model:
             todo.extend(ref for ref, _ in _py_refs(self.rows[n].expr))
         return need
 
-    def evaluate(
-        self, overrides: dict | None = None, paths: int | None = None, targets=None
-    ) -> dict[str, np.ndarray]:
+    def evaluate(self, overrides: dict | None = None, paths: int | None = None, targets=None) -> dict[str, np.ndarray]:
         """Evaluate every row for every path.
 
         ``overrides`` replaces input values: arrays with a leading paths dimension ((paths, 1) or (paths,)

@@ -78,16 +78,28 @@ def _style(name, *, font, fill=None, border=None, alignment=None) -> NamedStyle:
 def named_styles() -> list[NamedStyle]:
     """The named styles every finmodel workbook uses (fresh objects: a NamedStyle binds to one workbook)."""
     return [
-        _style(INPUT, font=Font(name=FONT_NAME, size=FONT_SIZE, color="0000FF"), fill="FFF2CC",
-               border=Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)),
-        _style(SOLVED, font=Font(name=FONT_NAME, size=FONT_SIZE, color="7030A0", italic=True), fill="E2EFDA",
-               border=Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)),
+        _style(
+            INPUT,
+            font=Font(name=FONT_NAME, size=FONT_SIZE, color="0000FF"),
+            fill="FFF2CC",
+            border=Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN),
+        ),
+        _style(
+            SOLVED,
+            font=Font(name=FONT_NAME, size=FONT_SIZE, color="7030A0", italic=True),
+            fill="E2EFDA",
+            border=Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN),
+        ),
         _style(CALC, font=Font(name=FONT_NAME, size=FONT_SIZE, color="000000")),
         _style(LINK, font=Font(name=FONT_NAME, size=FONT_SIZE, color="008000")),
         _style(CHECK, font=Font(name=FONT_NAME, size=FONT_SIZE, bold=True, color="000000"), fill="F2F2F2"),
         _style(TITLE, font=Font(name=FONT_NAME, size=14, bold=True, color="1F3864")),
-        _style(HEADER, font=Font(name=FONT_NAME, size=FONT_SIZE, bold=True, color="FFFFFF"), fill="1F3864",
-               alignment=Alignment(horizontal="center", vertical="center", wrap_text=True)),
+        _style(
+            HEADER,
+            font=Font(name=FONT_NAME, size=FONT_SIZE, bold=True, color="FFFFFF"),
+            fill="1F3864",
+            alignment=Alignment(horizontal="center", vertical="center", wrap_text=True),
+        ),
         _style(SECTION, font=Font(name=FONT_NAME, size=FONT_SIZE, bold=True, color="1F3864"), fill="D9E1F2"),
         _style(NOTE, font=Font(name=FONT_NAME, size=9, italic=True, color="595959")),
     ]

@@ -99,8 +99,9 @@ def _case_columns(ctx: Context, t: Table) -> Table:
 
 
 def _plain_table(title=None) -> Table:
-    return Table(title=title, title_justify="left", title_style="bold", box=box.SIMPLE_HEAD, show_edge=False,
-                 pad_edge=False)
+    return Table(
+        title=title, title_justify="left", title_style="bold", box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False
+    )
 
 
 @dataclasses.dataclass
@@ -188,8 +189,10 @@ def sizing(ctx: Context):
         first, other, allow = f"the gearing cap ({g})", f"DSCR capacity at {d}", lim["dscr_capacity"]
     else:
         first, other, allow = f"the DSCR capacity at {d}", f"gearing cap ({g})", lim["gearing_cap"]
-    return Text(f"Debt sized by {first}: {money(lim['debt'], cur)}.\n"
-                f"The {other} would allow {money(allow, cur)}: slack {money(allow - lim['debt'], cur)}.")
+    return Text(
+        f"Debt sized by {first}: {money(lim['debt'], cur)}.\n"
+        f"The {other} would allow {money(allow, cur)}: slack {money(allow - lim['debt'], cur)}."
+    )
 
 
 def _rate_text(fc) -> str:
@@ -206,8 +209,15 @@ def financing(ctx: Context):
     if not facs:
         return None
     t = _plain_table(text(f"Financing (case {r.case})"))
-    for head, just in (("facility", "left"), ("kind", "left"), (f"{ctx.cur} m", "right"), ("", "left"),
-                       ("rate", "left"), ("grace/tenor", "right"), ("repayment", "left")):
+    for head, just in (
+        ("facility", "left"),
+        ("kind", "left"),
+        (f"{ctx.cur} m", "right"),
+        ("", "left"),
+        ("rate", "left"),
+        ("grace/tenor", "right"),
+        ("repayment", "left"),
+    ):
         t.add_column(head, justify=just, overflow="fold", max_width=40 if head == "facility" else None)
     for f in facs:
         fc = f.facility
@@ -279,8 +289,11 @@ def guarantees_section(ctx: Context):
         rows += [ctx.metric_row(f"g{i}_{k}", label) for k, label in GUARANTEE_LINES.items()]
     per_guarantee = {f"g{i}_" for i in range(1, len(guarantees) + 1)}
     rows.append(_subhead(ctx, "All guarantors"))
-    rows += [ctx.metric_row(n, "  " + short_label(ctx.rows[n].label)) for n in names
-             if not any(n.startswith(p) for p in per_guarantee)]
+    rows += [
+        ctx.metric_row(n, "  " + short_label(ctx.rows[n].label))
+        for n in names
+        if not any(n.startswith(p) for p in per_guarantee)
+    ]
     return _section("Guarantees and insurance (every figure: JSON, Guarantees sheet)", rows)
 
 
@@ -295,13 +308,18 @@ def other_metrics(ctx: Context):
 
 def checks_section(ctx: Context):
     checks = [r.checks() for r in ctx.results]
-    rows = [(Text("Master check (every check of the Checks sheet)"),
-             [Text("OK", style="green") if c["master_check"] else Text("FAILED", style="bold red") for c in checks])]
+    rows = [
+        (
+            Text("Master check (every check of the Checks sheet)"),
+            [Text("OK", style="green") if c["master_check"] else Text("FAILED", style="bold red") for c in checks],
+        )
+    ]
     failed = sorted({k for c in checks for k, ok in c.items() if not ok and k != "master_check"})
     for k in failed:
         label = ctx.rows[k].label if k in ctx.rows else k
-        rows.append((text(f"  {label}"),
-                     [Text("ok") if c.get(k, True) else Text("failed", style="red") for c in checks]))
+        rows.append(
+            (text(f"  {label}"), [Text("ok") if c.get(k, True) else Text("failed", style="red") for c in checks])
+        )
     return Section("Checks", rows)
 
 

@@ -79,8 +79,13 @@ def build_tax(b) -> None:
         interest = interest + ops * R("shl_interest")
     add("deductible_interest", interest, "Deductible interest")
     deductions = line_rows(b, "tax_deductions", add)
-    add("taxable_income", ops * (R("ebitda") - R("depreciation") - R("deductible_interest") - Sum(deductions))
-        if deductions else ops * (R("ebitda") - R("depreciation") - R("deductible_interest")), "Taxable income")
+    add(
+        "taxable_income",
+        ops * (R("ebitda") - R("depreciation") - R("deductible_interest") - Sum(deductions))
+        if deductions
+        else ops * (R("ebitda") - R("depreciation") - R("deductible_interest")),
+        "Taxable income",
+    )
     add("tax_losses", lcf * Max(0, Prev("tax_losses") - R("taxable_income")), "Tax losses carried forward", total=False)
     add("taxable_after_losses", Max(0, R("taxable_income") - lcf * Prev("tax_losses")), "Taxable income after losses")
     add(
@@ -108,8 +113,12 @@ def build_waterfall(b) -> None:
         return m.add(name, expr, "Waterfall", label, unit=unit, total=total, fmt=fmt, section=section)
 
     cf_lines = line_rows(b, "cfads", lambda n, e, lab: add(n, e, lab, section="CFADS"))
-    add("cfads", Sum([R("ebitda") - R("tax")] + cf_lines), "Cash flow available for debt service (CFADS)",
-        section="CFADS")
+    add(
+        "cfads",
+        Sum([R("ebitda") - R("tax")] + cf_lines),
+        "Cash flow available for debt service (CFADS)",
+        section="CFADS",
+    )
     add("cash_available", R("cfads") + Prev("cash_retained"), "Cash available (CFADS + retained cash)")
     # senior debt service
     add("senior_due", R("senior_interest_due") + R("senior_principal_due"), "Senior debt service due")
@@ -118,8 +127,11 @@ def build_waterfall(b) -> None:
     covered = bool(sc.guarantees)
     open_ = (1 - R("political_event_flag")) if covered else None
     paid = Min(R("senior_due"), Max(0, R("cash_available")) + Prev("dsra_balance"))
-    add("senior_paid", paid * open_ if covered else paid,
-        "Senior debt service paid" + (" (nothing during a political event)" if covered else ""))
+    add(
+        "senior_paid",
+        paid * open_ if covered else paid,
+        "Senior debt service paid" + (" (nothing during a political event)" if covered else ""),
+    )
     add("senior_shortfall", R("senior_due") - R("senior_paid"), "Senior debt service unpaid (default)")
     # permanent default flag; with a guarantees block a political event is a default too, and equity receives
     # nothing from the default on (lock-up to the end, final release included)

@@ -33,8 +33,19 @@ from finmodel.cells import ExtraCell, expected_value, put_text, quote_sheet, sec
 
 ANNUAL = "Annual"
 FIRST_COL = 5  # column E = year 1, as period 1 on the calculation sheets
-HEADLINE = ["revenue", "opex", "ebitda", "cfads", "senior_due", "senior_paid", "dscr", "dsra_balance",
-            "dividends", "equity_cf", "project_cf"]
+HEADLINE = [
+    "revenue",
+    "opex",
+    "ebitda",
+    "cfads",
+    "senior_due",
+    "senior_paid",
+    "dscr",
+    "dsra_balance",
+    "dividends",
+    "equity_cf",
+    "project_cf",
+]
 CHART_ROWS = 20  # rows left free below the headlines for the charts
 SKIP_SHEETS = ("Inputs", "Timing", "Outputs", "Checks")
 
@@ -122,8 +133,9 @@ def plan(lay) -> Plan | None:
         return None
     years = m.periods // ppy
     sources = [sh for sh in lay.sheets if not any(sh == lay.titles.get(s) for s in SKIP_SHEETS)]
-    detail: list[tuple[str, object, int]] = [(sh, row, r) for sh in sources for kind, row, r in lay.sheet_rows[sh]
-                                             if kind == "row" and not row.scalar]
+    detail: list[tuple[str, object, int]] = [
+        (sh, row, r) for sh in sources for kind, row, r in lay.sheet_rows[sh] if kind == "row" and not row.scalar
+    ]
     by_name = {row.name: k for k, (_, row, _) in enumerate(detail)}
     basis = bases(m)
     heads = [n for n in HEADLINE if n in by_name]
@@ -152,8 +164,15 @@ def plan(lay) -> Plan | None:
         row = detail[by_name[n]][1]
         lines.append(Line(hr, row.label, row.unit, row.fmt, basis[n], name=n, link=rows_of[n]))
     if dscr:
-        lines.append(Line(head_rows[-1] + 1 if heads else 7, "DSCR, annual (CFADS / senior debt service due)",
-                          "x", "x", ratio=(rows_of["cfads"], rows_of["senior_due"])))
+        lines.append(
+            Line(
+                head_rows[-1] + 1 if heads else 7,
+                "DSCR, annual (CFADS / senior debt service due)",
+                "x",
+                "x",
+                ratio=(rows_of["cfads"], rows_of["senior_due"]),
+            )
+        )
     return Plan(years, ppy, lines, sections, chart_row)
 
 
@@ -179,8 +198,16 @@ def cells(lay, result) -> list:
         letter = get_column_letter(FIRST_COL + y)
         prev = get_column_letter(FIRST_COL + y - 1)
         t = (y + 1) * p.ppy - 1
-        out.append(ExtraCell(ANNUAL, 3, FIRST_COL + y, f"=INDEX({dates},{letter}$4*{ppy})",
-                             expected_value(v["period_end"][0, t], "date"), "date"))
+        out.append(
+            ExtraCell(
+                ANNUAL,
+                3,
+                FIRST_COL + y,
+                f"=INDEX({dates},{letter}$4*{ppy})",
+                expected_value(v["period_end"][0, t], "date"),
+                "date",
+            )
+        )
         out.append(ExtraCell(ANNUAL, 4, FIRST_COL + y, f"={prev}4+1", float(y + 1), "int", styles.CALC))
     last = get_column_letter(FIRST_COL + p.years - 1)
     for line in p.lines:
@@ -199,8 +226,17 @@ def cells(lay, result) -> list:
                 style = styles.CALC
             out.append(ExtraCell(ANNUAL, line.row, FIRST_COL + y, f, expected_value(yearly[y], fmt), fmt, style))
         if line.basis is not None and line.basis.name == "sum":
-            out.append(ExtraCell(ANNUAL, line.row, 3, f"=SUM({get_column_letter(FIRST_COL)}{line.row}:{last}"
-                                 f"{line.row})", expected_value(np.nansum(yearly), fmt), fmt, styles.CALC))
+            out.append(
+                ExtraCell(
+                    ANNUAL,
+                    line.row,
+                    3,
+                    f"=SUM({get_column_letter(FIRST_COL)}{line.row}:{last}{line.row})",
+                    expected_value(np.nansum(yearly), fmt),
+                    fmt,
+                    styles.CALC,
+                )
+            )
     return out
 
 

@@ -121,8 +121,11 @@ def complete(scenario, results) -> list:
         if c == BASE_CASE:
             out.append(base)
         else:
-            out.append(engine.evaluate_case(case_scenario(scenario, c), c, base.solved,
-                                            resize=bool(scenario.cases[c].resize_debt)))
+            out.append(
+                engine.evaluate_case(
+                    case_scenario(scenario, c), c, base.solved, resize=bool(scenario.cases[c].resize_debt)
+                )
+            )
     return out
 
 
@@ -136,6 +139,11 @@ def write(scenario, results, path, *, provenance: dict, scenario_text: str | Non
     for r in every:
         r.live_cases = selector.with_live(r.case) if r.case in selector.names else None
     text = scenario_text if scenario_text is not None else workbook_source.scenario_text(scenario)
-    embedded = {"text": text, "source": str(scenario.source), "sha256": scenario.sha256 or "",
-                "cases_run": list(dict.fromkeys(r.case for r in results)), "selector": selector.names}
+    embedded = {
+        "text": text,
+        "source": str(scenario.source),
+        "sha256": scenario.sha256 or "",
+        "cases_run": list(dict.fromkeys(r.case for r in results)),
+        "selector": selector.names,
+    }
     return excel.write_workbook(results, path, scenario=scenario, provenance=provenance, embed=embedded)

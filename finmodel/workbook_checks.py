@@ -15,12 +15,16 @@ from __future__ import annotations
 import re
 
 RERUN = "finmodel run THIS_WORKBOOK.xlsx -o NEW.xlsx"
-_STALE = ("If you edited inputs (capex, phasing, grants, revenue, opex, rates, timing), the solved financing is stale: "
-          f"re-solve with {RERUN}")
+_STALE = (
+    "If you edited inputs (capex, phasing, grants, revenue, opex, rates, timing), the solved financing is stale: "
+    f"re-solve with {RERUN}"
+)
 _WHY = [
     (r"check_sources_uses", "Sources (debt, sponsor funding, grants) differ from uses. " + _STALE),
-    (r"check_cash_conserved", "Cash in differs from cash out: a formula was changed by hand; regenerate the "
-                              "workbook with " + RERUN),
+    (
+        r"check_cash_conserved",
+        "Cash in differs from cash out: a formula was changed by hand; regenerate the workbook with " + RERUN,
+    ),
     (r"check_d\d+_repaid", "Not repaid at maturity, and no default flagged. " + _STALE),
     (r"check_d\d+_non_negative", "Balance negative: more repaid than owed. " + _STALE),
     (r"check_dsra_non_negative", "DSRA balance negative. " + _STALE),
@@ -30,8 +34,9 @@ _WHY = [
 _COMPILED = [(re.compile(p + "$"), t) for p, t in _WHY]
 GENERIC = "See the check's label. If you edited inputs, re-solve the financing with " + RERUN + "."
 SUMMARY_OK = "All checks pass."
-SUMMARY_FAILED = ("A check failed: see column D and the reason in column E. After editing inputs, re-solve the "
-                  "financing: " + RERUN)
+SUMMARY_FAILED = (
+    "A check failed: see column D and the reason in column E. After editing inputs, re-solve the financing: " + RERUN
+)
 
 
 def why(name: str) -> str:
@@ -47,8 +52,11 @@ def check_rows(lay) -> list[tuple[str, int]]:
     title = lay.titles.get("Checks")
     if title is None:
         return []
-    return [(row.name, r) for kind, row, r in lay.sheet_rows[title]
-            if kind == "row" and row.fmt == "check" and row.name != "master_check"]
+    return [
+        (row.name, r)
+        for kind, row, r in lay.sheet_rows[title]
+        if kind == "row" and row.fmt == "check" and row.name != "master_check"
+    ]
 
 
 def status_formula(r: int) -> str:

@@ -59,7 +59,7 @@ def embed(wb, text: str, *, source: str, sha256: str, cases_run: list[str], sele
     encoding = "lines"
     if any(len(s) > _CHUNK or ILLEGAL_CHARACTERS_RE.search(s) for s in lines):
         raw = base64.b64encode(text.encode("utf-8")).decode("ascii")
-        lines, encoding = [raw[i:i + _CHUNK] for i in range(0, len(raw), _CHUNK)], "base64"
+        lines, encoding = [raw[i : i + _CHUNK] for i in range(0, len(raw), _CHUNK)], "base64"
     meta = [
         ("format", MARKER),
         ("note", "the scenario this workbook was built from: `finmodel export` compares the Inputs with it"),
@@ -100,13 +100,18 @@ def open_workbook(path):
     except (zipfile.BadZipFile, ValueError):
         raise _problem("", "expected an .xlsx workbook (a zip file), found something else", source) from None
     if unpacked > MAX_UNPACKED or len(infos) > 10000:
-        raise _problem("", f"expected a workbook unpacking to at most {MAX_UNPACKED // 2**20} MB, found "
-                           f"{unpacked:,} bytes in {len(infos)} parts", source)
+        raise _problem(
+            "",
+            f"expected a workbook unpacking to at most {MAX_UNPACKED // 2**20} MB, found "
+            f"{unpacked:,} bytes in {len(infos)} parts",
+            source,
+        )
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), data_only=False, keep_links=False, keep_vba=False)
     except Exception as exc:  # openpyxl raises many kinds on malformed parts: all mean "not a workbook"
-        raise _problem("", f"expected an .xlsx workbook, found one openpyxl cannot read ({type(exc).__name__})",
-                       source) from None
+        raise _problem(
+            "", f"expected an .xlsx workbook, found one openpyxl cannot read ({type(exc).__name__})", source
+        ) from None
     return wb, data
 
 
@@ -122,8 +127,9 @@ class Embedded:
 def read_embedded(wb, source: str) -> Embedded:
     """The scenario embedded by :func:`embed`."""
     if EMBED_SHEET not in wb.sheetnames:
-        raise _problem("", f"expected a workbook written by finmodel (with its hidden sheet {EMBED_SHEET!r}), "
-                           "found none", source)
+        raise _problem(
+            "", f"expected a workbook written by finmodel (with its hidden sheet {EMBED_SHEET!r}), found none", source
+        )
     ws = wb[EMBED_SHEET]
     meta = {}
     for r in range(1, _FIRST_LINE_ROW):
@@ -138,8 +144,7 @@ def read_embedded(wb, source: str) -> Embedded:
         cases_run = json.loads(meta["cases run"])
         selector = json.loads(meta["live case selector"])
     except (KeyError, ValueError):
-        raise _problem(where, "expected the embedded scenario's lines and cases, found them damaged", source) \
-            from None
+        raise _problem(where, "expected the embedded scenario's lines and cases, found them damaged", source) from None
     ok = lambda x: isinstance(x, list) and all(isinstance(c, str) for c in x)  # noqa: E731
     if not (0 < n <= MAX_LINES and ok(cases_run) and ok(selector)):
         raise _problem(where, "expected the embedded scenario's lines and cases, found them damaged", source)
@@ -169,8 +174,7 @@ def _cells(wb, name: str, expected: int, source: str):
     except Exception:  # a name that is not a plain reference (a formula, an external link)
         dests = []
     if len(dests) != 1 or dests[0][0] != "Inputs" or "Inputs" not in wb.sheetnames:
-        raise _problem(name, "expected a name pointing at cells of the Inputs sheet, found "
-                             f"{dn.attr_text!r}", source)
+        raise _problem(name, f"expected a name pointing at cells of the Inputs sheet, found {dn.attr_text!r}", source)
     coord = dests[0][1].replace("$", "")
     try:
         lo_col, lo_row, hi_col, hi_row = range_boundaries(coord)
@@ -195,8 +199,12 @@ def _number(cell, inp, source: str) -> float:
         return float((d - wi.EXCEL_EPOCH).days)
     if isinstance(v, str):
         if v.startswith("="):
-            raise _problem(where, f"expected a number, found a formula ({v[:40]}); finmodel reads inputs as "
-                                  "values and evaluates no formula: type the value", source)
+            raise _problem(
+                where,
+                f"expected a number, found a formula ({v[:40]}); finmodel reads inputs as "
+                "values and evaluates no formula: type the value",
+                source,
+            )
         raise _problem(where, f"expected a number, found text {v[:40]!r}", source)
     if not isinstance(v, (int, float)) or not math.isfinite(float(v)):
         raise _problem(where, f"expected a finite number, found {v!r}", source)
@@ -238,8 +246,15 @@ def live_case_number(wb, selector: list[str], source: str) -> int | None:
         return None
     cells = _cells(wb, LIVE_CASE, 1, source)
     v = cells[0].value
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or not float(v).is_integer() \
-            or not 1 <= v <= len(selector):
-        raise _problem(f"Inputs!{cells[0].coordinate} (live_case)",
-                       f"expected a case number from 1 to {len(selector)}, found {v!r}", source)
+    if (
+        isinstance(v, bool)
+        or not isinstance(v, (int, float))
+        or not float(v).is_integer()
+        or not 1 <= v <= len(selector)
+    ):
+        raise _problem(
+            f"Inputs!{cells[0].coordinate} (live_case)",
+            f"expected a case number from 1 to {len(selector)}, found {v!r}",
+            source,
+        )
     return int(v)

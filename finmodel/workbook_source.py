@@ -113,8 +113,9 @@ def from_workbook(path) -> Source:
     base0 = scenario_from_dict(raw0, inner)
     selector = [c for c in emb.selector if c == BASE_CASE or c in base0.cases] or [BASE_CASE]
     if len(selector) != len(emb.selector or [BASE_CASE]):
-        raise InputError([(f"{wr.EMBED_SHEET}!B6", f"expected cases of the embedded scenario, found {emb.selector}")],
-                         source=source)
+        raise InputError(
+            [(f"{wr.EMBED_SHEET}!B6", f"expected cases of the embedded scenario, found {emb.selector}")], source=source
+        )
     model0 = _build(base0, True)
     found = wr.read_inputs(wb, model0, selector, source)
     live = wr.live_case_number(wb, selector, source)
@@ -133,9 +134,14 @@ def from_workbook(path) -> Source:
             path = wi.scenario_path(name, inp)
             where = f"Inputs: {name} ({inp.label})" + ("" if case == BASE_CASE else f", case {case}")
             if path is None:
-                problems.append((where, f"expected the value finmodel wrote ({_show(_vals(inp.value[0]))}) for an "
-                                        f"input that is not a scenario field, found {_show(_vals(got))}: change "
-                                        "what it is derived from in the scenario file"))
+                problems.append(
+                    (
+                        where,
+                        f"expected the value finmodel wrote ({_show(_vals(inp.value[0]))}) for an "
+                        f"input that is not a scenario field, found {_show(_vals(got))}: change "
+                        "what it is derived from in the scenario file",
+                    )
+                )
                 continue
             value = wi.to_field(got, wi.get_path(typed, path), inp.kind, path)
             if case == BASE_CASE:
@@ -165,9 +171,13 @@ def from_workbook(path) -> Source:
         for name, per_case in found.items():
             got = per_case[k]
             if got is not None and name in model.inputs and not np.array_equal(got, model.inputs[name].value[0]):
-                problems.append((f"Inputs: {name}" + ("" if case == BASE_CASE else f", case {case}"),
-                                 f"expected a value the scenario can hold, found {_show(_vals(got))} (the scenario "
-                                 f"gives {_show(_vals(model.inputs[name].value[0]))})"))
+                problems.append(
+                    (
+                        f"Inputs: {name}" + ("" if case == BASE_CASE else f", case {case}"),
+                        f"expected a value the scenario can hold, found {_show(_vals(got))} (the scenario "
+                        f"gives {_show(_vals(model.inputs[name].value[0]))})",
+                    )
+                )
     if problems:
         raise InputError(problems, source=source)
     text = emb.text if not changes else _dump(raw, source, changes)
@@ -183,8 +193,9 @@ def _validated(raw, case: str, source: str):
             return scenario_from_dict(raw, source)
         return _case_scenario(raw, case, source, None)
     except InputError as exc:
-        raise InputError([(f"edited workbook: {p}" if p else "edited workbook", m) for p, m in exc.problems],
-                         source=source) from None
+        raise InputError(
+            [(f"edited workbook: {p}" if p else "edited workbook", m) for p, m in exc.problems], source=source
+        ) from None
 
 
 def _vals(a):
@@ -213,8 +224,9 @@ def _comment(text: str) -> str:
 
 
 def _dump(raw, source: str, changes: list[Change]) -> str:
-    head = [f"# exported by finmodel from {_comment(Path(source).name)}; the analyst's edits against the embedded "
-            "scenario:"]
+    head = [
+        f"# exported by finmodel from {_comment(Path(source).name)}; the analyst's edits against the embedded scenario:"
+    ]
     head += [f"#   {_comment(str(c))}" for c in changes]
     body = yaml.safe_dump(raw, sort_keys=False, allow_unicode=True, width=110)
     return "\n".join(head) + "\n" + body

@@ -17,8 +17,10 @@ from finmodel import recalc as _recalc
 
 ROOT = Path(__file__).resolve().parents[1]
 
-MISSING_SOFFICE = ("LibreOffice not found: `soffice`/`libreoffice` is not on PATH "
-                   "(apt-get install libreoffice-calc-nogui); recalculation parity not checked")
+MISSING_SOFFICE = (
+    "LibreOffice not found: `soffice`/`libreoffice` is not on PATH "
+    "(apt-get install libreoffice-calc-nogui); recalculation parity not checked"
+)
 
 
 def project_scenarios() -> list[Path]:

@@ -140,12 +140,27 @@ def test_cashflows_are_the_engine_rows_by_period_end(bolivia):
 def test_row_kinds_of_known_rows(bolivia):
     kinds = row_kinds(bolivia.results[0].model)
     expected = {
-        "revenue": "flow", "cfads": "flow", "d1_interest": "flow", "d1_draw": "flow", "d1_profile": "flow",
-        "d1_opening": "opening", "senior_opening": "opening", "d1_undrawn": "opening",
-        "d1_closing": "balance", "dsra_balance": "balance", "tax_losses": "balance", "d1_cum_draw": "balance",
-        "cash_retained": "balance", "d1_cum_profile": "balance",
-        "dscr": "ratio", "llcr": "ratio", "d1_rate": "ratio",
-        "operation_flag": "flag", "lockup_flag": "flag", "period": "counter", "period_end": "date",
+        "revenue": "flow",
+        "cfads": "flow",
+        "d1_interest": "flow",
+        "d1_draw": "flow",
+        "d1_profile": "flow",
+        "d1_opening": "opening",
+        "senior_opening": "opening",
+        "d1_undrawn": "opening",
+        "d1_closing": "balance",
+        "dsra_balance": "balance",
+        "tax_losses": "balance",
+        "d1_cum_draw": "balance",
+        "cash_retained": "balance",
+        "d1_cum_profile": "balance",
+        "dscr": "ratio",
+        "llcr": "ratio",
+        "d1_rate": "ratio",
+        "operation_flag": "flag",
+        "lockup_flag": "flag",
+        "period": "counter",
+        "period_end": "date",
     }
     assert {n: kinds[n] for n in expected} == expected
 

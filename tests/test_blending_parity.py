@@ -39,8 +39,15 @@ def test_blending_sheet_recalculation_parity(bolivia):
     assert parity.compare(result, path, recalculated) == []
     values = read_values(recalculated)
     wb = openpyxl.load_workbook(path)
-    for name in ("package_grant_element", "d1_grant_element", "wacd", "concessional_share", "mobilisation_ratio",
-                 "all_in_cost_of_debt", "subsidy_equivalent"):
+    for name in (
+        "package_grant_element",
+        "d1_grant_element",
+        "wacd",
+        "concessional_share",
+        "mobilisation_ratio",
+        "all_in_cost_of_debt",
+        "subsidy_equivalent",
+    ):
         sheet, ref = wb.defined_names[name].attr_text.split("!")
         found = values[(sheet, ref.replace("$", ""))]
         tol = 1e-7 if name == "all_in_cost_of_debt" else 1e-9  # IRR: LibreOffice stops at a 1e-7 step

@@ -23,8 +23,15 @@ BOLIVIA = SCENARIOS / "bolivia_santa_cruz.yaml"
 KUWAIT = SCENARIOS / "kuwait_abdullah.yaml"
 KOTA = SCENARIOS / "kota_kinabalu.yaml"
 
-EDCF = {"name": "EDCF", "kind": "edcf", "amount": 50_000_000, "rate": {"fixed": 0.0015}, "grace_years": 10,
-        "maturity_years": 25, "repayment": "equal"}
+EDCF = {
+    "name": "EDCF",
+    "kind": "edcf",
+    "amount": 50_000_000,
+    "rate": {"fixed": 0.0015},
+    "grace_years": 10,
+    "maturity_years": 25,
+    "repayment": "equal",
+}
 
 
 def _cli(*args):
@@ -59,12 +66,15 @@ def test_income_groups_of_the_three_cases():
     assert groups == {BOLIVIA: "BOL", KUWAIT: "KWT", KOTA: "MYS"}
 
 
-@pytest.mark.parametrize("base, viable, rules", [
-    (KOTA, True, ["EDCF-AID-PROJECT", "HELSINKI-LMIC-CEILING", "HELSINKI-COMMERCIAL-VIABILITY"]),
-    (KOTA, False, ["HELSINKI-LMIC-CEILING"]),  # UMIC: tied aid only at 80 % concessionality
-    (KUWAIT, True, ["EDCF-INCOME", "DAC-ODA-GE", "HELSINKI-LMIC-CEILING"]),  # HIC: no EDCF, not ODA
-    (KUWAIT, False, ["EDCF-INCOME"]),
-])
+@pytest.mark.parametrize(
+    "base, viable, rules",
+    [
+        (KOTA, True, ["EDCF-AID-PROJECT", "HELSINKI-LMIC-CEILING", "HELSINKI-COMMERCIAL-VIABILITY"]),
+        (KOTA, False, ["HELSINKI-LMIC-CEILING"]),  # UMIC: tied aid only at 80 % concessionality
+        (KUWAIT, True, ["EDCF-INCOME", "DAC-ODA-GE", "HELSINKI-LMIC-CEILING"]),  # HIC: no EDCF, not ODA
+        (KUWAIT, False, ["EDCF-INCOME"]),
+    ],
+)
 def test_edcf_is_refused_outside_lics_and_lmics(tmp_path, base, viable, rules):
     raw = load_raw(base)
     raw["project"]["commercially_viable"] = viable
@@ -108,9 +118,18 @@ def _ldc_edpf_raw():
     """Bolivia treated as an LDC with an EDPF loan: EDPF-INCOME is a warning (allowed, EDCF may fit better)."""
     raw = load_raw(BOLIVIA)
     raw["project"]["country_overrides"] = {"ldc": True, "income_group": "LIC"}
-    raw["debt"]["facilities"].insert(1, {"name": "EDPF", "kind": "edpf", "amount": 40_000_000,
-                                         "rate": {"fixed": 0.02}, "grace_years": 5, "maturity_years": 20,
-                                         "repayment": "equal"})
+    raw["debt"]["facilities"].insert(
+        1,
+        {
+            "name": "EDPF",
+            "kind": "edpf",
+            "amount": 40_000_000,
+            "rate": {"fixed": 0.02},
+            "grace_years": 5,
+            "maturity_years": 20,
+            "repayment": "equal",
+        },
+    )
     return raw
 
 
@@ -205,8 +224,7 @@ def test_grant_element_scenario_method_and_case():
     imf = json.loads(_cli("grant-element", BOLIVIA, "--method", "imf", "--json", "-").stdout)
     case = json.loads(_cli("grant-element", BOLIVIA, "--case", "imf_method", "--json", "-").stdout)
     assert imf["discount_rate"] == case["discount_rate"] == 0.05
-    assert imf["metrics"]["package_grant_element"] == pytest.approx(case["metrics"]["package_grant_element"],
-                                                                    abs=1e-12)
+    assert imf["metrics"]["package_grant_element"] == pytest.approx(case["metrics"]["package_grant_element"], abs=1e-12)
     dac = json.loads(_cli("grant-element", BOLIVIA, "--json", "-").stdout)
     assert imf["metrics"]["d1_grant_element"] < dac["metrics"]["d1_grant_element"]  # 5 % < 7 %
     rate = json.loads(_cli("grant-element", BOLIVIA, "--discount-rate", "0.1", "--json", "-").stdout)
@@ -219,16 +237,19 @@ def test_grant_element_kuwait_has_no_oda_verdict():
     assert "not an ODA recipient" in out["package"]["oda"]["note"]
 
 
-@pytest.mark.parametrize("args, where", [
-    ([BOLIVIA, "--rate", "0.01"], "--rate"),  # both
-    ([BOLIVIA, "--country", "BOL"], "--country"),
-    ([], "neither"),
-    (["--rate", "0.01", "--maturity", "20"], "--grace"),
-    (["--rate", "0.01", "--maturity", "20", "--grace", "5", "--case", "downside"], "--case"),
-    ([BOLIVIA, "--case", "nope"], "nope"),
-    ([BOLIVIA, "--method", "imf", "--discount-rate", "0.05"], "--discount-rate"),
-    ([KUWAIT, "--method", "ddr"], "--cirr"),
-])
+@pytest.mark.parametrize(
+    "args, where",
+    [
+        ([BOLIVIA, "--rate", "0.01"], "--rate"),  # both
+        ([BOLIVIA, "--country", "BOL"], "--country"),
+        ([], "neither"),
+        (["--rate", "0.01", "--maturity", "20"], "--grace"),
+        (["--rate", "0.01", "--maturity", "20", "--grace", "5", "--case", "downside"], "--case"),
+        ([BOLIVIA, "--case", "nope"], "nope"),
+        ([BOLIVIA, "--method", "imf", "--discount-rate", "0.05"], "--discount-rate"),
+        ([KUWAIT, "--method", "ddr"], "--cirr"),
+    ],
+)
 def test_grant_element_usage_errors_exit_2(args, where):
     res = _cli("grant-element", *args)
     assert res.exit_code == 2, (res.stdout, res.stderr)

@@ -41,10 +41,22 @@ def _single_loan_scenario(repayment, *, rate=0.02, grace=6, maturity=21):
     raw["timeline"].update(construction_years=1, operation_years=20, periods_per_year=1)
     raw["capex"]["phasing"] = [1.0]
     raw["revenues"] = [r for r in raw["revenues"] if r["kind"] != "capital_grant"]
-    raw["debt"] = {"drawdown": "pro_rata", "facilities": [{
-        "name": "Test loan", "kind": "other", "amount": 100_000_000, "rate": {"fixed": rate},
-        "upfront_fee": 0.0, "commitment_fee": 0.0, "grace_years": grace, "maturity_years": maturity,
-        "repayment": repayment}]}
+    raw["debt"] = {
+        "drawdown": "pro_rata",
+        "facilities": [
+            {
+                "name": "Test loan",
+                "kind": "other",
+                "amount": 100_000_000,
+                "rate": {"fixed": rate},
+                "upfront_fee": 0.0,
+                "commitment_fee": 0.0,
+                "grace_years": grace,
+                "maturity_years": maturity,
+                "repayment": repayment,
+            }
+        ],
+    }
     raw["dsra"] = {"months": 0}
     raw.pop("cases")
     return scenario_from_dict(raw, "test")
@@ -69,8 +81,9 @@ def test_grace_convention_of_the_modelled_facility_is_pinned():
     v = _at_rate(_run(_single_loan_scenario("equal")), 0.07)
     first = int(np.argmax(v["d1_principal_paid"][0] > 0)) + 1  # period of the first instalment
     assert first == 7  # grace_years 6: no principal in periods 1-6
-    dac_first_repayment = grant_element_closed_form(0.02, 20, 6, 0.07, periods_per_year=1,
-                                                    grace_convention="first_repayment")
+    dac_first_repayment = grant_element_closed_form(
+        0.02, 20, 6, 0.07, periods_per_year=1, grace_convention="first_repayment"
+    )
     assert v["d1_grant_element"][0, 0] == pytest.approx(dac_first_repayment, abs=GE_TOL)
 
 
@@ -95,8 +108,9 @@ def test_rows_equal_an_independent_pv_of_the_modelled_cash_flows(path):
     pv_disb, pv_ds = 0.0, 0.0
     for f in res.builder.facilities:
         draw = v[f.n("draw")][0]
-        ds = v["construction_flag"][0] * v[f.n("interest")][0] + v[f.n("interest_paid")][0] \
-            + v[f.n("principal_paid")][0]
+        ds = (
+            v["construction_flag"][0] * v[f.n("interest")][0] + v[f.n("interest_paid")][0] + v[f.n("principal_paid")][0]
+        )
         if f in res.builder.sweep_facilities:
             ds = ds + v[f.n("sweep")][0]
         ge = grant_element_cash_flows(draw, ds, rate, A, times=t)
@@ -137,8 +151,10 @@ def test_cost_of_debt_and_finance_mix_definitions():
     public = drawn[0] + drawn[1] + koica + equity * (0.2 * 0.4 + 0.2 * 1.0)  # PIS fund 40 % public; utility public
     assert m["private_per_public"] == pytest.approx((total - public) / public, rel=1e-12)
     # all-in cost: interest accrued + fees per currency-year outstanding (semi-annual: balances / 2)
-    charges = sum(np.sum(v[f"d{k}_interest"][0] + v[f"d{k}_upfront_fee_paid"][0] + v[f"d{k}_commitment_fee_paid"][0])
-                  for k in (1, 2, 3))
+    charges = sum(
+        np.sum(v[f"d{k}_interest"][0] + v[f"d{k}_upfront_fee_paid"][0] + v[f"d{k}_commitment_fee_paid"][0])
+        for k in (1, 2, 3)
+    )
     debt_years = sum(np.sum(v[f"d{k}_opening"][0]) for k in (1, 2, 3)) / 2
     assert m["all_in_cost_of_debt"] == pytest.approx(charges / debt_years, rel=1e-12)
 
@@ -157,9 +173,18 @@ def test_json_metrics_and_workbook_names(tmp_path):
     out = api.run(str(BOLIVIA), workbook=tmp_path / "b.xlsx", json_path=tmp_path / "b.json")
     js = out.json()
     metrics = js["metrics"] if "metrics" in js else js[0]["metrics"]
-    for key in ("package_grant_element", "wacd", "concessional_share", "mobilisation_ratio", "subsidy_equivalent",
-                "all_in_cost_of_debt", "private_per_public", "d1_grant_element", "d2_grant_element",
-                "d3_grant_element"):
+    for key in (
+        "package_grant_element",
+        "wacd",
+        "concessional_share",
+        "mobilisation_ratio",
+        "subsidy_equivalent",
+        "all_in_cost_of_debt",
+        "private_per_public",
+        "d1_grant_element",
+        "d2_grant_element",
+        "d3_grant_element",
+    ):
         assert isinstance(metrics[key], float), key
     wb = openpyxl.load_workbook(tmp_path / "b.xlsx")
     assert "Blending" in wb.sheetnames

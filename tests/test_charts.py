@@ -80,7 +80,7 @@ def test_dscr_chart_spans_the_debt_life(run_out):
     t0, t1 = charts.span(spec, result.values, result.model.periods)
     due = result.values["senior_due"][0]
     assert due[t0] > 0 and due[t1] > 0
-    assert (due[:t0] <= 0).all() and (due[t1 + 1:] <= 0).all()
+    assert (due[:t0] <= 0).all() and (due[t1 + 1 :] <= 0).all()
     top = charts.y_limit(spec, result, t0, t1)
     assert top >= result.metrics()["min_dscr"] and top % 0.5 == 0
 

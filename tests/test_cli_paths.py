@@ -24,8 +24,9 @@ def fm(finmodel_exe):
 
     def run(cwd, *args, timeout=300):
         env = {**os.environ, "COLUMNS": "100", "NO_COLOR": "1"}
-        r = subprocess.run([finmodel_exe, *map(str, args)], cwd=cwd, capture_output=True, text=True, env=env,
-                           timeout=timeout)
+        r = subprocess.run(
+            [finmodel_exe, *map(str, args)], cwd=cwd, capture_output=True, text=True, env=env, timeout=timeout
+        )
         for stream in (r.stdout, r.stderr):
             assert "Traceback" not in stream, stream
             assert "\x1b" not in stream, stream  # nothing drives the terminal
@@ -110,8 +111,9 @@ def test_json_dash_is_standard_output_and_nothing_else(fm, place):
     assert r.returncode == 0, r.stderr
     data = json.loads(r.stdout)  # stdout is the JSON alone
     assert [c["case"] for c in data["cases"]][0] == "base" and len(data["cases"]) >= 3
-    g = fm(work, "grant-element", "--rate", "0.001", "--maturity", "40", "--grace", "10", "--method", "imf",
-           "--json", "-")
+    g = fm(
+        work, "grant-element", "--rate", "0.001", "--maturity", "40", "--grace", "10", "--method", "imf", "--json", "-"
+    )
     assert g.returncode == 0, g.stderr
     assert json.loads(g.stdout)["grant_element_closed_form"] > 0.5
 
@@ -156,8 +158,12 @@ def test_user_text_prints_as_written(fm, place):
     path.write_text(yaml.safe_dump(raw, sort_keys=False, allow_unicode=True))
     r = fm(work, "run", path)
     assert r.returncode == 0, r.stderr
-    for text in ("a [/] b [bold red]x[/bold red] \\", "[link=http://x]EDPF[/link]", "[blink]Sponsor[/blink]",
-                 str(path)):
+    for text in (
+        "a [/] b [bold red]x[/bold red] \\",
+        "[link=http://x]EDPF[/link]",
+        "[blink]Sponsor[/blink]",
+        str(path),
+    ):
         assert text in r.stdout, text
     # the same names in an error message: a case that does not exist, named with markup
     bad = fm(work, "run", path, "--case", "[red]nope[/red]")

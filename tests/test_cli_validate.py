@@ -266,8 +266,12 @@ BAD_INPUTS = [
     ("unknown country", lambda r: r["project"].update(country="XYZ"), "project.country", "'XYZ'"),
     ("country not ISO3", lambda r: r["project"].update(country="Malaysia"), "project.country", "'Malaysia'"),
     ("sponsors non-empty", lambda r: r.update(sponsors=[]), "sponsors", "0 entries"),
-    ("unknown revenue kind", lambda r: r["revenues"][0].update(kind="tolls"), "revenues[Availability payment].kind",
-     "'tolls'"),
+    (
+        "unknown revenue kind",
+        lambda r: r["revenues"][0].update(kind="tolls"),
+        "revenues[Availability payment].kind",
+        "'tolls'",
+    ),
     (
         "revenue kind field missing",
         lambda r: r["revenues"][1].pop("tariff"),
@@ -443,9 +447,9 @@ def test_instrument_eligibility_errors_are_bad_input(tmp_path, mutate, field_pat
     path = _write(tmp_path, raw)
     result = _validate(path)
     assert result.exit_code == 2, result.output
-    assert any(
-        line.startswith(f"{path}: {field_path}: ") and found in line for line in result.output.splitlines()
-    ), result.output
+    assert any(line.startswith(f"{path}: {field_path}: ") and found in line for line in result.output.splitlines()), (
+        result.output
+    )
     assert "Traceback" not in result.output
 
 

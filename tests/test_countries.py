@@ -7,8 +7,28 @@ import pytest
 from finmodel.countries import INCOME_GROUPS, Country, all_countries, country_table_sources, get_country
 from finmodel.errors import InputError
 
-DOMAIN_COUNTRIES = ["MYS", "PHL", "VNM", "UZB", "KWT", "SAU", "THA", "IDN", "IND", "MEX", "PER", "COL",
-                    "KEN", "BOL", "IRQ", "MMR", "LAO", "KOR", "GRC", "USA"]
+DOMAIN_COUNTRIES = [
+    "MYS",
+    "PHL",
+    "VNM",
+    "UZB",
+    "KWT",
+    "SAU",
+    "THA",
+    "IDN",
+    "IND",
+    "MEX",
+    "PER",
+    "COL",
+    "KEN",
+    "BOL",
+    "IRQ",
+    "MMR",
+    "LAO",
+    "KOR",
+    "GRC",
+    "USA",
+]
 
 
 def test_every_domain_country_is_present():
@@ -71,19 +91,23 @@ def test_overrides_apply_and_record_provenance():
 
 def test_override_not_classified_and_new_country():
     assert not get_country("MYS", overrides={"oecd_risk_category": None}).oecd_classified
-    new = get_country("ZZZ", overrides={"name": "Testland", "income_group": "LIC",
-                                         "oecd_risk_category": 7, "ldc": True})
+    new = get_country(
+        "ZZZ", overrides={"name": "Testland", "income_group": "LIC", "oecd_risk_category": 7, "ldc": True}
+    )
     assert new.iso3 == "ZZZ" and new.ldc
     assert get_country("ZZZ", overrides={"ldc": True}) is None
 
 
-@pytest.mark.parametrize("overrides, path", [
-    ({"income_group": "lower middle"}, "country.income_group"),
-    ({"oecd_risk_category": 8}, "country.oecd_risk_category"),
-    ({"oecd_risk_category": True}, "country.oecd_risk_category"),
-    ({"ldc": "yes"}, "country.ldc"),
-    ({"gdp": 1}, "country.gdp"),
-])
+@pytest.mark.parametrize(
+    "overrides, path",
+    [
+        ({"income_group": "lower middle"}, "country.income_group"),
+        ({"oecd_risk_category": 8}, "country.oecd_risk_category"),
+        ({"oecd_risk_category": True}, "country.oecd_risk_category"),
+        ({"ldc": "yes"}, "country.ldc"),
+        ({"gdp": 1}, "country.gdp"),
+    ],
+)
 def test_bad_overrides_name_the_field(overrides, path):
     with pytest.raises(InputError) as exc:
         get_country("MYS", overrides=overrides)

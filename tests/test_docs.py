@@ -57,8 +57,13 @@ def _shipped_files():
         files = [ROOT / f for f in out.splitlines()]
     except (OSError, subprocess.CalledProcessError):  # not a git checkout: every file under the root
         files = [p for p in ROOT.rglob("*") if p.is_file() and ".git" not in p.parts]
-    return [p for p in files if p.suffix in (".py", ".md", ".yaml", ".yml", ".cfg", ".toml", ".txt", "")
-            and p.exists() and p.name != "test_docs.py"]
+    return [
+        p
+        for p in files
+        if p.suffix in (".py", ".md", ".yaml", ".yml", ".cfg", ".toml", ".txt", "")
+        and p.exists()
+        and p.name != "test_docs.py"
+    ]
 
 
 def test_no_shipped_file_refers_outside_the_repository():

@@ -18,9 +18,19 @@ def rules(findings):
 def test_every_finding_names_rule_and_source():
     fs = el.edpf_share_85(0.9)
     assert fs[0].rule == "EDPF-SHARE-85" and "koreaexim" in fs[0].message and "EDPF-SHARE-85" in fs[0].message
-    assert set(el.RULES) >= {"EDCF-INCOME", "EDCF-AID-PROJECT", "EDPF-INCOME", "EDPF-SHARE-85",
-                             "EDPF-TENOR-20", "EDPF-GRACE-5", "DAC-ODA-GE", "HELSINKI-MIN-CONCESSIONALITY",
-                             "HELSINKI-LMIC-CEILING", "HELSINKI-COMMERCIAL-VIABILITY", "SME-PREFERENCE"}
+    assert set(el.RULES) >= {
+        "EDCF-INCOME",
+        "EDCF-AID-PROJECT",
+        "EDPF-INCOME",
+        "EDPF-SHARE-85",
+        "EDPF-TENOR-20",
+        "EDPF-GRACE-5",
+        "DAC-ODA-GE",
+        "HELSINKI-MIN-CONCESSIONALITY",
+        "HELSINKI-LMIC-CEILING",
+        "HELSINKI-COMMERCIAL-VIABILITY",
+        "SME-PREFERENCE",
+    }
 
 
 def test_edcf_income():
@@ -88,17 +98,18 @@ def test_helsinki_min_concessionality():
     assert 0.35 < level < 0.50
     assert el.helsinki_min_concessionality_rule(VNM, tied=True, cirr=0.045, **mid) == []
     assert rules(el.helsinki_min_concessionality_rule(KHM, tied=True, cirr=0.045, **mid)) == [
-        ("HELSINKI-MIN-CONCESSIONALITY", "error")]
+        ("HELSINKI-MIN-CONCESSIONALITY", "error")
+    ]
     assert rules(el.helsinki_min_concessionality_rule(VNM, tied=True, cirr=None, **mid)) == [
-        ("HELSINKI-MIN-CONCESSIONALITY", "warning")]
+        ("HELSINKI-MIN-CONCESSIONALITY", "warning")
+    ]
 
 
 def test_helsinki_lmic_ceiling():
     assert el.helsinki_lmic_ceiling(VNM, tied=True) == []
     assert el.helsinki_lmic_ceiling(MYS, tied=False) == []
     assert el.helsinki_lmic_ceiling(MYS, tied=True, concessionality=0.80) == []
-    assert rules(el.helsinki_lmic_ceiling(MYS, tied=True, concessionality=0.79)) == [
-        ("HELSINKI-LMIC-CEILING", "error")]
+    assert rules(el.helsinki_lmic_ceiling(MYS, tied=True, concessionality=0.79)) == [("HELSINKI-LMIC-CEILING", "error")]
     assert rules(el.helsinki_lmic_ceiling(MYS, tied=True)) == [("HELSINKI-LMIC-CEILING", "error")]
 
 
@@ -107,45 +118,62 @@ def test_helsinki_commercial_viability():
     assert el.helsinki_commercial_viability(VNM, tied=False, commercially_viable=True) == []
     assert el.helsinki_commercial_viability(KHM, tied=True, commercially_viable=True) == []  # LDC exempt
     assert rules(el.helsinki_commercial_viability(VNM, tied=True, commercially_viable=True)) == [
-        ("HELSINKI-COMMERCIAL-VIABILITY", "error")]
+        ("HELSINKI-COMMERCIAL-VIABILITY", "error")
+    ]
 
 
 def test_sme_preference():
     assert el.sme_preference(sme_participation=True, loan_margin_preference=-0.003) == []
     assert el.sme_preference(sme_participation=True, loan_margin_preference=-0.010) == []
     assert rules(el.sme_preference(sme_participation=True, loan_margin_preference=-0.011)) == [
-        ("SME-PREFERENCE", "error")]
+        ("SME-PREFERENCE", "error")
+    ]
     fs = el.sme_preference(sme_participation=True, loan_margin_preference=0.003)  # sign error: 0.3 %p "off"
     assert rules(fs) == [("SME-PREFERENCE", "error")] and "lowers" in fs[0].message
     assert rules(el.sme_preference(sme_participation=False, loan_margin_preference=-0.003)) == [
-        ("SME-PREFERENCE", "error")]
+        ("SME-PREFERENCE", "error")
+    ]
     assert el.sme_preference(sme_participation=True, sme_only=True, guarantee_fee_preference=-0.001) == []
     fs = el.sme_preference(sme_participation=True, sme_only=True, guarantee_fee_preference=-0.002)
     assert rules(fs) == [("SME-PREFERENCE", "error")]
     assert rules(el.sme_preference(sme_participation=True, guarantee_fee_preference=-0.001)) == [
-        ("SME-PREFERENCE", "error")]  # fee preference is for SME-only contracts
-    assert rules(el.sme_preference(sme_participation=True, sme_only=True, guarantee_fee_preference=-0.001,
-                                   loan_margin_preference=-0.003)) == [("SME-PREFERENCE", "error")]
+        ("SME-PREFERENCE", "error")
+    ]  # fee preference is for SME-only contracts
+    assert rules(
+        el.sme_preference(
+            sme_participation=True, sme_only=True, guarantee_fee_preference=-0.001, loan_margin_preference=-0.003
+        )
+    ) == [("SME-PREFERENCE", "error")]
     assert rules(el.sme_preference(sme_participation=True)) == [("SME-PREFERENCE", "warning")]
     assert el.sme_preference(sme_participation=False) == []
 
 
 def test_facility_findings_and_error_mapping():
     # the default scenario's EDPF facility (Malaysia, 20 y, 5 grace) is clean
-    assert el.facility_findings(MYS, kind="edpf", annual_rate=0.025, maturity_years=20, grace_years=5,
-                                share_of_project_cost=0.2) == []
-    fs = el.facility_findings(MYS, kind="edcf", annual_rate=0.01, maturity_years=25, grace_years=7,
-                              commercially_viable=True, cirr=0.045)
-    assert {f.rule for f in fs} == {"EDCF-INCOME", "EDCF-AID-PROJECT", "HELSINKI-LMIC-CEILING",
-                                    "HELSINKI-COMMERCIAL-VIABILITY"}
+    assert (
+        el.facility_findings(
+            MYS, kind="edpf", annual_rate=0.025, maturity_years=20, grace_years=5, share_of_project_cost=0.2
+        )
+        == []
+    )
+    fs = el.facility_findings(
+        MYS, kind="edcf", annual_rate=0.01, maturity_years=25, grace_years=7, commercially_viable=True, cirr=0.045
+    )
+    assert {f.rule for f in fs} == {
+        "EDCF-INCOME",
+        "EDCF-AID-PROJECT",
+        "HELSINKI-LMIC-CEILING",
+        "HELSINKI-COMMERCIAL-VIABILITY",
+    }
     with pytest.raises(InputError) as exc:
         el.errors_to_input_error(fs)
     assert len(exc.value.problems) == 3  # the UMIC warning is not an error
     el.errors_to_input_error([f for f in fs if f.severity == "warning"])  # no raise
     assert el.facility_findings(MYS, kind="commercial") == []
     # sculpted repayment: closed-form tests skipped, the others still run
-    fs = el.facility_findings(VNM, kind="edcf", annual_rate=0.05, maturity_years=20, grace_years=3,
-                              repayment="sculpted")
+    fs = el.facility_findings(
+        VNM, kind="edcf", annual_rate=0.05, maturity_years=20, grace_years=3, repayment="sculpted"
+    )
     assert fs == []
 
 

@@ -145,8 +145,16 @@ def test_engine_invariants(raw):
         amount = v[f.i("amount")][0]
         tol = MONEY_ATOL + 1e-12 * abs(amount)
         assert np.all(closing >= -tol), f"{f.p}: balance negative {closing.min()}"
-        _close(closing, v[f.n("opening")] + v[f.n("draw")] + v[f.n("interest_due")] - v[f.n("interest_paid")]
-               - v[f.n("principal_paid")] - (v[f.n("sweep")] if f.n("sweep") in v else 0), f"{f.p} corkscrew")
+        _close(
+            closing,
+            v[f.n("opening")]
+            + v[f.n("draw")]
+            + v[f.n("interest_due")]
+            - v[f.n("interest_paid")]
+            - v[f.n("principal_paid")]
+            - (v[f.n("sweep")] if f.n("sweep") in v else 0),
+            f"{f.p} corkscrew",
+        )
         _le(v[f.n("draw")].sum(), amount, f"{f.p}: never drawn beyond the commitment")
         mat = round(f.facility.maturity_years * P)
         after = v["period"] >= mat

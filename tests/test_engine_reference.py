@@ -69,8 +69,8 @@ def test_default_runs_clean(default):
 
 
 @pytest.mark.parametrize(
-    "metric, flows", [("project_irr", "project_cf"), ("project_irr_pre_tax", "project_cf_pre_tax"),
-                      ("equity_irr", "equity_cf")]
+    "metric, flows",
+    [("project_irr", "project_cf"), ("project_irr_pre_tax", "project_cf_pre_tax"), ("equity_irr", "equity_cf")],
 )
 def test_irr_matches_numpy_financial(default, metric, flows):
     P = default.builder.scenario.timeline.periods_per_year
@@ -111,8 +111,17 @@ def test_annuity_schedule_matches_pmt_ipmt_ppmt(periods_per_year):
     # grace 4 years > construction 3 years: interest in operating year 4 is paid from the waterfall, so the
     # balance at the start of repayment is the commitment (interest during construction was funded by draws)
     raw = one_facility(
-        dict(name="Annuity loan", kind="commercial", amount=ANNUITY_AMOUNT, rate={"fixed": ANNUITY_RATE},
-             upfront_fee=0.0, commitment_fee=0.0, grace_years=4, maturity_years=18, repayment="annuity")
+        dict(
+            name="Annuity loan",
+            kind="commercial",
+            amount=ANNUITY_AMOUNT,
+            rate={"fixed": ANNUITY_RATE},
+            upfront_fee=0.0,
+            commitment_fee=0.0,
+            grace_years=4,
+            maturity_years=18,
+            repayment="annuity",
+        )
     )
     raw["timeline"]["periods_per_year"] = periods_per_year
     raw["dsra"]["months"] = 12  # a whole number of periods for every periodicity
@@ -152,8 +161,17 @@ SCULPT_RATE = 0.07  # [per year]
 def sculpted():
     # the only (senior) facility, sized; max gearing 0.95 so that the DSCR constraint binds
     raw = one_facility(
-        dict(name="Sculpted loan", kind="commercial", share=1.0, rate={"fixed": SCULPT_RATE}, upfront_fee=0.01,
-             commitment_fee=0.005, grace_years=3, maturity_years=18, repayment="sculpted")
+        dict(
+            name="Sculpted loan",
+            kind="commercial",
+            share=1.0,
+            rate={"fixed": SCULPT_RATE},
+            upfront_fee=0.01,
+            commitment_fee=0.005,
+            grace_years=3,
+            maturity_years=18,
+            repayment="sculpted",
+        )
     )
     raw["debt"]["sizing"] = {"max_gearing": 0.95, "target_dscr": TARGET_DSCR}
     return run_raw(raw)
@@ -241,8 +259,19 @@ def hand_case_raw() -> dict:
     raw["sponsors"] = [dict(name="Sponsor", kind="sponsor", share=1.0)]
     raw["debt"] = dict(
         drawdown="pro_rata",
-        facilities=[dict(name="Term loan", kind="commercial", amount=60.0, rate={"fixed": 0.10}, upfront_fee=0.0,
-                         commitment_fee=0.0, grace_years=2, maturity_years=5, repayment="equal")],
+        facilities=[
+            dict(
+                name="Term loan",
+                kind="commercial",
+                amount=60.0,
+                rate={"fixed": 0.10},
+                upfront_fee=0.0,
+                commitment_fee=0.0,
+                grace_years=2,
+                maturity_years=5,
+                repayment="equal",
+            )
+        ],
     )
     raw["dsra"] = {"months": 0}
     raw["equity_discount_rate"] = 0.12
@@ -321,8 +350,7 @@ def test_hand_worked_case():
     assert m["total_equity"] == pytest.approx(e1 + e2, abs=HAND_TOL)  # 42.915
     assert m["gearing"] == pytest.approx(60 / (60 + e1 + e2), abs=HAND_TOL)  # = f
     # Equity NPV at 12 %, Excel convention (first flow discounted one year)
-    assert m["equity_npv"] == pytest.approx(sum(cf / 1.12 ** (t + 1) for t, cf in enumerate(equity_cf)),
-                                            abs=HAND_TOL)
+    assert m["equity_npv"] == pytest.approx(sum(cf / 1.12 ** (t + 1) for t, cf in enumerate(equity_cf)), abs=HAND_TOL)
     # payback: cumulative equity cash -20.85, -42.92, -28.92, -12.92, +5.08: negative for 4 years
     assert m["sponsor1_payback_years"] == 4
     assert m["default_periods"] == 0 and m["lockup_periods"] == 0

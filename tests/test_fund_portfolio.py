@@ -56,17 +56,17 @@ def problems(tmp_path, data):
 
 
 def test_pis_term_above_20_years_refused(tmp_path):
-    (path, msg), = problems(tmp_path, portfolio_dict(term_years=21))
+    ((path, msg),) = problems(tmp_path, portfolio_dict(term_years=21))
     assert path == "fund.term_years" and "at most 20" in msg and "found 21" in msg
 
 
 def test_gif_term_above_15_years_refused(tmp_path):
-    (path, msg), = problems(tmp_path, portfolio_dict(structure="gif", term_years=16))
+    ((path, msg),) = problems(tmp_path, portfolio_dict(structure="gif", term_years=16))
     assert path == "fund.term_years" and "at most 15" in msg
 
 
 def test_commitments_must_sum_to_the_stated_total(tmp_path):
-    (path, msg), = problems(tmp_path, portfolio_dict(total_commitment=240.0e9))
+    ((path, msg),) = problems(tmp_path, portfolio_dict(total_commitment=240.0e9))
     assert path == "fund.total_commitment" and "100,000,000,000" in msg
 
 
@@ -86,20 +86,20 @@ def test_custom_order_with_pari_passu_group_runs(tmp_path):
 def test_stake_above_100_percent_refused(tmp_path):
     data = portfolio_dict()
     data["projects"][0]["stake"] = 1.5
-    (path, msg), = problems(tmp_path, data)
+    ((path, msg),) = problems(tmp_path, data)
     assert path == "projects.0.stake" and "1.5" in msg
 
 
 def test_percent_written_for_a_rate_refused(tmp_path):
     data = portfolio_dict()
     data["fund"]["tranches"]["private"]["preferred_return"] = 8
-    (path, msg), = problems(tmp_path, data)
+    ((path, msg),) = problems(tmp_path, data)
     assert path == "fund.tranches.private.preferred_return" and "0.08" in msg
 
 
 def test_unknown_key_refused(tmp_path):
     data = portfolio_dict(fees=0.01)
-    (path, msg), = problems(tmp_path, data)
+    ((path, msg),) = problems(tmp_path, data)
     assert path == "fund.fees" and "unknown key" in msg
 
 
@@ -119,7 +119,7 @@ def test_high_risk_country_without_mdb_or_eca_refused(tmp_path):
     _high_risk_scenario(tmp_path)
     data = portfolio_dict()
     data["projects"][0]["scenario"] = "bol.yaml"
-    (path, msg), = problems(tmp_path, data)
+    ((path, msg),) = problems(tmp_path, data)
     assert path == "projects.0.co_investors"
     assert "PIS high-risk exception" in msg and "category 7" in msg and "MDB or ECA" in msg
 
@@ -138,7 +138,7 @@ def test_high_risk_country_with_mdb_co_investor_accepted(tmp_path, how):
 def test_project_case_must_exist(tmp_path):
     data = portfolio_dict()
     data["projects"][0]["case"] = "nosuch"
-    (path, msg), = problems(tmp_path, data)
+    ((path, msg),) = problems(tmp_path, data)
     assert path == "projects.0.case" and "downside" in msg
 
 
@@ -206,10 +206,18 @@ def test_subordination_protects_private_in_the_severe_case(shipped):
 def test_first_loss_share_hand_worked():
     # one project: 100 called, 40 back -> fund loss 60. Private is whole iff government + public >= 60 of 100.
     t = waterfall.FundTerms(
-        name="t", structure="pis", start_date=dt.date(2026, 1, 1), periods_per_year=1, term_years=3,
-        investment_years=1, management_fee=0.0,
-        tranches=(waterfall.TrancheTerms("government", 10.0), waterfall.TrancheTerms("public", 30.0),
-                  waterfall.TrancheTerms("private", 60.0)),
+        name="t",
+        structure="pis",
+        start_date=dt.date(2026, 1, 1),
+        periods_per_year=1,
+        term_years=3,
+        investment_years=1,
+        management_fee=0.0,
+        tranches=(
+            waterfall.TrancheTerms("government", 10.0),
+            waterfall.TrancheTerms("public", 30.0),
+            waterfall.TrancheTerms("private", 60.0),
+        ),
         groups=(("government",), ("public",), ("private",)),
     )
     p = waterfall.ProjectInput("p", "P", "KRW", 1.0, 1.0, np.array([-100.0, 0.0, 40.0]))
@@ -221,8 +229,9 @@ def test_first_loss_share_hand_worked():
     # Monte Carlo hook: two equally likely paths (40 and 100 back); expected private loss <= 0 needs 0.6 too,
     # while a 50% loss probability is met with no first loss at all
     paths = {"in_p1_equity_cf": np.array([[-100.0, 0.0, 40.0], [-100.0, 0.0, 100.0]])}
-    assert first_loss.solve(b, criterion=first_loss.expected_loss_below(0.0), extra_overrides=paths,
-                            xtol=1e-9).share == pytest.approx(0.6, abs=1e-8)
+    assert first_loss.solve(
+        b, criterion=first_loss.expected_loss_below(0.0), extra_overrides=paths, xtol=1e-9
+    ).share == pytest.approx(0.6, abs=1e-8)
     assert first_loss.solve(b, criterion=first_loss.loss_probability_below(0.5), extra_overrides=paths).share == 0.0
 
 

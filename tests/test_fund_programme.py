@@ -37,10 +37,25 @@ def programme_dict(**changes):
             },
         },
         "pipeline": [
-            {"name": "a", "country": "MYS", "sector": "water", "size": 0.5e12, "probability_of_close": 1.0,
-             "scenario": "default", "latest_year": 1},
-            {"name": "b", "country": "MYS", "sector": "mobility", "size": 0.3e12, "probability_of_close": 1.0,
-             "template": "default", "earliest_year": 2, "orders_share": 0.5},
+            {
+                "name": "a",
+                "country": "MYS",
+                "sector": "water",
+                "size": 0.5e12,
+                "probability_of_close": 1.0,
+                "scenario": "default",
+                "latest_year": 1,
+            },
+            {
+                "name": "b",
+                "country": "MYS",
+                "sector": "mobility",
+                "size": 0.3e12,
+                "probability_of_close": 1.0,
+                "template": "default",
+                "earliest_year": 2,
+                "orders_share": 0.5,
+            },
         ],
     }
     for k, v in changes.items():
@@ -153,8 +168,23 @@ def test_programme_is_reproducible_by_seed():
 
 def test_cli_programme_on_the_shipped_file(tmp_path):
     d = tmp_path / "out [x]"
-    r = CliRunner().invoke(main, ["programme", str(SHIPPED), "--paths", "24", "--seed", "2", "--json", "-",
-                                  "--charts", str(d), "-o", str(d / "p.xlsx")])
+    r = CliRunner().invoke(
+        main,
+        [
+            "programme",
+            str(SHIPPED),
+            "--paths",
+            "24",
+            "--seed",
+            "2",
+            "--json",
+            "-",
+            "--charts",
+            str(d),
+            "-o",
+            str(d / "p.xlsx"),
+        ],
+    )
     assert r.exit_code == 0, r.output
     data = json.loads(r.stdout)
     assert data["reference"]["orders_usd"] == 2.0e10 and data["paths"] == 24

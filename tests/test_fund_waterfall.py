@@ -21,10 +21,15 @@ TOL = 1e-6  # [KRW] amounts of ~1e2 here; float error ~1e-13
 
 def terms(structure="pis", commitments=(20.0, 30.0, 50.0), prefs=(0.0, 0.0, 0.0), fee=0.0, term=3):
     names = ("government", "public", "private")
-    groups = ((("government",), ("public",), ("private",)) if structure == "pis" else (names,))
+    groups = (("government",), ("public",), ("private",)) if structure == "pis" else (names,)
     return wf.FundTerms(
-        name="test", structure=structure, start_date=dt.date(2026, 1, 1), periods_per_year=1, term_years=term,
-        investment_years=1, management_fee=fee,
+        name="test",
+        structure=structure,
+        start_date=dt.date(2026, 1, 1),
+        periods_per_year=1,
+        term_years=term,
+        investment_years=1,
+        management_fee=fee,
         tranches=tuple(wf.TrancheTerms(n, c, p) for n, c, p in zip(names, commitments, prefs, strict=True)),
         groups=groups,
     )
@@ -82,7 +87,8 @@ def test_profit_above_hurdles_shared_pro_rata_to_commitments():
     assert losses(v) == [0.0, 0.0, 0.0]
     # 100 repays capital, 50 excess shared 20/30/50
     assert [metric(v, f"fund_{n}_distributions") for n in ("government", "public", "private")] == pytest.approx(
-        [30.0, 45.0, 75.0], abs=TOL)
+        [30.0, 45.0, 75.0], abs=TOL
+    )
 
 
 def test_private_preferred_return_is_paid_from_junior_capital():

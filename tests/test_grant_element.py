@@ -64,8 +64,9 @@ def test_grace_convention_maps_to_dac_G_plus_one_period(repayment, A):
         for I in (0.05, 0.07, 0.10):
             ours = grant_element_closed_form(R, M, g, I, repayment=repayment, periods_per_year=A)
             assert ours == pytest.approx(dac_literal(R, M, g + 1 / A, I, A, repayment), abs=EXACT)
-            dac_style = grant_element_closed_form(R, M, g + 1 / A, I, repayment=repayment, periods_per_year=A,
-                                                  grace_convention="first_repayment")
+            dac_style = grant_element_closed_form(
+                R, M, g + 1 / A, I, repayment=repayment, periods_per_year=A, grace_convention="first_repayment"
+            )
             assert dac_style == pytest.approx(ours, abs=EXACT)
     # and reading g as the DAC's G would be a material error (about half a point here), not a rounding one
     wrong = dac_literal(0.0015, 40, 10, 0.07, 2, "equal")
@@ -95,7 +96,7 @@ def test_textbook_exercise_against_numpy_financial():
     interest only, then 20 level semi-annual payments; grant element at 10 %. The reference is built from
     numpy-financial's PMT and PV, independently of finmodel, discounting at D = 1.1**0.5 - 1 (the DAC's
     per-period rate)."""
-    D = 1.10 ** 0.5 - 1
+    D = 1.10**0.5 - 1
     r = 0.035
     pv_interest = npf.pv(D, 10, -r)  # 10 interest-only payments at 1/2, ..., 5 years
     payment = npf.pmt(r, 20, -1.0)  # level debt service over periods 11..30
@@ -112,7 +113,8 @@ def test_loan_at_market_rate_has_no_grant_element():
         R = A * ((1 + I) ** (1 / A) - 1)  # nominal rate with the same effective yield as I
         for rep in ("equal", "annuity"):
             assert grant_element_closed_form(R, 20, 4, I, repayment=rep, periods_per_year=A) == pytest.approx(
-                0.0, abs=1e-12)
+                0.0, abs=1e-12
+            )
 
 
 def test_zero_rate_annuity_equals_equal_principal():
@@ -146,28 +148,32 @@ def test_cash_flows_over_paths_and_drawdown():
     disb2[0], disb2[2] = 0.5, 0.5
     ds2 = np.zeros(5)
     ds2[4] = 1.0
-    expected = 1 - 1.07 ** -2 / (0.5 + 0.5 * 1.07 ** -1)
+    expected = 1 - 1.07**-2 / (0.5 + 0.5 * 1.07**-1)
     assert grant_element_cash_flows(disb2, ds2, 0.07, 2) == pytest.approx(expected, abs=1e-15)
     times = np.array([0.0, 0.5, 1.0, 1.5, 2.0])
     assert grant_element_cash_flows(disb2, ds2, 0.07, 2, times=times) == pytest.approx(expected, abs=1e-15)
     assert np.isnan(grant_element_cash_flows(np.zeros(3), np.zeros(3), 0.07, 2))
 
 
-@pytest.mark.parametrize("kwargs, field", [
-    (dict(annual_rate=8, maturity_years=20, grace_years=5, discount_rate=0.07), "annual_rate"),
-    (dict(annual_rate=-0.01, maturity_years=20, grace_years=5, discount_rate=0.07), "annual_rate"),
-    (dict(annual_rate=0.02, maturity_years=20, grace_years=20, discount_rate=0.07), "grace_years"),
-    (dict(annual_rate=0.02, maturity_years=20, grace_years=25, discount_rate=0.07), "grace_years"),
-    (dict(annual_rate=0.02, maturity_years=20, grace_years=-1, discount_rate=0.07), "grace_years"),
-    (dict(annual_rate=0.02, maturity_years=-20, grace_years=5, discount_rate=0.07), "maturity_years"),
-    (dict(annual_rate=0.02, maturity_years=20, grace_years=5.3, discount_rate=0.07), "grace_years"),
-    (dict(annual_rate=0.02, maturity_years=20, grace_years=5, discount_rate=7), "discount_rate"),
-    (dict(annual_rate=0.02, maturity_years=20, grace_years=5, discount_rate=0.0), "discount_rate"),
-    (dict(annual_rate=0.02, maturity_years=20, grace_years=5, discount_rate=0.07, periods_per_year=3),
-     "periods_per_year"),
-    (dict(annual_rate=0.02, maturity_years=20, grace_years=5, discount_rate=0.07, repayment="bullet"),
-     "repayment"),
-])
+@pytest.mark.parametrize(
+    "kwargs, field",
+    [
+        (dict(annual_rate=8, maturity_years=20, grace_years=5, discount_rate=0.07), "annual_rate"),
+        (dict(annual_rate=-0.01, maturity_years=20, grace_years=5, discount_rate=0.07), "annual_rate"),
+        (dict(annual_rate=0.02, maturity_years=20, grace_years=20, discount_rate=0.07), "grace_years"),
+        (dict(annual_rate=0.02, maturity_years=20, grace_years=25, discount_rate=0.07), "grace_years"),
+        (dict(annual_rate=0.02, maturity_years=20, grace_years=-1, discount_rate=0.07), "grace_years"),
+        (dict(annual_rate=0.02, maturity_years=-20, grace_years=5, discount_rate=0.07), "maturity_years"),
+        (dict(annual_rate=0.02, maturity_years=20, grace_years=5.3, discount_rate=0.07), "grace_years"),
+        (dict(annual_rate=0.02, maturity_years=20, grace_years=5, discount_rate=7), "discount_rate"),
+        (dict(annual_rate=0.02, maturity_years=20, grace_years=5, discount_rate=0.0), "discount_rate"),
+        (
+            dict(annual_rate=0.02, maturity_years=20, grace_years=5, discount_rate=0.07, periods_per_year=3),
+            "periods_per_year",
+        ),
+        (dict(annual_rate=0.02, maturity_years=20, grace_years=5, discount_rate=0.07, repayment="bullet"), "repayment"),
+    ],
+)
 def test_bad_terms_name_the_field(kwargs, field):
     with pytest.raises(InputError) as exc:
         grant_element_closed_form(**kwargs)
@@ -240,8 +246,7 @@ def test_cli_help_states_the_grace_convention():
     res = _run(["--help"])
     assert res.exit_code == 0
     text = " ".join(res.output.split())
-    phrase = ("grace = years with no principal repayment; "
-              "first instalment at the end of the first period after grace")
+    phrase = "grace = years with no principal repayment; first instalment at the end of the first period after grace"
     assert phrase in text
 
 
@@ -255,27 +260,49 @@ def test_cli_table_with_country():
 def test_cli_json():
     import json
 
-    res = _run(["--rate", "0.01", "--maturity", "20", "--grace", "5", "--method", "ddr", "--cirr", "0.045",
-                "--country", "KHM", "--repayment", "annuity", "--json", "-"])
+    res = _run(
+        [
+            "--rate",
+            "0.01",
+            "--maturity",
+            "20",
+            "--grace",
+            "5",
+            "--method",
+            "ddr",
+            "--cirr",
+            "0.045",
+            "--country",
+            "KHM",
+            "--repayment",
+            "annuity",
+            "--json",
+            "-",
+        ]
+    )
     assert res.exit_code == 0, res.output
     out = json.loads(res.output)
     assert out["discount_rate"] == DDR_4_5 and out["threshold"] == 0.5
     assert out["checks"] == {"threshold_met": False}
     assert out["metrics"]["grant_element_closed_form"] == pytest.approx(
-        grant_element_closed_form(0.01, 20, 5, DDR_4_5, repayment="annuity"), abs=1e-15)
+        grant_element_closed_form(0.01, 20, 5, DDR_4_5, repayment="annuity"), abs=1e-15
+    )
     assert out["finmodel_version"]
 
 
-@pytest.mark.parametrize("args, option", [
-    (["--rate", "8", "--maturity", "20", "--grace", "5", "--discount-rate", "0.07"], "--rate"),
-    (["--rate", "0.02", "--maturity", "20", "--grace", "20", "--discount-rate", "0.07"], "--grace"),
-    (["--rate", "0.02", "--maturity", "-5", "--grace", "0", "--discount-rate", "0.07"], "--maturity"),
-    (["--rate", "0.02", "--maturity", "20", "--grace", "5", "--discount-rate", "7"], "--discount-rate"),
-    (["--rate", "0.02", "--maturity", "20", "--grace", "5", "--country", "XYZ"], "--country"),
-    (["--rate", "0.02", "--maturity", "20", "--grace", "5", "--method", "ddr", "--cirr", "4.5"], "--cirr"),
-    (["--rate", "0.02", "--maturity", "20", "--grace", "5", "--method", "ddr"], "--cirr"),
-    (["--rate", "0.02", "--maturity", "20", "--grace", "5", "--country", "KOR"], "--country"),
-])
+@pytest.mark.parametrize(
+    "args, option",
+    [
+        (["--rate", "8", "--maturity", "20", "--grace", "5", "--discount-rate", "0.07"], "--rate"),
+        (["--rate", "0.02", "--maturity", "20", "--grace", "20", "--discount-rate", "0.07"], "--grace"),
+        (["--rate", "0.02", "--maturity", "-5", "--grace", "0", "--discount-rate", "0.07"], "--maturity"),
+        (["--rate", "0.02", "--maturity", "20", "--grace", "5", "--discount-rate", "7"], "--discount-rate"),
+        (["--rate", "0.02", "--maturity", "20", "--grace", "5", "--country", "XYZ"], "--country"),
+        (["--rate", "0.02", "--maturity", "20", "--grace", "5", "--method", "ddr", "--cirr", "4.5"], "--cirr"),
+        (["--rate", "0.02", "--maturity", "20", "--grace", "5", "--method", "ddr"], "--cirr"),
+        (["--rate", "0.02", "--maturity", "20", "--grace", "5", "--country", "KOR"], "--country"),
+    ],
+)
 def test_cli_bad_values_exit_2_with_option_name(args, option):
     res = _run(args)
     assert res.exit_code == 2, res.output

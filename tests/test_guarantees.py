@@ -39,13 +39,31 @@ def small(**cover) -> dict:
     One facility: 100 at 10 % fixed, 4 equal instalments of 25 (grace 1 year, maturity 5 years).
     Contractual debt service: 35, 32.5, 30, 27.5. No DSRA, no tax.
     """
-    g = dict(name="Cover", kind="eca_cover", insurer="kexim", facility="Loan", commercial_share=0.9,
-             political_share=0.9, premium_rate=0.0, premium_basis="upfront", payout="instalments",
-             recovery_rate=0.5, recovery_lag_years=1)
+    g = dict(
+        name="Cover",
+        kind="eca_cover",
+        insurer="kexim",
+        facility="Loan",
+        commercial_share=0.9,
+        political_share=0.9,
+        premium_rate=0.0,
+        premium_basis="upfront",
+        payout="instalments",
+        recovery_rate=0.5,
+        recovery_lag_years=1,
+    )
     g.update(cover)
     return {
-        "project": dict(name="Hand", country="VNM", sector="test", currency="USD", fx_to_krw=1000.0, fx_to_usd=1.0,
-                        borrower="spc", commercially_viable=True),
+        "project": dict(
+            name="Hand",
+            country="VNM",
+            sector="test",
+            currency="USD",
+            fx_to_krw=1000.0,
+            fx_to_usd=1.0,
+            borrower="spc",
+            commercially_viable=True,
+        ),
         "timeline": dict(start_date=dt.date(2027, 1, 1), construction_years=1, operation_years=4, periods_per_year=1),
         "capex": dict(amount=200.0, phasing=[1.0]),
         "revenues": [dict(name="AP", kind="availability", amount=60.0)],
@@ -53,8 +71,19 @@ def small(**cover) -> dict:
         "tax": dict(rate=0.0, depreciation_years=4),
         "sponsors": [dict(name="S", kind="sponsor", share=1.0)],
         "equity_discount_rate": 0.1,
-        "debt": dict(facilities=[dict(name="Loan", kind="eca", amount=100.0, rate=dict(fixed=0.1), grace_years=1,
-                                      maturity_years=5, repayment="equal")]),
+        "debt": dict(
+            facilities=[
+                dict(
+                    name="Loan",
+                    kind="eca",
+                    amount=100.0,
+                    rate=dict(fixed=0.1),
+                    grace_years=1,
+                    maturity_years=5,
+                    repayment="equal",
+                )
+            ]
+        ),
         "dsra": dict(months=0),
         "lockup_dscr": 1.1,
         "guarantees": [g],
@@ -165,8 +194,14 @@ def test_other_cover_kinds_hand_worked():
     raw["lifecycle"] = []
     raw["guarantees"] = [
         dict(name="Bond", kind="performance_bond", contract_share=0.1, fee=0.01, sme_contract=True, called_in_year=1),
-        dict(name="AP guarantee", kind="availability_guarantee", revenue="AP", share=0.8, fee=0.0,
-             payer_default_years=[3]),
+        dict(
+            name="AP guarantee",
+            kind="availability_guarantee",
+            revenue="AP",
+            share=0.8,
+            fee=0.0,
+            payer_default_years=[3],
+        ),
         dict(name="PRI", kind="political_risk_insurance", share=0.9, premium_rate=0.01, political_event_years=[5]),
     ]
     r = run_raw(raw)
@@ -196,8 +231,13 @@ def test_ordinary_account_refuses_category_7():
     raw = load_raw(IRAQ)
     raw["guarantees"][0]["special_account"] = False
     found = problems(raw)
-    assert any(p == "guarantees.0.special_account" and "KSURE-ORDINARY-ACCOUNT-CATEGORY" in msg
-               and "category 7" in msg and "special account" in msg for p, msg in found)
+    assert any(
+        p == "guarantees.0.special_account"
+        and "KSURE-ORDINARY-ACCOUNT-CATEGORY" in msg
+        and "category 7" in msg
+        and "special account" in msg
+        for p, msg in found
+    )
 
 
 def test_special_account_scope_and_cover_share():
@@ -249,7 +289,7 @@ def test_cover_data():
     assert political_hazard(7) > political_hazard(2) >= 0
     ev = political_event_paths(np.random.default_rng(1), 7, paths=20000, periods=10, periods_per_year=2)
     # 20,000 x 10 half-years at p = 1 - 0.98 ** 0.5 ~ 1.005 %: 2,010 events, sd ~ 45; 6 sd
-    assert abs(ev.sum() - 200000 * (1 - 0.98 ** 0.5)) < 6 * 45
+    assert abs(ev.sum() - 200000 * (1 - 0.98**0.5)) < 6 * 45
 
 
 # --- invariants (hypothesis) -----------------------------------------------------------------------------------

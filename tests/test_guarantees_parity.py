@@ -42,8 +42,17 @@ def test_guarantees_sheet_recalculation_parity(iraq_default):
     assert parity.compare(result, path, recalculated) == []
     values = read_values(recalculated)
     wb = openpyxl.load_workbook(path)
-    for name in ("guarantee_peak_exposure", "guarantee_premium_pv", "guarantee_claims", "lender_loss_after_cover",
-                 "g1_claims", "g1_recoveries", "d1_lender_loss", "all_in_cost_of_debt", "uses_premiums_financed"):
+    for name in (
+        "guarantee_peak_exposure",
+        "guarantee_premium_pv",
+        "guarantee_claims",
+        "lender_loss_after_cover",
+        "g1_claims",
+        "g1_recoveries",
+        "d1_lender_loss",
+        "all_in_cost_of_debt",
+        "uses_premiums_financed",
+    ):
         sheet, ref = wb.defined_names[name].attr_text.split("!")
         assert values[(sheet, ref.replace("$", ""))] == pytest.approx(result.metrics()[name], rel=1e-9), name
     assert result.metrics()["guarantee_claims"] > 0

@@ -59,8 +59,16 @@ def finmodel(*args, cwd, timeout=180, limit_file_size=None) -> subprocess.Comple
         if limit_file_size is not None:
             resource.setrlimit(resource.RLIMIT_FSIZE, (limit_file_size, limit_file_size))
 
-    return subprocess.run([FINMODEL, *map(str, args)], cwd=cwd, capture_output=True, text=True, timeout=timeout,
-                          env=env, stdin=subprocess.DEVNULL, preexec_fn=limits)
+    return subprocess.run(
+        [FINMODEL, *map(str, args)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        preexec_fn=limits,
+    )
 
 
 def snapshot(folder: Path) -> dict[str, str]:
@@ -96,16 +104,44 @@ INJECTIONS = [
 ]
 
 HOSTILE_TEXTS = [
-    "a [/] b", "[bold red]x[/bold red]", "[link=file:///etc/passwd]y[/link]", "=HYPERLINK(\"http://x\",\"y\")",
-    "+1+1", "-2+3", "@SUM(1,1)", "=1+1", "스마트시티 상수도", "مشروع المياه الذكي", "\u202eevil\u202c", "🚰💧🏙️",
-    "\x1b[31mred\x1b[0m", "x\x00y", "a\tb", "a\rb", "$x$ and $", "%s%n%x", "{0}{name}", "../../etc/passwd",
-    "x" * 40_000, "", " ", "\u200b", "Ω≈ç√∫", "NUL\x00", "\x7f\x9b31m",
+    "a [/] b",
+    "[bold red]x[/bold red]",
+    "[link=file:///etc/passwd]y[/link]",
+    '=HYPERLINK("http://x","y")',
+    "+1+1",
+    "-2+3",
+    "@SUM(1,1)",
+    "=1+1",
+    "스마트시티 상수도",
+    "مشروع المياه الذكي",
+    "\u202eevil\u202c",
+    "🚰💧🏙️",
+    "\x1b[31mred\x1b[0m",
+    "x\x00y",
+    "a\tb",
+    "a\rb",
+    "$x$ and $",
+    "%s%n%x",
+    "{0}{name}",
+    "../../etc/passwd",
+    "x" * 40_000,
+    "",
+    " ",
+    "\u200b",
+    "Ω≈ç√∫",
+    "NUL\x00",
+    "\x7f\x9b31m",
 ]
 
 # (portable field path in the scenario file, how to set it); list entries by index
 FREE_TEXT_FIELDS = [
-    ("project", "name"), ("project", "sector"), ("revenues", 0, "name"), ("opex", 0, "name"),
-    ("lifecycle", 0, "name"), ("sponsors", 0, "name"), ("debt", "facilities", 0, "name"),
+    ("project", "name"),
+    ("project", "sector"),
+    ("revenues", 0, "name"),
+    ("opex", 0, "name"),
+    ("lifecycle", 0, "name"),
+    ("sponsors", 0, "name"),
+    ("debt", "facilities", 0, "name"),
     ("cases", "downside", "description"),
 ]
 
@@ -147,8 +183,16 @@ def programme_over(folder: Path, scenario: Path, hostile: bool = True) -> Path:
     doc = yaml.safe_load((SCENARIOS / "pis_programme_2019.yaml").read_text(encoding="utf-8"))
     if hostile:
         doc["programme"]["name"] = INJECTIONS[5]
-    doc["pipeline"] = [{"name": "evil", "country": "BOL", "sector": INJECTIONS[6] if hostile else "water",
-                        "size": 0.66e12, "probability_of_close": 0.4, "scenario": str(scenario)}]
+    doc["pipeline"] = [
+        {
+            "name": "evil",
+            "country": "BOL",
+            "sector": INJECTIONS[6] if hostile else "water",
+            "size": 0.66e12,
+            "probability_of_close": 0.4,
+            "scenario": str(scenario),
+        }
+    ]
     return write_yaml(folder / "evil programme.yaml", doc)
 
 
@@ -157,16 +201,41 @@ def programme_over(folder: Path, scenario: Path, hostile: bool = True) -> Path:
 COMMANDS = {
     "run": lambda s, p, o: ["run", s, "-o", o / "r.xlsx", "--json", o / "r.json", "--charts", o / "charts"],
     "validate": lambda s, p, o: ["validate", s, p],
-    "simulate": lambda s, p, o: ["simulate", s, "--paths", "16", "--quiet", "--json", o / "s.json",
-                                 "--paths-out", o / "s.csv"],
+    "simulate": lambda s, p, o: [
+        "simulate",
+        s,
+        "--paths",
+        "16",
+        "--quiet",
+        "--json",
+        o / "s.json",
+        "--paths-out",
+        o / "s.csv",
+    ],
     "sensitivity": lambda s, p, o: ["sensitivity", s, "--quiet", "--json", o / "t.json", "--driver", "revenue"],
     "grant-element": lambda s, p, o: ["grant-element", s, "--json"],
     "fund": lambda s, p, o: ["fund", p, "--quiet", "--json", o / "f.json"],
     "compare": lambda s, p, o: ["compare", p, "--quiet", "--json", o / "c.json"],
-    "frontier": lambda s, p, o: ["frontier", p, "--paths", "16", "--steps", "0,0.1", "--quiet", "--json",
-                                 o / "fr.json"],
-    "programme": lambda s, p, o: ["programme", o.parent / "work [x] dir" / "evil programme.yaml", "--paths", "16",
-                                  "--quiet", "--json", o / "pg.json"],
+    "frontier": lambda s, p, o: [
+        "frontier",
+        p,
+        "--paths",
+        "16",
+        "--steps",
+        "0,0.1",
+        "--quiet",
+        "--json",
+        o / "fr.json",
+    ],
+    "programme": lambda s, p, o: [
+        "programme",
+        o.parent / "work [x] dir" / "evil programme.yaml",
+        "--paths",
+        "16",
+        "--quiet",
+        "--json",
+        o / "pg.json",
+    ],
     "new": lambda s, p, o: ["new", o / INJECTIONS[0].replace("\n", "_").replace("/", "_")[:60]],
 }
 
@@ -190,7 +259,8 @@ def test_no_command_runs_code_from_a_scenario(tmp_path, command):
         assert after == before, "a refused run created or changed a file"
     else:
         assert {k: v for k, v in after.items() if k in before and not k.startswith("out folder")} == {
-            k: v for k, v in before.items() if not k.startswith("out folder")}, "an input changed"
+            k: v for k, v in before.items() if not k.startswith("out folder")
+        }, "an input changed"
 
 
 # --- every free-text field, property-based --------------------------------------------------------------
@@ -203,8 +273,12 @@ hostile_text = st.one_of(
 )
 
 
-@settings(max_examples=10, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=10,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(field=st.sampled_from(FREE_TEXT_FIELDS), text=hostile_text)
 def test_any_text_in_any_free_text_field(tmp_path_factory, field, text):
     folder = tmp_path_factory.mktemp("prop")
@@ -230,7 +304,7 @@ def test_user_text_stays_text_in_the_workbook(tmp_path):
     from openpyxl import load_workbook
 
     doc = load_base("kuwait_abdullah.yaml")
-    doc["project"]["name"] = "=HYPERLINK(\"http://example.invalid\",\"click\")"
+    doc["project"]["name"] = '=HYPERLINK("http://example.invalid","click")'
     doc["opex"][0]["name"] = "@SUM(1,1)"
     doc["revenues"][0]["name"] = "+1+1"
     scenario = write_yaml(tmp_path / "s.yaml", doc)
@@ -305,9 +379,25 @@ def test_write_failures_are_one_line_exit_1_and_leave_the_previous_file(tmp_path
 @pytest.mark.parametrize("signum, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_a_signal_ends_the_command_cleanly(tmp_path, signum, code):
     env = {**os.environ, "NO_COLOR": "1"}
-    proc = subprocess.Popen([FINMODEL, "simulate", SCENARIOS / "bolivia_santa_cruz.yaml", "--paths", "200000",
-                             "-o", tmp_path / "sim.xlsx", "--json", tmp_path / "sim.json", "--quiet"],
-                            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    proc = subprocess.Popen(
+        [
+            FINMODEL,
+            "simulate",
+            SCENARIOS / "bolivia_santa_cruz.yaml",
+            "--paths",
+            "200000",
+            "-o",
+            tmp_path / "sim.xlsx",
+            "--json",
+            tmp_path / "sim.json",
+            "--quiet",
+        ],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     deadline = time.monotonic() + 60
     time.sleep(3)  # past start-up: the handlers are installed when the command starts
     proc.send_signal(signum)
@@ -320,23 +410,38 @@ def test_a_signal_ends_the_command_cleanly(tmp_path, signum, code):
 # --- resources --------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("args, fragment", [
-    (["--paths", str(10**9)], "fits in memory"),
-    (["--paths", "100", "--chunk-size", "0"], "--chunk-size"),
-    (["--paths", "0"], "--paths"),
-    (["--paths", "10", "--seed", "-1"], "--seed"),
-])
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["--paths", str(10**9)], "fits in memory"),
+        (["--paths", "100", "--chunk-size", "0"], "--chunk-size"),
+        (["--paths", "0"], "--paths"),
+        (["--paths", "10", "--seed", "-1"], "--seed"),
+    ],
+)
 def test_simulate_resource_options_are_bounded(tmp_path, args, fragment):
-    proc = finmodel("simulate", SCENARIOS / "bolivia_santa_cruz.yaml", *args, "--quiet", "--json",
-                    tmp_path / "s.json", cwd=tmp_path)
+    proc = finmodel(
+        "simulate", SCENARIOS / "bolivia_santa_cruz.yaml", *args, "--quiet", "--json", tmp_path / "s.json", cwd=tmp_path
+    )
     assert_clean(proc, 2)
     assert fragment in proc.stderr
     assert list(tmp_path.iterdir()) == []
 
 
 def test_grant_element_terms_are_bounded(tmp_path):
-    proc = finmodel("grant-element", "--rate", "0.01", "--maturity", "1e9", "--grace", "1", "--discount-rate",
-                    "0.05", cwd=tmp_path, timeout=60)
+    proc = finmodel(
+        "grant-element",
+        "--rate",
+        "0.01",
+        "--maturity",
+        "1e9",
+        "--grace",
+        "1",
+        "--discount-rate",
+        "0.05",
+        cwd=tmp_path,
+        timeout=60,
+    )
     assert_clean(proc, 2)
     assert "--maturity" in proc.stderr and "up to 100" in proc.stderr
 
@@ -346,9 +451,12 @@ def test_a_refused_portfolio_project_file_is_not_quoted(tmp_path):
     secret.write_text("-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA-SECRET\n")
     portfolio = portfolio_over(tmp_path, secret)
     programme = programme_over(tmp_path, secret, hostile=False)
-    for args, where in ((["fund", portfolio], "projects.0.scenario"), (["compare", portfolio], "projects.0.scenario"),
-                        (["validate", portfolio], "projects.0.scenario"),
-                        (["programme", programme, "--paths", "16"], "pipeline.0.scenario")):
+    for args, where in (
+        (["fund", portfolio], "projects.0.scenario"),
+        (["compare", portfolio], "projects.0.scenario"),
+        (["validate", portfolio], "projects.0.scenario"),
+        (["programme", programme, "--paths", "16"], "pipeline.0.scenario"),
+    ):
         proc = finmodel(*args, cwd=tmp_path)
         assert_clean(proc, 2)
         assert "SECRET" not in proc.stdout + proc.stderr and "BEGIN OPENSSH" not in proc.stdout + proc.stderr

@@ -27,7 +27,10 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[1] / "finmodel"
 
 SCHEMA_MAY_IMPORT = {
-    "finmodel.conventions", "finmodel.errors", "finmodel.readfile", "finmodel.version",
+    "finmodel.conventions",
+    "finmodel.errors",
+    "finmodel.readfile",
+    "finmodel.version",
     "finmodel.riskdata",  # the risk block's presets and political-event defaults are part of the file format
 }
 """What the scenario schema (``finmodel.schema``) may import besides itself: no domain module (blending,
@@ -127,8 +130,13 @@ def test_the_reader_sees_every_kind_of_import(tmp_path):
     path.write_text(src)
     deps = imports_of("finmodel.probe", path, module_files())
     assert deps == {
-        "finmodel.rows", "finmodel.engine", "finmodel", "finmodel.timeline", "finmodel.fund.model",
-        "finmodel.risk.simulation", "finmodel.blending.eligibility",
+        "finmodel.rows",
+        "finmodel.engine",
+        "finmodel",
+        "finmodel.timeline",
+        "finmodel.fund.model",
+        "finmodel.risk.simulation",
+        "finmodel.blending.eligibility",
     }
 
 
@@ -159,8 +167,12 @@ def test_no_import_cycle_between_packages():
 def test_the_package_check_sees_a_cycle_through_different_modules():
     """A lower package reaching up through another module than the one reached down from is a package cycle
     (so the check above cannot pass by looking at modules only)."""
-    graph = {"finmodel.blending.sheet": {"finmodel.rows"}, "finmodel.blending.report": {"finmodel.engine"},
-             "finmodel.engine": {"finmodel.blending.sheet"}, "finmodel.rows": set()}
+    graph = {
+        "finmodel.blending.sheet": {"finmodel.rows"},
+        "finmodel.blending.report": {"finmodel.engine"},
+        "finmodel.engine": {"finmodel.blending.sheet"},
+        "finmodel.rows": set(),
+    }
     assert find_cycle(graph) is None
     assert find_cycle(package_graph(graph)) is not None
 

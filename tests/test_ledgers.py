@@ -179,7 +179,8 @@ def test_old_rules_double_count_is_caught():
         due = v[f"{f}_interest_due"][0] + v[f"{f}_principal_due"][0]
         paid = v[f"{f}_project_paid"][0]
         old_owed = (1 - acc) * (start * (due - paid) + prev * v[f"{f}_scheduled_ds"][0]) + acc * start * v[
-            f"{f}_closing"][0]
+            f"{f}_closing"
+        ][0]
         old_receipts = paid.sum() + share * old_owed.sum() + (1 - share) * 0.40 * old_owed.sum()
         owed = total(v, f"{f}_lender_entitlement")
         # the double count: measured 1.75x (K-SURE) and 1.42x (KEXIM) of contractual debt service + default
@@ -204,7 +205,8 @@ def test_iraq_premiums_in_uses_chart_and_cost_of_debt():
     # on 60 % of its balance during construction: every financed premium is one line of uses
     assert total(v, "g1_premium_financed") == pytest.approx(0.16 * 0.95 * 330e6, rel=1e-12)
     assert total(v, "premiums_financed") == pytest.approx(
-        total(v, "g1_premium_financed") + total(v, "g2_premium_financed"), rel=1e-12)
+        total(v, "g1_premium_financed") + total(v, "g2_premium_financed"), rel=1e-12
+    )
     assert m["uses_premiums_financed"] == pytest.approx(total(v, "premiums_financed"), rel=1e-12)
     lines = charts.uses_lines(r.model)
     assert lines == ["capex_use", "upfront_fees", "commitment_fees", "idc", "dsra_initial", "premiums_financed"]
@@ -222,7 +224,8 @@ def test_iraq_premiums_in_uses_chart_and_cost_of_debt():
     assert 0.071 < m["all_in_cost_of_debt"] < 0.073
     d1_years = total(v, "d1_opening") / 2
     assert m["d1_all_in_cost"] == pytest.approx(
-        (total(v, "d1_interest") + total(v, "d1_ge_fees") + total(v, "g1_premium")) / d1_years, rel=1e-12)
+        (total(v, "d1_interest") + total(v, "d1_ge_fees") + total(v, "g1_premium")) / d1_years, rel=1e-12
+    )
 
 
 def test_premium_tax_treatment():
@@ -245,19 +248,45 @@ def test_premium_tax_treatment():
 
 
 ALL_KINDS = [
-    dict(name="ECA", kind="eca_cover", insurer="kexim", facility="A", commercial_share=0.9, political_share=0.9,
-         premium_rate=0.02, premium_basis="upfront", premium_financed=False, recovery_rate=0.5,
-         recovery_lag_years=1),
-    dict(name="PRG", kind="partial_risk_guarantee", guarantor="kexim", facility="B", share=0.5, risks="all",
-         fee=0.01, upfront_fee=0.005, recovery_rate=0.5, recovery_lag_years=0),
+    dict(
+        name="ECA",
+        kind="eca_cover",
+        insurer="kexim",
+        facility="A",
+        commercial_share=0.9,
+        political_share=0.9,
+        premium_rate=0.02,
+        premium_basis="upfront",
+        premium_financed=False,
+        recovery_rate=0.5,
+        recovery_lag_years=1,
+    ),
+    dict(
+        name="PRG",
+        kind="partial_risk_guarantee",
+        guarantor="kexim",
+        facility="B",
+        share=0.5,
+        risks="all",
+        fee=0.01,
+        upfront_fee=0.005,
+        recovery_rate=0.5,
+        recovery_lag_years=0,
+    ),
     dict(name="Bond", kind="performance_bond", contract_share=0.1, fee=0.01, sme_contract=False),
-    dict(name="AP guarantee", kind="availability_guarantee", revenue="AP", share=0.8, fee=0.01,
-         payer_default_years=[3]),
+    dict(
+        name="AP guarantee", kind="availability_guarantee", revenue="AP", share=0.8, fee=0.01, payer_default_years=[3]
+    ),
     dict(name="PRI", kind="political_risk_insurance", share=0.9, premium_rate=0.01, political_event_years=[5]),
 ]
 # what each instrument must add to the shared totals (line names of finmodel.guarantees)
-LOAN_COVER = {"debt_premiums": None, "uses": ["premiums_financed"], "cfads": ["cfads_guarantee_cash"],
-              "tax_deductions": ["premiums_expensed"], "equity_cf": ["equity_guarantee_cash"]}
+LOAN_COVER = {
+    "debt_premiums": None,
+    "uses": ["premiums_financed"],
+    "cfads": ["cfads_guarantee_cash"],
+    "tax_deductions": ["premiums_expensed"],
+    "equity_cf": ["equity_guarantee_cash"],
+}
 EXPECTED = {
     "g1": {**LOAN_COVER, "debt_premiums": ["g1_premium_in_cost"]},  # financed part 0 here: paid by sponsors
     "g2": {**LOAN_COVER, "debt_premiums": ["g2_premium_in_cost"]},

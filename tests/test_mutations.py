@@ -60,8 +60,11 @@ def test_a_sample_of_mutations_never_ends_in_a_traceback(mutate):
     by_key = {(m.file, m.path, m.kind): m for m in muts}
     chosen = [by_key[k] for k in KNOWN] + [_huge_lognormal_sd(mutate)] + random.Random(20261130).sample(muts, 30)
     outcomes = mutate.run_all(chosen, timeout=120)
-    bad = [(o.mutation.label, "hang" if o.hang else o.traceback.strip().splitlines()[-1]) for o in outcomes
-           if o.exit_code is None]
+    bad = [
+        (o.mutation.label, "hang" if o.hang else o.traceback.strip().splitlines()[-1])
+        for o in outcomes
+        if o.exit_code is None
+    ]
     assert not bad
     counts = mutate.counts(outcomes)
     assert counts["mutations"] == len(chosen) and counts["exit 2"] > 0

@@ -80,6 +80,12 @@ def test_readme_command_runs_verbatim(finmodel_exe, sandbox, command):
     if words[1] == "new":
         assert (work / f"{words[2]}.yaml").exists()
         # the following README line validates it: run it here too, the two go together
-        v = subprocess.run(["bash", "-c", f"finmodel validate {shlex.quote(words[2] + '.yaml')}"], cwd=work,
-                           capture_output=True, text=True, env=env, timeout=120)
+        v = subprocess.run(
+            ["bash", "-c", f"finmodel validate {shlex.quote(words[2] + '.yaml')}"],
+            cwd=work,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
         assert v.returncode == 0 and v.stdout.startswith("OK"), v.stdout + v.stderr

@@ -117,8 +117,10 @@ def test_compare_workbooks(small_book):
     tolerant = dict(expected)
     tolerant.pop(("Calc", "B2"))  # IRR compared separately at its own tolerance
     assert compare_workbooks(src, out, tolerant, rtol=RTOL) == []
-    assert compare_workbooks(src, out, lambda sheet, cell: expected.get((sheet, cell), ...),
-                             rtol=RTOL, atol=IRR_ATOL) == []
+    assert (
+        compare_workbooks(src, out, lambda sheet, cell: expected.get((sheet, cell), ...), rtol=RTOL, atol=IRR_ATOL)
+        == []
+    )
     wrong = dict(tolerant)
     wrong[("Calc", "B1")] += 1.0
     mismatches = compare_workbooks(src, out, wrong, rtol=RTOL)

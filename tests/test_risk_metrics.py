@@ -99,8 +99,9 @@ def test_decile_table_by_hand():
 
 
 def _timing(periods=40, ppy=2, construction=6, category=7):
-    return drivers.Timing(periods=periods, periods_per_year=ppy, construction_periods=construction,
-                          oecd_category=category)
+    return drivers.Timing(
+        periods=periods, periods_per_year=ppy, construction_periods=construction, oecd_category=category
+    )
 
 
 def test_political_event_start_and_resolution_probabilities():

@@ -95,9 +95,24 @@ def hand(a: float) -> dict[str, list[float] | float]:
     # Excel NPV: the first cash flow is discounted one period
     npv = sum(cf / (1 + rate) ** (t + 1) for t, cf in enumerate(CASH_FLOWS))
     return dict(
-        period=period, x=x, lead=lead, leadsum=leadsum, sumfrom=sumfrom, opening=opening, repay=repay,
-        closing=closing, flag=flag, mx=mx, pos=[10.0, 20.0, 30.0, np.nan], logic=logic,
-        avg=20.0, tot=60.0, low=min(closing), high=max(closing), irr=float(npf.irr(CASH_FLOWS)), npv=npv,
+        period=period,
+        x=x,
+        lead=lead,
+        leadsum=leadsum,
+        sumfrom=sumfrom,
+        opening=opening,
+        repay=repay,
+        closing=closing,
+        flag=flag,
+        mx=mx,
+        pos=[10.0, 20.0, 30.0, np.nan],
+        logic=logic,
+        avg=20.0,
+        tot=60.0,
+        low=min(closing),
+        high=max(closing),
+        irr=float(npf.irr(CASH_FLOWS)),
+        npv=npv,
     )
 
 

@@ -141,8 +141,16 @@ def test_outputs_that_are_inputs_are_refused(tmp_path):
         check_not_inputs({"--charts": png.parent}, [png])
 
 
-@pytest.mark.parametrize("name, fragment", [("", "expected a file name"), ("a\nb", "U+000A"), ("x" * 300, "255 bytes"),
-                                            ("dir/", "expected a file name"), ("a\x1b[31m", "U+001B")])
+@pytest.mark.parametrize(
+    "name, fragment",
+    [
+        ("", "expected a file name"),
+        ("a\nb", "U+000A"),
+        ("x" * 300, "255 bytes"),
+        ("dir/", "expected a file name"),
+        ("a\x1b[31m", "U+001B"),
+    ],
+)
 def test_new_refuses_names_no_file_system_takes(tmp_path, name, fragment):
     from finmodel.validation import new_scenario_file
 
@@ -175,7 +183,7 @@ def test_the_memory_estimate_refuses_what_cannot_fit(monkeypatch):
     simulation.check_options(1_000_000, 0, 4096)  # the README's 1,000,000-path run fits
     with pytest.raises(InputError) as info:
         simulation.check_options(10**9, 0, 4096)
-    (option, msg), = info.value.problems
+    ((option, msg),) = info.value.problems
     assert option == "--paths" and "8.0 GB" in msg and "estimated 477" in msg
     with pytest.raises(InputError, match="--chunk-size"):
         simulation.check_memory(100_000, 100_000, periods=1200)

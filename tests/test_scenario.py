@@ -100,9 +100,7 @@ def test_defaults_for_optional_blocks(raw):
         0.0,
     )
     assert s.cases == {} and s.case_names() == ["base"]
-    assert all(
-        f.upfront_fee == 0.0 and f.commitment_fee == 0.0 and not f.cash_sweep for f in s.debt.facilities
-    )
+    assert all(f.upfront_fee == 0.0 and f.commitment_fee == 0.0 and not f.cash_sweep for f in s.debt.facilities)
 
 
 def test_scalar_base_rate_becomes_a_curve(raw):
@@ -323,9 +321,7 @@ _JUNK = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True),
     st.text(max_size=5),
     st.lists(st.floats(-2, 2), max_size=4),
-    st.dictionaries(
-        st.sampled_from(["fixed", "base", "margin", "name", "x", "changes"]), st.integers(), max_size=3
-    ),
+    st.dictionaries(st.sampled_from(["fixed", "base", "margin", "name", "x", "changes"]), st.integers(), max_size=3),
 )
 
 
@@ -346,6 +342,4 @@ def test_any_malformed_scenario_gives_input_error_not_a_crash(edits):
         scenario_from_dict(raw, "s.yaml")
     except InputError as exc:
         assert exc.problems
-        assert all(
-            isinstance(p, str) and m.startswith("expected") or "expected" in m for p, m in exc.problems
-        )
+        assert all(isinstance(p, str) and m.startswith("expected") or "expected" in m for p, m in exc.problems)

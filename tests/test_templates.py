@@ -30,4 +30,3 @@ def test_template_runs_as_created(tmp_path, template):
     assert all(res.checks()["master_check"] for res in results)
     sim = risk_api.simulate(path, paths=64, seed=3)
     assert sim.result.paths == 64
-

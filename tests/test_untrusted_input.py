@@ -89,7 +89,7 @@ def test_generated_code_holds_no_user_text(tmp_path, monkeypatch):
     """Names that pass validation (no control characters) but look like code are labels only: the generated
     evaluation source never contains them, and running the model executes nothing of them."""
     monkeypatch.chdir(tmp_path)
-    hostile = f"x\"]) or {CODE} #"
+    hostile = f'x"]) or {CODE} #'
     raw = default_raw()
     raw["project"]["name"] = hostile
     raw["opex"][0]["name"] = hostile
@@ -146,7 +146,7 @@ def test_control_characters_and_long_text_refused_everywhere(text, reason):
 
 def test_text_that_is_only_unusual_is_accepted():
     raw = default_raw()
-    raw["project"]["name"] = "스마트시티 [draft] =HYPERLINK(\"x\") مشروع 🚇"
+    raw["project"]["name"] = '스마트시티 [draft] =HYPERLINK("x") مشروع 🚇'
     sc = scenario_from_dict(raw, "t")
     assert sc.project.name == raw["project"]["name"]
 

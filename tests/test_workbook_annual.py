@@ -41,9 +41,18 @@ def test_every_period_row_of_the_calculation_sheets_is_rolled_up(book):
     assert len(titles) == len(set(titles)), "a section heading twice"
 
 
-@pytest.mark.parametrize("name, basis", [("cfads", "sum"), ("d1_closing", "year end"), ("d1_opening", "year start"),
-                                         ("dscr", "minimum"), ("d1_period_rate", "minimum"),
-                                         ("defaulted", "maximum"), ("lockup_flag", "maximum")])
+@pytest.mark.parametrize(
+    "name, basis",
+    [
+        ("cfads", "sum"),
+        ("d1_closing", "year end"),
+        ("d1_opening", "year start"),
+        ("dscr", "minimum"),
+        ("d1_period_rate", "minimum"),
+        ("defaulted", "maximum"),
+        ("lockup_flag", "maximum"),
+    ],
+)
 def test_bases_follow_the_kind_of_row(book, name, basis):
     result, _ = book
     _, p = _lines(result)
@@ -74,9 +83,9 @@ def test_yearly_values_from_the_period_rows(book):
     # annual DSCR = annual CFADS / annual senior debt service due, where there is debt service
     ratio = next(x for x in p.lines if x.ratio is not None)
     for y in range(p.years):
-        due = v["senior_due"][0, 2 * y: 2 * y + 2].sum()
+        due = v["senior_due"][0, 2 * y : 2 * y + 2].sum()
         got = cells[(ratio.row, workbook_annual.FIRST_COL + y)].value
-        assert got == ("" if due <= 0 else pytest.approx(v["cfads"][0, 2 * y: 2 * y + 2].sum() / due, rel=RTOL))
+        assert got == ("" if due <= 0 else pytest.approx(v["cfads"][0, 2 * y : 2 * y + 2].sum() / due, rel=RTOL))
 
 
 def test_headlines_link_to_the_detail_and_charts_read_them(book):

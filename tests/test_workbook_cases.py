@@ -59,7 +59,8 @@ def test_parity_every_formula_cell_of_every_sheet(recalculated):
     assert not sorted(formulas - set(expected))[:10], "formula cells that parity does not check"
     mismatches = parity.compare(result, path, rc)
     assert not mismatches, f"{len(mismatches)} of {len(formulas)} cells differ:\n" + "\n".join(
-        map(str, mismatches[:20]))
+        map(str, mismatches[:20])
+    )
 
 
 @pytest.mark.libreoffice
@@ -86,8 +87,13 @@ def test_cases_sheet_compares_every_case(three_cases):
     assert "Live case: base" in ws["A3"].value
     heads = [ws.cell(5, c).value for c in range(1, 9)]
     assert heads[2].startswith("Live model")
-    assert heads[3:] == ["base (live case, as run)", "downside", "downside - base", "capex_overrun",
-                         "capex_overrun - base"]
+    assert heads[3:] == [
+        "base (live case, as run)",
+        "downside",
+        "downside - base",
+        "capex_overrun",
+        "capex_overrun - base",
+    ]
     assert ws["D7"].value == "debt sized in this case"
     assert ws["E7"].value == "debt as sized in the base case (as signed)"
     assert ws["E6"].value == out.scenario.cases["downside"].description
@@ -152,6 +158,11 @@ def test_user_text_never_becomes_a_formula(tmp_path):
 
     out = api.run(_scenario_file(tmp_path, edit), ["base", "downside"], workbook=tmp_path / "m.xlsx")
     wb = openpyxl.load_workbook(out.written[0])
-    texts = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row
-             if isinstance(c.value, str) and c.value.startswith(("=1+1", "=SUM(A1:A2)"))]
+    texts = [
+        c
+        for ws in wb.worksheets
+        for row in ws.iter_rows()
+        for c in row
+        if isinstance(c.value, str) and c.value.startswith(("=1+1", "=SUM(A1:A2)"))
+    ]
     assert texts and all(c.data_type == "s" for c in texts)

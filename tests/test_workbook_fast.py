@@ -282,8 +282,7 @@ def test_odd_model_sheet_names_are_sanitised_and_referenced(tmp_path):
     b.model.add("odd_back", R("odd_copy") + 0, "Returns", "CFADS, copied back")
     solved = engine.solve(b)
     result = engine.CaseResult("base", b, b.model.evaluate(solved), solved, True)
-    path = excel.write_workbook([result], tmp_path / "odd.xlsx", scenario=sc,
-                                provenance=excel.provenance(sc, "base"))
+    path = excel.write_workbook([result], tmp_path / "odd.xlsx", scenario=sc, provenance=excel.provenance(sc, "base"))
     wb = openpyxl.load_workbook(path)
     assert "Fund_ PIS_GIF _A_" in wb.sheetnames
     lay = excel.Layout(b.model)

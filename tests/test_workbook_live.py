@@ -41,8 +41,13 @@ def test_every_case_is_in_the_selector(written):
         ((_, cell),) = wb.defined_names[f"in_capex_factor_case{k}"].destinations
         expected = out.results[k - 1].values["in_capex_factor"][0, 0]
         assert wb["Inputs"][cell.replace("$", "")].value == pytest.approx(expected), case
-    text = "\n".join(str(c.value) for ws in wb.worksheets for row in ws.iter_rows() for c in row
-                     if isinstance(c.value, str) and c.value.startswith("="))
+    text = "\n".join(
+        str(c.value)
+        for ws in wb.worksheets
+        for row in ws.iter_rows()
+        for c in row
+        if isinstance(c.value, str) and c.value.startswith("=")
+    )
     assert "OFFSET(" not in text and "INDIRECT(" not in text
 
 
@@ -60,8 +65,13 @@ def test_parity_with_each_case_live(written, recalc, case):
     recalculated = recalc(switched)
     assert recalculated.exists()
     expected = parity.expected_cells(result)
-    formulas = {(ws.title, c.coordinate) for ws in wb.worksheets for row in ws.iter_rows() for c in row
-                if isinstance(c.value, str) and c.value.startswith("=")}
+    formulas = {
+        (ws.title, c.coordinate)
+        for ws in wb.worksheets
+        for row in ws.iter_rows()
+        for c in row
+        if isinstance(c.value, str) and c.value.startswith("=")
+    }
     assert not sorted(formulas - set(expected))[:10], "formula cells that parity does not check"
     mismatches = parity.compare(result, switched, recalculated)
     assert not mismatches, f"{len(mismatches)} cells differ:\n" + "\n".join(map(str, mismatches[:20]))

@@ -71,8 +71,10 @@ def test_capex_edit_resolved_equals_engine_on_the_same_change(default_book, tmp_
     changed.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
     expected = engine.run(changed, ["base"])[0]
     # finmodel run EDITED.xlsx (the command, end to end) and the library behind it
-    res = CliRunner().invoke(main, ["run", str(edited), "-o", str(tmp_path / "fresh.xlsx"), "--json",
-                                    str(tmp_path / "fresh.json"), "--quiet"])
+    res = CliRunner().invoke(
+        main,
+        ["run", str(edited), "-o", str(tmp_path / "fresh.xlsx"), "--json", str(tmp_path / "fresh.json"), "--quiet"],
+    )
     assert res.exit_code == 0, res.output
     import json
 
@@ -130,8 +132,9 @@ def test_stale_financing_fails_the_sizing_checks_and_says_what_to_run(default_bo
 
 
 def _mapped(model):
-    return {n: workbook_inputs.scenario_path(n, i) for n, i in model.inputs.items()
-            if workbook_inputs.scenario_path(n, i)}
+    return {
+        n: workbook_inputs.scenario_path(n, i) for n, i in model.inputs.items() if workbook_inputs.scenario_path(n, i)
+    }
 
 
 @pytest.mark.parametrize("scenario", [None, *SHIPPED], ids=["default", *[p.stem for p in SHIPPED]])
@@ -145,8 +148,9 @@ def test_every_mapping_rule_names_the_field_the_input_comes_from(scenario):
         new = old.copy()
         new[0] = old[0] + (1.0 if inp.fmt in ("int", "date") or old[0] >= 1 else 0.01)
         raw = copy.deepcopy(src.raw)
-        workbook_inputs.set_path(raw, path, workbook_inputs.to_field(new, workbook_inputs.get_path(typed, path),
-                                                                      inp.kind, path))
+        workbook_inputs.set_path(
+            raw, path, workbook_inputs.to_field(new, workbook_inputs.get_path(typed, path), inp.kind, path)
+        )
         try:
             sc = scenario_from_dict(raw)
         except Exception as exc:  # a +1 that the field's rules refuse (e.g. grace >= maturity) proves nothing
@@ -160,13 +164,16 @@ def _cli_export(book, out):
     return CliRunner().invoke(main, ["export", str(book), "-o", str(out)])
 
 
-@pytest.mark.parametrize("value, found", [
-    ("=C41*1.1", "found a formula"),
-    ("lots", "found text 'lots'"),
-    ("#DIV/0!", "found text '#DIV/0!'"),
-    (True, "expected a number, found True"),
-    (None, "found an empty cell"),
-])
+@pytest.mark.parametrize(
+    "value, found",
+    [
+        ("=C41*1.1", "found a formula"),
+        ("lots", "found text 'lots'"),
+        ("#DIV/0!", "found text '#DIV/0!'"),
+        (True, "expected a number, found True"),
+        (None, "found an empty cell"),
+    ],
+)
 def test_bad_input_values_are_refused(default_book, tmp_path, value, found):
     _, path = default_book
     edited = _set(path, "in_capex_amount", value, tmp_path / "bad.xlsx")
@@ -246,10 +253,12 @@ def test_installed_command_round_trip_with_spaces_and_brackets(tmp_path):
 
     d = tmp_path / "a folder [1]"
     d.mkdir()
-    run = subprocess.run([exe, "run", "-o", str(d / "m m.xlsx"), "--quiet"], cwd=tmp_path, capture_output=True,
-                         text=True)
+    run = subprocess.run(
+        [exe, "run", "-o", str(d / "m m.xlsx"), "--quiet"], cwd=tmp_path, capture_output=True, text=True
+    )
     assert run.returncode == 0, run.stderr
-    exp = subprocess.run([exe, "export", str(d / "m m.xlsx"), "-o", str(d / "s [x].yaml")], cwd=tmp_path,
-                         capture_output=True, text=True)
+    exp = subprocess.run(
+        [exe, "export", str(d / "m m.xlsx"), "-o", str(d / "s [x].yaml")], cwd=tmp_path, capture_output=True, text=True
+    )
     assert exp.returncode == 0, exp.stderr
     assert (d / "s [x].yaml").read_bytes() == DEFAULT.read_bytes()

@@ -79,11 +79,19 @@ def ge_discount_rate(scenario, *, method=None, discount_rate=None, cirr=None) ->
     country = scenario_country(scenario)
     if method == "dac2018" and not (country.lic_or_ldc or country.income_group in ("LMIC", "UMIC")):
         d = discount_rate_for("imf")
-        note = (f"{country.iso3} is {country.income_group}: not an ODA recipient, so the DAC 2018 test has no "
-                f"discount rate for it; the grant element uses the IMF {d.rate:.0%} rate "
-                f"(set blending.method to silence this) [{_RULE_HIC}; {_SRC_HIC}]")
-        d = DiscountRate(rate=d.rate, method="imf", threshold=d.threshold, test=d.test,
-                         basis=f"{d.basis} ({country.income_group}: no DAC rate)", source=d.source)
+        note = (
+            f"{country.iso3} is {country.income_group}: not an ODA recipient, so the DAC 2018 test has no "
+            f"discount rate for it; the grant element uses the IMF {d.rate:.0%} rate "
+            f"(set blending.method to silence this) [{_RULE_HIC}; {_SRC_HIC}]"
+        )
+        d = DiscountRate(
+            rate=d.rate,
+            method="imf",
+            threshold=d.threshold,
+            test=d.test,
+            basis=f"{d.basis} ({country.income_group}: no DAC rate)",
+            source=d.source,
+        )
         return d, [Finding(_RULE_HIC, "warning", "blending.method", note)]
     return discount_rate_for(method, country=country, cirr=cirr, rate=discount_rate), []
 
@@ -128,8 +136,11 @@ def warnings_for(scenario) -> list[Finding]:
             out.append(Finding(f.rule, f.severity, fp, f"{fac.name}: {f.message}"))
     if scenario.project.sme_participation:
         if not any(sme_margin_preference(scenario, fac) for fac in scenario.debt.facilities):
-            out += [Finding(f.rule, f.severity, "project.sme_participation", f.message)
-                    for f in sme_preference(sme_participation=True) if f.severity == "warning"]
+            out += [
+                Finding(f.rule, f.severity, "project.sme_participation", f.message)
+                for f in sme_preference(sme_participation=True)
+                if f.severity == "warning"
+            ]
     out += ge_discount_rate(scenario)[1]
     return list(dict.fromkeys(out))
 

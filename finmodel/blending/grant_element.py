@@ -95,13 +95,13 @@ def _check_terms(annual_rate, maturity_years, grace_years, periods_per_year, rep
     """Validate loan terms (arrays allowed); return float arrays (R, M, INT) and A. Raise InputError."""
     problems = []
     if repayment not in REPAYMENT_PROFILES:
-        problems.append(("repayment",
-                         f"expected one of {', '.join(REPAYMENT_PROFILES)}, found {repayment!r}"))
+        problems.append(("repayment", f"expected one of {', '.join(REPAYMENT_PROFILES)}, found {repayment!r}"))
     if periods_per_year not in PERIODS_PER_YEAR:
         problems.append(("periods_per_year", f"expected one of 1, 2, 4, 12, found {periods_per_year!r}"))
     if grace_convention not in ("no_principal", "first_repayment"):
-        problems.append(("grace_convention",
-                         f"expected 'no_principal' or 'first_repayment', found {grace_convention!r}"))
+        problems.append(
+            ("grace_convention", f"expected 'no_principal' or 'first_repayment', found {grace_convention!r}")
+        )
     try:
         R = np.asarray(annual_rate, dtype=float)
         M = np.asarray(maturity_years, dtype=float)
@@ -114,17 +114,22 @@ def _check_terms(annual_rate, maturity_years, grace_years, periods_per_year, rep
     INT = G - 1.0 / A if grace_convention == "first_repayment" else G
 
     if np.any(~np.isfinite(R)) or np.any(R < 0) or np.any(R >= 1):
-        problems.append(("annual_rate", f"expected a decimal annual rate in [0, 1) (0.02 for 2 %), "
-                                        f"found {_show(R)}"))
+        problems.append(("annual_rate", f"expected a decimal annual rate in [0, 1) (0.02 for 2 %), found {_show(R)}"))
     if np.any(~np.isfinite(M)) or np.any(M <= 0) or np.any(M > MAX_MATURITY_YEARS):
-        problems.append(("maturity_years", f"expected a positive number of years up to {MAX_MATURITY_YEARS}, "
-                                           f"found {_show(M)}"))
+        problems.append(
+            ("maturity_years", f"expected a positive number of years up to {MAX_MATURITY_YEARS}, found {_show(M)}")
+        )
     if np.any(~np.isfinite(G)) or np.any(INT < -_TOL):
         lo = "1/periods_per_year" if grace_convention == "first_repayment" else "0"
         problems.append(("grace_years", f"expected years >= {lo}, found {_show(G)}"))
     elif np.any(INT >= M - _TOL):
-        problems.append(("grace_years", f"expected fewer years than the maturity ({_show(M)}): the last "
-                                        f"instalment must fall after the grace period, found {_show(G)}"))
+        problems.append(
+            (
+                "grace_years",
+                f"expected fewer years than the maturity ({_show(M)}): the last "
+                f"instalment must fall after the grace period, found {_show(G)}",
+            )
+        )
     for name, arr in (("maturity_years", M), ("grace_years", INT)):
         if np.all(np.isfinite(arr)) and np.any(np.abs(arr * A - np.round(arr * A)) > _TOL * max(1.0, A)):
             problems.append((name, f"expected a whole number of periods at {A} per year, found {_show(arr)}"))
@@ -136,8 +141,9 @@ def _check_terms(annual_rate, maturity_years, grace_years, periods_per_year, rep
 def _check_discount(discount_rate, field="discount_rate"):
     I = np.asarray(discount_rate, dtype=float)
     if np.any(~np.isfinite(I)) or np.any(I <= 0) or np.any(I >= 1):
-        raise InputError([(field, f"expected a decimal annual discount rate in (0, 1) (0.05 for 5 %), "
-                                  f"found {_show(I)}")])
+        raise InputError(
+            [(field, f"expected a decimal annual discount rate in (0, 1) (0.05 for 5 %), found {_show(I)}")]
+        )
     return I
 
 
@@ -154,8 +160,16 @@ def _out(x):
 # --- closed forms -----------------------------------------------------------------------------------
 
 
-def grant_element_closed_form(annual_rate, maturity_years, grace_years, discount_rate, *, repayment="equal",
-                              periods_per_year=2, grace_convention="no_principal"):
+def grant_element_closed_form(
+    annual_rate,
+    maturity_years,
+    grace_years,
+    discount_rate,
+    *,
+    repayment="equal",
+    periods_per_year=2,
+    grace_convention="no_principal",
+):
     """Grant element of a loan disbursed at commitment, by the DAC closed-form formulas.
 
     Vectorised: every numeric argument may be a numpy array; they broadcast together.
@@ -217,8 +231,7 @@ def grant_element_closed_form(annual_rate, maturity_years, grace_years, discount
     >>> grant_element_closed_form(0.0015, 40, 10, np.array([0.05, 0.07, 0.09])).round(4)
     array([0.6608, 0.769 , 0.8376])
     """
-    R, M, INT, A = _check_terms(annual_rate, maturity_years, grace_years, periods_per_year, repayment,
-                                grace_convention)
+    R, M, INT, A = _check_terms(annual_rate, maturity_years, grace_years, periods_per_year, repayment, grace_convention)
     I = _check_discount(discount_rate)
     D = (1.0 + I) ** (1.0 / A) - 1.0
     r = R / A
@@ -272,8 +285,9 @@ class LoanSchedule:
     periods_per_year: int
 
 
-def loan_schedule(annual_rate, maturity_years, grace_years, *, repayment="equal", periods_per_year=2,
-                  grace_convention="no_principal") -> LoanSchedule:
+def loan_schedule(
+    annual_rate, maturity_years, grace_years, *, repayment="equal", periods_per_year=2, grace_convention="no_principal"
+) -> LoanSchedule:
     """Explicit period-by-period debt service of a unit loan disbursed at commitment (t = 0).
 
     Parameters
@@ -298,8 +312,7 @@ def loan_schedule(annual_rate, maturity_years, grace_years, *, repayment="equal"
     >>> s.debt_service.round(4).tolist()
     [0.0, 0.1, 0.6, 0.55]
     """
-    R, M, INT, A = _check_terms(annual_rate, maturity_years, grace_years, periods_per_year, repayment,
-                                grace_convention)
+    R, M, INT, A = _check_terms(annual_rate, maturity_years, grace_years, periods_per_year, repayment, grace_convention)
     if R.ndim or M.ndim or INT.ndim:
         raise InputError([("", "loan_schedule takes scalar terms; use grant_element_closed_form for arrays")])
     n = int(round(float(M) * A))
@@ -319,9 +332,15 @@ def loan_schedule(annual_rate, maturity_years, grace_years, *, repayment="equal"
         balance[k] = balance[k - 1] - principal[k]
     disb = np.zeros(n + 1)
     disb[0] = 1.0
-    return LoanSchedule(times=np.arange(n + 1) / A, disbursements=disb, interest=interest,
-                        principal=principal, debt_service=interest + principal, balance=balance,
-                        periods_per_year=A)
+    return LoanSchedule(
+        times=np.arange(n + 1) / A,
+        disbursements=disb,
+        interest=interest,
+        principal=principal,
+        debt_service=interest + principal,
+        balance=balance,
+        periods_per_year=A,
+    )
 
 
 def grant_element_cash_flows(disbursements, debt_service, discount_rate, periods_per_year, *, times=None):
@@ -367,11 +386,9 @@ def grant_element_cash_flows(disbursements, debt_service, discount_rate, periods
     if L.ndim not in (1, 2) or DS.ndim not in (1, 2):
         problems.append(("", "expected arrays shaped (periods,) or (paths, periods)"))
     elif L.shape[-1] != DS.shape[-1]:
-        problems.append(("debt_service", f"expected {L.shape[-1]} periods like disbursements, found "
-                                         f"{DS.shape[-1]}"))
+        problems.append(("debt_service", f"expected {L.shape[-1]} periods like disbursements, found {DS.shape[-1]}"))
     if np.any(L < 0) or np.any(DS < 0):
-        problems.append(("", "disbursements and debt_service are amounts paid, expected >= 0 "
-                             "(found negative values)"))
+        problems.append(("", "disbursements and debt_service are amounts paid, expected >= 0 (found negative values)"))
     if periods_per_year not in PERIODS_PER_YEAR and times is None:
         problems.append(("periods_per_year", f"expected one of 1, 2, 4, 12, found {periods_per_year!r}"))
     if problems:
@@ -507,29 +524,43 @@ def discount_rate_for(method, country=None, cirr=None, rate=None) -> DiscountRat
         if rate is None:
             raise InputError([("discount_rate", "method 'rate' needs a discount rate")])
         r = float(_check_discount(rate))
-        return DiscountRate(rate=r, method=method, threshold=None, test="", basis="given rate",
-                            source="user input")
+        return DiscountRate(rate=r, method=method, threshold=None, test="", basis="given rate", source="user input")
     if method == "imf":
         p = preset("imf_unified")
-        return DiscountRate(rate=float(p["discount_rate"]), method=method,
-                            threshold=float(p["concessional_threshold"]),
-                            test="IMF concessionality (debt limits policy)", basis="unified discount rate",
-                            source=p.param("discount_rate").source)
+        return DiscountRate(
+            rate=float(p["discount_rate"]),
+            method=method,
+            threshold=float(p["concessional_threshold"]),
+            test="IMF concessionality (debt limits policy)",
+            basis="unified discount rate",
+            source=p.param("discount_rate").source,
+        )
     if method == "dac2018":
         if country is None:
-            raise InputError([("country", "method 'dac2018' needs the recipient country "
-                                          "(or give a discount rate)")])
+            raise InputError([("country", "method 'dac2018' needs the recipient country (or give a discount rate)")])
         p = preset("dac_oda_test")
         if country.lic_or_ldc:
             key, basis = "ldc_lic", ("LDC" if country.ldc else "LIC")
         elif country.income_group in ("LMIC", "UMIC"):
             key, basis = country.income_group.lower(), country.income_group
         else:
-            raise InputError([("country", f"{country.iso3} is {country.income_group}: not on the DAC list of "
-                                          f"ODA recipients: the DAC 2018 test has no discount rate for it")])
-        return DiscountRate(rate=float(p[f"{key}_discount_rate"]), method=method,
-                            threshold=float(p[f"{key}_threshold"]), test="DAC ODA loan test (2018)",
-                            basis=basis, source=p.param(f"{key}_threshold").source)
+            raise InputError(
+                [
+                    (
+                        "country",
+                        f"{country.iso3} is {country.income_group}: not on the DAC list of "
+                        f"ODA recipients: the DAC 2018 test has no discount rate for it",
+                    )
+                ]
+            )
+        return DiscountRate(
+            rate=float(p[f"{key}_discount_rate"]),
+            method=method,
+            threshold=float(p[f"{key}_threshold"]),
+            test="DAC ODA loan test (2018)",
+            basis=basis,
+            source=p.param(f"{key}_threshold").source,
+        )
     # ddr
     if cirr is None:
         raise InputError([("cirr", "method 'ddr' needs the CIRR of the loan currency")])
@@ -537,9 +568,14 @@ def discount_rate_for(method, country=None, cirr=None, rate=None) -> DiscountRat
     threshold, test = None, "Helsinki tied-aid minimum concessionality"
     if country is not None:
         threshold = helsinki_min_concessionality(country)
-    return DiscountRate(rate=ddr, method=method, threshold=threshold, test=test,
-                        basis=f"CIRR {float(cirr):.4f}",
-                        source=preset("helsinki_tied_aid").param("min_concessionality").source)
+    return DiscountRate(
+        rate=ddr,
+        method=method,
+        threshold=threshold,
+        test=test,
+        basis=f"CIRR {float(cirr):.4f}",
+        source=preset("helsinki_tied_aid").param("min_concessionality").source,
+    )
 
 
 def helsinki_min_concessionality(country) -> float:
@@ -592,25 +628,34 @@ class GrantElementReport:
     passes: bool | None
     test: str
     source: str
-    grace_convention: str = ("years with no principal repayment; "
-                             "first instalment at grace_years + 1/periods_per_year")
+    grace_convention: str = "years with no principal repayment; first instalment at grace_years + 1/periods_per_year"
 
     def to_dict(self) -> dict:
         return asdict(self)
 
 
-def grant_element_report(annual_rate, maturity_years, grace_years, *, repayment="equal", periods_per_year=2,
-                         method="rate", discount_rate=None, country=None, cirr=None) -> GrantElementReport:
+def grant_element_report(
+    annual_rate,
+    maturity_years,
+    grace_years,
+    *,
+    repayment="equal",
+    periods_per_year=2,
+    method="rate",
+    discount_rate=None,
+    country=None,
+    cirr=None,
+) -> GrantElementReport:
     """Grant element of loan terms by the closed form and by the PV of the explicit schedule, with the test.
 
     Parameters are those of :func:`grant_element_closed_form` and :func:`discount_rate_for`; ``country`` is
     a :class:`finmodel.countries.Country` or None.
     """
     d = discount_rate_for(method, country=country, cirr=cirr, rate=discount_rate)
-    ge_cf = grant_element_closed_form(annual_rate, maturity_years, grace_years, d.rate, repayment=repayment,
-                                      periods_per_year=periods_per_year)
-    s = loan_schedule(annual_rate, maturity_years, grace_years, repayment=repayment,
-                      periods_per_year=periods_per_year)
+    ge_cf = grant_element_closed_form(
+        annual_rate, maturity_years, grace_years, d.rate, repayment=repayment, periods_per_year=periods_per_year
+    )
+    s = loan_schedule(annual_rate, maturity_years, grace_years, repayment=repayment, periods_per_year=periods_per_year)
     ge_pv = grant_element_cash_flows(s.disbursements, s.debt_service, d.rate, periods_per_year)
     threshold = d.threshold
     if method == "rate" and country is not None:  # show the DAC test at the given rate, for information
@@ -620,10 +665,19 @@ def grant_element_report(annual_rate, maturity_years, grace_years, *, repayment=
             threshold = None
     passes = None if threshold is None else bool(ge_cf >= threshold - 1e-12)
     return GrantElementReport(
-        annual_rate=float(annual_rate), maturity_years=float(maturity_years), grace_years=float(grace_years),
-        repayment=repayment, periods_per_year=int(periods_per_year),
-        country=None if country is None else country.iso3, method=method, discount_rate=d.rate, basis=d.basis,
-        grant_element_closed_form=ge_cf, grant_element_cash_flows=ge_pv, threshold=threshold, passes=passes,
+        annual_rate=float(annual_rate),
+        maturity_years=float(maturity_years),
+        grace_years=float(grace_years),
+        repayment=repayment,
+        periods_per_year=int(periods_per_year),
+        country=None if country is None else country.iso3,
+        method=method,
+        discount_rate=d.rate,
+        basis=d.basis,
+        grant_element_closed_form=ge_cf,
+        grant_element_cash_flows=ge_pv,
+        threshold=threshold,
+        passes=passes,
         test=d.test if d.test or threshold is None else "DAC ODA loan test (2018), at the given rate",
         source=d.source,
     )

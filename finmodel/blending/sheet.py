@@ -97,14 +97,24 @@ def build(b) -> None:
     d, _ = ge_discount_rate(sc)
 
     rate = m.add_input(
-        "in_ge_discount_rate", d.rate, f"Grant-element discount rate ({d.method}: {d.basis})",
-        unit="per year", group=GROUP, fmt="pct", source=d.source,
+        "in_ge_discount_rate",
+        d.rate,
+        f"Grant-element discount rate ({d.method}: {d.basis})",
+        unit="per year",
+        group=GROUP,
+        fmt="pct",
+        source=d.source,
     )
     threshold = None
     if d.threshold is not None:
         threshold = m.add_input(
-            "in_ge_threshold", d.threshold, f"Minimum grant element: {d.test}",
-            unit="fraction", group=GROUP, fmt="pct", source=d.source,
+            "in_ge_threshold",
+            d.threshold,
+            f"Minimum grant element: {d.test}",
+            unit="fraction",
+            group=GROUP,
+            fmt="pct",
+            source=d.source,
         )
 
     def add(name, expr, label, *, unit=b.cur, total=False, fmt="money", section, sheet=SHEET):
@@ -118,9 +128,14 @@ def build(b) -> None:
 
     # --- discounting -------------------------------------------------------------------------------
     s = "Discounting: flows at period ends, t = period / periods per year (years from financial close)"
-    df = add("ge_df", 1 / (1 + rate) ** (R("period") / P),
-             "Discount factor 1 / (1 + I)^t at the grant-element rate I (annual compounding)",
-             unit="factor", fmt="factor", section=s)
+    df = add(
+        "ge_df",
+        1 / (1 + rate) ** (R("period") / P),
+        "Discount factor 1 / (1 + I)^t at the grant-element rate I (annual compounding)",
+        unit="factor",
+        fmt="factor",
+        section=s,
+    )
 
     # --- facilities --------------------------------------------------------------------------------
     pv_disb_all, pv_ds_all = [], []
@@ -129,13 +144,21 @@ def build(b) -> None:
         fac, p = f.facility, f.p
         sec = f"{fac.name}: grant element = 1 - PV(debt service) / PV(drawdowns)"
         conc = m.add_input(
-            f"in_{p}_concessional", 1.0 if fac.kind in cls["concessional_facility_kinds"] else 0.0,
-            f"{fac.name} ({fac.kind}): concessional finance (1/0)", unit="flag", group=GROUP, fmt="flag",
+            f"in_{p}_concessional",
+            1.0 if fac.kind in cls["concessional_facility_kinds"] else 0.0,
+            f"{fac.name} ({fac.kind}): concessional finance (1/0)",
+            unit="flag",
+            group=GROUP,
+            fmt="flag",
             source=cls.param("concessional_facility_kinds").source,
         )
         pub = m.add_input(
-            f"in_{p}_public", 1.0 if fac.kind in cls["public_facility_kinds"] else 0.0,
-            f"{fac.name} ({fac.kind}): public (official) finance (1/0)", unit="flag", group=GROUP, fmt="flag",
+            f"in_{p}_public",
+            1.0 if fac.kind in cls["public_facility_kinds"] else 0.0,
+            f"{fac.name} ({fac.kind}): public (official) finance (1/0)",
+            unit="flag",
+            group=GROUP,
+            fmt="flag",
             source=cls.param("public_facility_kinds").source,
         )
         sweep = R(f.n("sweep")) if f in b.sweep_facilities else 0
@@ -144,24 +167,43 @@ def build(b) -> None:
             R("construction_flag") * R(f.n("interest")) + R(f.n("interest_paid")) + R(f.n("principal_paid")) + sweep,
             f"{fac.name}: debt service = interest during construction (paid from drawdowns) + interest paid"
             " + principal paid" + (" + sweep" if f in b.sweep_facilities else ""),
-            total=True, section=sec,
+            total=True,
+            section=sec,
         )
-        fees = add(f.n("ge_fees"), R(f.n("upfront_fee_paid")) + R(f.n("commitment_fee_paid")),
-                   f"{fac.name}: fees paid (upfront + commitment)", total=True, section=sec)
-        add(f.n("ge_draw_pv"), R(f.n("draw")) * df, f"{fac.name}: PV of drawdowns (gross, incl. IDC)",
-            total=True, section=sec)
+        fees = add(
+            f.n("ge_fees"),
+            R(f.n("upfront_fee_paid")) + R(f.n("commitment_fee_paid")),
+            f"{fac.name}: fees paid (upfront + commitment)",
+            total=True,
+            section=sec,
+        )
+        add(
+            f.n("ge_draw_pv"),
+            R(f.n("draw")) * df,
+            f"{fac.name}: PV of drawdowns (gross, incl. IDC)",
+            total=True,
+            section=sec,
+        )
         add(f.n("ge_debt_service_pv"), ds * df, f"{fac.name}: PV of debt service", total=True, section=sec)
         add(f.n("ge_fees_pv"), fees * df, f"{fac.name}: PV of fees", total=True, section=sec)
-        pv_disb = add(f.n("pv_disbursed"), Total(f.n("ge_draw_pv")), f"{fac.name}: PV of disbursements",
-                      section=sec)
-        pv_ds = add(f.n("pv_debt_service"), Total(f.n("ge_debt_service_pv")), f"{fac.name}: PV of debt service",
-                    section=sec)
+        pv_disb = add(f.n("pv_disbursed"), Total(f.n("ge_draw_pv")), f"{fac.name}: PV of disbursements", section=sec)
+        pv_ds = add(
+            f.n("pv_debt_service"), Total(f.n("ge_debt_service_pv")), f"{fac.name}: PV of debt service", section=sec
+        )
         pv_fees = add(f.n("pv_fees"), Total(f.n("ge_fees_pv")), f"{fac.name}: PV of fees", section=sec)
-        add(f.n("grant_element_all_in"), ratio_ge(pv_ds + pv_fees, pv_disb),
+        add(
+            f.n("grant_element_all_in"),
+            ratio_ge(pv_ds + pv_fees, pv_disb),
             f"{fac.name}: all-in grant element = 1 - PV(debt service + fees) / PV(disbursements)",
-            unit="fraction", fmt="pct", section=sec)
-        ge = out(f.n("grant_element"), ratio_ge(pv_ds, pv_disb),
-                 f"{fac.name}: grant element = 1 - PV(debt service) / PV(drawdowns), fees excluded")
+            unit="fraction",
+            fmt="pct",
+            section=sec,
+        )
+        ge = out(
+            f.n("grant_element"),
+            ratio_ge(pv_ds, pv_disb),
+            f"{fac.name}: grant element = 1 - PV(debt service) / PV(drawdowns), fees excluded",
+        )
         pv_disb_all.append(pv_disb)
         pv_ds_all.append(pv_ds)
         drawn = Total(f.n("draw"))
@@ -174,7 +216,9 @@ def build(b) -> None:
                 If(pv_disb > 0, ge >= threshold, 1),
                 CHECKS,
                 f"WARNING check (not in the master check): {fac.name}: grant element >= minimum of the {d.test}",
-                unit="1 = OK", fmt="check", section=WARNINGS,
+                unit="1 = OK",
+                fmt="check",
+                section=WARNINGS,
             )
 
     # --- capital grants ----------------------------------------------------------------------------
@@ -184,13 +228,21 @@ def build(b) -> None:
         if rv.kind != "capital_grant":
             continue
         gc = m.add_input(
-            f"in_grant{i}_concessional", 1.0 if rv.provider in cls["concessional_grant_providers"] else 0.0,
-            f"{rv.name} ({rv.provider}): concessional finance (1/0)", unit="flag", group=GROUP, fmt="flag",
+            f"in_grant{i}_concessional",
+            1.0 if rv.provider in cls["concessional_grant_providers"] else 0.0,
+            f"{rv.name} ({rv.provider}): concessional finance (1/0)",
+            unit="flag",
+            group=GROUP,
+            fmt="flag",
             source=cls.param("concessional_grant_providers").source,
         )
         gp = m.add_input(
-            f"in_grant{i}_public", 1.0 if rv.provider in cls["public_grant_providers"] else 0.0,
-            f"{rv.name} ({rv.provider}): public finance (1/0)", unit="flag", group=GROUP, fmt="flag",
+            f"in_grant{i}_public",
+            1.0 if rv.provider in cls["public_grant_providers"] else 0.0,
+            f"{rv.name} ({rv.provider}): public finance (1/0)",
+            unit="flag",
+            group=GROUP,
+            fmt="flag",
             source=cls.param("public_grant_providers").source,
         )
         paid = Total(f"grant{i}")
@@ -200,22 +252,35 @@ def build(b) -> None:
     pv_grants = 0
     if grant_rows:
         add("ge_grants_pv", R("grants") * df, "PV of capital grants", total=True, section=sg)
-        pv_grants = add("pv_grants", Total("ge_grants_pv"), "PV of capital grants (grant element 100 %)",
-                        section=sg)
+        pv_grants = add("pv_grants", Total("ge_grants_pv"), "PV of capital grants (grant element 100 %)", section=sg)
 
     # --- package -----------------------------------------------------------------------------------
     sp = "Package: every facility and capital grant"
-    pkg_disb = add("package_pv_disbursed", Sum(pv_disb_all) + pv_grants if (pv_disb_all or grant_rows) else 0,
-                   "PV of disbursements: loan drawdowns + capital grants", section=sp)
-    pkg_ds = add("package_pv_debt_service", Sum(pv_ds_all) if pv_ds_all else 0,
-                 "PV of debt service of every facility (fees excluded)", section=sp)
-    out("grant_element_discount_rate", rate, f"Grant-element discount rate ({d.method}: {d.basis})",
-        unit="per year")
-    out("package_grant_element", ratio_ge(pkg_ds, pkg_disb),
-        "Package grant element = 1 - sum PV(debt service) / sum PV(drawdowns + grants) (PV-weighted)")
-    out("subsidy_equivalent", pkg_disb - pkg_ds,
+    pkg_disb = add(
+        "package_pv_disbursed",
+        Sum(pv_disb_all) + pv_grants if (pv_disb_all or grant_rows) else 0,
+        "PV of disbursements: loan drawdowns + capital grants",
+        section=sp,
+    )
+    pkg_ds = add(
+        "package_pv_debt_service",
+        Sum(pv_ds_all) if pv_ds_all else 0,
+        "PV of debt service of every facility (fees excluded)",
+        section=sp,
+    )
+    out("grant_element_discount_rate", rate, f"Grant-element discount rate ({d.method}: {d.basis})", unit="per year")
+    out(
+        "package_grant_element",
+        ratio_ge(pkg_ds, pkg_disb),
+        "Package grant element = 1 - sum PV(debt service) / sum PV(drawdowns + grants) (PV-weighted)",
+    )
+    out(
+        "subsidy_equivalent",
+        pkg_disb - pkg_ds,
         "Subsidy equivalent = sum GE x PV(disbursements) = PV(disbursements) - PV(debt service), at close",
-        unit=b.cur, fmt="money")
+        unit=b.cur,
+        fmt="money",
+    )
 
     # --- cost of debt ------------------------------------------------------------------------------
     sd = "Cost of debt"
@@ -223,9 +288,12 @@ def build(b) -> None:
         amounts = [m.ref(f.i("amount")) for f in b.facilities]
         weighted = Sum([a * m.ref(f.n("close_rate")) for a, f in zip(amounts, b.facilities, strict=True)])
         committed = add("debt_committed", Sum(amounts), "Debt committed (all facilities)", section=sd)
-        out("wacd", If(committed > 0, weighted / committed, Blank()),
+        out(
+            "wacd",
+            If(committed > 0, weighted / committed, Blank()),
             "Weighted average cost of debt = sum(commitment x all-in rate at close) / sum(commitment), fees excluded",
-            unit="per year")
+            unit="per year",
+        )
         by_fac = {}
         for c in b.lines("debt_premiums"):
             by_fac.setdefault(c.facility, []).append(c)
@@ -236,56 +304,110 @@ def build(b) -> None:
         for f in b.facilities:
             name = f.facility.name
             lines = [add(c.name, c.expr, c.label, total=True, section=sd) for c in by_fac.get(f.p, [])]
-            add(f.n("debt_charges"), Sum([R(f.n("interest")), R(f.n("ge_fees"))] + lines),
-                     f"{name}: debt charges = interest accrued + fees" + (" + premiums for its cover" if lines
-                                                                          else ""),
-                     total=True, section=sd)
-            dy = add(f.n("debt_years"), Total(f.n("opening")) / P,
-                     f"{name}: debt-years outstanding = sum of opening balances / periods per year",
-                     unit=f"{b.cur} x years", section=sd)
-            out(f.n("all_in_cost"), If(dy > 0, Total(f.n("debt_charges")) / dy, Blank()),
+            add(
+                f.n("debt_charges"),
+                Sum([R(f.n("interest")), R(f.n("ge_fees"))] + lines),
+                f"{name}: debt charges = interest accrued + fees" + (" + premiums for its cover" if lines else ""),
+                total=True,
+                section=sd,
+            )
+            dy = add(
+                f.n("debt_years"),
+                Total(f.n("opening")) / P,
+                f"{name}: debt-years outstanding = sum of opening balances / periods per year",
+                unit=f"{b.cur} x years",
+                section=sd,
+            )
+            out(
+                f.n("all_in_cost"),
+                If(dy > 0, Total(f.n("debt_charges")) / dy, Blank()),
                 f"{name}: all-in cost of debt = (interest + fees + cover premiums) / debt-years (balance-weighted)",
-                unit="per year")
+                unit="per year",
+            )
             charges.append(Total(f.n("debt_charges")))
             years.append(dy)
-        add("debt_charges_total", Sum(charges), "Debt charges = interest accrued + fees + premiums (all facilities)",
-            section=sd)
-        debt_years = add("debt_years", Sum(years), "Debt-years outstanding (all facilities)",
-                         unit=f"{b.cur} x years", section=sd)
-        out("all_in_cost_of_debt", If(debt_years > 0, R("debt_charges_total") / debt_years, Blank()),
+        add(
+            "debt_charges_total",
+            Sum(charges),
+            "Debt charges = interest accrued + fees + premiums (all facilities)",
+            section=sd,
+        )
+        debt_years = add(
+            "debt_years", Sum(years), "Debt-years outstanding (all facilities)", unit=f"{b.cur} x years", section=sd
+        )
+        out(
+            "all_in_cost_of_debt",
+            If(debt_years > 0, R("debt_charges_total") / debt_years, Blank()),
             "All-in cost of debt = (interest + fees + cover premiums) / debt-years outstanding (balance-weighted)",
-            unit="per year")
+            unit="per year",
+        )
 
     # --- finance mix -------------------------------------------------------------------------------
     sm = "Finance mix (nominal): total = debt drawn + sponsor funding + capital grants"
     equity = Total("equity_funding")
-    sponsor_public = Sum([
-        m.ref(f"in_sponsor{k}_share") * m.add_input(
-            f"in_sponsor{k}_public_share", cls[f"sponsor_public_share_{sp_.kind}"],
-            f"{sp_.name} ({sp_.kind}): public share of its funding", unit="fraction", group=GROUP, fmt="pct",
-            source=cls.param(f"sponsor_public_share_{sp_.kind}").source,
-        )
-        for k, sp_ in enumerate(sc.sponsors, start=1)
-    ])
+    sponsor_public = Sum(
+        [
+            m.ref(f"in_sponsor{k}_share")
+            * m.add_input(
+                f"in_sponsor{k}_public_share",
+                cls[f"sponsor_public_share_{sp_.kind}"],
+                f"{sp_.name} ({sp_.kind}): public share of its funding",
+                unit="fraction",
+                group=GROUP,
+                fmt="pct",
+                source=cls.param(f"sponsor_public_share_{sp_.kind}").source,
+            )
+            for k, sp_ in enumerate(sc.sponsors, start=1)
+        ]
+    )
     total = add("total_finance", Total("sources"), "Total finance", section=sm)
-    conc = add("concessional_finance", Sum(conc_amounts) if conc_amounts else 0,
-               "Concessional finance = drawdowns of concessional facilities + concessional grants", section=sm)
-    public = add("public_finance", Sum(public_amounts) + equity * sponsor_public if public_amounts
-                 else equity * sponsor_public,
-                 "Public finance = official facilities + public grants + sponsor funding x public share", section=sm)
-    commercial = add("commercial_finance", Sum(commercial_amounts) + equity if commercial_amounts else equity,
-                     "Commercial finance = drawdowns of non-concessional facilities + sponsor funding", section=sm)
+    conc = add(
+        "concessional_finance",
+        Sum(conc_amounts) if conc_amounts else 0,
+        "Concessional finance = drawdowns of concessional facilities + concessional grants",
+        section=sm,
+    )
+    public = add(
+        "public_finance",
+        Sum(public_amounts) + equity * sponsor_public if public_amounts else equity * sponsor_public,
+        "Public finance = official facilities + public grants + sponsor funding x public share",
+        section=sm,
+    )
+    commercial = add(
+        "commercial_finance",
+        Sum(commercial_amounts) + equity if commercial_amounts else equity,
+        "Commercial finance = drawdowns of non-concessional facilities + sponsor funding",
+        section=sm,
+    )
     private = add("private_finance", total - public, "Private finance = total - public", section=sm)
-    out("concessional_share", If(total > 0, conc / total, Blank()),
-        "Concessional share = concessional finance / total finance")
-    out("mobilisation_ratio", If(conc > 0, commercial / conc, Blank()),
+    out(
+        "concessional_share",
+        If(total > 0, conc / total, Blank()),
+        "Concessional share = concessional finance / total finance",
+    )
+    out(
+        "mobilisation_ratio",
+        If(conc > 0, commercial / conc, Blank()),
         "Mobilisation ratio = commercial finance / concessional finance (blank without concessional finance)",
-        unit="x", fmt="x")
-    out("private_per_public", If(public > 0, private / public, Blank()),
-        "Private per public finance = private finance / public finance", unit="x", fmt="x")
+        unit="x",
+        fmt="x",
+    )
+    out(
+        "private_per_public",
+        If(public > 0, private / public, Blank()),
+        "Private per public finance = private finance / public finance",
+        unit="x",
+        fmt="x",
+    )
 
     # --- static warnings on the Checks sheet --------------------------------------------------------
     for j, w in enumerate(warnings_for(sc), start=1):
-        m.add(f"warning{j}", Const(0.0), CHECKS,
-              f"WARNING {w.rule} (policy exception, not in the master check; 0 = raised): {w.field_path}: "
-              f"{w.message}", unit="0 = raised", fmt="check", section=WARNINGS)
+        m.add(
+            f"warning{j}",
+            Const(0.0),
+            CHECKS,
+            f"WARNING {w.rule} (policy exception, not in the master check; 0 = raised): {w.field_path}: {w.message}",
+            unit="0 = raised",
+            fmt="check",
+            section=WARNINGS,
+        )

@@ -124,10 +124,14 @@ def _table() -> tuple[MappingProxyType, MappingProxyType]:
             value = entry["value"]
             if isinstance(value, list):
                 value = tuple(value)
-            params[key] = Param(value=value, source=citation, date=str(date),
-                                confidence=str(entry.get("confidence")),
-                                estimated=bool(entry.get("estimated", False)),
-                                note=str(entry.get("note", "")))
+            params[key] = Param(
+                value=value,
+                source=citation,
+                date=str(date),
+                confidence=str(entry.get("confidence")),
+                estimated=bool(entry.get("estimated", False)),
+                note=str(entry.get("note", "")),
+            )
         presets[pname] = Preset(pname, params)
     if problems:  # a broken shipped data file is a packaging bug, not user input
         raise FinmodelError("finmodel/data/instruments.yaml is invalid: " + "; ".join(problems))
@@ -171,13 +175,18 @@ def preset(name: str, overrides: Mapping[str, Any] | None = None, *, field_path:
         return base
     unknown = sorted(set(overrides) - set(base))
     if unknown:
-        raise InputError([(f"{field_path}.{k}", f"unknown key for preset {name!r}; expected one of "
-                                                f"{', '.join(base)}") for k in unknown])
+        raise InputError(
+            [
+                (f"{field_path}.{k}", f"unknown key for preset {name!r}; expected one of {', '.join(base)}")
+                for k in unknown
+            ]
+        )
     params = {k: base.param(k) for k in base}
     today = _dt.date.today().isoformat()
     for key, value in overrides.items():
-        params[key] = Param(value=value, source="override", date=today, confidence="override",
-                            note=f"preset value was {base[key]!r}")
+        params[key] = Param(
+            value=value, source="override", date=today, confidence="override", note=f"preset value was {base[key]!r}"
+        )
     return Preset(name, params)
 
 
@@ -194,6 +203,7 @@ def edcf_group_for(country) -> int:
         return 1
     group = {"LIC": 2, "LMIC": 3, "UMIC": 5}.get(country.income_group)
     if group is None:
-        raise InputError([("project.country",
-                           f"EDCF lends to developing countries; {country.iso3} is {country.income_group}")])
+        raise InputError(
+            [("project.country", f"EDCF lends to developing countries; {country.iso3} is {country.income_group}")]
+        )
     return group

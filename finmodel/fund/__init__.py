@@ -80,7 +80,12 @@ def compare_portfolio(
         from finmodel.fund import montecarlo
 
         mc = montecarlo.simulate_fund(
-            lp, paths=paths, seed=seed, case=results[0].portfolio_case, structures=structures, flows=results[0].flows,
+            lp,
+            paths=paths,
+            seed=seed,
+            case=results[0].portfolio_case,
+            structures=structures,
+            flows=results[0].flows,
             correlation=correlation,
         )
         data["monte_carlo"] = mc.to_json()
@@ -133,8 +138,14 @@ def run_portfolio(
             from finmodel.fund import montecarlo
 
             fl = montecarlo.first_loss_monte_carlo(
-                lp, paths=paths, seed=seed, case=first_loss_case, max_expected_loss=max_expected_loss,
-                protect=protect, correlation=correlation, structure=structure,
+                lp,
+                paths=paths,
+                seed=seed,
+                case=first_loss_case,
+                max_expected_loss=max_expected_loss,
+                protect=protect,
+                correlation=correlation,
+                structure=structure,
             )
         else:
             fl = first_loss.solve(model.build(result.terms, flows), protected=protect)

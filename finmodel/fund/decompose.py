@@ -52,15 +52,23 @@ class Decomposition:
         from finmodel.term import text
 
         t = Table(
-            title=text(f"PIS vs GIF decomposed, case {self.case}: loss-order effect at equal terms "
-                       f"({self.terms['gif']}y) and term effect ({self.terms['gif']}y -> {self.terms['pis']}y); "
-                       "losses in bn KRW"),
+            title=text(
+                f"PIS vs GIF decomposed, case {self.case}: loss-order effect at equal terms "
+                f"({self.terms['gif']}y) and term effect ({self.terms['gif']}y -> {self.terms['pis']}y); "
+                "losses in bn KRW"
+            ),
             title_justify="left",
         )
         t.add_column("tranche", no_wrap=True)
         t.add_column("metric", no_wrap=True)
-        for c in (f"pis {self.terms['pis']}y", f"pis {self.terms['gif']}y", f"gif {self.terms['gif']}y", "total",
-                  "loss order", "term"):
+        for c in (
+            f"pis {self.terms['pis']}y",
+            f"pis {self.terms['gif']}y",
+            f"gif {self.terms['gif']}y",
+            "total",
+            "loss order",
+            "term",
+        ):
             t.add_column(c, justify="right", no_wrap=True)
         for r in self.rows:
             f = _fmt(r["metric"])
@@ -71,8 +79,10 @@ class Decomposition:
                 *[f(r[k], True) for k in ("total", "loss_order", "term")],
                 end_section=r["metric"] == METRICS[-1],
             )
-        t.caption = "loss order = pis - gif at the same term; term = pis at its own term - pis at gif's; " \
+        t.caption = (
+            "loss order = pis - gif at the same term; term = pis at its own term - pis at gif's; "
             "total = loss order + term (differences: pis minus gif)"
+        )
         return t
 
 

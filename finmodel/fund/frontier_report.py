@@ -81,8 +81,10 @@ def chart(f: fr.Frontier, folder) -> Path:
     se_p = np.array([p["private_expected_loss_se"] for p in pts]) / 1e9
     el_g = np.array([p["government_expected_loss"] for p in pts]) / 1e9
     pl = np.array([p["private_p_loss"] for p in pts]) * 100
-    irr = {q: np.array([np.nan if p[f"private_irr_{q}"] is None else p[f"private_irr_{q}"] for p in pts]) * 100
-           for q in ("p5", "p50", "p95")}
+    irr = {
+        q: np.array([np.nan if p[f"private_irr_{q}"] is None else p[f"private_irr_{q}"] for p in pts]) * 100
+        for q in ("p5", "p50", "p95")
+    }
     fig, (a1, a2, a3) = plt.subplots(1, 3, figsize=(15, 4.8))
     a1.plot(g, el_p, "o-", color="#C00000", label="private tranche")
     a1.fill_between(g, el_p - 2 * se_p, el_p + 2 * se_p, color="#C00000", alpha=0.15, label="private ±2 s.e.")
@@ -122,8 +124,12 @@ def workbook(f: fr.Frontier, path) -> Path:
         ("simulated projects (seed)", ", ".join(f"{k} ({v})" for k, v in f.simulated.items()) or "none"),
         ("definition", f.to_json()["definition"]),
     ]
-    keys = [k for _, k, _ in COLUMNS] + ["private_expected_loss_se", "private_p_loss_se", "private_irr_undefined_share",
-                                         "government_expected_loss_se"]
+    keys = [k for _, k, _ in COLUMNS] + [
+        "private_expected_loss_se",
+        "private_p_loss_se",
+        "private_irr_undefined_share",
+        "government_expected_loss_se",
+    ]
     rows = [[p[k] for k in keys] for p in f.points()]
     return outputs.write_tables(path, [("Frontier", prov, keys, rows)])
 
@@ -136,7 +142,5 @@ def run(path, *, paths, seed=0, steps=None, case=None, json_path=None, workbook_
     json_path, wb, charts = outputs.check_outputs(json_path, workbook_path, charts, inputs)
     f = fr.frontier(path, paths=paths, seed=seed, steps=steps, case=case)
     data = f.to_json()
-    written = outputs.write_outputs(
-        data, json_path, wb, charts, lambda p: workbook(f, p), lambda d: chart(f, d)
-    )
+    written = outputs.write_outputs(data, json_path, wb, charts, lambda p: workbook(f, p), lambda d: chart(f, d))
     return FrontierOutput(f, data, written)

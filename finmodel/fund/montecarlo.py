@@ -102,8 +102,10 @@ class FundSimulationResult:
         from finmodel.term import text
 
         t = Table(
-            title=text(f"Fund tranche losses: {self.paths:,} paths, seed {self.seed} "
-                       f"(simulated: {', '.join(f'{k} seed {v}' for k, v in self.seeds.items()) or 'none'})"),
+            title=text(
+                f"Fund tranche losses: {self.paths:,} paths, seed {self.seed} "
+                f"(simulated: {', '.join(f'{k} seed {v}' for k, v in self.seeds.items()) or 'none'})"
+            ),
             title_justify="left",
         )
         t.add_column("tranche")
@@ -132,8 +134,13 @@ def _project_case(lp, case: str, entry) -> str:
     pcase = lp.spec.cases.get(case)
     if pcase is not None and pcase.changes:
         raise InputError(
-            [(f"cases.{case}.changes", "expected a portfolio case without changes for --paths (Monte Carlo runs each "
-              "project's own scenario cases), found changes")],
+            [
+                (
+                    f"cases.{case}.changes",
+                    "expected a portfolio case without changes for --paths (Monte Carlo runs each "
+                    "project's own scenario cases), found changes",
+                )
+            ],
             lp.source,
         )
     return (pcase.projects.get(entry.name) if pcase else None) or entry.case
@@ -208,8 +215,9 @@ def first_loss_monte_carlo(
     simulation.check_options(paths, seed, simulation.DEFAULT_CHUNK_SIZE)
     check_correlation(correlation)
     if not isinstance(max_expected_loss, (int, float)) or not 0.0 <= max_expected_loss < 1.0:
-        raise InputError([("--max-expected-loss", f"expected a fraction in [0, 1) such as 0.01, found "
-                           f"{max_expected_loss!r}")])
+        raise InputError(
+            [("--max-expected-loss", f"expected a fraction in [0, 1) such as 0.01, found {max_expected_loss!r}")]
+        )
     lp = portfolio if isinstance(portfolio, pf.LoadedPortfolio) else pf.load(portfolio)
     case = lp.check_case(case)
     flows = pf.project_flows(lp, case)

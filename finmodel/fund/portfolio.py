@@ -175,8 +175,10 @@ def _refused_scenario(path, exc: InputError) -> str:
     if not Path(path).is_file():
         return f"expected a scenario file, found {str(path)!r}, which is not a regular file"
     n = len(exc.problems)
-    return (f"expected a valid scenario file, found {str(path)!r} with {n} problem{'s' if n > 1 else ''} "
-            f"(not quoted here; run `finmodel validate` on that file to see them)")
+    return (
+        f"expected a valid scenario file, found {str(path)!r} with {n} problem{'s' if n > 1 else ''} "
+        f"(not quoted here; run `finmodel validate` on that file to see them)"
+    )
 
 
 def input_paths(path) -> list:

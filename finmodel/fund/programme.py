@@ -125,8 +125,14 @@ def load(path) -> LoadedProgramme:
             try:
                 sc = load_scenario(p)
                 if c.case != "base" and c.case not in sc.cases:
-                    raise InputError([("case", f"expected a case of the scenario ({', '.join(['base', *sc.cases])}), "
-                                      f"found {c.case!r}")])
+                    raise InputError(
+                        [
+                            (
+                                "case",
+                                f"expected a case of the scenario ({', '.join(['base', *sc.cases])}), found {c.case!r}",
+                            )
+                        ]
+                    )
                 res = engine.evaluate_case(sc, "base", None, resize=True)
                 if c.case != "base":
                     sc_case = case_scenario(sc, c.case)  # from the bytes already read
@@ -142,10 +148,14 @@ def load(path) -> LoadedProgramme:
                 continue
         sc, res = cache[key]
         country = get_country(c.country)
-        if country is not None and country.oecd_risk_category is not None and (
-            country.oecd_risk_category >= hr["min_oecd_category"]
-            and not set(hr["co_investor_kinds"]) & set(c.co_investors)
-            and not any(f.kind in hr["co_investor_kinds"] for f in sc.debt.facilities)
+        if (
+            country is not None
+            and country.oecd_risk_category is not None
+            and (
+                country.oecd_risk_category >= hr["min_oecd_category"]
+                and not set(hr["co_investor_kinds"]) & set(c.co_investors)
+                and not any(f.kind in hr["co_investor_kinds"] for f in sc.debt.facilities)
+            )
         ):
             problems.append(
                 (
@@ -164,8 +174,9 @@ def load(path) -> LoadedProgramme:
         scale = c.size / (uses * fx)
         o = default_share if c.orders_share is None else c.orders_share
         fund_eq = c.stake * equity * scale * fx
-        _, _, orders, usd, jobs = (float(v) for v in mob.chain(fund_eq, c.stake, equity / uses, capex / uses, o, x,
-                                                                jobs_per))
+        _, _, orders, usd, jobs = (
+            float(v) for v in mob.chain(fund_eq, c.stake, equity / uses, capex / uses, o, x, jobs_per)
+        )
         out.append(
             CandidateRun(
                 index=i,
@@ -249,7 +260,6 @@ class ProgrammeResult:
     simulated: dict  # candidate -> seed
 
 
-
 def simulate(programme, *, paths: int, seed: int = 0, chunk_size: int | None = None) -> ProgrammeResult:
     """Simulate a programme file (path or :class:`LoadedProgramme`) over ``paths`` paths."""
     from finmodel.risk import simulation
@@ -264,8 +274,15 @@ def simulate(programme, *, paths: int, seed: int = 0, chunk_size: int | None = N
     periods = max(fund.term_years * fund.periods_per_year, max(int(v.max()) for v in maps.values()))
     terms = wf.FundTerms.from_spec(fund)
     inputs = [
-        wf.ProjectInput(c.spec.name, c.spec.name, c.scenario.project.currency, c.fx_to_krw, c.spec.stake,
-                        np.zeros(periods), source=f"{c.scenario.source}, case {c.spec.case}, x {c.scale:.6g}")
+        wf.ProjectInput(
+            c.spec.name,
+            c.spec.name,
+            c.scenario.project.currency,
+            c.fx_to_krw,
+            c.spec.stake,
+            np.zeros(periods),
+            source=f"{c.scenario.source}, case {c.spec.case}, x {c.scale:.6g}",
+        )
         for c in cs
     ]
     builder = wf.build(terms, inputs, periods)

@@ -46,8 +46,7 @@ def summary(res) -> dict:
     for t in [*res.tranches, None]:
         key = f"fund_{t}" if t else "fund"
         loss = pp[f"{key}_loss"]
-        commit = (sum(x.commitment for x in lp.fund.tranches.values()) if t is None
-                  else lp.fund.tranches[t].commitment)
+        commit = sum(x.commitment for x in lp.fund.tranches.values()) if t is None else lp.fund.tranches[t].commitment
         p = float(np.mean(loss > 1.0))  # 1 KRW: the fund's money tolerance
         tranches[t or "fund"] = {
             "commitment_krw": commit,
@@ -217,12 +216,21 @@ def chart(res, s: dict, folder) -> Path:
     a1.hist(o, bins=40, color="#4472C4")
     a1.axvline(np.median(o), color="black", linestyle="--", label=f"median USD {np.median(o):,.1f} bn")
     if ref:
-        a1.axvline(ref / 1e9, color="#C00000", linewidth=2, label=f"{s['reference']['label'] or 'reference'}: "
-                   f"USD {ref / 1e9:,.0f} bn")
+        a1.axvline(
+            ref / 1e9,
+            color="#C00000",
+            linewidth=2,
+            label=f"{s['reference']['label'] or 'reference'}: USD {ref / 1e9:,.0f} bn",
+        )
     full = s["drivers"]["fully_deployed"]["orders_usd_if_fully_deployed_at_pipeline_average"]
     if full:
-        a1.axvline(full / 1e9, color="#7F7F7F", linestyle=":", linewidth=2,
-                   label=f"fund fully invested, pipeline mix: USD {full / 1e9:,.1f} bn")
+        a1.axvline(
+            full / 1e9,
+            color="#7F7F7F",
+            linestyle=":",
+            linewidth=2,
+            label=f"fund fully invested, pipeline mix: USD {full / 1e9:,.1f} bn",
+        )
     a1.set_title("Orders to Korean firms")
     a1.set_xlabel("bn USD")
     a1.set_ylabel("paths")
@@ -266,21 +274,60 @@ def chart(res, s: dict, folder) -> Path:
 
 def workbook(res, s: dict, path) -> Path:
     lp = res.programme
-    prov = [("programme", lp.spec.programme.name), ("file", lp.source), ("sha256", lp.sha256),
-            ("paths, seed", f"{res.paths}, {res.seed}")]
+    prov = [
+        ("programme", lp.spec.programme.name),
+        ("file", lp.source),
+        ("sha256", lp.sha256),
+        ("paths, seed", f"{res.paths}, {res.seed}"),
+    ]
     dist = [[k, *[s["distributions"][k][q] for q in ("mean", "p5", "p50", "p95")]] for k, *_ in DISTRIBUTIONS]
-    tr = [[n, d["commitment_krw"], d["expected_loss_krw"], d["p_loss"], d["irr"]["p5"], d["irr"]["p50"],
-           d["irr"]["p95"]] for n, d in s["tranches"].items()]
-    cand = [[c[k] for k in ("name", "country", "sector", "size_krw", "probability_of_close", "deployed_share",
-                            "fund_equity_krw", "orders_usd", "jobs")] for c in s["candidates"]]
+    tr = [
+        [n, d["commitment_krw"], d["expected_loss_krw"], d["p_loss"], d["irr"]["p5"], d["irr"]["p50"], d["irr"]["p95"]]
+        for n, d in s["tranches"].items()
+    ]
+    cand = [
+        [
+            c[k]
+            for k in (
+                "name",
+                "country",
+                "sector",
+                "size_krw",
+                "probability_of_close",
+                "deployed_share",
+                "fund_equity_krw",
+                "orders_usd",
+                "jobs",
+            )
+        ]
+        for c in s["candidates"]
+    ]
     return outputs.write_tables(
         path,
         [
             ("Programme", prov, ["figure", "mean", "p5", "p50", "p95"], dist),
-            ("Tranches", prov, ["tranche", "commitment_krw", "expected_loss_krw", "p_loss", "irr_p5", "irr_p50",
-                                "irr_p95"], tr),
-            ("Pipeline", prov, ["name", "country", "sector", "size_krw", "probability_of_close", "deployed_share",
-                                "fund_equity_krw", "orders_usd", "jobs"], cand),
+            (
+                "Tranches",
+                prov,
+                ["tranche", "commitment_krw", "expected_loss_krw", "p_loss", "irr_p5", "irr_p50", "irr_p95"],
+                tr,
+            ),
+            (
+                "Pipeline",
+                prov,
+                [
+                    "name",
+                    "country",
+                    "sector",
+                    "size_krw",
+                    "probability_of_close",
+                    "deployed_share",
+                    "fund_equity_krw",
+                    "orders_usd",
+                    "jobs",
+                ],
+                cand,
+            ),
         ],
     )
 

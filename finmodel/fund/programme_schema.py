@@ -67,8 +67,9 @@ def validate_dict(raw, source: str = "") -> Programme:
     """Validate a programme mapping: schema, fund rules, pipeline rules (projects' scenarios are checked when
     the programme is loaded)."""
     if not isinstance(raw, dict):
-        raise InputError([("", f"expected a mapping with programme, fund and pipeline, found {_found(raw)}")],
-                         source or None)
+        raise InputError(
+            [("", f"expected a mapping with programme, fund and pipeline, found {_found(raw)}")], source or None
+        )
     try:
         pg = Programme.model_validate(raw)
     except ValidationError as exc:
@@ -94,17 +95,23 @@ def validate_dict(raw, source: str = "") -> Programme:
             problems.append((f"{where}.name", f"expected a unique candidate name, found {c.name!r} again"))
         names.append(c.name)
         if (c.scenario is None) == (c.template is None):
-            problems.append((where, "expected exactly one of scenario or template, found "
-                             + ("both" if c.scenario else "neither")))
+            problems.append(
+                (where, "expected exactly one of scenario or template, found " + ("both" if c.scenario else "neither"))
+            )
         if c.template is not None:
             from finmodel.schema import template_names
 
             if c.template not in template_names():
-                problems.append((f"{where}.template",
-                                 f"expected one of {', '.join(template_names())}, found {_found(c.template)}"))
+                problems.append(
+                    (f"{where}.template", f"expected one of {', '.join(template_names())}, found {_found(c.template)}")
+                )
         if get_country(c.country) is None:
-            problems.append((f"{where}.country", f"expected an ISO3 code of finmodel/data/countries.yaml, found "
-                             f"{_found(c.country)}"))
+            problems.append(
+                (
+                    f"{where}.country",
+                    f"expected an ISO3 code of finmodel/data/countries.yaml, found {_found(c.country)}",
+                )
+            )
         latest = c.latest_year if c.latest_year is not None else years
         if not c.earliest_year <= latest <= years:
             problems.append(

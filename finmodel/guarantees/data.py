@@ -80,8 +80,9 @@ def political_hazard(category: int) -> float:
     return float(rates[int(category)])
 
 
-def political_event_paths(rng: np.random.Generator, category: int, *, paths: int, periods: int,
-                          periods_per_year: int) -> np.ndarray:
+def political_event_paths(
+    rng: np.random.Generator, category: int, *, paths: int, periods: int, periods_per_year: int
+) -> np.ndarray:
     """Random political-event flags (paths, periods) for Monte Carlo: the ``in_political_event`` input.
 
     Each period an event occurs with probability ``1 - (1 - h) ** (1 / periods_per_year)`` (``h`` the

@@ -62,10 +62,12 @@ def guarantee_problems(raw: Mapping) -> list[tuple[str, str]]:
         return []
     problems: list[tuple[str, str]] = []
     debt = raw.get("debt") if isinstance(raw.get("debt"), Mapping) else {}
-    facs = [f for f in debt.get("facilities", []) or [] if isinstance(f, Mapping)] if isinstance(
-        debt.get("facilities"), list) else []
-    senior = {f["name"]: f for f in facs
-              if f.get("seniority", "senior") == "senior" and isinstance(f.get("name"), str)}
+    facs = (
+        [f for f in debt.get("facilities", []) or [] if isinstance(f, Mapping)]
+        if isinstance(debt.get("facilities"), list)
+        else []
+    )
+    senior = {f["name"]: f for f in facs if f.get("seniority", "senior") == "senior" and isinstance(f.get("name"), str)}
     revenues = raw.get("revenues") if isinstance(raw.get("revenues"), list) else []
     availability = [r.get("name") for r in revenues if isinstance(r, Mapping) and r.get("kind") == "availability"]
     tl = raw.get("timeline") if isinstance(raw.get("timeline"), Mapping) else {}
@@ -73,8 +75,9 @@ def guarantee_problems(raw: Mapping) -> list[tuple[str, str]]:
     years = None
     if isinstance(tl.get("construction_years"), int) and isinstance(tl.get("operation_years"), int):
         years = tl["construction_years"] + tl["operation_years"]
-    sme = bool((raw.get("project") or {}).get("sme_participation")) if isinstance(raw.get("project"), Mapping) \
-        else False
+    sme = (
+        bool((raw.get("project") or {}).get("sme_participation")) if isinstance(raw.get("project"), Mapping) else False
+    )
     category = _category(raw)
     names: dict[str, int] = {}
     covered: dict[str, int] = {}
@@ -85,8 +88,13 @@ def guarantee_problems(raw: Mapping) -> list[tuple[str, str]]:
         kind, name = g.get("kind"), g.get("name")
         if isinstance(name, str):
             if name in names:
-                problems.append((f"{path}.name", f"expected a name unique among guarantees "
-                                 f"(GUARANTEE-NAME-UNIQUE), found {name!r} again (also guarantees.{names[name]})"))
+                problems.append(
+                    (
+                        f"{path}.name",
+                        f"expected a name unique among guarantees "
+                        f"(GUARANTEE-NAME-UNIQUE), found {name!r} again (also guarantees.{names[name]})",
+                    )
+                )
             else:
                 names[name] = i
         if kind in LOAN_COVERS:
@@ -94,55 +102,100 @@ def guarantee_problems(raw: Mapping) -> list[tuple[str, str]]:
             if isinstance(fac, str):
                 if fac not in senior:
                     known = ", ".join(map(str, senior)) or "none"
-                    problems.append((f"{path}.facility", f"expected the name of a senior facility in "
-                                     f"debt.facilities ({known}) (GUARANTEE-FACILITY), found {fac!r}"))
+                    problems.append(
+                        (
+                            f"{path}.facility",
+                            f"expected the name of a senior facility in "
+                            f"debt.facilities ({known}) (GUARANTEE-FACILITY), found {fac!r}",
+                        )
+                    )
                 elif fac in covered:
-                    problems.append((f"{path}.facility", f"expected at most one loan cover per facility "
-                                     f"(GUARANTEE-FACILITY), found {fac!r} also covered by "
-                                     f"guarantees.{covered[fac]}"))
+                    problems.append(
+                        (
+                            f"{path}.facility",
+                            f"expected at most one loan cover per facility "
+                            f"(GUARANTEE-FACILITY), found {fac!r} also covered by "
+                            f"guarantees.{covered[fac]}",
+                        )
+                    )
                 else:
                     covered[fac] = i
             lag = _num(g.get("recovery_lag_years"))
             if lag is not None and lag >= 0 and ppy is not None and abs(lag * ppy - round(lag * ppy)) > 1e-9:
-                problems.append((f"{path}.recovery_lag_years", f"expected a whole number of periods ({ppy} per "
-                                 f"year) (GUARANTEE-PERIODS), found {lag:g} years = {lag * ppy:g} periods"))
+                problems.append(
+                    (
+                        f"{path}.recovery_lag_years",
+                        f"expected a whole number of periods ({ppy} per "
+                        f"year) (GUARANTEE-PERIODS), found {lag:g} years = {lag * ppy:g} periods",
+                    )
+                )
             if g.get("uncovered_margin") is not None and isinstance(fac, str) and fac in senior:
                 rate = senior[fac].get("rate")
                 if not (isinstance(rate, Mapping) and rate.get("base") is not None):
-                    problems.append((f"{path}.uncovered_margin", "expected a floating-rate covered facility "
-                                     "(rate: {base, margin}) for an uncovered margin (GUARANTEE-UNCOVERED-MARGIN), "
-                                     f"found facility {fac!r} at a fixed rate"))
+                    problems.append(
+                        (
+                            f"{path}.uncovered_margin",
+                            "expected a floating-rate covered facility "
+                            "(rate: {base, margin}) for an uncovered margin (GUARANTEE-UNCOVERED-MARGIN), "
+                            f"found facility {fac!r} at a fixed rate",
+                        )
+                    )
         if kind == "eca_cover":
             insurer = g.get("insurer", "ksure")
             special = g.get("special_account", False) is True
             max_ordinary = cover_value("ksure", "ordinary_account_max_oecd_category")
             min_special = cover_value("ksure", "special_account_min_oecd_category")
             if insurer == "ksure" and not special and category is not None and category > max_ordinary:
-                problems.append((f"{path}.special_account", f"KSURE-ORDINARY-ACCOUNT-CATEGORY: K-SURE's ordinary "
-                                 f"account does not cover OECD category {category} countries; use the special "
-                                 f"account (expected special_account: true, found false)"))
+                problems.append(
+                    (
+                        f"{path}.special_account",
+                        f"KSURE-ORDINARY-ACCOUNT-CATEGORY: K-SURE's ordinary "
+                        f"account does not cover OECD category {category} countries; use the special "
+                        f"account (expected special_account: true, found false)",
+                    )
+                )
             if special:
                 if insurer not in cover_value("ksure", "special_account_insurers"):
-                    problems.append((f"{path}.insurer", "KSURE-SPECIAL-ACCOUNT-SCOPE: expected insurer ksure or "
-                                     f"kexim for a special account, found {insurer!r}"))
+                    problems.append(
+                        (
+                            f"{path}.insurer",
+                            "KSURE-SPECIAL-ACCOUNT-SCOPE: expected insurer ksure or "
+                            f"kexim for a special account, found {insurer!r}",
+                        )
+                    )
                 if category is not None and category < min_special:
-                    problems.append((f"{path}.special_account", "KSURE-SPECIAL-ACCOUNT-SCOPE: the special account "
-                                     f"covers only countries the ordinary account refuses (OECD category >= "
-                                     f"{min_special}); expected special_account: false for an OECD category "
-                                     f"{category} country, found true"))
+                    problems.append(
+                        (
+                            f"{path}.special_account",
+                            "KSURE-SPECIAL-ACCOUNT-SCOPE: the special account "
+                            f"covers only countries the ordinary account refuses (OECD category >= "
+                            f"{min_special}); expected special_account: false for an OECD category "
+                            f"{category} country, found true",
+                        )
+                    )
             share = _num(g.get("commercial_share"))
             if insurer == "ksure" and share is not None and 0 <= share <= 1:
                 cap = cover_value("ksure", "export_insurance_max_share_sme" if sme else "export_insurance_max_share")
                 if share > cap + 1e-12:
                     who = "with SME participation" if sme else "(97.5 % with project.sme_participation: true)"
-                    problems.append((f"{path}.commercial_share", f"KSURE-COVER-SHARE: expected at most {cap:g} "
-                                     f"of the loan covered by K-SURE export insurance {who}, found {share:g}"))
+                    problems.append(
+                        (
+                            f"{path}.commercial_share",
+                            f"KSURE-COVER-SHARE: expected at most {cap:g} "
+                            f"of the loan covered by K-SURE export insurance {who}, found {share:g}",
+                        )
+                    )
         if kind == "availability_guarantee":
             rev = g.get("revenue")
             if isinstance(rev, str) and rev not in availability:
                 known = ", ".join(map(str, availability)) or "none"
-                problems.append((f"{path}.revenue", f"expected the name of an availability revenue line ({known}) "
-                                 f"(GUARANTEE-REVENUE), found {rev!r}"))
+                problems.append(
+                    (
+                        f"{path}.revenue",
+                        f"expected the name of an availability revenue line ({known}) "
+                        f"(GUARANTEE-REVENUE), found {rev!r}",
+                    )
+                )
         for key in ("political_event_years", "payer_default_years", "called_in_year"):
             vals = g.get(key)
             vals = [vals] if isinstance(vals, int) and not isinstance(vals, bool) else vals
@@ -150,6 +203,7 @@ def guarantee_problems(raw: Mapping) -> list[tuple[str, str]]:
                 continue
             for y in vals:
                 if isinstance(y, int) and not isinstance(y, bool) and not 1 <= y <= years:
-                    problems.append((f"{path}.{key}", f"expected model years 1 to {years} (GUARANTEE-PERIODS), "
-                                     f"found {y}"))
+                    problems.append(
+                        (f"{path}.{key}", f"expected model years 1 to {years} (GUARANTEE-PERIODS), found {y}")
+                    )
     return problems

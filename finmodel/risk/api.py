@@ -166,9 +166,7 @@ def summary_tables(res: simulation.SimulationResult) -> list:
     if "cdr_5y" in s:
         t.add_row("default within 5 years of financial close", se("cdr_5y"), "", "")
     if "cdr_10y" in s:
-        t.add_row(
-            "default within 10 years (cdr_10y)", se("cdr_10y"), "", f"{moodys['value']:.1%} (Moody's 1983-2015)"
-        )
+        t.add_row("default within 10 years (cdr_10y)", se("cdr_10y"), "", f"{moodys['value']:.1%} (Moody's 1983-2015)")
         t.add_row("  of which after a political event", se("cdr_10y_political"), "", "")
     t.add_row(f"default within the model ({res.horizon_years} years)", se("p_default"), det_default, "")
     t.add_row("  of which after a political event", se("p_default_political"), "", "")
@@ -250,8 +248,9 @@ class SensitivityOutput:
     written: list[Path]
 
 
-def sensitivity(scenario=None, *, case="base", workbook=None, json_path=None, charts=None, only=None, fund=None,
-                input_files=None):
+def sensitivity(
+    scenario=None, *, case="base", workbook=None, json_path=None, charts=None, only=None, fund=None, input_files=None
+):
     """Sensitivities and breakevens; writes the workbook (with a Sensitivity sheet), JSON and PNG charts.
 
     ``fund``: see :func:`finmodel.risk.sensitivity.run` (:func:`finmodel.api.sensitivity` builds it from a
@@ -290,8 +289,10 @@ def sensitivity_tables(res):
         return "n/a" if x is None or x != x else f"{x:.2f}x"
 
     tor = Table(
-        title=text(f"Tornado: case {res.case} (equity IRR {pct(res.base['equity_irr'])}, "
-                   f"min DSCR {ratio(res.base['min_dscr'])})"),
+        title=text(
+            f"Tornado: case {res.case} (equity IRR {pct(res.base['equity_irr'])}, "
+            f"min DSCR {ratio(res.base['min_dscr'])})"
+        ),
         title_justify="left",
     )
     for c in ("driver", "low / high", "equity IRR low", "equity IRR high", "min DSCR low", "min DSCR high"):

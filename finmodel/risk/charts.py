@@ -54,8 +54,11 @@ def distribution_pngs(result, folder) -> list[Path]:
     out = []
     specs = (
         ("equity_irr", "Equity IRR", [(result.hurdle, f"cost of equity {result.hurdle:.1%}")]),
-        ("min_dscr", "Minimum DSCR", [(1.0, "1.00x: debt service not covered"),
-                                      (result.lockup_dscr, f"lock-up {result.lockup_dscr:.2f}x")]),
+        (
+            "min_dscr",
+            "Minimum DSCR",
+            [(1.0, "1.00x: debt service not covered"), (result.lockup_dscr, f"lock-up {result.lockup_dscr:.2f}x")],
+        ),
     )
     for name, label, lines in specs:
         if name not in d:

@@ -100,8 +100,11 @@ def cdf_points(values: np.ndarray, points: int = 101):
 
 
 METRIC_NOTES = (
-    ("cdr_", "share of paths defaulting within N years of financial close (default: senior debt service unpaid "
-     "after the DSRA, or a covered political event)"),
+    (
+        "cdr_",
+        "share of paths defaulting within N years of financial close (default: senior debt service unpaid "
+        "after the DSRA, or a covered political event)",
+    ),
     ("p_default", "share of paths that default within the model horizon"),
     ("p_min_dscr", "share of paths whose minimum DSCR is below the threshold"),
     ("p_cfads_negative", "share of paths with CFADS < 0 in a period with senior debt service due"),
@@ -110,8 +113,11 @@ METRIC_NOTES = (
     ("equity_irr", "equity IRR; no IRR (sponsors never repaid) counted as -100 %"),
     ("p_equity_irr", "share of paths with equity IRR below the hurdle"),
     ("_expected_loss_ratio", "expected loss / peak balance in the deterministic case"),
-    ("_expected_loss", "mean over all paths of the loss (balance never repaid, valued at the default date at the "
-     "loan's rate) [currency]"),
+    (
+        "_expected_loss",
+        "mean over all paths of the loss (balance never repaid, valued at the default date at the "
+        "loan's rate) [currency]",
+    ),
     ("_loss_p99", "99th percentile of the loss over all paths"),
     ("_recovery_mean", "mean over defaulted paths of 1 - loss / exposure at default"),
     ("_lgd", "loss given default = 1 - mean recovery"),
@@ -139,8 +145,11 @@ def _note(key: str) -> str:
 
 
 def _fmt(key: str) -> str:
-    if key.endswith("_se") or "irr" in key or key.startswith(("p_", "cdr_")) or key.endswith(
-        ("_ratio", "_recovery_mean", "_lgd", "_share")
+    if (
+        key.endswith("_se")
+        or "irr" in key
+        or key.startswith(("p_", "cdr_"))
+        or key.endswith(("_ratio", "_recovery_mean", "_lgd", "_share"))
     ):
         return "0.00%"
     if key.startswith("min_dscr"):
@@ -334,14 +343,30 @@ def _lender_table(ws, result, col, bold):
     rows = result.lenders()
     put_text(ws.cell(4, col), "Each facility and guarantor")
     ws.cell(4, col).font = bold
-    heads = ["party", "role", "peak balance", "expected loss", "EL / peak", "P99 loss", "LGD", "mean recovery",
-             "P(loss)"]
+    heads = [
+        "party",
+        "role",
+        "peak balance",
+        "expected loss",
+        "EL / peak",
+        "P99 loss",
+        "LGD",
+        "mean recovery",
+        "P(loss)",
+    ]
     _header(ws, 5, col, heads, bold)
     for i, r in enumerate(rows):
         put_text(ws.cell(6 + i, col), r["name"])
         put_text(ws.cell(6 + i, col + 1), r["role"])
-        vals = (r["exposure"], r["expected_loss"], r["expected_loss_ratio"], r["loss_p99"], r["lgd"],
-                r["recovery_mean"], r["p_loss"])
+        vals = (
+            r["exposure"],
+            r["expected_loss"],
+            r["expected_loss_ratio"],
+            r["loss_p99"],
+            r["lgd"],
+            r["recovery_mean"],
+            r["p_loss"],
+        )
         fmts = ("#,##0", "#,##0", "0.00%", "#,##0", "0.0%", "0.0%", "0.00%")
         for j, (v, f) in enumerate(zip(vals, fmts, strict=True)):
             ws.cell(6 + i, col + 2 + j, _num(v)).number_format = f
@@ -357,8 +382,9 @@ def _driver_tables(ws, result, col, bold):
         return col
     put_text(ws.cell(4, col), f"What drives default ({dd['paths_held']:,} paths, same random numbers)")
     ws.cell(4, col).font = bold
-    _header(ws, 5, col, ["driver held at its deterministic value", "P(default)", "P(default) held", "contribution"],
-            bold)
+    _header(
+        ws, 5, col, ["driver held at its deterministic value", "P(default)", "P(default) held", "contribution"], bold
+    )
     r = 6
     for h in dd["held"]:
         put_text(ws.cell(r, col), h["driver"])
@@ -482,19 +508,35 @@ def sensitivity_pngs(res, folder) -> list[Path]:
                 if v is None or not np.isfinite(v) or t[k] == 0:
                     continue
                 ax.barh(i, (v - base) * scale, left=base * scale, color=color, alpha=0.85)
-                ax.annotate(fmt.format(v * scale), (v * scale, i), xytext=(4 if v >= base else -4, 0),
-                            textcoords="offset points", va="center", ha="left" if v >= base else "right",
-                            fontsize=8)
+                ax.annotate(
+                    fmt.format(v * scale),
+                    (v * scale, i),
+                    xytext=(4 if v >= base else -4, 0),
+                    textcoords="offset points",
+                    va="center",
+                    ha="left" if v >= base else "right",
+                    fontsize=8,
+                )
         ax.set_yticks(range(len(rows)))
         ax.set_yticklabels([f"{t['label']} {_range_text(t)}" for t in rows])
         ax.axvline(base * scale, color="black", lw=0.8)
         ax.margins(x=0.15)
         ax.set_xlabel(label + (" [%]" if scale == 100 else " [x]"))
-        ax.set_title(f"{label}: one driver at a time, case {res.case} (base {fmt.format(base * scale)}); "
-                     "bars sorted by swing", fontsize=10)
-        ax.legend(handles=[Patch(color="#C00000", alpha=0.85, label="driver down (- change)"),
-                           Patch(color="#4472C4", alpha=0.85, label="driver up (+ change)")],
-                  fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, frameon=False)
+        ax.set_title(
+            f"{label}: one driver at a time, case {res.case} (base {fmt.format(base * scale)}); bars sorted by swing",
+            fontsize=10,
+        )
+        ax.legend(
+            handles=[
+                Patch(color="#C00000", alpha=0.85, label="driver down (- change)"),
+                Patch(color="#4472C4", alpha=0.85, label="driver up (+ change)"),
+            ],
+            fontsize=8,
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.14),
+            ncol=2,
+            frameon=False,
+        )
         fig.tight_layout()
         out.append(atomic_write(folder / f"tornado_{metric}.png", lambda tmp, fig=fig: fig.savefig(tmp, format="png")))
         plt.close(fig)
@@ -506,9 +548,15 @@ def sensitivity_pngs(res, folder) -> list[Path]:
             if pts:
                 unit = "(%-points)" if pts[0]["unit"] == "per year" else ""
                 # lines that coincide (revenue and FX move the same cash) stay visible: wide under narrow, dashed
-                ax.plot([p["change"] for p in pts], [p[metric] for p in pts], marker="os^Dv"[k % 5], ms=4,
-                        lw=3.2 - 0.5 * k, ls=("-", "--", "-.", ":")[k % 4],
-                        label=f"{labels.get(name, name)} {unit}".strip())
+                ax.plot(
+                    [p["change"] for p in pts],
+                    [p[metric] for p in pts],
+                    marker="os^Dv"[k % 5],
+                    ms=4,
+                    lw=3.2 - 0.5 * k,
+                    ls=("-", "--", "-.", ":")[k % 4],
+                    label=f"{labels.get(name, name)} {unit}".strip(),
+                )
         ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
         if metric == "equity_irr":
             ax.yaxis.set_major_formatter(PercentFormatter(1.0))

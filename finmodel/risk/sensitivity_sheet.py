@@ -67,8 +67,13 @@ def write(wb, res) -> None:
     metrics = [k for k in res.spider[0] if k not in ("driver", "change", "unit")] if res.spider else []
     width = max(8, 3 + len(metrics))
     text(1, 1, "Sensitivities and breakevens", styles.TITLE)
-    text(2, 1, f"Case {res.case}: one driver moved at a time, the financing as sized on the base case. Values, not "
-               "live formulas: run finmodel sensitivity again to update.", styles.NOTE)
+    text(
+        2,
+        1,
+        f"Case {res.case}: one driver moved at a time, the financing as sized on the base case. Values, not "
+        "live formulas: run finmodel sensitivity again to update.",
+        styles.NOTE,
+    )
     r = 4
     _section(ws, r, "Breakevens: the driver change at which the target is reached", width)
     r += 1
@@ -85,16 +90,24 @@ def write(wb, res) -> None:
     r += 1
     irr, _, irr_fmt = label_of("equity_irr")
     dscr, _, dscr_fmt = label_of("min_dscr")
-    header(r, ["Driver", "Low change", "High change", "Unit", f"{irr}: low", f"{irr}: high", f"{dscr}: low",
-               f"{dscr}: high"])
+    header(
+        r,
+        ["Driver", "Low change", "High change", "Unit", f"{irr}: low", f"{irr}: high", f"{dscr}: low", f"{dscr}: high"],
+    )
     r += 1
     for t in res.tornado:
         text(r, 1, t["label"])
         cell(r, 2, t["low"], _change_format(t["unit"]), styles.INPUT)
         cell(r, 3, t["high"], _change_format(t["unit"]), styles.INPUT)
         text(r, 4, t["unit"])
-        for j, (k, fmt) in enumerate((("equity_irr_low", irr_fmt), ("equity_irr_high", irr_fmt),
-                                      ("min_dscr_low", dscr_fmt), ("min_dscr_high", dscr_fmt))):
+        for j, (k, fmt) in enumerate(
+            (
+                ("equity_irr_low", irr_fmt),
+                ("equity_irr_high", irr_fmt),
+                ("min_dscr_low", dscr_fmt),
+                ("min_dscr_high", dscr_fmt),
+            )
+        ):
             cell(r, 5 + j, _num(t[k]), _metric_format(fmt))
         r += 1
     r += 1

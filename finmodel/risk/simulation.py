@@ -475,10 +475,17 @@ def check_memory(paths: int, chunk_size: int, periods: int = ESTIMATE_PERIODS) -
     if need > have:
         gb = 1024**3
         option = "--paths" if paths * KEPT_BYTES_PER_PATH > have / 2 else "--chunk-size"
-        raise InputError([(option, f"expected a run that fits in memory (limit {have / gb:,.1f} GB, "
-                                   f"{MEMORY_SHARE:.0%} of this machine's), found {paths:,} paths in chunks of "
-                                   f"{min(paths, chunk_size):,} over {periods} periods: an estimated "
-                                   f"{need / gb:,.1f} GB; use fewer paths or a smaller --chunk-size")])
+        raise InputError(
+            [
+                (
+                    option,
+                    f"expected a run that fits in memory (limit {have / gb:,.1f} GB, "
+                    f"{MEMORY_SHARE:.0%} of this machine's), found {paths:,} paths in chunks of "
+                    f"{min(paths, chunk_size):,} over {periods} periods: an estimated "
+                    f"{need / gb:,.1f} GB; use fewer paths or a smaller --chunk-size",
+                )
+            ]
+        )
 
 
 def check_options(paths: int, seed: int, chunk_size: int) -> None:

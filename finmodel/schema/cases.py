@@ -124,4 +124,3 @@ def apply_case(raw: Mapping, case_name: str | None) -> dict:
     if problems:
         raise InputError(problems)
     return data
-

@@ -159,7 +159,6 @@ def _dedupe(problems: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return list(dict.fromkeys(problems))
 
 
-
 def _yaml_lines(text: str) -> dict[tuple[str, ...], int]:
     """Line (1-based) of every key and list item of a YAML text, by its path of keys / indices (as text)."""
     lines: dict[tuple[str, ...], int] = {}
@@ -218,8 +217,7 @@ def _locate(problems: list[tuple[str, str]], raw: Mapping, data: bytes) -> list[
             hit = [k for k in changes if inner == k[3] or inner.startswith(k[3] + ".")]
             line = lines[hit[0]] if hit else lines.get(case)
         else:
-            line = next((lines[tuple(parts[:k])] for k in range(len(parts), 0, -1) if tuple(parts[:k]) in lines),
-                        None)
+            line = next((lines[tuple(parts[:k])] for k in range(len(parts), 0, -1) if tuple(parts[:k]) in lines), None)
         out.append((f"{prefix}{named}", f"{msg} (line {line})" if line else msg))
     return out
 

@@ -65,8 +65,10 @@ class Project(_Block):
     currency: str = Field(pattern=r"^[A-Z]{3}$", description="Model currency, ISO 4217 code (e.g. USD).")
     fx_to_krw: float = Field(gt=0, le=1e7, description="KRW per unit of currency [KRW/currency].")  # KWD: ~4,500
     fx_to_usd: float = Field(
-        gt=0, le=1e4, description="USD per unit of currency [USD/currency]: a non-USD scenario also reports total "
-        "uses, debt, equity and the equity NPV in USD (metrics *_usd)."
+        gt=0,
+        le=1e4,
+        description="USD per unit of currency [USD/currency]: a non-USD scenario also reports total "
+        "uses, debt, equity and the equity NPV in USD (metrics *_usd).",
     )
     borrower: Literal["spc", "sovereign", "local_corporation"] = Field(
         description="Borrower of the facilities: project company (spc), central government (sovereign), "
@@ -369,8 +371,10 @@ class _LoanCover(_Block):
         "(enforcement, workout) [fraction]; never applied to payments the project makes."
     )
     recovery_lag_years: float = Field(
-        ge=0, le=100, description="Years from the end of the model to the workout recovery, for its present value "
-        "[years]; a whole number of periods."
+        ge=0,
+        le=100,
+        description="Years from the end of the model to the workout recovery, for its present value "
+        "[years]; a whole number of periods.",
     )
     subrogation: Literal["pro_rata"] = Field(
         default="pro_rata",
@@ -588,5 +592,3 @@ class Scenario(_Block):
             if fac.name == name:
                 return fac
         raise KeyError(name)
-
-

@@ -53,4 +53,3 @@ def load_raw(path: str | Path | None = None) -> dict:
     """
     data, source = read(path)
     return parse(data, source)
-

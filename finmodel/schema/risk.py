@@ -103,13 +103,17 @@ class Distribution(_RiskBlock):
             )
         big = [f"{k} {getattr(self, k):g}" for k in given if abs(getattr(self, k)) > MAX_PARAMETER]
         if big:
-            raise ValueError(f"expected parameters within +-{MAX_PARAMETER:g} (factors are ratios near 1, delays "
-                             f"months), found {', '.join(big)}")
+            raise ValueError(
+                f"expected parameters within +-{MAX_PARAMETER:g} (factors are ratios near 1, delays "
+                f"months), found {', '.join(big)}"
+            )
         if self.kind == "lognormal" and not self.mean > 0:
             raise ValueError(f"expected a lognormal mean > 0, found {self.mean:g}")
         if self.kind == "lognormal" and self.sd > MAX_LOGNORMAL_CV * self.mean:
-            raise ValueError(f"expected a lognormal sd at most {MAX_LOGNORMAL_CV:g} x its mean, found sd {self.sd:g} "
-                             f"for mean {self.mean:g}")
+            raise ValueError(
+                f"expected a lognormal sd at most {MAX_LOGNORMAL_CV:g} x its mean, found sd {self.sd:g} "
+                f"for mean {self.mean:g}"
+            )
         if self.kind == "triangular" and not (self.low <= self.mode <= self.high):
             raise ValueError(f"expected low <= mode <= high, found {self.low:g}, {self.mode:g}, {self.high:g}")
         if self.kind == "uniform" and not self.low <= self.high:

@@ -275,4 +275,3 @@ def check_rules(raw: Mapping) -> list[tuple[str, str]]:
             )
         )
     return problems
-

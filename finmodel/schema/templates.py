@@ -38,8 +38,9 @@ def template_text(template: str, project_name: str) -> str:
     """The text of template ``template`` with ``project_name`` as its project name (a JSON string: YAML reads
     it back exactly, whatever characters it holds)."""
     text = template_path(template).read_text(encoding="utf-8")
-    text, n = _PROJECT_NAME_LINE.subn(lambda m: m.group(1) + json.dumps(project_name, ensure_ascii=False), text,
-                                      count=1)
+    text, n = _PROJECT_NAME_LINE.subn(
+        lambda m: m.group(1) + json.dumps(project_name, ensure_ascii=False), text, count=1
+    )
     if n != 1:  # a packaged template always has a block-style project name line
         raise FinmodelError(f"template {template!r} has no block-style project name line")
     return text

@@ -192,6 +192,8 @@ def _start_date_range(value: datetime.date) -> datetime.date:
             {"lo": FIRST_START_DATE.isoformat(), "hi": LAST_START_DATE.isoformat(), "found": value.isoformat()},
         )
     return value
+
+
 BaseRateCurve = Annotated[
     list[SignedRate],
     BeforeValidator(_scalar_to_list),
