@@ -278,7 +278,9 @@ class Sizing(_Block):
     max_gearing: Gearing = Field(
         description="Maximum debt (all facilities) / uses after capital grants [fraction], in (0, 1)."
     )
-    target_dscr: float = Field(ge=1.0, description="Target DSCR for sculpting and the sizing test [ratio], >= 1.")
+    target_dscr: float = Field(
+        ge=1.0, le=10.0, description="Target DSCR for sculpting and the sizing test [ratio], in [1, 10]."
+    )
 
 
 class Debt(_Block):
