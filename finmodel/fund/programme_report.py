@@ -285,23 +285,18 @@ def workbook(res, s: dict, path) -> Path:
         [n, d["commitment_krw"], d["expected_loss_krw"], d["p_loss"], d["irr"]["p5"], d["irr"]["p50"], d["irr"]["p95"]]
         for n, d in s["tranches"].items()
     ]
-    cand = [
-        [
-            c[k]
-            for k in (
-                "name",
-                "country",
-                "sector",
-                "size_krw",
-                "probability_of_close",
-                "deployed_share",
-                "fund_equity_krw",
-                "orders_usd",
-                "jobs",
-            )
-        ]
-        for c in s["candidates"]
+    columns = [
+        "name",
+        "country",
+        "sector",
+        "size_krw",
+        "probability_of_close",
+        "deployed_share",
+        "fund_equity_krw",
+        "orders_usd",
+        "jobs",
     ]
+    cand = [[c[k] for k in columns] for c in s["candidates"]]
     return outputs.write_tables(
         path,
         [
@@ -315,17 +310,7 @@ def workbook(res, s: dict, path) -> Path:
             (
                 "Pipeline",
                 prov,
-                [
-                    "name",
-                    "country",
-                    "sector",
-                    "size_krw",
-                    "probability_of_close",
-                    "deployed_share",
-                    "fund_equity_krw",
-                    "orders_usd",
-                    "jobs",
-                ],
+                columns,
                 cand,
             ),
         ],
