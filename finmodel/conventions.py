@@ -104,6 +104,22 @@ def check_name(name) -> str:
     return name
 
 
+# --- headline metric lists ----------------------------------------------------------------------------------
+
+PATH_METRICS = (
+    "equity_irr",
+    "project_irr",
+    "equity_npv",
+    "min_dscr",
+    "min_llcr",
+    "default_periods",
+    "lockup_periods",
+)
+"""Model metrics the Monte Carlo keeps for every path (:mod:`finmodel.risk.simulation`, when the model has them).
+Not ``avg_dscr``: an average of period ratios says nothing once CFADS turns negative on a path (docs/metrics.md,
+DSCR)."""
+
+
 # --- tolerances ---------------------------------------------------------------------------------------------
 
 SHARE_TOLERANCE = 1e-9

@@ -42,7 +42,7 @@ def _irr_for_percentiles(x: np.ndarray) -> np.ndarray:
 class SimulationResult:
     """A Monte Carlo run: per-path results (arrays of shape (paths,)) and what produced them.
 
-    Columns of ``paths_data``: the model metrics of :data:`finmodel.risk.simulation.PATH_METRICS` (and the
+    Columns of ``paths_data``: the model metrics of :data:`finmodel.conventions.PATH_METRICS` (and the
     optional ones when the model has them), ``senior_loss`` [currency], the lender columns of
     :func:`finmodel.risk.simulation.lender_columns` (``default_period``, ``default_political``, ``ead_<p>``,
     ``loss_<p>``, ``claims_<g>``, ``recoveries_<g>``, ``cfads_negative``, ``senior_shortfall_total``), and the

@@ -22,6 +22,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from finmodel.conventions import PATH_METRICS  # re-exported: finmodel.risk.simulation.PATH_METRICS
 from finmodel.errors import InputError
 from finmodel.risk import drivers as drv
 from finmodel.risk import rng
@@ -32,18 +33,6 @@ DEFAULT_CHUNK_SIZE = 4096
 ~85 MB of Python and numpy). On the 2-core benchmark machine 4,096 took ~6 % less CPU per path than 2,048 (fewer
 numpy calls per path), 8,192 only ~2 % less again for ~0.45 GB per process (over 1 GB in all for a million
 paths with two workers)."""
-
-PATH_METRICS = (
-    "equity_irr",
-    "project_irr",
-    "equity_npv",
-    "min_dscr",
-    "min_llcr",
-    "default_periods",
-    "lockup_periods",
-)
-"""Model metrics kept for every path (when the model has them). Not ``avg_dscr``: an average of period ratios
-says nothing once CFADS turns negative on a path (docs/metrics.md, DSCR)."""
 
 OPTIONAL_METRICS = ("guarantee_claims", "guarantee_net_cost", "lender_loss_after_cover")
 """Metrics of optional modules kept when the model has them (finmodel.guarantees)."""
