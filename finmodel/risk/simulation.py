@@ -25,7 +25,7 @@ import numpy as np
 from finmodel.conventions import PATH_METRICS  # re-exported: finmodel.risk.simulation.PATH_METRICS
 from finmodel.errors import InputError
 from finmodel.risk import drivers as drv
-from finmodel.risk import rng
+from finmodel.risk import heap, rng
 from finmodel.risk.results import SimulationResult  # re-exported: finmodel.risk.simulation.SimulationResult
 
 DEFAULT_CHUNK_SIZE = 4096
@@ -262,6 +262,7 @@ def _import(ref: str):
 
 def run_chunk(spec: SimSpec, start: int, stop: int) -> dict[str, np.ndarray]:
     """Per-path results of paths ``start .. stop - 1``: model metrics and the drivers' values."""
+    heap.keep_freed_memory()  # the next chunk reuses this one's pages (finmodel.risk.heap)
     draws = draws_for(spec, start, stop)
     ov = drv.overrides(draws, spec.timing, spec.base_inputs)
     out = evaluate_paths(spec, ov, stop - start)
