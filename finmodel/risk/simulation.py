@@ -171,6 +171,17 @@ LENDER_ROWS = ("defaulted", "cfads", "senior_shortfall", "senior_due")
 """Rows read for the lender metrics (when the model has them)."""
 
 
+def path_targets(spec: SimSpec, m) -> frozenset | None:
+    """The rows the path results need (no checks, no reporting rows); None (every row) when a reducer may
+    read any row."""
+    if spec.reducers:
+        return None
+    fac = [f"{p}_{w}" for p, _, _ in spec.facilities for w in ("opening", "closing", "interest")]
+    gua = [f"{p}_{w}" for p, _ in spec.guarantors for w in ("claims", "recoveries")]
+    extra = [r for r in (*LENDER_ROWS, *fac, *gua) if r in m.rows]
+    return frozenset([*spec.metrics, "period", *(f"{p}_closing" for p in spec.senior), *spec.keep_rows, *extra])
+
+
 def evaluate_paths(spec: SimSpec, overrides: dict, n: int) -> dict[str, np.ndarray]:
     """Evaluate ``n`` paths of overrides in one call; per-path metrics (n,)."""
     m = _model(spec)
@@ -179,14 +190,7 @@ def evaluate_paths(spec: SimSpec, overrides: dict, n: int) -> dict[str, np.ndarr
         overrides = {
             k: np.concatenate([v, v]) if np.ndim(v) and np.shape(v)[0] == 1 else v for k, v in overrides.items()
         }
-    # only the rows the path results need (no checks, no reporting rows), unless a reducer reads any row
-    targets = None
-    if not spec.reducers:
-        fac = [f"{p}_{w}" for p, _, _ in spec.facilities for w in ("opening", "closing", "interest")]
-        gua = [f"{p}_{w}" for p, _ in spec.guarantors for w in ("claims", "recoveries")]
-        extra = [r for r in (*LENDER_ROWS, *fac, *gua) if r in m.rows]
-        targets = [*spec.metrics, "period", *(f"{p}_closing" for p in spec.senior), *spec.keep_rows, *extra]
-    v = m.evaluate({**spec.solved, **overrides}, paths=2 if pad else n, targets=targets)
+    v = m.evaluate({**spec.solved, **overrides}, paths=2 if pad else n, targets=path_targets(spec, m))
     out = {name: np.array(v[name][:n, 0], dtype=float) for name in spec.metrics if name in v}
     for name in spec.keep_rows:  # whole rows, only when asked (finmodel.fund.montecarlo): (n, periods)
         out[name] = np.array(v[name][:n], dtype=float, copy=True)
@@ -587,6 +591,8 @@ def simulate(
         )
     spec = make_spec(sc, case, det, seed)
     pool = local_pool(n_workers) if client is None and paths > chunk_size else None
+    if pool is not None:  # generated once here: forked workers inherit it instead of each generating its own
+        _model(spec).compiled(False, path_targets(spec, _model(spec)))
     where = client if client is not None else pool
     try:
         data = run_chunks(spec, paths, chunk_size, client=where, on_chunk=on_chunk)
