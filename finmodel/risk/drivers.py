@@ -229,15 +229,19 @@ def row_sum(a: np.ndarray) -> np.ndarray:
 
 
 def _ar1(z0: np.ndarray, zt: np.ndarray, sd: float, autocorrelation: float, dt: float) -> np.ndarray:
-    """Stationary AR(1) (n, T): first value ``sd z0``, innovations ``zt`` (n, T - 1); annual autocorrelation."""
+    """Stationary AR(1) (n, T): first value ``sd z0``, innovations ``zt`` (n, T - 1); annual autocorrelation.
+
+    Computed period by period on contiguous rows of a (T, n) array and returned as its (n, T) transpose (a
+    view): the model reads the paths period-major (:mod:`finmodel.rowcode`), so no copy is made on the way."""
     phi = autocorrelation**dt
     n, T = z0.shape[0], zt.shape[1] + 1
-    x = np.empty((n, T))
-    x[:, 0] = sd * z0
+    x = np.empty((T, n))
+    x[0] = sd * z0
     scale = sd * math.sqrt(1.0 - phi * phi)
+    zt = zt.T
     for t in range(1, T):
-        x[:, t] = phi * x[:, t - 1] + scale * zt[:, t - 1]
-    return x
+        x[t] = phi * x[t - 1] + scale * zt[t - 1]
+    return x.T
 
 
 def _political(pe, timing: Timing, z: np.ndarray, z_res: np.ndarray):
@@ -295,18 +299,19 @@ def sample(risk, timing: Timing, z0: np.ndarray, zt: np.ndarray, z_res: np.ndarr
     fx = ones
     if given("fx"):
         v, mu = risk.fx.volatility, math.log1p(risk.fx.drift)
-        innov = np.concatenate([first["fx"][:, None], later["fx"]], axis=1)
-        fx = np.exp(np.cumsum((mu - 0.5 * v * v) * dt + v * math.sqrt(dt) * innov, axis=1))
+        innov = np.concatenate([first["fx"][np.newaxis, :], later["fx"].T], axis=0)  # (T, n), as in _ar1
+        fx = np.exp(np.cumsum((mu - 0.5 * v * v) * dt + v * math.sqrt(dt) * innov, axis=0)).T
     rate = zeros
     if given("base_rate"):
         v, k = risk.base_rate.volatility, risk.base_rate.mean_reversion
         decay = math.exp(-k * dt)
         scale = v * math.sqrt(dt) if k == 0 else v * math.sqrt((1.0 - math.exp(-2.0 * k * dt)) / (2.0 * k))
-        rate = np.empty((n, T))
+        rate_t, shocks = np.empty((T, n)), later["base_rate"].T  # period-major, as in _ar1
         prev = np.zeros(n)
         for t in range(T):
-            prev = prev * decay + scale * (first["base_rate"] if t == 0 else later["base_rate"][:, t - 1])
-            rate[:, t] = prev
+            prev = prev * decay + scale * (first["base_rate"] if t == 0 else shocks[t - 1])
+            rate_t[t] = prev
+        rate = rate_t.T
     infl = ones
     if given("inflation"):
         inf = risk.inflation

@@ -100,7 +100,10 @@ def draws_for(spec: SimSpec, start: int, stop: int) -> drv.Draws:
     kp = len(procs)
     e = rng.standard_normals(spec.seed, start, stop, K + (T - 1) * kp + 1)
     z0 = correlate(e[:, :K], spec.factor)  # Gaussian copula: the drivers' first-period scores
-    zt = correlate(e[:, K : K + (T - 1) * kp].reshape(n, T - 1, kp), pfactor) if kp else np.zeros((n, T - 1, 0))
+    zt = np.zeros((n, T - 1, 0))
+    if kp:  # stored process by process and period by period (a period's paths contiguous): see drivers.sample
+        innov = e[:, K : K + (T - 1) * kp].reshape(n, T - 1, kp)
+        zt = correlate(np.ascontiguousarray(innov.transpose(2, 1, 0)).transpose(2, 1, 0), pfactor)
     if spec.macro:
         z0, zt = _mix_macro(spec, start, stop, z0, zt, procs)
     return drv.sample(spec.scenario.risk, spec.timing, z0, zt, e[:, -1], hold=spec.hold)
@@ -124,7 +127,7 @@ def _mix_macro(spec: SimSpec, start: int, stop: int, z0, zt, procs):
     T = spec.timing.periods
     m = rng.standard_normals(seed, start, stop, T, stream=MACRO_STREAM)
     a, b = math.sqrt(rho), math.sqrt(1.0 - rho)
-    z0, zt = z0.copy(), zt.copy()
+    z0, zt = z0.copy(order="K"), zt.copy(order="K")  # keep the period-major layout of zt
     for k, name in enumerate(spec.drivers):
         if name in MACRO_DRIVERS:
             z0[:, k] = a * m[:, 0] + b * z0[:, k]
@@ -139,17 +142,16 @@ def correlate(e: np.ndarray, factor: np.ndarray) -> np.ndarray:
 
     Not ``e @ factor.T``: a BLAS matrix product may sum in an order that depends on the array's size and on
     the number of BLAS threads (Dask workers run single-threaded BLAS), which would change the last bits of
-    a path's draws with the chunk size or the worker.
+    a path's draws with the chunk size or the worker. The result has ``e``'s memory layout.
     """
-    ek = np.ascontiguousarray(np.moveaxis(e, -1, 0))  # (K, ...): each driver's draws contiguous
-    z = np.empty_like(ek)
+    z = np.empty_like(e)
     for j in range(factor.shape[0]):
-        acc = ek[0] * factor[j, 0]
+        acc = e[..., 0] * factor[j, 0]
         for k in range(1, factor.shape[1]):
             if factor[j, k] != 0.0:  # a Cholesky factor is lower-triangular; adding e * 0.0 changes nothing
-                acc = acc + ek[k] * factor[j, k]
-        z[j] = acc
-    return np.moveaxis(z, 0, -1)
+                acc = acc + e[..., k] * factor[j, k]
+        z[..., j] = acc
+    return z
 
 
 def senior_loss(values, senior: list[str]) -> np.ndarray:
