@@ -115,7 +115,7 @@ def run(scenario, cases, output, json_path, charts_dir, quiet):
 
     out = api.run(scenario, list(cases) or None, workbook=output, json_path=json_path, charts=charts_dir)
     if charts_dir is not None:
-        from finmodel import charts
+        from finmodel.workbook import charts
 
         out.written.extend(charts.write_charts(out.results, charts_dir))
     _echo_warnings(out.warnings)

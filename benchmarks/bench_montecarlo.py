@@ -111,8 +111,9 @@ def report(r: dict) -> None:
 
 
 def libreoffice(path: str, per_path_s: float) -> None:
-    from finmodel import engine, excel, recalc
+    from finmodel import engine, recalc
     from finmodel.validation import load_scenario
+    from finmodel.workbook import writer as excel
 
     if not recalc.soffice_available():
         print("LibreOffice: soffice not on PATH; comparison skipped")

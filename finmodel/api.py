@@ -74,8 +74,9 @@ def load(source=None):
     ...
     finmodel.errors.InputError: <dict>: equity_discount_rate: expected a decimal such as 0.08, found 12
     """
-    from finmodel import validation, workbook_source
+    from finmodel import validation
     from finmodel.schema import Scenario
+    from finmodel.workbook import source as workbook_source
 
     if isinstance(source, Scenario):
         return source
@@ -141,9 +142,10 @@ def run(scenario=None, cases=None, *, workbook=None, json_path=None, charts=None
     >>> math.isclose(yearly["revenue"].sum(), res.cashflows["revenue"].sum(), rel_tol=1e-12)  # summing order
     True
     """
-    from finmodel import engine, workbook_source
-    from finmodel.excel import check_columns
+    from finmodel import engine
     from finmodel.timeline import periods_of
+    from finmodel.workbook import source as workbook_source
+    from finmodel.workbook.writer import check_columns
 
     wb_path = check_output_path(workbook, ".xlsx", "--output")
     js_path = check_output_path(json_path, ".json", "--json")
@@ -184,11 +186,11 @@ def export(workbook_path, scenario_out) -> tuple[Path, list]:
     """Write the scenario behind a (possibly edited) finmodel workbook as YAML.
 
     Returns the path written and the edits found against the scenario embedded in the workbook (each a
-    :class:`finmodel.workbook_source.Change`: path, old, new). With no edit the file written is the scenario the
+    :class:`finmodel.workbook.source.Change`: path, old, new). With no edit the file written is the scenario the
     workbook was built from, byte for byte.
     """
-    from finmodel import workbook_source
     from finmodel.files import atomic_write
+    from finmodel.workbook import source as workbook_source
 
     out = Path(scenario_out)
     if out.suffix.lower() not in (".yaml", ".yml"):

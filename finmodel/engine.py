@@ -328,7 +328,7 @@ class CaseResult:
     values: dict[str, np.ndarray]
     solved: dict[str, np.ndarray]
     resized: bool
-    live_cases: object = None  # the workbook's live case selector (finmodel.workbook_cases.LiveCases), if any
+    live_cases: object = None  # the workbook's live case selector (finmodel.workbook.selector.LiveCases), if any
 
     @property
     def model(self) -> Model:

@@ -225,7 +225,8 @@ class Result:
 
     def to_excel(self, path) -> Path:
         """Write the live workbook (first case live, every case on the Cases sheet) to ``path`` (``.xlsx``)."""
-        from finmodel import excel, workbook_cases
+        from finmodel.workbook import selector as workbook_cases
+        from finmodel.workbook import writer as excel
 
         p = check_output_path(path, ".xlsx", "--output")
         prov = excel.provenance(self.scenario, self.results[0].case)

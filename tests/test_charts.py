@@ -10,7 +10,9 @@ import pytest
 from click.testing import CliRunner
 from openpyxl.utils.cell import range_boundaries
 
-from finmodel import api, charts, excel
+from finmodel import api
+from finmodel.workbook import charts
+from finmodel.workbook import writer as excel
 
 KEYS = ["cfads_debt_service", "dscr", "debt_balances", "sources_uses", "equity_cash_flows"]
 

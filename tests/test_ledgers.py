@@ -20,8 +20,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_guarantees import covered, run_raw, small
 
-from finmodel import charts, engine
+from finmodel import engine
 from finmodel.errors import FinmodelError
+from finmodel.workbook import charts
 
 ROOT = Path(__file__).resolve().parent.parent
 IRAQ = ROOT / "scenarios" / "iraq_bismaya.yaml"

@@ -174,7 +174,7 @@ def test_plan_finds_the_corkscrew():
 
 # --- the Excel rendering ---------------------------------------------------------------------------------
 
-FIRST_COL = 5  # as finmodel.excel: column E = period 1; D (left empty) is the "previous period" of period 1
+FIRST_COL = 5  # as finmodel.workbook.writer: column E = period 1; D (left empty) is the "previous period" of period 1
 
 
 def writer(m: Model) -> FormulaWriter:

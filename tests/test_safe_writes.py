@@ -202,7 +202,7 @@ def test_the_memory_estimate_grows_with_paths_chunks_and_periods():
 
 
 def test_a_workbook_past_the_last_excel_column_is_refused():
-    from finmodel import excel
+    from finmodel.workbook import writer as excel
 
     excel.check_columns(excel.MAX_COLUMNS - excel.FIRST_COL + 1)  # the last column: fine
     with pytest.raises(InputError, match="16,384 columns"):

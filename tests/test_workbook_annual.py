@@ -11,7 +11,9 @@ import numpy as np
 import openpyxl
 import pytest
 
-from finmodel import api, excel, workbook_annual
+from finmodel import api
+from finmodel.workbook import annual as workbook_annual
+from finmodel.workbook import writer as excel
 
 RTOL = 1e-9
 

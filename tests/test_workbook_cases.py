@@ -16,8 +16,9 @@ import pytest
 import yaml
 
 from conftest import project_scenarios
-from finmodel import api, excel, parity
+from finmodel import api, parity
 from finmodel.recalc import read_values
+from finmodel.workbook import writer as excel
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = ROOT / "finmodel" / "scenarios" / "default.yaml"

@@ -26,8 +26,10 @@ from openpyxl.formula.translate import Translator
 from openpyxl.utils.cell import column_index_from_string, range_boundaries
 
 from conftest import project_scenarios
-from finmodel import api, excel, parity, styles
+from finmodel import api, parity
 from finmodel.recalc import read_values
+from finmodel.workbook import styles
+from finmodel.workbook import writer as excel
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = [None] + project_scenarios()
@@ -208,7 +210,7 @@ def test_styles_and_master_check_on_every_sheet(book):
     assert set(styles.STYLE_NAMES) <= set(wb.named_styles)
     assert wb.sheetnames[0] == excel.COVER
     for ws in wb.worksheets:
-        if ws.sheet_state == "hidden":  # the embedded scenario (finmodel.workbook_read)
+        if ws.sheet_state == "hidden":  # the embedded scenario (finmodel.workbook.read)
             continue
         assert ws["C2"].value == "=master_check", ws.title
         ranges = [str(cf.sqref) for cf in ws.conditional_formatting]

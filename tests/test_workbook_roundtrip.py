@@ -5,7 +5,7 @@
   equals the engine run on the scenario file with the same change: exactly the same solved financing and
   metrics (the same numbers through the same code; relative 1e-12 leaves room only for the order of float
   operations, which is identical here).
-* Each mapping rule of finmodel.workbook_inputs: changing the scenario field changes that input.
+* Each mapping rule of finmodel.workbook.scenario_paths: changing the scenario field changes that input.
 * Hostile workbooks: formulas, text, non-finite numbers, names pointing elsewhere, no embedded scenario, not a
   zip, a folder: exit 2 with the cell named, no output file.
 """
@@ -22,9 +22,11 @@ import yaml
 from click.testing import CliRunner
 
 from cli import main
-from finmodel import api, engine, workbook_inputs, workbook_source
+from finmodel import api, engine
 from finmodel.schema import load_raw
 from finmodel.validation import scenario_from_dict
+from finmodel.workbook import scenario_paths as workbook_inputs
+from finmodel.workbook import source as workbook_source
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = ROOT / "finmodel" / "scenarios" / "default.yaml"

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import numpy as np
 
-from finmodel.charts import literal_text
 from finmodel.files import make_folder
 from finmodel.fund import frontier as fr
 from finmodel.fund import outputs
+from finmodel.workbook.charts import literal_text
 
 
 @dataclasses.dataclass

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import numpy as np
 
-from finmodel.charts import literal_text
 from finmodel.files import make_folder
 from finmodel.fund import outputs
+from finmodel.workbook.charts import literal_text
 
 QUANTILES = (5, 50, 95)
 DISTRIBUTIONS = (

@@ -1,4 +1,4 @@
-"""Outputs of the fund model: the live workbook (through :func:`finmodel.excel.write_workbook`), the JSON of
+"""Outputs of the fund model: the live workbook (through :func:`finmodel.workbook.writer.write_workbook`), the JSON of
 the output contract, terminal tables, and recalculation parity.
 
 The fund workbook has the layout of the project workbook: Inputs (fund terms, tranche commitments and
@@ -10,9 +10,10 @@ distributions), Outputs (every JSON metric a defined name) and Checks (master ch
 
 from __future__ import annotations
 
-from finmodel import excel, parity
+from finmodel import parity
 from finmodel.fund.model import FundResult
 from finmodel.version import __version__
+from finmodel.workbook import writer as excel
 
 TRANCHE_METRICS = ("contributions", "distributions", "irr", "multiple", "loss")
 
@@ -184,6 +185,6 @@ PARITY_ATOL = 1e-3  # [KRW] amounts ~1e10-1e11 KRW carry float64 residue ~1e-5 i
 
 def parity_compare(result: FundResult, formulas_path, recalculated_path, *, atol=PARITY_ATOL, **kw):
     """Recalculation parity of a fund workbook: :func:`finmodel.parity.compare` takes any model laid out by
-    :class:`finmodel.excel.Layout` (Timing rows ``period`` and ``period_end``), the fund's included; the
+    :class:`finmodel.workbook.writer.Layout` (Timing rows ``period`` and ``period_end``), the fund's included; the
     absolute tolerance is in KRW (see ``PARITY_ATOL``), relative 1e-9 and IRR 1e-7 as there."""
     return parity.compare(result, formulas_path, recalculated_path, atol=atol, **kw)

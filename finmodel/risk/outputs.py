@@ -2,7 +2,7 @@
 
 The Risk sheet holds *values* (simulation results are not a formula of the workbook's inputs), labelled as
 such with the seed, the number of paths and the provenance of the run. It is added to the workbook written by
-:func:`finmodel.excel.write_workbook` (the deterministic case, live): the workbook is written to a temporary
+:func:`finmodel.workbook.writer.write_workbook` (the deterministic case, live): the workbook is written to a temporary
 file, opened, given the sheet and saved under the final name by rename, so a failure never leaves a
 half-written file nor destroys an existing one.
 """
@@ -13,9 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
-from finmodel.charts import literal_text
 from finmodel.errors import InputError
 from finmodel.files import atomic_write, make_folder
+from finmodel.workbook.charts import literal_text
 
 HIST_BINS = 40
 RISK_SHEET = "Risk"
@@ -158,7 +158,7 @@ def _fmt(key: str) -> str:
 
 
 def _header(ws, r, c, names, bold):
-    from finmodel.excel import put_text
+    from finmodel.workbook.writer import put_text
 
     for j, h in enumerate(names):
         put_text(ws.cell(r, c + j), h)
@@ -173,7 +173,7 @@ def add_risk_sheet(wb, result) -> None:
     """Add the Risk sheet (values, definitions, references and native charts) to an openpyxl workbook."""
     from openpyxl.styles import Font
 
-    from finmodel.excel import put_text
+    from finmodel.workbook.writer import put_text
 
     if RISK_SHEET in wb.sheetnames:
         del wb[RISK_SHEET]
@@ -233,8 +233,8 @@ def _distribution_tables(ws, result, col, bold):
     """Histogram and CDF tables of equity IRR and minimum DSCR (floored at 0.00x, 1.00x and lock-up lines)."""
     from openpyxl.chart import BarChart, Reference, ScatterChart, Series
 
-    from finmodel.excel import put_text
     from finmodel.risk.charts import dscr_display
+    from finmodel.workbook.writer import put_text
 
     d = result.paths_data
     charts = []
@@ -313,7 +313,7 @@ def _curve_table(ws, result, col, bold):
     """Cumulative default rate by year from financial close (total, payment, political) and its chart."""
     from openpyxl.chart import LineChart, Reference
 
-    from finmodel.excel import put_text
+    from finmodel.workbook.writer import put_text
 
     curve = result.cdr_curve()
     put_text(ws.cell(4, col), "Cumulative default rate by year from financial close")
@@ -338,7 +338,7 @@ def _curve_table(ws, result, col, bold):
 
 def _lender_table(ws, result, col, bold):
     """Expected loss, P99, LGD per facility and guarantor."""
-    from finmodel.excel import put_text
+    from finmodel.workbook.writer import put_text
 
     rows = result.lenders()
     put_text(ws.cell(4, col), "Each facility and guarantor")
@@ -375,7 +375,7 @@ def _lender_table(ws, result, col, bold):
 
 def _driver_tables(ws, result, col, bold):
     """Default probability with each driver held at its deterministic value, and default rate by decile."""
-    from finmodel.excel import put_text
+    from finmodel.workbook.writer import put_text
 
     dd = result.default_drivers
     if not dd or not dd.get("held"):
@@ -414,7 +414,7 @@ def _workbook_with_sheet(path, det, scenario, provenance, add_sheet) -> Path:
     """The live workbook of ``det`` plus one values sheet (``add_sheet(wb)``), saved atomically at ``path``."""
     from openpyxl import load_workbook
 
-    from finmodel import excel
+    from finmodel.workbook import writer as excel
 
     def write(tmp):
         excel.write_workbook([det], tmp, scenario=scenario, provenance=provenance)
@@ -428,7 +428,7 @@ def _workbook_with_sheet(path, det, scenario, provenance, add_sheet) -> Path:
 
 def write_workbook(result, det, path) -> Path:
     """The deterministic case's live workbook plus the Risk sheet, saved atomically at ``path``."""
-    from finmodel import excel
+    from finmodel.workbook import writer as excel
 
     prov = excel.provenance(result.scenario, result.case, seed=result.seed)
     return _workbook_with_sheet(path, det, result.scenario, prov, lambda wb: add_risk_sheet(wb, result))
@@ -456,7 +456,7 @@ def add_sensitivity_sheet(wb, res) -> None:
 
 def write_sensitivity_workbook(res, path) -> Path:
     """The case's live workbook plus the Sensitivity sheet, saved atomically."""
-    from finmodel import excel
+    from finmodel.workbook import writer as excel
 
     prov = excel.provenance(res.scenario, res.case)
     return _workbook_with_sheet(path, res.det, res.scenario, prov, lambda wb: add_sensitivity_sheet(wb, res))

@@ -3,7 +3,7 @@
 Labels and units, never snake_case names: the metrics are labelled from the model's own rows (the labels the
 Outputs sheet shows), the drivers by their labels; every number has the format of its unit (changes in
 fractions and rates as percentages, months as numbers, IRRs as percentages, DSCRs as multiples). The sheet's
-named styles are the workbook's (:mod:`finmodel.styles`).
+named styles are the workbook's (:mod:`finmodel.workbook.styles`).
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 from openpyxl.styles import Alignment
 
-from finmodel import styles
-from finmodel.styles import FORMATS
+from finmodel.workbook import styles
+from finmodel.workbook.styles import FORMATS
 
 SHEET = "Sensitivity"
 
@@ -32,9 +32,9 @@ def _num(v):
 
 def write(wb, res) -> None:
     """Add (or replace) the Sensitivity sheet of ``res`` (a sensitivity result with ``det``, the case's run)."""
-    from finmodel.cells import label_width as _label_width
-    from finmodel.cells import put_text
-    from finmodel.cells import section_row as _section
+    from finmodel.workbook.cells import label_width as _label_width
+    from finmodel.workbook.cells import put_text
+    from finmodel.workbook.cells import section_row as _section
 
     if SHEET in wb.sheetnames:
         del wb[SHEET]

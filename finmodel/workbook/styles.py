@@ -7,7 +7,7 @@ fonts) in Excel or LibreOffice and every workbook written afterwards follows, as
 below stay.
 
 :func:`build_template` writes the shipped template from the definitions in this module
-(``python -m finmodel.styles`` regenerates it); :func:`load_template` loads it and adds any named style the
+(``python -m finmodel.workbook.styles`` regenerates it); :func:`load_template` loads it and adds any named style the
 template lacks from these definitions, so an edited template can never break the writer.
 
 Colour code (FAST standard, as in most hand-built project-finance models):
@@ -206,5 +206,5 @@ def page_setup(ws, *, print_titles: str | None = None, print_cols: str | None = 
         ws.print_title_cols = print_cols
 
 
-if __name__ == "__main__":  # python -m finmodel.styles: regenerate the shipped template
+if __name__ == "__main__":  # python -m finmodel.workbook.styles: regenerate the shipped template
     print(build_template())

@@ -20,7 +20,7 @@ import dataclasses
 
 import numpy as np
 
-from finmodel.cells import LIVE_CASE, choose  # noqa: F401 (the selector's name and formula, shared with the writer)
+from finmodel.workbook.cells import LIVE_CASE, choose  # noqa: F401 (the selector's name and formula, shared with the writer)
 
 
 @dataclasses.dataclass
@@ -61,7 +61,7 @@ def input_value(result, name: str) -> np.ndarray:
 def structure(model) -> tuple:
     """What must be equal between two cases' models for one workbook to model both: the inputs (names, kinds,
     sizes) and every row's sheet, kind and formula."""
-    from finmodel.excel import Layout  # the writer's own addresses, so formulas compare as written
+    from finmodel.workbook.writer import Layout  # the writer's own addresses, so formulas compare as written
 
     lay = Layout(model)
     w = lay.w
@@ -131,8 +131,9 @@ def complete(scenario, results) -> list:
 
 def write(scenario, results, path, *, provenance: dict, scenario_text: str | None = None):
     """The live workbook of ``results`` (the first live) with the case selector over every case of ``scenario``
-    and the scenario embedded (:mod:`finmodel.workbook_read`): what ``finmodel run -o`` writes."""
-    from finmodel import excel, workbook_source
+    and the scenario embedded (:mod:`finmodel.workbook.read`): what ``finmodel run -o`` writes."""
+    from finmodel.workbook import source as workbook_source
+    from finmodel.workbook import writer as excel
 
     every = complete(scenario, results)
     selector = build({r.case: r for r in every}, scenario.case_names(), results[0].case)

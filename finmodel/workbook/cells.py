@@ -1,5 +1,5 @@
-"""Cell-level pieces shared by the workbook writer (:mod:`finmodel.excel`) and the sheets it delegates
-(:mod:`finmodel.charts`), so that neither imports the other's internals: the first period column, the Charts
+"""Cell-level pieces shared by the workbook writer (:mod:`finmodel.workbook.writer`) and the sheets it delegates
+(:mod:`finmodel.workbook.charts`), so that neither imports the other's internals: the first period column, the Charts
 sheet's name, text cells, sheet-name quoting, the value a formula cell must show after recalculation, and the
 linking cells outside the model rows.
 """
@@ -12,12 +12,12 @@ import dataclasses
 import numpy as np
 from openpyxl.utils import get_column_letter
 
-from finmodel import styles
 from finmodel.conventions import serial_to_datetime
+from finmodel.workbook import styles
 
 FIRST_COL = 5  # column E = period 1
 CHARTS = "Charts"  # the sheet of native charts and their data block
-LIVE_CASE = "live_case"  # the defined name of the live case selector (finmodel.workbook_cases)
+LIVE_CASE = "live_case"  # the defined name of the live case selector (finmodel.workbook.selector)
 
 
 def put_text(cell, text) -> None:

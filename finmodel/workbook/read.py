@@ -10,7 +10,7 @@ text, its source and hash, the cases run and the live case selector's cases). Re
    for inputs that cases change, the per-case names ``<input>_case<k>``): numbers only (a date input may
    hold a date), finite, the expected number of cells; a formula is refused, never evaluated;
 4. each value that differs from what the embedded scenario gives is written to the scenario field it comes
-   from (:mod:`finmodel.workbook_inputs`): the base scenario for a value the base case uses, the case's
+   from (:mod:`finmodel.workbook.scenario_paths`): the base scenario for a value the base case uses, the case's
    ``changes`` for a case's own value; the edited scenario is rebuilt and must reproduce every value read,
    so an edit to an input that is not a scenario field (or cannot be expressed as one) is refused by name.
 
@@ -32,8 +32,8 @@ import zipfile
 import numpy as np
 from openpyxl.utils.cell import range_boundaries
 
-from finmodel import workbook_inputs as wi
 from finmodel.errors import InputError
+from finmodel.workbook import scenario_paths as wi
 
 EMBED_SHEET = "Scenario file"
 MARKER = "finmodel embedded scenario, format 1"
@@ -51,7 +51,7 @@ def embed(wb, text: str, *, source: str, sha256: str, cases_run: list[str], sele
     """Add the hidden sheet holding the scenario's YAML text and what the workbook was run with."""
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-    from finmodel.cells import put_text
+    from finmodel.workbook.cells import put_text
 
     ws = wb.create_sheet(EMBED_SHEET)
     ws.sheet_state = "hidden"
@@ -240,7 +240,7 @@ def read_inputs(wb, model, selector: list[str], source: str) -> dict[str, list[n
 
 def live_case_number(wb, selector: list[str], source: str) -> int | None:
     """The case number the analyst chose in ``live_case`` (1-based), or None without a selector."""
-    from finmodel.cells import LIVE_CASE
+    from finmodel.workbook.cells import LIVE_CASE
 
     if not selector or wb.defined_names.get(LIVE_CASE) is None:
         return None

@@ -12,7 +12,7 @@ name per input; by-year tables below; per-period inputs in the period columns), 
 sheets of the model, Outputs (the metrics, each a defined name), Cases (when several cases run), Charts
 (native charts reading the live rows) and Checks.
 
-Styles come from the workbook template (:mod:`finmodel.styles`): inputs blue on light yellow, solved
+Styles come from the workbook template (:mod:`finmodel.workbook.styles`): inputs blue on light yellow, solved
 inputs purple on light green, calculations black, links to other sheets green, checks green/red.
 
 Nothing here computes: formulas come from :meth:`finmodel.rows.Expr.xl`, the same definitions the engine
@@ -35,17 +35,18 @@ from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from finmodel import styles, workbook_annual
-from finmodel.cells import CHARTS, FIRST_COL, LIVE_CASE, ExtraCell, choose, put_text
-from finmodel.cells import expected_value as _expected
-from finmodel.cells import label_width as _label_width
-from finmodel.cells import quote_sheet as _q
-from finmodel.cells import section_row as _section
 from finmodel.errors import FinmodelError, InputError
 from finmodel.files import atomic_write
 from finmodel.rows import FormulaWriter
-from finmodel.styles import FORMATS
 from finmodel.version import __version__
+from finmodel.workbook import annual as workbook_annual
+from finmodel.workbook import styles
+from finmodel.workbook.cells import CHARTS, FIRST_COL, LIVE_CASE, ExtraCell, choose, put_text
+from finmodel.workbook.cells import expected_value as _expected
+from finmodel.workbook.cells import label_width as _label_width
+from finmodel.workbook.cells import quote_sheet as _q
+from finmodel.workbook.cells import section_row as _section
+from finmodel.workbook.styles import FORMATS
 
 HEADER_ROWS = 5  # title, master check, period end, period number, column headings
 SHEET_ORDER = [
@@ -140,7 +141,7 @@ class Layout:
 
     def __init__(self, model, cases=None):
         self.model = model
-        self.cases = cases  # a finmodel.workbook_cases.LiveCases, or None: no live case selector
+        self.cases = cases  # a finmodel.workbook.selector.LiveCases, or None: no live case selector
         self.w = FormulaWriter(FIRST_COL, model.periods)
         self.input_cells: dict[str, tuple[int, int]] = {}  # scalar input -> (row, col) on Inputs
         self.case_rows: dict[str, list[int]] = {}  # input some case changes -> its value row per case
@@ -341,7 +342,7 @@ CASES_FIRST_ROW = 10
 
 def check_status_cells(lay: Layout, result) -> list[ExtraCell]:
     """The Checks sheet's status column (OK / FAILED beside each check) and its summary line (row 3)."""
-    from finmodel import workbook_checks as wc
+    from finmodel.workbook import checks as wc
 
     title = lay.titles.get("Checks")
     if title is None:
@@ -368,7 +369,7 @@ def check_status_cells(lay: Layout, result) -> list[ExtraCell]:
 
 def _write_check_reasons(ws, lay) -> None:
     """Column E of the Checks sheet: why each check can fail and what to run (fixed text, see workbook_checks)."""
-    from finmodel import workbook_checks as wc
+    from finmodel.workbook import checks as wc
 
     put_text(ws.cell(HEADER_ROWS, 4), "Status")
     put_text(ws.cell(HEADER_ROWS, 5), "If it fails: why, and what to run")
@@ -389,7 +390,7 @@ def _write_check_reasons(ws, lay) -> None:
 
 def live_case_cells(lay: Layout, result) -> list[ExtraCell]:
     """The live case selector's formula cells on Inputs: the live case's name and, for every input that cases
-    change, the live cell(s) choosing the live case's value (see :mod:`finmodel.workbook_cases`)."""
+    change, the live cell(s) choosing the live case's value (see :mod:`finmodel.workbook.selector`)."""
     cases = lay.cases
     if cases is None:
         return []
@@ -427,7 +428,7 @@ def live_case_cells(lay: Layout, result) -> list[ExtraCell]:
 
 def extra_cells(lay: Layout, result) -> list[ExtraCell]:
     """Every linking cell the writer adds around the model rows, with its expected value."""
-    from finmodel import charts
+    from finmodel.workbook import charts
 
     out = cover_cells(lay, result)
     out += cases_cells(lay, result)
@@ -473,7 +474,7 @@ def write_workbook(results, path: str | Path, *, scenario, provenance: dict, emb
     Written to a temporary file in the target folder and renamed, so an interrupted run never leaves a
     broken file nor destroys the previous one.
     """
-    from finmodel import charts
+    from finmodel.workbook import charts
 
     live = results[0]
     model = live.model
@@ -559,7 +560,7 @@ def write_workbook(results, path: str | Path, *, scenario, provenance: dict, emb
     for ws in sheets.values():
         _master_format(ws)
     if embed is not None:  # the scenario behind the workbook, for `finmodel export` / `finmodel run WORKBOOK`
-        from finmodel import workbook_read
+        from finmodel.workbook import read as workbook_read
 
         workbook_read.embed(wb, **embed)
     wb.active = 0

@@ -28,8 +28,8 @@ import dataclasses
 import numpy as np
 from openpyxl.utils import get_column_letter
 
-from finmodel import styles
-from finmodel.cells import ExtraCell, expected_value, put_text, quote_sheet, section_row
+from finmodel.workbook import styles
+from finmodel.workbook.cells import ExtraCell, expected_value, put_text, quote_sheet, section_row
 
 ANNUAL = "Annual"
 FIRST_COL = 5  # column E = year 1, as period 1 on the calculation sheets
@@ -182,7 +182,7 @@ def _q(sheet: str) -> str:
 
 def cells(lay, result) -> list:
     """Every formula cell of the Annual sheet with the value it must show (the period headings, the rows, the
-    totals), as :class:`finmodel.excel.ExtraCell`."""
+    totals), as :class:`finmodel.workbook.writer.ExtraCell`."""
 
     p = plan(lay)
     if p is None:

@@ -20,16 +20,16 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from finmodel import styles
-from finmodel.cells import CHARTS, FIRST_COL, ExtraCell, put_text
-from finmodel.cells import expected_value as _expected
-from finmodel.cells import quote_sheet as _q
 from finmodel.conventions import serials_to_datetime64
 from finmodel.files import atomic_write, make_folder
 from finmodel.funding import uses_lines
+from finmodel.workbook import styles
+from finmodel.workbook.cells import CHARTS, FIRST_COL, ExtraCell, put_text
+from finmodel.workbook.cells import expected_value as _expected
+from finmodel.workbook.cells import quote_sheet as _q
 
 if TYPE_CHECKING:
-    from finmodel.excel import Layout
+    from finmodel.workbook.writer import Layout
 
 CHART_ROW = 7  # first row of the chart grid on the Charts sheet
 GRID_ROWS = 19  # sheet rows per chart in the grid

@@ -2,7 +2,7 @@
 
 :func:`load` gives a :class:`Source` either way: the validated base scenario, a way to apply each case, the YAML
 text a workbook embeds, and, for a workbook, the analyst's edits found in it (see
-:mod:`finmodel.workbook_read`). ``finmodel run EDITED.xlsx`` runs it like a scenario file (the financing is
+:mod:`finmodel.workbook.read`). ``finmodel run EDITED.xlsx`` runs it like a scenario file (the financing is
 solved again); ``finmodel export EDITED.xlsx -o SCENARIO.yaml`` writes :attr:`Source.text`.
 """
 
@@ -16,12 +16,12 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from finmodel import workbook_inputs as wi
-from finmodel import workbook_read as wr
 from finmodel.errors import InputError
 from finmodel.schema import BASE_CASE, DEFAULT_SOURCE, default_scenario_bytes, reading
 from finmodel.schema.cases import _set_path
 from finmodel.validation import _case_scenario, case_scenario, scenario_from_dict
+from finmodel.workbook import read as wr
+from finmodel.workbook import scenario_paths as wi
 
 
 @dataclasses.dataclass
@@ -104,7 +104,7 @@ def _resize(raw, case: str) -> bool:
 
 def from_workbook(path) -> Source:
     """The scenario behind a finmodel workbook, with every edit made on its Inputs sheet (see
-    :mod:`finmodel.workbook_read`)."""
+    :mod:`finmodel.workbook.read`)."""
     source = str(path)
     wb, data = wr.open_workbook(path)
     emb = wr.read_embedded(wb, source)
