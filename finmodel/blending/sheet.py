@@ -65,11 +65,17 @@ for ``ddr``, IMF 35 % for ``imf``).
 
 from __future__ import annotations
 
+import dataclasses
+from typing import TYPE_CHECKING
+
 from finmodel.blending.findings import ge_discount_rate, warnings_for
 from finmodel.blending.terms import preset
 from finmodel.errors import FinmodelError
-from finmodel.rows import Blank, Const, If, Sum, Total
+from finmodel.rows import Blank, Const, Expr, If, Ref, Sum, Total
 from finmodel.timeline import R
+
+if TYPE_CHECKING:
+    from finmodel.engine import Builder
 
 __all__ = ["SHEET", "build", "metric_names"]
 
@@ -80,7 +86,7 @@ GROUP = "Blending"
 WARNINGS = "Warnings (not in the master check)"
 
 
-def metric_names(b) -> list[str]:
+def metric_names(b: Builder) -> list[str]:
     """Names of the metrics :func:`build` adds to the Outputs sheet for builder ``b``."""
     names = ["grant_element_discount_rate", "package_grant_element", "subsidy_equivalent"]
     names += [f.n("grant_element") for f in b.facilities]
@@ -89,13 +95,68 @@ def metric_names(b) -> list[str]:
     return names + ["concessional_share", "mobilisation_ratio", "private_per_public"]
 
 
-def build(b) -> None:
-    """Add the Blending inputs, rows, Outputs metrics and Checks warnings to builder ``b``."""
-    m, sc = b.model, b.scenario
-    P = m.ref("in_periods_per_year")
-    cls = preset("finance_classification")
-    d, _ = ge_discount_rate(sc)
+@dataclasses.dataclass
+class _Mix:
+    """What the facilities and grants contribute to the package and the finance mix: PVs of disbursements and
+    debt service [currency at close], concessional / public / commercial amounts [currency], grant revenues."""
 
+    pv_disb: list = dataclasses.field(default_factory=list)
+    pv_ds: list = dataclasses.field(default_factory=list)
+    concessional: list = dataclasses.field(default_factory=list)
+    public: list = dataclasses.field(default_factory=list)
+    commercial: list = dataclasses.field(default_factory=list)
+    grants: list = dataclasses.field(default_factory=list)
+
+
+def build(b: Builder) -> None:
+    """Add the Blending inputs, rows, Outputs metrics and Checks warnings to builder ``b``."""
+    d, _ = ge_discount_rate(b.scenario)
+    rate, threshold = _discount_inputs(b, d)
+    df = _add(
+        b,
+        "ge_df",
+        1 / (1 + rate) ** (R("period") / b.model.ref("in_periods_per_year")),
+        "Discount factor 1 / (1 + I)^t at the grant-element rate I (annual compounding)",
+        unit="factor",
+        fmt="factor",
+        section="Discounting: flows at period ends, t = period / periods per year (years from financial close)",
+    )
+    mix = _Mix()
+    for f in b.facilities:
+        _facility(b, f, df, mix, threshold, d.test)
+    pv_grants = _grants(b, df, mix)
+    _package(b, rate, d, mix, pv_grants)
+    if b.facilities:
+        _cost_of_debt(b)
+    _finance_mix(b, mix)
+    _warnings(b)
+
+
+def _add(b: Builder, name, expr, label, *, unit=None, total=False, fmt="money", section) -> Ref:
+    """A Blending-sheet row (default: [currency], no total)."""
+    unit = b.cur if unit is None else unit
+    return b.model.add(name, expr, SHEET, label, unit=unit, total=total, fmt=fmt, section=section)
+
+
+def _out(b: Builder, name, expr, label, *, unit="fraction", fmt="pct") -> Ref:
+    """An Outputs-sheet metric of the Blended finance section (default: [fraction])."""
+    return b.model.add(name, expr, OUT, label, unit=unit, fmt=fmt, section="Blended finance")
+
+
+def _ratio_ge(pv_ds, pv_disb) -> Expr:
+    """Grant element ``1 - PV(debt service) / PV(disbursements)`` [fraction]; blank without disbursements."""
+    return If(pv_disb > 0, 1 - pv_ds / pv_disb, Blank())
+
+
+def _flag_input(b: Builder, name, value: bool, label, source) -> Ref:
+    """A 1/0 classification input of the Blending group [flag]."""
+    return b.model.add_input(name, 1.0 if value else 0.0, label, unit="flag", group=GROUP, fmt="flag", source=source)
+
+
+def _discount_inputs(b: Builder, d) -> tuple[Ref, Ref | None]:
+    """Inputs: the grant-element discount rate [per year] and, where the method has a test, the minimum grant
+    element [fraction] (None otherwise)."""
+    m = b.model
     rate = m.add_input(
         "in_ge_discount_rate",
         d.rate,
@@ -105,176 +166,178 @@ def build(b) -> None:
         fmt="pct",
         source=d.source,
     )
-    threshold = None
-    if d.threshold is not None:
-        threshold = m.add_input(
-            "in_ge_threshold",
-            d.threshold,
-            f"Minimum grant element: {d.test}",
-            unit="fraction",
-            group=GROUP,
-            fmt="pct",
-            source=d.source,
-        )
-
-    def add(name, expr, label, *, unit=b.cur, total=False, fmt="money", section, sheet=SHEET):
-        return m.add(name, expr, sheet, label, unit=unit, total=total, fmt=fmt, section=section)
-
-    def out(name, expr, label, *, unit="fraction", fmt="pct"):
-        return m.add(name, expr, OUT, label, unit=unit, fmt=fmt, section="Blended finance")
-
-    def ratio_ge(pv_ds, pv_disb):
-        return If(pv_disb > 0, 1 - pv_ds / pv_disb, Blank())
-
-    # --- discounting -------------------------------------------------------------------------------
-    s = "Discounting: flows at period ends, t = period / periods per year (years from financial close)"
-    df = add(
-        "ge_df",
-        1 / (1 + rate) ** (R("period") / P),
-        "Discount factor 1 / (1 + I)^t at the grant-element rate I (annual compounding)",
-        unit="factor",
-        fmt="factor",
-        section=s,
+    if d.threshold is None:
+        return rate, None
+    threshold = m.add_input(
+        "in_ge_threshold",
+        d.threshold,
+        f"Minimum grant element: {d.test}",
+        unit="fraction",
+        group=GROUP,
+        fmt="pct",
+        source=d.source,
     )
+    return rate, threshold
 
-    # --- facilities --------------------------------------------------------------------------------
-    pv_disb_all, pv_ds_all = [], []
-    conc_amounts, public_amounts, commercial_amounts = [], [], []
-    for f in b.facilities:
-        fac, p = f.facility, f.p
-        sec = f"{fac.name}: grant element = 1 - PV(debt service) / PV(drawdowns)"
-        conc = m.add_input(
-            f"in_{p}_concessional",
-            1.0 if fac.kind in cls["concessional_facility_kinds"] else 0.0,
-            f"{fac.name} ({fac.kind}): concessional finance (1/0)",
-            unit="flag",
-            group=GROUP,
-            fmt="flag",
-            source=cls.param("concessional_facility_kinds").source,
-        )
-        pub = m.add_input(
-            f"in_{p}_public",
-            1.0 if fac.kind in cls["public_facility_kinds"] else 0.0,
-            f"{fac.name} ({fac.kind}): public (official) finance (1/0)",
-            unit="flag",
-            group=GROUP,
-            fmt="flag",
-            source=cls.param("public_facility_kinds").source,
-        )
-        sweep = R(f.n("sweep")) if f in b.sweep_facilities else 0
-        ds = add(
-            f.n("ge_debt_service"),
-            R("construction_flag") * R(f.n("interest")) + R(f.n("interest_paid")) + R(f.n("principal_paid")) + sweep,
-            f"{fac.name}: debt service = interest during construction (paid from drawdowns) + interest paid"
-            " + principal paid" + (" + sweep" if f in b.sweep_facilities else ""),
-            total=True,
-            section=sec,
-        )
-        fees = add(
-            f.n("ge_fees"),
-            R(f.n("upfront_fee_paid")) + R(f.n("commitment_fee_paid")),
-            f"{fac.name}: fees paid (upfront + commitment)",
-            total=True,
-            section=sec,
-        )
-        add(
-            f.n("ge_draw_pv"),
-            R(f.n("draw")) * df,
-            f"{fac.name}: PV of drawdowns (gross, incl. IDC)",
-            total=True,
-            section=sec,
-        )
-        add(f.n("ge_debt_service_pv"), ds * df, f"{fac.name}: PV of debt service", total=True, section=sec)
-        add(f.n("ge_fees_pv"), fees * df, f"{fac.name}: PV of fees", total=True, section=sec)
-        pv_disb = add(f.n("pv_disbursed"), Total(f.n("ge_draw_pv")), f"{fac.name}: PV of disbursements", section=sec)
-        pv_ds = add(
-            f.n("pv_debt_service"), Total(f.n("ge_debt_service_pv")), f"{fac.name}: PV of debt service", section=sec
-        )
-        pv_fees = add(f.n("pv_fees"), Total(f.n("ge_fees_pv")), f"{fac.name}: PV of fees", section=sec)
-        add(
-            f.n("grant_element_all_in"),
-            ratio_ge(pv_ds + pv_fees, pv_disb),
-            f"{fac.name}: all-in grant element = 1 - PV(debt service + fees) / PV(disbursements)",
-            unit="fraction",
-            fmt="pct",
-            section=sec,
-        )
-        ge = out(
-            f.n("grant_element"),
-            ratio_ge(pv_ds, pv_disb),
-            f"{fac.name}: grant element = 1 - PV(debt service) / PV(drawdowns), fees excluded",
-        )
-        pv_disb_all.append(pv_disb)
-        pv_ds_all.append(pv_ds)
-        drawn = Total(f.n("draw"))
-        conc_amounts.append(conc * drawn)
-        public_amounts.append(pub * drawn)
-        commercial_amounts.append((1 - conc) * drawn)
-        if threshold is not None and fac.kind in cls["concessional_facility_kinds"]:
-            m.add(
-                f"warn_{p}_grant_element",
-                If(pv_disb > 0, ge >= threshold, 1),
-                CHECKS,
-                f"WARNING check (not in the master check): {fac.name}: grant element >= minimum of the {d.test}",
-                unit="1 = OK",
-                fmt="check",
-                section=WARNINGS,
-            )
 
-    # --- capital grants ----------------------------------------------------------------------------
-    sg = "Capital grants: grant element 100 %"
-    grant_rows = []
-    for i, rv in enumerate(sc.revenues, start=1):
+def _facility(b: Builder, f, df: Ref, mix: _Mix, threshold: Ref | None, test: str) -> None:
+    """One facility: concessional and public flags [flag]; debt service, fees and their PVs [currency per period,
+    totals]; PVs of disbursements, debt service, fees [currency at close]; all-in grant element and grant element
+    (an output) [fraction]; the live warning that a concessional facility reaches the minimum [1 = OK]."""
+    fac, p = f.facility, f.p
+    cls = preset("finance_classification")
+    sec = f"{fac.name}: grant element = 1 - PV(debt service) / PV(drawdowns)"
+    conc = _flag_input(
+        b,
+        f"in_{p}_concessional",
+        fac.kind in cls["concessional_facility_kinds"],
+        f"{fac.name} ({fac.kind}): concessional finance (1/0)",
+        cls.param("concessional_facility_kinds").source,
+    )
+    pub = _flag_input(
+        b,
+        f"in_{p}_public",
+        fac.kind in cls["public_facility_kinds"],
+        f"{fac.name} ({fac.kind}): public (official) finance (1/0)",
+        cls.param("public_facility_kinds").source,
+    )
+    pv_disb, pv_ds = _facility_pv(b, f, df, sec)
+    ge = _out(
+        b,
+        f.n("grant_element"),
+        _ratio_ge(pv_ds, pv_disb),
+        f"{fac.name}: grant element = 1 - PV(debt service) / PV(drawdowns), fees excluded",
+    )
+    mix.pv_disb.append(pv_disb)
+    mix.pv_ds.append(pv_ds)
+    drawn = Total(f.n("draw"))
+    mix.concessional.append(conc * drawn)
+    mix.public.append(pub * drawn)
+    mix.commercial.append((1 - conc) * drawn)
+    if threshold is not None and fac.kind in cls["concessional_facility_kinds"]:
+        b.model.add(
+            f"warn_{p}_grant_element",
+            If(pv_disb > 0, ge >= threshold, 1),
+            CHECKS,
+            f"WARNING check (not in the master check): {fac.name}: grant element >= minimum of the {test}",
+            unit="1 = OK",
+            fmt="check",
+            section=WARNINGS,
+        )
+
+
+def _facility_pv(b: Builder, f, df: Ref, sec: str) -> tuple[Ref, Ref]:
+    """A facility's debt service and fees [currency per period], their PVs per period, PVs of disbursements, debt
+    service and fees [currency at close], the all-in grant element [fraction]. Returns (PV of disbursements, PV of
+    debt service)."""
+    name = f.facility.name
+    swept = f in b.sweep_facilities
+    sweep = R(f.n("sweep")) if swept else 0
+    ds = _add(
+        b,
+        f.n("ge_debt_service"),
+        R("construction_flag") * R(f.n("interest")) + R(f.n("interest_paid")) + R(f.n("principal_paid")) + sweep,
+        f"{name}: debt service = interest during construction (paid from drawdowns) + interest paid"
+        " + principal paid" + (" + sweep" if swept else ""),
+        total=True,
+        section=sec,
+    )
+    fees = _add(
+        b,
+        f.n("ge_fees"),
+        R(f.n("upfront_fee_paid")) + R(f.n("commitment_fee_paid")),
+        f"{name}: fees paid (upfront + commitment)",
+        total=True,
+        section=sec,
+    )
+    _add(
+        b,
+        f.n("ge_draw_pv"),
+        R(f.n("draw")) * df,
+        f"{name}: PV of drawdowns (gross, incl. IDC)",
+        total=True,
+        section=sec,
+    )
+    _add(b, f.n("ge_debt_service_pv"), ds * df, f"{name}: PV of debt service", total=True, section=sec)
+    _add(b, f.n("ge_fees_pv"), fees * df, f"{name}: PV of fees", total=True, section=sec)
+    pv_disb = _add(b, f.n("pv_disbursed"), Total(f.n("ge_draw_pv")), f"{name}: PV of disbursements", section=sec)
+    pv_ds = _add(
+        b, f.n("pv_debt_service"), Total(f.n("ge_debt_service_pv")), f"{name}: PV of debt service", section=sec
+    )
+    pv_fees = _add(b, f.n("pv_fees"), Total(f.n("ge_fees_pv")), f"{name}: PV of fees", section=sec)
+    _add(
+        b,
+        f.n("grant_element_all_in"),
+        _ratio_ge(pv_ds + pv_fees, pv_disb),
+        f"{name}: all-in grant element = 1 - PV(debt service + fees) / PV(disbursements)",
+        unit="fraction",
+        fmt="pct",
+        section=sec,
+    )
+    return pv_disb, pv_ds
+
+
+def _grants(b: Builder, df: Ref, mix: _Mix):
+    """Capital grants: concessional and public flags [flag] of each; the PV of the grants per period and in total
+    [currency] (grant element 100 %). Returns the PV of the grants (0 without grants)."""
+    cls = preset("finance_classification")
+    for i, rv in enumerate(b.scenario.revenues, start=1):
         if rv.kind != "capital_grant":
             continue
-        gc = m.add_input(
+        gc = _flag_input(
+            b,
             f"in_grant{i}_concessional",
-            1.0 if rv.provider in cls["concessional_grant_providers"] else 0.0,
+            rv.provider in cls["concessional_grant_providers"],
             f"{rv.name} ({rv.provider}): concessional finance (1/0)",
-            unit="flag",
-            group=GROUP,
-            fmt="flag",
-            source=cls.param("concessional_grant_providers").source,
+            cls.param("concessional_grant_providers").source,
         )
-        gp = m.add_input(
+        gp = _flag_input(
+            b,
             f"in_grant{i}_public",
-            1.0 if rv.provider in cls["public_grant_providers"] else 0.0,
+            rv.provider in cls["public_grant_providers"],
             f"{rv.name} ({rv.provider}): public finance (1/0)",
-            unit="flag",
-            group=GROUP,
-            fmt="flag",
-            source=cls.param("public_grant_providers").source,
+            cls.param("public_grant_providers").source,
         )
         paid = Total(f"grant{i}")
-        conc_amounts.append(gc * paid)
-        public_amounts.append(gp * paid)
-        grant_rows.append(i)
-    pv_grants = 0
-    if grant_rows:
-        add("ge_grants_pv", R("grants") * df, "PV of capital grants", total=True, section=sg)
-        pv_grants = add("pv_grants", Total("ge_grants_pv"), "PV of capital grants (grant element 100 %)", section=sg)
+        mix.concessional.append(gc * paid)
+        mix.public.append(gp * paid)
+        mix.grants.append(i)
+    if not mix.grants:
+        return 0
+    sg = "Capital grants: grant element 100 %"
+    _add(b, "ge_grants_pv", R("grants") * df, "PV of capital grants", total=True, section=sg)
+    return _add(b, "pv_grants", Total("ge_grants_pv"), "PV of capital grants (grant element 100 %)", section=sg)
 
-    # --- package -----------------------------------------------------------------------------------
+
+def _package(b: Builder, rate: Ref, d, mix: _Mix, pv_grants) -> None:
+    """The package: PVs of disbursements and debt service [currency at close]; outputs: the discount rate [per
+    year], the package grant element [fraction], the subsidy equivalent [currency at close]."""
     sp = "Package: every facility and capital grant"
-    pkg_disb = add(
+    pkg_disb = _add(
+        b,
         "package_pv_disbursed",
-        Sum(pv_disb_all) + pv_grants if (pv_disb_all or grant_rows) else 0,
+        Sum(mix.pv_disb) + pv_grants if (mix.pv_disb or mix.grants) else 0,
         "PV of disbursements: loan drawdowns + capital grants",
         section=sp,
     )
-    pkg_ds = add(
+    pkg_ds = _add(
+        b,
         "package_pv_debt_service",
-        Sum(pv_ds_all) if pv_ds_all else 0,
+        Sum(mix.pv_ds) if mix.pv_ds else 0,
         "PV of debt service of every facility (fees excluded)",
         section=sp,
     )
-    out("grant_element_discount_rate", rate, f"Grant-element discount rate ({d.method}: {d.basis})", unit="per year")
-    out(
+    _out(
+        b, "grant_element_discount_rate", rate, f"Grant-element discount rate ({d.method}: {d.basis})", unit="per year"
+    )
+    _out(
+        b,
         "package_grant_element",
-        ratio_ge(pkg_ds, pkg_disb),
+        _ratio_ge(pkg_ds, pkg_disb),
         "Package grant element = 1 - sum PV(debt service) / sum PV(drawdowns + grants) (PV-weighted)",
     )
-    out(
+    _out(
+        b,
         "subsidy_equivalent",
         pkg_disb - pkg_ds,
         "Subsidy equivalent = sum GE x PV(disbursements) = PV(disbursements) - PV(debt service), at close",
@@ -282,117 +345,153 @@ def build(b) -> None:
         fmt="money",
     )
 
-    # --- cost of debt ------------------------------------------------------------------------------
-    sd = "Cost of debt"
-    if b.facilities:
-        amounts = [m.ref(f.i("amount")) for f in b.facilities]
-        weighted = Sum([a * m.ref(f.n("close_rate")) for a, f in zip(amounts, b.facilities, strict=True)])
-        committed = add("debt_committed", Sum(amounts), "Debt committed (all facilities)", section=sd)
-        out(
-            "wacd",
-            If(committed > 0, weighted / committed, Blank()),
-            "Weighted average cost of debt = sum(commitment x all-in rate at close) / sum(commitment), fees excluded",
-            unit="per year",
-        )
-        by_fac = {}
-        for c in b.lines("debt_premiums"):
-            by_fac.setdefault(c.facility, []).append(c)
-        unknown = sorted(set(by_fac) - {f.p for f in b.facilities})
-        if unknown:
-            raise FinmodelError(f"debt premiums declared for unknown facilities {unknown}")
-        charges, years = [], []
-        for f in b.facilities:
-            name = f.facility.name
-            lines = [add(c.name, c.expr, c.label, total=True, section=sd) for c in by_fac.get(f.p, [])]
-            add(
-                f.n("debt_charges"),
-                Sum([R(f.n("interest")), R(f.n("ge_fees"))] + lines),
-                f"{name}: debt charges = interest accrued + fees" + (" + premiums for its cover" if lines else ""),
-                total=True,
-                section=sd,
-            )
-            dy = add(
-                f.n("debt_years"),
-                Total(f.n("opening")) / P,
-                f"{name}: debt-years outstanding = sum of opening balances / periods per year",
-                unit=f"{b.cur} x years",
-                section=sd,
-            )
-            out(
-                f.n("all_in_cost"),
-                If(dy > 0, Total(f.n("debt_charges")) / dy, Blank()),
-                f"{name}: all-in cost of debt = (interest + fees + cover premiums) / debt-years (balance-weighted)",
-                unit="per year",
-            )
-            charges.append(Total(f.n("debt_charges")))
-            years.append(dy)
-        add(
-            "debt_charges_total",
-            Sum(charges),
-            "Debt charges = interest accrued + fees + premiums (all facilities)",
-            section=sd,
-        )
-        debt_years = add(
-            "debt_years", Sum(years), "Debt-years outstanding (all facilities)", unit=f"{b.cur} x years", section=sd
-        )
-        out(
-            "all_in_cost_of_debt",
-            If(debt_years > 0, R("debt_charges_total") / debt_years, Blank()),
-            "All-in cost of debt = (interest + fees + cover premiums) / debt-years outstanding (balance-weighted)",
-            unit="per year",
-        )
 
-    # --- finance mix -------------------------------------------------------------------------------
-    sm = "Finance mix (nominal): total = debt drawn + sponsor funding + capital grants"
-    equity = Total("equity_funding")
-    sponsor_public = Sum(
+def _cost_of_debt(b: Builder) -> None:
+    """Cost of debt: debt committed [currency]; the WACD [per year]; each facility's charges and debt-years
+    (:func:`_facility_cost`); all facilities' charges [currency], debt-years [currency x years] and the all-in
+    cost of debt [per year]."""
+    m, sd = b.model, "Cost of debt"
+    amounts = [m.ref(f.i("amount")) for f in b.facilities]
+    weighted = Sum([a * m.ref(f.n("close_rate")) for a, f in zip(amounts, b.facilities, strict=True)])
+    committed = _add(b, "debt_committed", Sum(amounts), "Debt committed (all facilities)", section=sd)
+    _out(
+        b,
+        "wacd",
+        If(committed > 0, weighted / committed, Blank()),
+        "Weighted average cost of debt = sum(commitment x all-in rate at close) / sum(commitment), fees excluded",
+        unit="per year",
+    )
+    premiums = _premiums_by_facility(b)
+    charges, years = [], []
+    for f in b.facilities:
+        charges.append(Total(f.n("debt_charges")))
+        years.append(_facility_cost(b, f, premiums.get(f.p, [])))
+    _add(
+        b,
+        "debt_charges_total",
+        Sum(charges),
+        "Debt charges = interest accrued + fees + premiums (all facilities)",
+        section=sd,
+    )
+    debt_years = _add(
+        b, "debt_years", Sum(years), "Debt-years outstanding (all facilities)", unit=f"{b.cur} x years", section=sd
+    )
+    _out(
+        b,
+        "all_in_cost_of_debt",
+        If(debt_years > 0, R("debt_charges_total") / debt_years, Blank()),
+        "All-in cost of debt = (interest + fees + cover premiums) / debt-years outstanding (balance-weighted)",
+        unit="per year",
+    )
+
+
+def _premiums_by_facility(b: Builder) -> dict:
+    """The declared ``debt_premiums`` lines by facility prefix; a line for an unknown facility is an error."""
+    by_fac: dict = {}
+    for c in b.lines("debt_premiums"):
+        by_fac.setdefault(c.facility, []).append(c)
+    unknown = sorted(set(by_fac) - {f.p for f in b.facilities})
+    if unknown:
+        raise FinmodelError(f"debt premiums declared for unknown facilities {unknown}")
+    return by_fac
+
+
+def _facility_cost(b: Builder, f, premiums) -> Ref:
+    """A facility's premium lines and debt charges [currency per period], debt-years [currency x years] and all-in
+    cost (an output) [per year]. Returns the debt-years."""
+    name, sd = f.facility.name, "Cost of debt"
+    lines = [_add(b, c.name, c.expr, c.label, total=True, section=sd) for c in premiums]
+    _add(
+        b,
+        f.n("debt_charges"),
+        Sum([R(f.n("interest")), R(f.n("ge_fees"))] + lines),
+        f"{name}: debt charges = interest accrued + fees" + (" + premiums for its cover" if lines else ""),
+        total=True,
+        section=sd,
+    )
+    dy = _add(
+        b,
+        f.n("debt_years"),
+        Total(f.n("opening")) / b.model.ref("in_periods_per_year"),
+        f"{name}: debt-years outstanding = sum of opening balances / periods per year",
+        unit=f"{b.cur} x years",
+        section=sd,
+    )
+    _out(
+        b,
+        f.n("all_in_cost"),
+        If(dy > 0, Total(f.n("debt_charges")) / dy, Blank()),
+        f"{name}: all-in cost of debt = (interest + fees + cover premiums) / debt-years (balance-weighted)",
+        unit="per year",
+    )
+    return dy
+
+
+def _sponsor_public(b: Builder) -> Expr:
+    """Inputs: each sponsor's public share of its funding [fraction]; returns sum(share x public share)."""
+    cls = preset("finance_classification")
+    return Sum(
         [
-            m.ref(f"in_sponsor{k}_share")
-            * m.add_input(
+            b.model.ref(f"in_sponsor{k}_share")
+            * b.model.add_input(
                 f"in_sponsor{k}_public_share",
-                cls[f"sponsor_public_share_{sp_.kind}"],
-                f"{sp_.name} ({sp_.kind}): public share of its funding",
+                cls[f"sponsor_public_share_{sp.kind}"],
+                f"{sp.name} ({sp.kind}): public share of its funding",
                 unit="fraction",
                 group=GROUP,
                 fmt="pct",
-                source=cls.param(f"sponsor_public_share_{sp_.kind}").source,
+                source=cls.param(f"sponsor_public_share_{sp.kind}").source,
             )
-            for k, sp_ in enumerate(sc.sponsors, start=1)
+            for k, sp in enumerate(b.scenario.sponsors, start=1)
         ]
     )
-    total = add("total_finance", Total("sources"), "Total finance", section=sm)
-    conc = add(
+
+
+def _finance_mix(b: Builder, mix: _Mix) -> None:
+    """The finance mix (nominal): total, concessional, public, commercial, private finance [currency]; outputs:
+    concessional share [fraction], mobilisation ratio and private per public finance [x]."""
+    sm = "Finance mix (nominal): total = debt drawn + sponsor funding + capital grants"
+    equity = Total("equity_funding")
+    sponsor_public = _sponsor_public(b)
+    total = _add(b, "total_finance", Total("sources"), "Total finance", section=sm)
+    conc = _add(
+        b,
         "concessional_finance",
-        Sum(conc_amounts) if conc_amounts else 0,
+        Sum(mix.concessional) if mix.concessional else 0,
         "Concessional finance = drawdowns of concessional facilities + concessional grants",
         section=sm,
     )
-    public = add(
+    public = _add(
+        b,
         "public_finance",
-        Sum(public_amounts) + equity * sponsor_public if public_amounts else equity * sponsor_public,
+        Sum(mix.public) + equity * sponsor_public if mix.public else equity * sponsor_public,
         "Public finance = official facilities + public grants + sponsor funding x public share",
         section=sm,
     )
-    commercial = add(
+    commercial = _add(
+        b,
         "commercial_finance",
-        Sum(commercial_amounts) + equity if commercial_amounts else equity,
+        Sum(mix.commercial) + equity if mix.commercial else equity,
         "Commercial finance = drawdowns of non-concessional facilities + sponsor funding",
         section=sm,
     )
-    private = add("private_finance", total - public, "Private finance = total - public", section=sm)
-    out(
+    private = _add(b, "private_finance", total - public, "Private finance = total - public", section=sm)
+    _out(
+        b,
         "concessional_share",
         If(total > 0, conc / total, Blank()),
         "Concessional share = concessional finance / total finance",
     )
-    out(
+    _out(
+        b,
         "mobilisation_ratio",
         If(conc > 0, commercial / conc, Blank()),
         "Mobilisation ratio = commercial finance / concessional finance (blank without concessional finance)",
         unit="x",
         fmt="x",
     )
-    out(
+    _out(
+        b,
         "private_per_public",
         If(public > 0, private / public, Blank()),
         "Private per public finance = private finance / public finance",
@@ -400,9 +499,11 @@ def build(b) -> None:
         fmt="x",
     )
 
-    # --- static warnings on the Checks sheet --------------------------------------------------------
-    for j, w in enumerate(warnings_for(sc), start=1):
-        m.add(
+
+def _warnings(b: Builder) -> None:
+    """Static warnings on the Checks sheet, one per finding of :func:`warnings_for` [0 = raised]."""
+    for j, w in enumerate(warnings_for(b.scenario), start=1):
+        b.model.add(
             f"warning{j}",
             Const(0.0),
             CHECKS,
