@@ -12,105 +12,85 @@ opex and lifecycle costs.
 
 from __future__ import annotations
 
-from finmodel.rows import Lookup, Mod, Sum
+from typing import TYPE_CHECKING
+
+from finmodel.rows import Expr, Lookup, Mod, Ref, Sum
 from finmodel.timeline import R
+
+if TYPE_CHECKING:
+    from finmodel.engine import Builder
 
 SHEET = "Operations"
 
+_PATH_SOURCE = "risk path driver (1 = as entered; finmodel simulate / sensitivity)"
+_PATH_DRIVERS = (  # (input, label): per-period path drivers [x], neutral 1 = as entered
+    ("in_demand_factor", "Demand factor by period (usage: user-fee revenues only)"),
+    ("in_service_factor", "Service factor by period (completion delay, political interruption: every revenue)"),
+    ("in_fx_factor", "FX factor by period (value of local-currency revenue vs the scenario rate)"),
+    ("in_inflation_factor", "Inflation factor by period (actual / assumed price index)"),
+)
 
-def build(b) -> None:
-    m, sc = b.model, b.scenario
-    P = m.ref("in_periods_per_year")
-    year = R("model_year")
-    ops = R("operation_flag")
-    g = "Drivers"
-    rf = m.add_input(
-        "in_revenue_factor",
-        sc.drivers.revenue_factor,
-        "Revenue factor",
-        unit="x",
-        group=g,
-        fmt="x",
-        source="case / sensitivity driver (1 = as entered)",
-    )
-    cf = m.add_input(
-        "in_capex_factor",
-        sc.drivers.capex_factor,
-        "Capex factor",
-        unit="x",
-        group=g,
-        fmt="x",
-        source="case / sensitivity driver (1 = as entered)",
-    )
-    of = m.add_input(
-        "in_opex_factor",
-        sc.drivers.opex_factor,
-        "Opex factor",
-        unit="x",
-        group=g,
-        fmt="x",
-        source="case / sensitivity driver (1 = as entered)",
-    )
 
+def build(b: Builder) -> None:
+    """The Operations sheet: drivers, capex, revenues and grants, operating and lifecycle costs, EBITDA."""
+    _drivers(b)
+    _path_factors(b)
+    _capex(b)
+    _revenues(b)
+    _opex(b)
+    _lifecycle(b)
+    _add(b, "ebitda", R("revenue") - R("opex") - R("lifecycle"), "EBITDA (lifecycle expensed)", section="EBITDA")
+
+
+def _add(b: Builder, name, expr, label, unit=None, total=True, fmt="money", section="") -> Ref:
+    """An Operations-sheet row (default: [currency per period], with a total)."""
+    unit = b.cur if unit is None else unit
+    return b.model.add(name, expr, SHEET, label, unit=unit, total=total, fmt=fmt, section=section)
+
+
+def _index(indexation: Ref) -> Expr:
+    """The price index of a model year, ``(1 + indexation) ** (model_year - 1)`` [factor]."""
+    return (1 + indexation) ** (R("model_year") - 1)
+
+
+def _drivers(b: Builder) -> None:
+    """Inputs (group Drivers): revenue, capex and opex factors [x] (case / sensitivity drivers) and the
+    per-period path drivers (:data:`_PATH_DRIVERS`) [x, per period]."""
+    m, d = b.model, b.scenario.drivers
+    for name, value, label in (
+        ("in_revenue_factor", d.revenue_factor, "Revenue factor"),
+        ("in_capex_factor", d.capex_factor, "Capex factor"),
+        ("in_opex_factor", d.opex_factor, "Opex factor"),
+    ):
+        m.add_input(
+            name, value, label, unit="x", group="Drivers", fmt="x", source="case / sensitivity driver (1 = as entered)"
+        )
     # per-period path drivers (finmodel.risk): neutral 1 = as entered; a simulation or sensitivity overrides
     # them with one row per path
-    src = "risk path driver (1 = as entered; finmodel simulate / sensitivity)"
-    demand = m.add_input(
-        "in_demand_factor",
-        [1.0] * b.periods,
-        "Demand factor by period (usage: user-fee revenues only)",
-        kind="series",
-        unit="x",
-        group=g,
-        fmt="x",
-        source=src,
-    )
-    service = m.add_input(
-        "in_service_factor",
-        [1.0] * b.periods,
-        "Service factor by period (completion delay, political interruption: every revenue)",
-        kind="series",
-        unit="x",
-        group=g,
-        fmt="x",
-        source=src,
-    )
-    fx = m.add_input(
-        "in_fx_factor",
-        [1.0] * b.periods,
-        "FX factor by period (value of local-currency revenue vs the scenario rate)",
-        kind="series",
-        unit="x",
-        group=g,
-        fmt="x",
-        source=src,
-    )
-    infl = m.add_input(
-        "in_inflation_factor",
-        [1.0] * b.periods,
-        "Inflation factor by period (actual / assumed price index)",
-        kind="series",
-        unit="x",
-        group=g,
-        fmt="x",
-        source=src,
-    )
+    for name, label in _PATH_DRIVERS:
+        m.add_input(
+            name, [1.0] * b.periods, label, kind="series", unit="x", group="Drivers", fmt="x", source=_PATH_SOURCE
+        )
 
-    def add(name, expr, label, unit=b.cur, total=True, fmt="money", section=""):
-        return m.add(name, expr, SHEET, label, unit=unit, total=total, fmt=fmt, section=section)
 
-    add(
+def _path_factors(b: Builder) -> None:
+    """Rows: the availability revenue path factor (service x FX x inflation) and the user-fee revenue path
+    factor (x demand) [x, per period]."""
+    m = b.model
+    _add(
+        b,
         "availability_path_factor",
-        service * fx * infl,
+        m.ref("in_service_factor") * m.ref("in_fx_factor") * m.ref("in_inflation_factor"),
         "Availability revenue path factor (service x FX x inflation)",
         unit="x",
         total=False,
         fmt="x",
         section="Path drivers",
     )
-    add(
+    _add(
+        b,
         "revenue_path_factor",
-        demand * R("availability_path_factor"),
+        m.ref("in_demand_factor") * R("availability_path_factor"),
         "User-fee revenue path factor (demand x service x FX x inflation)",
         unit="x",
         total=False,
@@ -118,77 +98,124 @@ def build(b) -> None:
         section="Path drivers",
     )
 
-    def index(i):
-        return (1 + i) ** (year - 1)
 
-    # --- capex ---------------------------------------------------------------------------------------
-    cx = sc.capex
-    g = "Capex"
+def _capex(b: Builder) -> None:
+    """Inputs: construction cost [currency, start-date prices], contingency [fraction], phasing by construction
+    year [fraction]; row: construction cost incl. contingency x capex factor [currency per period]."""
+    m, cx, g = b.model, b.scenario.capex, "Capex"
     amt = m.add_input(
         "in_capex_amount", cx.amount, "Construction cost (start-date prices)", unit=b.cur, group=g, fmt="money"
     )
     cont = m.add_input("in_capex_contingency", cx.contingency, "Contingency", unit="fraction", group=g, fmt="pct")
     b.table("in_capex_phasing", cx.phasing, "Capex phasing by construction year", unit="fraction", group=g)
-    add(
+    _add(
+        b,
         "capex",
-        Lookup("in_capex_phasing", R("construction_year")) / P * amt * (1 + cont) * cf,
+        Lookup("in_capex_phasing", R("construction_year"))
+        / m.ref("in_periods_per_year")
+        * amt
+        * (1 + cont)
+        * m.ref("in_capex_factor"),
         "Construction cost incl. contingency",
         section="Capital costs",
     )
 
-    # --- revenues and grants -------------------------------------------------------------------------
-    rev_rows, grant_rows = [], []
-    for i, rv in enumerate(sc.revenues, start=1):
-        g = f"Revenue {i}: {rv.name}"
-        p = f"in_rev{i}_"
-        if rv.kind == "capital_grant":
-            a = m.add_input(p + "amount", rv.amount, "Grant amount", unit=b.cur, group=g, fmt="money")
-            b.table(p + "phasing", rv.phasing, "Grant phasing by construction year", unit="fraction", group=g)
-            grant_rows.append(
-                add(
-                    f"grant{i}",
-                    Lookup(p + "phasing", R("construction_year")) / P * a,
-                    f"{rv.name} (capital grant)",
-                    section="Grants",
-                )
-            )
-            continue
-        ix = m.add_input(p + "indexation", rv.indexation, "Indexation", unit="per year", group=g, fmt="pct")
-        if rv.kind == "availability":
-            a = m.add_input(p + "amount", rv.amount, "Availability payment", unit=f"{b.cur}/year", group=g, fmt="money")
-            base = a
-        else:  # user_fee
-            vol = m.add_input(
-                p + "volume", rv.volume, "Volume in the first operating year", unit="units/year", group=g, fmt="number"
-            )
-            gr = m.add_input(
-                p + "volume_growth", rv.volume_growth, "Volume growth", unit="per year", group=g, fmt="pct"
-            )
-            tar = m.add_input(p + "tariff", rv.tariff, "Tariff", unit=f"{b.cur}/unit", group=g, fmt="money2")
-            base = vol * (1 + gr) ** (R("operation_year") - 1) * tar
-        path_factor = R("availability_path_factor" if rv.kind == "availability" else "revenue_path_factor")
-        rev_rows.append(add(f"revenue{i}", ops * base / P * index(ix) * rf * path_factor, rv.name, section="Revenues"))
-    add("revenue", Sum(rev_rows), "Total revenue", section="Revenues")
-    add("grants", Sum(grant_rows), "Total capital grants", section="Grants")
 
-    # --- operating and lifecycle costs -----------------------------------------------------------------
-    op_rows = []
-    for i, ox in enumerate(sc.opex, start=1):
-        g = f"Opex {i}: {ox.name}"
-        p = f"in_opex{i}_"
+def _revenues(b: Builder) -> None:
+    """Each revenue line (``revenue<i>``) or capital grant (``grant<i>``) [currency per period]; totals
+    ``revenue`` and ``grants``."""
+    rev_rows, grant_rows = [], []
+    for i, rv in enumerate(b.scenario.revenues, start=1):
+        if rv.kind == "capital_grant":
+            grant_rows.append(_grant(b, i, rv))
+        else:
+            rev_rows.append(_revenue(b, i, rv))
+    _add(b, "revenue", Sum(rev_rows), "Total revenue", section="Revenues")
+    _add(b, "grants", Sum(grant_rows), "Total capital grants", section="Grants")
+
+
+def _grant(b: Builder, i: int, rv) -> Ref:
+    """A capital grant: inputs amount [currency] and phasing by construction year [fraction]; the row
+    ``grant<i>`` [currency per period]."""
+    g, p = f"Revenue {i}: {rv.name}", f"in_rev{i}_"
+    a = b.model.add_input(p + "amount", rv.amount, "Grant amount", unit=b.cur, group=g, fmt="money")
+    b.table(p + "phasing", rv.phasing, "Grant phasing by construction year", unit="fraction", group=g)
+    return _add(
+        b,
+        f"grant{i}",
+        Lookup(p + "phasing", R("construction_year")) / b.model.ref("in_periods_per_year") * a,
+        f"{rv.name} (capital grant)",
+        section="Grants",
+    )
+
+
+def _revenue(b: Builder, i: int, rv) -> Ref:
+    """A revenue line: inputs indexation [per year] and either the availability payment [currency/year] or volume
+    [units/year], volume growth [per year] and tariff [currency/unit]; the row ``revenue<i>`` = annual amount /
+    periods x index x revenue factor x path factor, in operations [currency per period]."""
+    m = b.model
+    g, p = f"Revenue {i}: {rv.name}", f"in_rev{i}_"
+    ix = m.add_input(p + "indexation", rv.indexation, "Indexation", unit="per year", group=g, fmt="pct")
+    if rv.kind == "availability":
+        base = m.add_input(p + "amount", rv.amount, "Availability payment", unit=f"{b.cur}/year", group=g, fmt="money")
+    else:  # user_fee
+        vol = m.add_input(
+            p + "volume", rv.volume, "Volume in the first operating year", unit="units/year", group=g, fmt="number"
+        )
+        gr = m.add_input(p + "volume_growth", rv.volume_growth, "Volume growth", unit="per year", group=g, fmt="pct")
+        tar = m.add_input(p + "tariff", rv.tariff, "Tariff", unit=f"{b.cur}/unit", group=g, fmt="money2")
+        base = vol * (1 + gr) ** (R("operation_year") - 1) * tar
+    path_factor = R("availability_path_factor" if rv.kind == "availability" else "revenue_path_factor")
+    P, rf = m.ref("in_periods_per_year"), m.ref("in_revenue_factor")
+    return _add(
+        b,
+        f"revenue{i}",
+        R("operation_flag") * base / P * _index(ix) * rf * path_factor,
+        rv.name,
+        section="Revenues",
+    )
+
+
+def _opex(b: Builder) -> None:
+    """Each operating cost: inputs annual cost [currency/year] and indexation [per year]; row ``opex<i>`` in
+    operations x opex factor x inflation factor [currency per period]; total ``opex``."""
+    m, rows = b.model, []
+    for i, ox in enumerate(b.scenario.opex, start=1):
+        g, p = f"Opex {i}: {ox.name}", f"in_opex{i}_"
         a = m.add_input(p + "amount", ox.amount, "Annual cost", unit=f"{b.cur}/year", group=g, fmt="money")
         ix = m.add_input(p + "indexation", ox.indexation, "Indexation", unit="per year", group=g, fmt="pct")
-        op_rows.append(add(f"opex{i}", ops * a / P * index(ix) * of * infl, ox.name, section="Operating costs"))
-    add("opex", Sum(op_rows), "Total operating costs", section="Operating costs")
+        cost = R("operation_flag") * a / m.ref("in_periods_per_year") * _index(ix)
+        rows.append(
+            _add(
+                b,
+                f"opex{i}",
+                cost * m.ref("in_opex_factor") * m.ref("in_inflation_factor"),
+                ox.name,
+                section="Operating costs",
+            )
+        )
+    _add(b, "opex", Sum(rows), "Total operating costs", section="Operating costs")
 
-    lc_rows = []
-    for i, lc in enumerate(sc.lifecycle, start=1):
-        g = f"Lifecycle {i}: {lc.name}"
-        p = f"in_lc{i}_"
+
+def _lifecycle(b: Builder) -> None:
+    """Each lifecycle cost: inputs cost per occurrence [currency], every [years], indexation [per year]; row
+    ``lifecycle<i>`` in the operating years it falls due x opex factor x inflation factor [currency per period];
+    total ``lifecycle``."""
+    m, rows = b.model, []
+    for i, lc in enumerate(b.scenario.lifecycle, start=1):
+        g, p = f"Lifecycle {i}: {lc.name}", f"in_lc{i}_"
         a = m.add_input(p + "amount", lc.amount, "Cost per occurrence", unit=b.cur, group=g, fmt="money")
         ev = m.add_input(p + "every_years", lc.every_years, "Every", unit="years", group=g, fmt="int")
         ix = m.add_input(p + "indexation", lc.indexation, "Indexation", unit="per year", group=g, fmt="pct")
-        due = ops * Mod(R("operation_year"), ev).eq(0)
-        lc_rows.append(add(f"lifecycle{i}", due * a / P * index(ix) * of * infl, lc.name, section="Lifecycle costs"))
-    add("lifecycle", Sum(lc_rows), "Total lifecycle costs", section="Lifecycle costs")
-    add("ebitda", R("revenue") - R("opex") - R("lifecycle"), "EBITDA (lifecycle expensed)", section="EBITDA")
+        due = R("operation_flag") * Mod(R("operation_year"), ev).eq(0)
+        cost = due * a / m.ref("in_periods_per_year") * _index(ix)
+        rows.append(
+            _add(
+                b,
+                f"lifecycle{i}",
+                cost * m.ref("in_opex_factor") * m.ref("in_inflation_factor"),
+                lc.name,
+                section="Lifecycle costs",
+            )
+        )
+    _add(b, "lifecycle", Sum(rows), "Total lifecycle costs", section="Lifecycle costs")
