@@ -34,29 +34,67 @@ guarantors (receipts + guarantors' recoveries - claims = project payments + work
 
 from __future__ import annotations
 
+import dataclasses
+from typing import TYPE_CHECKING
+
 from finmodel.checks import add_check, tolerance
 from finmodel.guarantees.data import cover_source, cover_value
-from finmodel.rows import Blank, Func, If, Max, Min, Or, Prev, Sum, Total
+from finmodel.rows import Blank, Expr, Func, If, Max, Min, Or, Prev, Ref, Sum, Total
 from finmodel.timeline import R
+
+if TYPE_CHECKING:
+    from finmodel.debt import FacilitySpec
+    from finmodel.engine import Builder
 
 SHEET = "Ledgers"
 OUT = "Outputs"
 
 
-def build(b) -> None:
+@dataclasses.dataclass
+class _Totals:
+    """Each facility's totals over the model [currency] for the conservation checks: project payments, lenders'
+    receipts, workout recoveries, guarantors' recoveries and claims (covered facilities)."""
+
+    paid: list = dataclasses.field(default_factory=list)
+    receipts: list = dataclasses.field(default_factory=list)
+    workout: list = dataclasses.field(default_factory=list)
+    recovered: list = dataclasses.field(default_factory=list)
+    claims: list = dataclasses.field(default_factory=list)
+
+
+def build(b: Builder) -> None:
     """Add every facility's lenders' ledger, the default flags it needs, and the conservation checks."""
-    m, cur = b.model, b.cur
-    tol = tolerance(b)
-    dflt, last, ops = R("defaulted"), R("last_period_flag"), R("operation_flag")
+    tolerance(b)  # the check tolerance input is created on first use (here at the latest)
+    _default_flags(b)
+    totals = _Totals()
+    for f in b.facilities:
+        _Ledger(b, f).build(totals)
+    if b.facilities:
+        _conservation_checks(b, totals)
 
-    def add(name, expr, label, *, unit=cur, total=True, fmt="money", section):
-        return m.add(name, expr, SHEET, label, unit=unit, total=total, fmt=fmt, section=section)
 
-    add(
-        "default_start", dflt - Prev("defaulted"), "First period of default", unit="flag", fmt="flag", section="Default"
+def _add(b: Builder, name, expr, label, *, unit=None, total=True, fmt="money", section) -> Ref:
+    """A Ledgers-sheet row (default: [currency per period], with a total)."""
+    unit = b.cur if unit is None else unit
+    return b.model.add(name, expr, SHEET, label, unit=unit, total=total, fmt=fmt, section=section)
+
+
+def _default_flags(b: Builder) -> None:
+    """Rows: the first period of default and (with subordinated facilities) the subordinated debt's own default,
+    permanent from its first unpaid debt service or a senior default [flag, per period]."""
+    dflt = R("defaulted")
+    _add(
+        b,
+        "default_start",
+        dflt - Prev("defaulted"),
+        "First period of default",
+        unit="flag",
+        fmt="flag",
+        section="Default",
     )
     if any(not f.senior for f in b.facilities):  # subordinated lenders: their own shortfall is a default for them
-        add(
+        _add(
+            b,
             "sub_defaulted",
             Max(Prev("sub_defaulted"), Or(dflt, R("sub_due") - R("sub_paid") > 0)),
             "Subordinated debt in default (permanent from its first unpaid debt service or a senior default)",
@@ -65,119 +103,178 @@ def build(b) -> None:
             total=False,
             section="Default",
         )
-    paid_all, receipts_all, workout_all, rec_g_all, claims_all = [], [], [], [], []
-    for f in b.facilities:
-        name, sec = f.facility.name, f"{f.facility.name}: lenders' ledger"
-        cover = b.loan_covers.get(name)
-        dflt = R("defaulted") if f.senior else R("sub_defaulted")
 
-        def n(what, f=f):
-            return f.n(what)
 
-        def fa(what, expr, label, sec=sec, name=name, **kw):
-            return add(n(what), expr, f"{name}: {label}", section=sec, **kw)
+class _Ledger:
+    """One facility's lenders' ledger (rows ``d<k>_<what>`` [currency per period] unless marked)."""
 
+    def __init__(self, b: Builder, f: FacilitySpec):
+        self.b, self.f = b, f
+        self.name = f.facility.name
+        self.cover = b.loan_covers.get(self.name)
+        self.dflt = R("defaulted") if f.senior else R("sub_defaulted")
+        self.swept = f in b.sweep_facilities
+
+    def n(self, what: str) -> str:
+        return self.f.n(what)
+
+    def row(self, what, expr, label, **kw) -> Ref:
+        return _add(self.b, self.n(what), expr, f"{self.name}: {label}", section=f"{self.name}: lenders' ledger", **kw)
+
+    def build(self, totals: _Totals) -> None:
+        """Contract, payments, claims and subrogation (covered) or the uncovered recovery rate, workout, receipts,
+        entitlement, outputs and the not-overpaid check; adds the facility's totals to ``totals``."""
+        n = self.n
+        cds = self.contract()
+        paid = self.payments(cds)
+        if self.cover is not None:
+            claim, to_g, rr, rr_label = self.subrogation(cds, paid)
+        else:
+            claim, to_g, rr, rr_label = 0, 0, self.uncovered_recovery_rate(), "uncovered recovery rate"
+        self.workout(rr, rr_label)
+        self.receipts(cds, paid, claim, to_g)
+        self.outputs()
+        if self.cover is not None:
+            totals.recovered += [Total(n("to_guarantor")), Total(n("workout_guarantor"))]
+            totals.claims.append(Total(n("claim")))
+        totals.paid.append(Total(n("project_paid")))
+        totals.receipts.append(Total(n("lender_receipts")))
+        totals.workout.append(Total(n("workout")))
+
+    def contract(self) -> Ref:
+        """Contractual interest and principal on the performing balance, the performing balance (no total),
+        contractual debt service due, default interest. Returns the contractual debt service."""
+        n, dflt, ops = self.n, self.dflt, R("operation_flag")
         cc = n("contract_close")
-        fa("contract_interest", ops * Prev(cc) * R(n("period_rate")), "contractual interest (performing balance)")
-        fa(
+        self.row("contract_interest", ops * Prev(cc) * R(n("period_rate")), "contractual interest (performing balance)")
+        self.row(
             "contract_principal",
             ops * Max(0, Prev(cc) - R(n("scheduled_balance"))),
             "contractual principal (performing balance above the schedule)",
         )
-        fa(
+        self.row(
             "contract_close",
             If(dflt, Prev(cc) + R(n("draw")) - R(n("contract_principal")), R(n("closing"))),
             "performing balance (the balance had the project kept paying from the default on)",
             total=False,
         )
-        cds = fa("contract_ds", R(n("contract_interest")) + R(n("contract_principal")), "contractual debt service due")
-        fa(
+        cds = self.row(
+            "contract_ds", R(n("contract_interest")) + R(n("contract_principal")), "contractual debt service due"
+        )
+        self.row(
             "default_interest",
             R(n("interest_due")) - R(n("contract_interest")),
             "default interest (contract rate on arrears, capitalised)",
         )
-        sweep = R(n("sweep")) if f in b.sweep_facilities else 0
-        paid = fa(
+        return cds
+
+    def _sweep(self) -> Expr | int:
+        return R(self.n("sweep")) if self.swept else 0
+
+    def payments(self, cds: Ref) -> Ref:
+        """Paid by the project (interest, principal, sweep), before and from the default, the unpaid part of the
+        contractual instalment, what is never paid by the end. Returns the project payments."""
+        n, dflt = self.n, self.dflt
+        paid = self.row(
             "project_paid",
-            R(n("interest_paid")) + R(n("principal_paid")) + sweep,
+            R(n("interest_paid")) + R(n("principal_paid")) + self._sweep(),
             "paid by the project (interest, principal, sweep)",
         )
-        fa("paid_before_default", (1 - dflt) * paid, "paid by the project before the default")
-        fa("paid_after_default", dflt * paid, "paid by the project from the default on")
-        fa("unpaid_instalment", dflt * Max(0, cds - paid), "part of the contractual instalment left unpaid")
+        self.row("paid_before_default", (1 - dflt) * paid, "paid by the project before the default")
+        self.row("paid_after_default", dflt * paid, "paid by the project from the default on")
+        self.row("unpaid_instalment", dflt * Max(0, cds - paid), "part of the contractual instalment left unpaid")
         closing = R(n("closing"))
-        fa("unpaid_at_end", last * dflt * closing, "never paid by the end of the model (balance in default)")
-        if cover is not None:
-            share, acc, rr = R(cover.share), R(cover.accelerated), R(cover.recovery_rate)
-            claim = fa(
-                "claim",
-                share * ((1 - acc) * R(n("unpaid_instalment")) + acc * R("default_start") * closing),
-                f"claims received from {cover.name} (instalment: share x unpaid instalment; accelerated: "
-                "share x balance at acceleration)",
-            )
-            fa(
-                "recoverable",
-                (1 - acc) * dflt * Max(0, paid - cds) + acc * Prev("defaulted") * paid,
-                "project payments shared under subrogation (instalment: arrears catch-up; accelerated: all after "
-                "acceleration)",
-            )
-            unrec = n("guarantor_unrecovered")
-            to_g = fa(
-                "to_guarantor",
-                Min(share * R(n("recoverable")), Prev(unrec)),
-                "passed to the guarantor under subrogation (its share, up to its unrecovered claims)",
-            )
-            fa("guarantor_unrecovered", Prev(unrec) + claim - to_g, "guarantor's claims not yet recovered", total=False)
-            rr_label = f"recovery rate of {cover.name}"
-        else:
-            rr = m.add_input(
-                f.i("recovery_rate"),
-                cover_value("workout", "uncovered_recovery_rate"),
-                "Workout recovery rate (uncovered facility)",
-                unit="of what is never paid",
-                group=f"Facility {f.index}: {name}",
-                fmt="pct",
-                source=cover_source("workout", "uncovered_recovery_rate"),
-            )
-            claim = to_g = 0
-            rr_label = "uncovered recovery rate"
-        workout = fa("workout", rr * R(n("unpaid_at_end")), f"workout recovery ({rr_label} x never paid)")
-        if cover is not None:
-            wg = fa(
+        self.row(
+            "unpaid_at_end",
+            R("last_period_flag") * dflt * closing,
+            "never paid by the end of the model (balance in default)",
+        )
+        return paid
+
+    def subrogation(self, cds: Ref, paid: Ref) -> tuple[Ref, Ref, Ref, str]:
+        """Covered facility: claims received, payments shared under subrogation, passed to the guarantor, the
+        guarantor's unrecovered claims (no total). Returns (claim, to guarantor, recovery rate, its label)."""
+        n, dflt, cover = self.n, self.dflt, self.cover
+        share, acc, rr = R(cover.share), R(cover.accelerated), R(cover.recovery_rate)
+        claim = self.row(
+            "claim",
+            share * ((1 - acc) * R(n("unpaid_instalment")) + acc * R("default_start") * R(n("closing"))),
+            f"claims received from {cover.name} (instalment: share x unpaid instalment; accelerated: "
+            "share x balance at acceleration)",
+        )
+        self.row(
+            "recoverable",
+            (1 - acc) * dflt * Max(0, paid - cds) + acc * Prev("defaulted") * paid,
+            "project payments shared under subrogation (instalment: arrears catch-up; accelerated: all after "
+            "acceleration)",
+        )
+        unrec = n("guarantor_unrecovered")
+        to_g = self.row(
+            "to_guarantor",
+            Min(share * R(n("recoverable")), Prev(unrec)),
+            "passed to the guarantor under subrogation (its share, up to its unrecovered claims)",
+        )
+        self.row(
+            "guarantor_unrecovered", Prev(unrec) + claim - to_g, "guarantor's claims not yet recovered", total=False
+        )
+        return claim, to_g, rr, f"recovery rate of {cover.name}"
+
+    def uncovered_recovery_rate(self) -> Ref:
+        """Uncovered facility: the input workout recovery rate [fraction of what is never paid]."""
+        f = self.f
+        return self.b.model.add_input(
+            f.i("recovery_rate"),
+            cover_value("workout", "uncovered_recovery_rate"),
+            "Workout recovery rate (uncovered facility)",
+            unit="of what is never paid",
+            group=f"Facility {f.index}: {self.name}",
+            fmt="pct",
+            source=cover_source("workout", "uncovered_recovery_rate"),
+        )
+
+    def workout(self, rr: Ref, rr_label: str) -> None:
+        """Workout recovery of what is never paid, its part to the guarantor (covered) and to the lenders."""
+        n = self.n
+        workout = self.row("workout", rr * R(n("unpaid_at_end")), f"workout recovery ({rr_label} x never paid)")
+        wg = 0
+        if self.cover is not None:
+            wg = self.row(
                 "workout_guarantor",
-                rr * last * dflt * Min(R(unrec), closing),
+                rr * R("last_period_flag") * self.dflt * Min(R(n("guarantor_unrecovered")), R(n("closing"))),
                 "workout recovery to the guarantor (its unrecovered claims)",
             )
-            rec_g_all += [Total(n("to_guarantor")), Total(n("workout_guarantor"))]
-            claims_all.append(Total(n("claim")))
-        else:
-            wg = 0
-        fa("workout_lenders", workout - wg, "workout recovery to the lenders")
-        fa("lender_receipts", paid - to_g + claim + R(n("workout_lenders")), "lenders' net receipts")
-        prepaid = (1 - dflt) * sweep if f in b.sweep_facilities else 0
-        fa(
+        self.row("workout_lenders", workout - wg, "workout recovery to the lenders")
+
+    def receipts(self, cds: Ref, paid: Ref, claim, to_g) -> None:
+        """The lenders' net receipts and what they may receive (entitlement)."""
+        n, dflt = self.n, self.dflt
+        self.row("lender_receipts", paid - to_g + claim + R(n("workout_lenders")), "lenders' net receipts")
+        prepaid = (1 - dflt) * self._sweep() if self.swept else 0
+        self.row(
             "lender_entitlement",
-            cds + R(n("default_interest")) + prepaid + last * dflt * R(cc),
+            cds + R(n("default_interest")) + prepaid + R("last_period_flag") * dflt * R(n("contract_close")),
             "what the lenders may receive: contractual debt service + default interest"
-            + (" + sweep prepayments before a default" if f in b.sweep_facilities else "")
+            + (" + sweep prepayments before a default" if self.swept else "")
             + " (+ in default at the end, the performing balance)",
         )
+
+    def outputs(self) -> None:
+        """Outputs: lenders' loss [currency] and recovery ratio [fraction]; the check that the lenders never
+        receive more than they are owed [1 = OK]."""
+        m, n, name = self.b.model, self.n, self.name
+        owed, received = Total(n("lender_entitlement")), Total(n("lender_receipts"))
         m.add(
             n("lender_loss"),
-            Total(n("lender_entitlement")) - Total(n("lender_receipts")),
+            owed - received,
             OUT,
             f"{name}: lenders' loss (owed - received)",
-            unit=cur,
+            unit=self.b.cur,
             fmt="money",
             section="Lenders",
         )
         m.add(
             n("lender_recovery_ratio"),
-            If(
-                Total(n("lender_entitlement")) > 0,
-                Total(n("lender_receipts")) / Total(n("lender_entitlement")),
-                Blank(),
-            ),
+            If(owed > 0, received / owed, Blank()),
             OUT,
             f"{name}: lenders' receipts / what they are owed",
             unit="fraction",
@@ -185,30 +282,31 @@ def build(b) -> None:
             section="Lenders",
         )
         add_check(
-            b,
-            f"check_{f.p}_lenders_not_overpaid",
-            Total(n("lender_receipts")) < Total(n("lender_entitlement")) + tol,
+            self.b,
+            f"check_{self.f.p}_lenders_not_overpaid",
+            received < owed + tolerance(self.b),
             f"{name}: lenders never receive more than contractual debt service + default interest",
         )
-        paid_all.append(Total(n("project_paid")))
-        receipts_all.append(Total(n("lender_receipts")))
-        workout_all.append(Total(n("workout")))
-    if not b.facilities:
-        return
+
+
+def _conservation_checks(b: Builder, t: _Totals) -> None:
+    """Checks [1 = OK]: the ledgers' project payments = the waterfall's debt payments; money conserved across
+    project, lenders and guarantors."""
+    tol = tolerance(b)
     waterfall = Total("senior_paid") + Total("sub_paid") + Total("sweep")
     add_check(
         b,
         "check_ledgers_project_paid",
-        Func("ABS", Sum(paid_all) - waterfall) < tol,
+        Func("ABS", Sum(t.paid) - waterfall) < tol,
         "Ledgers: the project's payments to lenders = the waterfall's debt service paid + sweep",
     )
-    creditors = Sum(receipts_all + rec_g_all)
-    if claims_all:
-        creditors = creditors - Sum(claims_all)
+    creditors = Sum(t.receipts + t.recovered)
+    if t.claims:
+        creditors = creditors - Sum(t.claims)
     add_check(
         b,
         "check_money_conserved",
-        Func("ABS", creditors - waterfall - Sum(workout_all)) < tol,
+        Func("ABS", creditors - waterfall - Sum(t.workout)) < tol,
         "Money conserved: lenders' receipts + guarantors' recoveries - claims = project debt payments + "
         "workout recoveries",
     )
