@@ -25,14 +25,23 @@ the declared equity lines (each a visible row of its sheet, see ``finmodel.total
 
 from __future__ import annotations
 
-from finmodel.rows import And, Const, If, LeadSum, Max, Min, Not, Or, Prev, Sum
+from typing import TYPE_CHECKING
+
+from finmodel.rows import And, Const, Expr, If, LeadSum, Max, Min, Not, Or, Prev, Ref, Sum
 from finmodel.timeline import R
 from finmodel.totals import line_rows
 
+if TYPE_CHECKING:
+    from finmodel.engine import Builder
 
-def build_tax(b) -> None:
+
+# --- tax ------------------------------------------------------------------------------------------------
+
+
+def build_tax(b: Builder) -> None:
+    """The Tax sheet: tax inputs, depreciation of the capitalised cost, taxable income, losses carried forward,
+    the tax holiday and the tax paid."""
     m, tx = b.model, b.scenario.tax
-    P = m.ref("in_periods_per_year")
     g = "Tax"
     rate = m.add_input("in_tax_rate", tx.rate, "Corporate income tax rate", unit="fraction", group=g, fmt="pct")
     dep_years = m.add_input(
@@ -54,52 +63,92 @@ def build_tax(b) -> None:
         group=g,
         fmt="int",
     )
-    ops, op_period = R("operation_flag"), R("operation_period")
+    _depreciation(b, dep_years)
+    _tax(b, rate, holiday, lcf)
 
-    def add(name, expr, label, total=True, unit=b.cur, fmt="money"):
-        return m.add(name, expr, "Tax", label, unit=unit, total=total, fmt=fmt, section="Tax")
 
-    add(
+def _tax_row(b: Builder, name, expr, label, total=True, unit=None, fmt="money") -> Ref:
+    """A Tax-sheet row (default: [currency per period], with a total)."""
+    unit = b.cur if unit is None else unit
+    return b.model.add(name, expr, "Tax", label, unit=unit, total=total, fmt=fmt, section="Tax")
+
+
+def _depreciation(b: Builder, dep_years: Ref) -> None:
+    """Capitalised cost, depreciable base, depreciation [currency per period]; the depreciation period flag
+    [flag] (straight line over the life from the start of operations)."""
+    P = b.model.ref("in_periods_per_year")
+    _tax_row(
+        b,
         "capitalised_cost",
         R("construction_flag") * (R("uses") - R("dsra_initial")),
         "Capitalised cost (uses during construction except the initial DSRA)",
     )
-    add("depreciable_base", Prev("depreciable_base") + R("capitalised_cost"), "Depreciable base", total=False)
-    add(
+    _tax_row(b, "depreciable_base", Prev("depreciable_base") + R("capitalised_cost"), "Depreciable base", total=False)
+    _tax_row(
+        b,
         "depreciation_flag",
-        And(ops, op_period <= dep_years * P),
+        And(R("operation_flag"), R("operation_period") <= dep_years * P),
         "Depreciation period flag",
         total=False,
         unit="flag",
         fmt="flag",
     )
-    add("depreciation", R("depreciation_flag") * R("depreciable_base") / (dep_years * P), "Depreciation")
+    _tax_row(b, "depreciation", R("depreciation_flag") * R("depreciable_base") / (dep_years * P), "Depreciation")
+
+
+def _tax(b: Builder, rate: Ref, holiday: Ref, lcf: Ref) -> None:
+    """Deductible interest, the declared tax deductions, taxable income, losses carried forward, taxable income
+    after losses, tax paid [currency per period]; the tax holiday flag [flag]."""
+    P, ops = b.model.ref("in_periods_per_year"), R("operation_flag")
     interest = R("senior_interest_due") + R("sub_interest_due")
     if b.scenario.shareholder_loan:
         interest = interest + ops * R("shl_interest")
-    add("deductible_interest", interest, "Deductible interest")
-    deductions = line_rows(b, "tax_deductions", add)
-    add(
+    _tax_row(b, "deductible_interest", interest, "Deductible interest")
+    deductions = line_rows(b, "tax_deductions", lambda n, e, lab: _tax_row(b, n, e, lab))
+    _tax_row(
+        b,
         "taxable_income",
         ops * (R("ebitda") - R("depreciation") - R("deductible_interest") - Sum(deductions))
         if deductions
         else ops * (R("ebitda") - R("depreciation") - R("deductible_interest")),
         "Taxable income",
     )
-    add("tax_losses", lcf * Max(0, Prev("tax_losses") - R("taxable_income")), "Tax losses carried forward", total=False)
-    add("taxable_after_losses", Max(0, R("taxable_income") - lcf * Prev("tax_losses")), "Taxable income after losses")
-    add(
-        "tax_holiday_flag", And(ops, op_period <= holiday * P), "Tax holiday flag", total=False, unit="flag", fmt="flag"
+    _tax_row(
+        b,
+        "tax_losses",
+        lcf * Max(0, Prev("tax_losses") - R("taxable_income")),
+        "Tax losses carried forward",
+        total=False,
     )
-    add("tax", R("taxable_after_losses") * rate * (1 - R("tax_holiday_flag")), "Tax paid")
+    _tax_row(
+        b, "taxable_after_losses", Max(0, R("taxable_income") - lcf * Prev("tax_losses")), "Taxable income after losses"
+    )
+    _tax_row(
+        b,
+        "tax_holiday_flag",
+        And(ops, R("operation_period") <= holiday * P),
+        "Tax holiday flag",
+        total=False,
+        unit="flag",
+        fmt="flag",
+    )
+    _tax_row(b, "tax", R("taxable_after_losses") * rate * (1 - R("tax_holiday_flag")), "Tax paid")
 
 
-def build_waterfall(b) -> None:
+# --- the priority of payments -------------------------------------------------------------------------------
+
+
+def build_waterfall(b: Builder) -> None:
+    """The Waterfall sheet in the order of payments: CFADS, senior debt service, DSRA, subordinated debt
+    service, lock-up, cash sweep, cash to sponsors.
+
+    With a ``guarantees`` block a political event (expropriation, transfer restriction: finmodel.guarantees)
+    blocks every payment to the lenders while it lasts (what the project cannot transfer is unpaid, and
+    claimable), is a default too, and equity receives nothing from the default on.
+    """
     m, sc = b.model, b.scenario
-    ops = R("operation_flag")
     g = "Waterfall"
     lockup = m.add_input("in_lockup_dscr", sc.lockup_dscr, "Lock-up DSCR", unit="x", group=g, fmt="x")
-    n_dsra = int(round(sc.dsra.months * sc.timeline.periods_per_year / 12))
     m.add_input(
         "in_dsra_months",
         sc.dsra.months,
@@ -108,35 +157,59 @@ def build_waterfall(b) -> None:
         group=g,
         fmt="int",
     )
+    covered = bool(sc.guarantees)
+    _cfads(b)
+    _senior(b, covered)
+    _dsra(b, int(round(sc.dsra.months * sc.timeline.periods_per_year / 12)))
+    _subordinated(b, covered)
+    _lockup(b, lockup, covered)
+    _sweep(b, covered)
+    _to_sponsors(b, covered)
 
-    def add(name, expr, label, total=True, unit=b.cur, fmt="money", section="Waterfall"):
-        return m.add(name, expr, "Waterfall", label, unit=unit, total=total, fmt=fmt, section=section)
 
-    cf_lines = line_rows(b, "cfads", lambda n, e, lab: add(n, e, lab, section="CFADS"))
-    add(
+def _wf(b: Builder, name, expr, label, total=True, unit=None, fmt="money", section="Waterfall") -> Ref:
+    """A Waterfall-sheet row (default: [currency per period], with a total)."""
+    unit = b.cur if unit is None else unit
+    return b.model.add(name, expr, "Waterfall", label, unit=unit, total=total, fmt=fmt, section=section)
+
+
+def _blocked(expr: Expr, covered: bool) -> Expr:
+    """A payment to the lenders: nothing during a political event when the scenario has a guarantees block."""
+    return expr * (1 - R("political_event_flag")) if covered else expr
+
+
+def _cfads(b: Builder) -> None:
+    """The declared CFADS lines, CFADS = EBITDA - tax + the lines, cash available = CFADS + retained cash
+    [currency per period]."""
+    cf_lines = line_rows(b, "cfads", lambda n, e, lab: _wf(b, n, e, lab, section="CFADS"))
+    _wf(
+        b,
         "cfads",
         Sum([R("ebitda") - R("tax")] + cf_lines),
         "Cash flow available for debt service (CFADS)",
         section="CFADS",
     )
-    add("cash_available", R("cfads") + Prev("cash_retained"), "Cash available (CFADS + retained cash)")
-    # senior debt service
-    add("senior_due", R("senior_interest_due") + R("senior_principal_due"), "Senior debt service due")
-    # with a guarantees block a political event (expropriation, transfer restriction: finmodel.guarantees) blocks
-    # every payment to the lenders while it lasts: what the project cannot transfer is unpaid (and claimable)
-    covered = bool(sc.guarantees)
-    open_ = (1 - R("political_event_flag")) if covered else None
+    _wf(b, "cash_available", R("cfads") + Prev("cash_retained"), "Cash available (CFADS + retained cash)")
+
+
+def _senior(b: Builder, covered: bool) -> None:
+    """Senior debt service due, paid (helped by the DSRA), unpaid; the permanent default flag [flag]; the DSRA
+    draw; interest and principal paid and their ratios to what is due [fraction]; cash after senior debt
+    [currency per period unless marked]."""
+    _wf(b, "senior_due", R("senior_interest_due") + R("senior_principal_due"), "Senior debt service due")
     paid = Min(R("senior_due"), Max(0, R("cash_available")) + Prev("dsra_balance"))
-    add(
+    _wf(
+        b,
         "senior_paid",
-        paid * open_ if covered else paid,
+        _blocked(paid, covered),
         "Senior debt service paid" + (" (nothing during a political event)" if covered else ""),
     )
-    add("senior_shortfall", R("senior_due") - R("senior_paid"), "Senior debt service unpaid (default)")
+    _wf(b, "senior_shortfall", R("senior_due") - R("senior_paid"), "Senior debt service unpaid (default)")
     # permanent default flag; with a guarantees block a political event is a default too, and equity receives
     # nothing from the default on (lock-up to the end, final release included)
     trigger = Or(R("senior_shortfall") > 0, R("political_event_flag")) if covered else R("senior_shortfall") > 0
-    add(
+    _wf(
+        b,
         "defaulted",
         Max(Prev("defaulted"), trigger),
         "Defaulted (permanent from the first payment default or political event)",
@@ -145,53 +218,95 @@ def build_waterfall(b) -> None:
         fmt="flag",
         section="Lock-up and sweep",
     )
-    add(
+    _wf(
+        b,
         "dsra_draw",
         Max(0, R("senior_paid") - Max(0, R("cash_available"))),
         "DSRA drawn for senior debt service",
         section="DSRA",
     )
-    _tier_ratios(add, "senior")
-    add("cash_after_senior", R("cash_available") - R("senior_paid") + R("dsra_draw"), "Cash after senior debt")
-    # DSRA
+    _tier_ratios(b, "senior")
+    _wf(b, "cash_after_senior", R("cash_available") - R("senior_paid") + R("dsra_draw"), "Cash after senior debt")
+
+
+def _dsra(b: Builder, n_dsra: int) -> None:
+    """The DSRA: target (the next ``n_dsra`` periods of scheduled senior debt service), top-up, release,
+    balance (no totals where balances); cash after the DSRA [currency per period]."""
+    ops = R("operation_flag")
     target = LeadSum("senior_scheduled_ds", n_dsra) if n_dsra > 0 else Const(0.0, scalar=False)
-    add(
+    _wf(
+        b,
         "dsra_target",
         (ops + R("last_construction_flag")) * target,
         "DSRA target: next months of scheduled senior debt service",
         total=False,
         section="DSRA",
     )
-    add(
+    _wf(
+        b,
         "dsra_fund",
         ops * Min(Max(0, R("cash_after_senior")), Max(0, R("dsra_target") - (Prev("dsra_balance") - R("dsra_draw")))),
         "DSRA top-up from cash",
         section="DSRA",
     )
-    add(
+    _wf(
+        b,
         "dsra_release",
         ops * Max(0, Prev("dsra_balance") - R("dsra_draw") - R("dsra_target")),
         "DSRA release above target",
         section="DSRA",
     )
-    add(
+    _wf(
+        b,
         "dsra_balance",
         Prev("dsra_balance") + R("dsra_initial") - R("dsra_draw") + R("dsra_fund") - R("dsra_release"),
         "DSRA balance",
         total=False,
         section="DSRA",
     )
-    add("cash_after_dsra", R("cash_after_senior") - R("dsra_fund") + R("dsra_release"), "Cash after DSRA")
-    # subordinated debt
-    add("sub_due", R("sub_interest_due") + R("sub_principal_due"), "Subordinated debt service due")
+    _wf(b, "cash_after_dsra", R("cash_after_senior") - R("dsra_fund") + R("dsra_release"), "Cash after DSRA")
+
+
+def _subordinated(b: Builder, covered: bool) -> None:
+    """Subordinated debt service due and paid, interest and principal paid and their ratios [fraction], cash
+    after subordinated debt [currency per period unless marked]."""
+    _wf(b, "sub_due", R("sub_interest_due") + R("sub_principal_due"), "Subordinated debt service due")
     sub = Min(R("sub_due"), Max(0, R("cash_after_dsra")))
-    add("sub_paid", sub * open_ if covered else sub, "Subordinated debt service paid")
-    _tier_ratios(add, "sub")
-    add("cash_after_sub", R("cash_after_dsra") - R("sub_paid"), "Cash after subordinated debt")
-    # lock-up
-    add(
+    _wf(b, "sub_paid", _blocked(sub, covered), "Subordinated debt service paid")
+    _tier_ratios(b, "sub")
+    _wf(b, "cash_after_sub", R("cash_after_dsra") - R("sub_paid"), "Cash after subordinated debt")
+
+
+def _tier_ratios(b: Builder, tier: str) -> None:
+    """Interest first, then principal [currency per period]; each facility of the tier paid pro rata to what it
+    is due (paid / due [fraction])."""
+    due_i, due_p = f"{tier}_interest_due", f"{tier}_principal_due"
+    _wf(b, f"{tier}_interest_paid", Min(R(f"{tier}_paid"), R(due_i)), f"{tier.capitalize()} interest paid")
+    _wf(
+        b,
+        f"{tier}_principal_paid",
+        R(f"{tier}_paid") - R(f"{tier}_interest_paid"),
+        f"{tier.capitalize()} principal paid",
+    )
+    for due, what in ((due_i, "interest"), (due_p, "principal")):
+        _wf(
+            b,
+            f"{tier}_{what}_ratio",
+            If(R(due) > 0, R(f"{tier}_{what}_paid") / R(due), 0),
+            f"{tier.capitalize()} {what} paid / due",
+            total=False,
+            unit="fraction",
+            fmt="pct",
+        )
+
+
+def _lockup(b: Builder, lockup: Ref, covered: bool) -> None:
+    """The lock-up flag [flag, with a total]: historical DSCR below the lock-up ratio, a senior shortfall, or
+    (with a guarantees block) a default."""
+    _wf(
+        b,
         "lockup_flag",
-        ops
+        R("operation_flag")
         * Or(
             And(R("senior_due") > 0, R("cfads") < lockup * R("senior_due")),
             R("senior_shortfall") > 0,
@@ -203,129 +318,134 @@ def build_waterfall(b) -> None:
         fmt="flag",
         section="Lock-up and sweep",
     )
-    # sweep
+
+
+def _sweep(b: Builder, covered: bool) -> None:
+    """The cash sweep: input sweep fraction [fraction of cash]; each sweep facility's balance before the sweep
+    and its prepayment (Debt sheet), the balances open to the sweep, the sweep [currency per period]; a row of
+    zeros without sweep facilities."""
     sweepers = b.sweep_facilities
-    if sweepers:
-        frac = m.add_input("in_cash_sweep", sc.cash_sweep, "Cash sweep", unit="fraction of cash", group=g, fmt="pct")
-        for f in sweepers:
-            m.add(
-                f.n("pre_sweep"),
-                R(f.n("opening")) + R(f.n("interest_due")) - R(f.n("interest_paid")) - R(f.n("principal_paid")),
-                "Debt",
-                f"{f.facility.name}: balance before sweep",
-                unit=b.cur,
-                section=f.facility.name,
-            )
-        pre = add(
-            "sweep_base",
-            Sum([R(f.n("pre_sweep")) for f in sweepers]),
-            "Balances open to the sweep",
-            total=False,
-            section="Lock-up and sweep",
+    if not sweepers:
+        _wf(b, "sweep", Const(0.0, scalar=False), "Cash sweep prepayment", section="Lock-up and sweep")
+        return
+    m = b.model
+    frac = m.add_input(
+        "in_cash_sweep", b.scenario.cash_sweep, "Cash sweep", unit="fraction of cash", group="Waterfall", fmt="pct"
+    )
+    for f in sweepers:
+        m.add(
+            f.n("pre_sweep"),
+            R(f.n("opening")) + R(f.n("interest_due")) - R(f.n("interest_paid")) - R(f.n("principal_paid")),
+            "Debt",
+            f"{f.facility.name}: balance before sweep",
+            unit=b.cur,
+            section=f.facility.name,
         )
-        sw = Min(pre, frac * Max(0, R("cash_after_sub")))
-        add("sweep", sw * open_ if covered else sw, "Cash sweep prepayment", section="Lock-up and sweep")
-        for f in sweepers:
-            m.add(
-                f.n("sweep"),
-                If(pre > 0, R("sweep") * R(f.n("pre_sweep")) / pre, 0),
-                "Debt",
-                f"{f.facility.name}: cash sweep prepayment",
-                unit=b.cur,
-                total=True,
-                section=f.facility.name,
-            )
-    else:
-        add("sweep", Const(0.0, scalar=False), "Cash sweep prepayment", section="Lock-up and sweep")
-    add("cash_after_sweep", R("cash_after_sub") - R("sweep"), "Cash after sweep")
-    add(
+    pre = _wf(
+        b,
+        "sweep_base",
+        Sum([R(f.n("pre_sweep")) for f in sweepers]),
+        "Balances open to the sweep",
+        total=False,
+        section="Lock-up and sweep",
+    )
+    sw = Min(pre, frac * Max(0, R("cash_after_sub")))
+    _wf(b, "sweep", _blocked(sw, covered), "Cash sweep prepayment", section="Lock-up and sweep")
+    for f in sweepers:
+        m.add(
+            f.n("sweep"),
+            If(pre > 0, R("sweep") * R(f.n("pre_sweep")) / pre, 0),
+            "Debt",
+            f"{f.facility.name}: cash sweep prepayment",
+            unit=b.cur,
+            total=True,
+            section=f.facility.name,
+        )
+
+
+def _to_sponsors(b: Builder, covered: bool) -> None:
+    """Cash after the sweep, cash retained (lock-up, a deficit, or with a guarantees block a default: no
+    total), cash to sponsors [currency per period]."""
+    locked = And(R("lockup_flag"), Not(R("last_period_flag")))
+    _wf(b, "cash_after_sweep", R("cash_after_sub") - R("sweep"), "Cash after sweep")
+    _wf(
+        b,
         "cash_retained",
         If(
-            Or(And(R("lockup_flag"), Not(R("last_period_flag"))), R("defaulted"))
-            if covered
-            else And(R("lockup_flag"), Not(R("last_period_flag"))),
+            Or(locked, R("defaulted")) if covered else locked,
             R("cash_after_sweep"),
             Min(0, R("cash_after_sweep")),
         ),
         "Cash retained (lock-up or deficit)",
         total=False,
     )
-    add("cash_to_equity", R("cash_after_sweep") - R("cash_retained"), "Cash to sponsors")
+    _wf(b, "cash_to_equity", R("cash_after_sweep") - R("cash_retained"), "Cash to sponsors")
 
 
-def _tier_ratios(add, tier):
-    """Interest first, then principal; each facility of the tier paid pro rata to what it is due."""
-    due_i, due_p = f"{tier}_interest_due", f"{tier}_principal_due"
-    add(f"{tier}_interest_paid", Min(R(f"{tier}_paid"), R(due_i)), f"{tier.capitalize()} interest paid")
-    add(f"{tier}_principal_paid", R(f"{tier}_paid") - R(f"{tier}_interest_paid"), f"{tier.capitalize()} principal paid")
-    add(
-        f"{tier}_interest_ratio",
-        If(R(due_i) > 0, R(f"{tier}_interest_paid") / R(due_i), 0),
-        f"{tier.capitalize()} interest paid / due",
-        total=False,
-        unit="fraction",
-        fmt="pct",
-    )
-    add(
-        f"{tier}_principal_ratio",
-        If(R(due_p) > 0, R(f"{tier}_principal_paid") / R(due_p), 0),
-        f"{tier.capitalize()} principal paid / due",
-        total=False,
-        unit="fraction",
-        fmt="pct",
-    )
+# --- equity -----------------------------------------------------------------------------------------------
 
 
-def build_equity(b) -> None:
-    """Shareholder loan and dividends; each sponsor's cash flows."""
-    m, sc = b.model, b.scenario
-    P = m.ref("in_periods_per_year")
-
-    def add(name, expr, label, total=True, unit=b.cur, fmt="money", section="Sponsors"):
-        return m.add(name, expr, "Equity", label, unit=unit, total=total, fmt=fmt, section=section)
-
-    if sc.shareholder_loan:
-        g = "Shareholder loan"
-        share = m.add_input(
-            "in_shl_share",
-            sc.shareholder_loan.share,
-            "Share of sponsor funding as shareholder loan",
-            unit="fraction",
-            group=g,
-            fmt="pct",
-        )
-        rate = m.add_input(
-            "in_shl_rate", sc.shareholder_loan.rate, "Shareholder loan rate", unit="per year", group=g, fmt="pct"
-        )
-        s = "Shareholder loan"
-        add("shl_draw", share * R("equity_funding"), "Shareholder loan drawn", section=s)
-        add("share_capital", R("equity_funding") - R("shl_draw"), "Share capital subscribed", section=s)
-        add("shl_opening", Prev("shl_closing"), "Shareholder loan opening balance", total=False, section=s)
-        add("shl_interest", R("shl_opening") * rate / P, "Shareholder loan interest accrued", section=s)
-        add(
-            "shl_paid",
-            Min(Max(0, R("cash_to_equity")), R("shl_opening") + R("shl_draw") + R("shl_interest")),
-            "Shareholder loan service paid",
-            section=s,
-        )
-        add("shl_interest_paid", Min(R("shl_paid"), R("shl_interest")), "of which interest", section=s)
-        add("shl_principal_paid", R("shl_paid") - R("shl_interest_paid"), "of which principal", section=s)
-        add(
-            "shl_closing",
-            R("shl_opening") + R("shl_draw") + R("shl_interest") - R("shl_paid"),
-            "Shareholder loan closing balance",
-            total=False,
-            section=s,
-        )
-        add("dividends", R("cash_to_equity") - R("shl_paid"), "Dividends")
+def build_equity(b: Builder) -> None:
+    """The Equity sheet: shareholder loan and dividends; the equity cash flow; each sponsor's cash flows; the
+    waterfall's cash conservation."""
+    if b.scenario.shareholder_loan:
+        _shareholder_loan(b)
     else:
-        add("share_capital", R("equity_funding"), "Share capital subscribed")
-        add("shl_paid", Const(0.0, scalar=False), "Shareholder loan service paid")
-        add("dividends", R("cash_to_equity"), "Dividends")
-    eq_lines = line_rows(b, "equity_cf", add)
-    add("equity_cf", Sum([R("cash_to_equity") - R("equity_funding")] + eq_lines), "Equity cash flow (all sponsors)")
-    for k, sp in enumerate(sc.sponsors, start=1):
-        sh = m.add_input(
+        _eq(b, "share_capital", R("equity_funding"), "Share capital subscribed")
+        _eq(b, "shl_paid", Const(0.0, scalar=False), "Shareholder loan service paid")
+        _eq(b, "dividends", R("cash_to_equity"), "Dividends")
+    eq_lines = line_rows(b, "equity_cf", lambda n, e, lab: _eq(b, n, e, lab))
+    _eq(b, "equity_cf", Sum([R("cash_to_equity") - R("equity_funding")] + eq_lines), "Equity cash flow (all sponsors)")
+    _sponsors(b)
+    _cash_conservation(b)
+
+
+def _eq(b: Builder, name, expr, label, total=True, unit=None, fmt="money", section="Sponsors") -> Ref:
+    """An Equity-sheet row (default: [currency per period], with a total)."""
+    unit = b.cur if unit is None else unit
+    return b.model.add(name, expr, "Equity", label, unit=unit, total=total, fmt=fmt, section=section)
+
+
+def _shareholder_loan(b: Builder) -> None:
+    """Inputs: the shareholder loan's share of sponsor funding [fraction] and rate [per year]; its corkscrew
+    (drawn, share capital, opening, interest, service paid and its interest and principal, closing) and the
+    dividends [currency per period]."""
+    m, shl = b.model, b.scenario.shareholder_loan
+    g = s = "Shareholder loan"
+    share = m.add_input(
+        "in_shl_share", shl.share, "Share of sponsor funding as shareholder loan", unit="fraction", group=g, fmt="pct"
+    )
+    rate = m.add_input("in_shl_rate", shl.rate, "Shareholder loan rate", unit="per year", group=g, fmt="pct")
+    P = m.ref("in_periods_per_year")
+    _eq(b, "shl_draw", share * R("equity_funding"), "Shareholder loan drawn", section=s)
+    _eq(b, "share_capital", R("equity_funding") - R("shl_draw"), "Share capital subscribed", section=s)
+    _eq(b, "shl_opening", Prev("shl_closing"), "Shareholder loan opening balance", total=False, section=s)
+    _eq(b, "shl_interest", R("shl_opening") * rate / P, "Shareholder loan interest accrued", section=s)
+    _eq(
+        b,
+        "shl_paid",
+        Min(Max(0, R("cash_to_equity")), R("shl_opening") + R("shl_draw") + R("shl_interest")),
+        "Shareholder loan service paid",
+        section=s,
+    )
+    _eq(b, "shl_interest_paid", Min(R("shl_paid"), R("shl_interest")), "of which interest", section=s)
+    _eq(b, "shl_principal_paid", R("shl_paid") - R("shl_interest_paid"), "of which principal", section=s)
+    _eq(
+        b,
+        "shl_closing",
+        R("shl_opening") + R("shl_draw") + R("shl_interest") - R("shl_paid"),
+        "Shareholder loan closing balance",
+        total=False,
+        section=s,
+    )
+    _eq(b, "dividends", R("cash_to_equity") - R("shl_paid"), "Dividends")
+
+
+def _sponsors(b: Builder) -> None:
+    """Each sponsor: input equity share [fraction]; cash flow, cumulative cash flow [currency per period] and
+    the not-yet-paid-back flag [flag]."""
+    for k, sp in enumerate(b.scenario.sponsors, start=1):
+        sh = b.model.add_input(
             f"in_sponsor{k}_share",
             sp.share,
             f"{sp.name}: equity share",
@@ -334,28 +454,37 @@ def build_equity(b) -> None:
             fmt="pct",
             source=f"kind: {sp.kind}",
         )
-        add(f"sponsor{k}_cf", sh * R("equity_cf"), f"{sp.name}: cash flow")
-        add(
+        _eq(b, f"sponsor{k}_cf", sh * R("equity_cf"), f"{sp.name}: cash flow")
+        _eq(
+            b,
             f"sponsor{k}_cum_cf",
             Prev(f"sponsor{k}_cum_cf") + R(f"sponsor{k}_cf"),
             f"{sp.name}: cumulative",
             total=False,
         )
-        add(
+        _eq(
+            b,
             f"sponsor{k}_negative_flag",
             R(f"sponsor{k}_cum_cf") < 0,
             f"{sp.name}: not yet paid back",
             unit="flag",
             fmt="flag",
         )
-    # waterfall conservation: every unit of cash in is a unit out
-    add(
+
+
+def _cash_conservation(b: Builder) -> None:
+    """Waterfall conservation, every unit of cash in is a unit out: cash in, cash out, difference [currency per
+    period]."""
+    s = "Conservation"
+    _eq(
+        b,
         "cash_in",
         R("cfads") + Prev("cash_retained") + R("dsra_draw") + R("dsra_release"),
         "Waterfall cash in (CFADS, retained cash, DSRA draws and releases)",
-        section="Conservation",
+        section=s,
     )
-    add(
+    _eq(
+        b,
         "cash_out",
         R("senior_paid")
         + R("dsra_fund")
@@ -365,6 +494,6 @@ def build_equity(b) -> None:
         + R("shl_paid")
         + R("dividends"),
         "Waterfall cash out (debt service, DSRA top-ups, sweep, retained, sponsors)",
-        section="Conservation",
+        section=s,
     )
-    add("cash_difference", R("cash_in") - R("cash_out"), "Cash in - cash out", section="Conservation")
+    _eq(b, "cash_difference", R("cash_in") - R("cash_out"), "Cash in - cash out", section=s)
