@@ -11,9 +11,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from finmodel.funding import uses_lines
-from finmodel.rows import Agg, And, Blank, If, Max, Sum, SumFrom, Total
+from finmodel.rows import Agg, And, Blank, Expr, If, Max, Ref, Sum, SumFrom, Total
 from finmodel.timeline import R
+
+if TYPE_CHECKING:
+    from finmodel.engine import Builder
 
 SHEET = "Returns"
 OUT = "Outputs"
@@ -49,113 +54,149 @@ def annual_irr(m, row: str, outflows: str, inflows: str, sheet: str, periods_per
     return If(And(c > 0, d > 0), (1 + Agg("IRR", row, guess=guess)) ** periods_per_year - 1, Blank())
 
 
-def build(b) -> None:
-    m, sc = b.model, b.scenario
-    P = m.ref("in_periods_per_year")
-    ke = m.add_input(
+def build(b: Builder) -> None:
+    """The Returns sheet (cover ratios, cash flows, IRR helpers) and the headline metrics of the Outputs sheet."""
+    ke = b.model.add_input(
         "in_equity_discount_rate",
-        sc.equity_discount_rate,
+        b.scenario.equity_discount_rate,
         "Sponsors' cost of equity",
         unit="per year",
         group="Returns",
         fmt="pct",
     )
+    _add(b, "dscr", If(R("senior_due") > 0, R("cfads") / R("senior_due"), Blank()), "DSCR", unit="x", fmt="x")
+    _cover_ratios(b)
+    _irrs(b)
+    kp = b.model.add(
+        "equity_period_rate",
+        (1 + ke) ** (1 / b.model.ref("in_periods_per_year")) - 1,
+        SHEET,
+        "Cost of equity per period",
+        unit="per period",
+        fmt="pct",
+        section="Cash flows",
+    )
+    _out(b, "equity_npv", Agg("NPV", "equity_cf", kp), "Equity NPV at the cost of equity", unit=b.cur, fmt="money")
+    _ratio_metrics(b)
+    _amount_metrics(b)
+    _period_metrics(b)
+    _sponsor_metrics(b, kp)
+    _debt_rows(b)
 
-    def add(name, expr, label, total=False, unit=b.cur, fmt="money", section="Ratios"):
-        return m.add(name, expr, SHEET, label, unit=unit, total=total, fmt=fmt, section=section)
 
-    def out(name, expr, label, unit="", fmt="number"):
-        return m.add(name, expr, OUT, label, unit=unit, fmt=fmt, section="Metrics")
+def _add(b: Builder, name, expr, label, total=False, unit=None, fmt="money", section="Ratios") -> Ref:
+    """A Returns-sheet row (default: [currency per period], no total)."""
+    unit = b.cur if unit is None else unit
+    return b.model.add(name, expr, SHEET, label, unit=unit, total=total, fmt=fmt, section=section)
 
+
+def _out(b: Builder, name, expr, label, unit="", fmt="number") -> Ref:
+    """An Outputs-sheet metric of the Metrics section."""
+    return b.model.add(name, expr, OUT, label, unit=unit, fmt=fmt, section="Metrics")
+
+
+def _cover_rate(b: Builder) -> tuple[Expr, Expr]:
+    """(discount rate of the cover ratios: the commitment-weighted senior rate at close [per year], last senior
+    maturity [years]); (0, 0) without senior debt."""
+    m = b.model
     senior = [f for f in b.facilities if f.senior]
-    add("dscr", If(R("senior_due") > 0, R("cfads") / R("senior_due"), Blank()), "DSCR", unit="x", fmt="x")
-    # LLCR / PLCR
-    if senior:
-        amt = [m.ref(f.i("amount")) for f in senior]
-        num = amt[0] * R(senior[0].n("close_rate"))
-        for f, a in zip(senior[1:], amt[1:], strict=True):
-            num = num + a * R(f.n("close_rate"))
-        den = amt[0]
-        for a in amt[1:]:
-            den = den + a
-        mats = [m.ref(f.i("maturity_years")) for f in senior]
-        last = mats[0] if len(mats) == 1 else Max(*mats)
-    else:
-        num, den, last = 0.0, 1.0, 0.0
+    if not senior:
+        return 0.0, 0.0
+    amt = [m.ref(f.i("amount")) for f in senior]
+    num = amt[0] * R(senior[0].n("close_rate"))
+    for f, a in zip(senior[1:], amt[1:], strict=True):
+        num = num + a * R(f.n("close_rate"))
+    den = amt[0]
+    for a in amt[1:]:
+        den = den + a
+    mats = [m.ref(f.i("maturity_years")) for f in senior]
+    return num / den, mats[0] if len(mats) == 1 else Max(*mats)
+
+
+def _cover_ratios(b: Builder) -> None:
+    """The cover ratios' discount rate [per year], discount factor [factor], last senior maturity [years], loan
+    life flag [flag], discounted CFADS in the loan life and in operations [currency per period], LLCR and PLCR
+    [x, blank where no senior debt is outstanding]."""
+    m = b.model
+    P = m.ref("in_periods_per_year")
+    rate, last = _cover_rate(b)
     r = m.add(
         "cover_ratio_rate",
-        num / den if senior else num,
+        rate,
         SHEET,
         "Discount rate for LLCR / PLCR (weighted senior rate at close)",
         unit="per year",
         fmt="pct",
         section="Ratios",
     )
-    add("cover_df", (1 + r / P) ** -R("period"), "Discount factor (cover ratios)", unit="factor", fmt="factor")
-    add(
-        "loan_life_flag",
-        R("period")
-        <= m.add(
-            "senior_final_maturity", last, SHEET, "Last senior maturity", unit="years", fmt="number", section="Ratios"
-        )
-        * P,
-        "Loan life flag",
-        unit="flag",
-        fmt="flag",
+    _add(b, "cover_df", (1 + r / P) ** -R("period"), "Discount factor (cover ratios)", unit="factor", fmt="factor")
+    final = m.add(
+        "senior_final_maturity", last, SHEET, "Last senior maturity", unit="years", fmt="number", section="Ratios"
     )
-    add("cfads_pv_loan_life", R("cfads") * R("cover_df") * R("loan_life_flag"), "Discounted CFADS in loan life")
-    add("cfads_pv", R("cfads") * R("cover_df") * R("operation_flag"), "Discounted CFADS in operations")
+    _add(b, "loan_life_flag", R("period") <= final * P, "Loan life flag", unit="flag", fmt="flag")
+    _add(b, "cfads_pv_loan_life", R("cfads") * R("cover_df") * R("loan_life_flag"), "Discounted CFADS in loan life")
+    _add(b, "cfads_pv", R("cfads") * R("cover_df") * R("operation_flag"), "Discounted CFADS in operations")
     live = And(R("operation_flag"), R("senior_opening") > 0)
     start_df = R("cover_df") * (1 + r / P)
-    add(
+    _add(
+        b,
         "llcr",
         If(live, SumFrom("cfads_pv_loan_life") / start_df / R("senior_opening"), Blank()),
         "LLCR",
         unit="x",
         fmt="x",
     )
-    add("plcr", If(live, SumFrom("cfads_pv") / start_df / R("senior_opening"), Blank()), "PLCR", unit="x", fmt="x")
-    # project and equity cash flows
-    s = "Cash flows"
-    add("project_cf_pre_tax", R("ebitda") - R("capex"), "Project cash flow, pre-tax", total=True, section=s)
-    add("project_cf", R("ebitda") - R("tax") - R("capex"), "Project cash flow, post-tax", total=True, section=s)
+    _add(b, "plcr", If(live, SumFrom("cfads_pv") / start_df / R("senior_opening"), Blank()), "PLCR", unit="x", fmt="x")
+
+
+def _irrs(b: Builder) -> None:
+    """Project cash flows pre- and post-tax [currency per period]; project IRRs and the equity IRR [per year],
+    each with its outflow and inflow rows and starting guess (:func:`annual_irr`)."""
+    m, s = b.model, "Cash flows"
+    P = m.ref("in_periods_per_year")
+    _add(b, "project_cf_pre_tax", R("ebitda") - R("capex"), "Project cash flow, pre-tax", total=True, section=s)
+    _add(b, "project_cf", R("ebitda") - R("tax") - R("capex"), "Project cash flow, post-tax", total=True, section=s)
 
     def irr(row):
         m.add(f"{row}_out", Max(0, -R(row)), SHEET, f"{row}: outflows", unit=b.cur, total=True, section=IRR_SECTION)
         m.add(f"{row}_in", Max(0, R(row)), SHEET, f"{row}: inflows", unit=b.cur, total=True, section=IRR_SECTION)
         return annual_irr(m, row, f"{row}_out", f"{row}_in", SHEET, P)
 
-    out("project_irr", irr("project_cf"), "Project IRR (post-tax, nominal)", unit="per year", fmt="pct")
-    out("project_irr_pre_tax", irr("project_cf_pre_tax"), "Project IRR (pre-tax)", unit="per year", fmt="pct")
-    out("equity_irr", irr("equity_cf"), "Equity IRR (all sponsors)", unit="per year", fmt="pct")
-    kp = m.add(
-        "equity_period_rate",
-        (1 + ke) ** (1 / P) - 1,
-        SHEET,
-        "Cost of equity per period",
-        unit="per period",
-        fmt="pct",
-        section=s,
-    )
-    out("equity_npv", Agg("NPV", "equity_cf", kp), "Equity NPV at the cost of equity", unit=b.cur, fmt="money")
-    out("min_dscr", Agg("MIN", "dscr"), "Minimum DSCR", unit="x", fmt="x")
-    out("avg_dscr", Agg("AVERAGE", "dscr"), "Average DSCR", unit="x", fmt="x")
-    out("min_llcr", Agg("MIN", "llcr"), "Minimum LLCR", unit="x", fmt="x")
-    out("min_plcr", Agg("MIN", "plcr"), "Minimum PLCR", unit="x", fmt="x")
-    out("total_capex", Total("capex"), "Total construction cost", unit=b.cur, fmt="money")
-    out("total_uses", Total("uses"), "Total uses", unit=b.cur, fmt="money")
+    _out(b, "project_irr", irr("project_cf"), "Project IRR (post-tax, nominal)", unit="per year", fmt="pct")
+    _out(b, "project_irr_pre_tax", irr("project_cf_pre_tax"), "Project IRR (pre-tax)", unit="per year", fmt="pct")
+    _out(b, "equity_irr", irr("equity_cf"), "Equity IRR (all sponsors)", unit="per year", fmt="pct")
+
+
+def _ratio_metrics(b: Builder) -> None:
+    """Minimum and average DSCR, minimum LLCR and PLCR [x]."""
+    _out(b, "min_dscr", Agg("MIN", "dscr"), "Minimum DSCR", unit="x", fmt="x")
+    _out(b, "avg_dscr", Agg("AVERAGE", "dscr"), "Average DSCR", unit="x", fmt="x")
+    _out(b, "min_llcr", Agg("MIN", "llcr"), "Minimum LLCR", unit="x", fmt="x")
+    _out(b, "min_plcr", Agg("MIN", "plcr"), "Minimum PLCR", unit="x", fmt="x")
+
+
+def _amount_metrics(b: Builder) -> None:
+    """Totals [currency]: construction cost, uses and each line of uses, grants, debt, senior debt, sponsor
+    funding; gearing [fraction]; outside USD, the input FX rate [USD per unit] and the headline amounts in USD."""
+    m = b.model
+
+    def money(name, expr, label):
+        _out(b, name, expr, label, unit=b.cur, fmt="money")
+
+    money("total_capex", Total("capex"), "Total construction cost")
+    money("total_uses", Total("uses"), "Total uses")
     for line in uses_lines(m):  # the breakdown of uses, line by line (financed premiums their own line)
-        out(f"uses_{line.removesuffix('_use')}", Total(line), f"Uses: {m.rows[line].label}", unit=b.cur, fmt="money")
-    out("total_grants", Total("grants"), "Capital grants", unit=b.cur, fmt="money")
-    out("total_debt", Total("debt_draws"), "Total debt drawn", unit=b.cur, fmt="money")
-    out("senior_debt", Total("senior_draws"), "Senior debt drawn", unit=b.cur, fmt="money")
-    out("total_equity", Total("equity_funding"), "Total sponsor funding", unit=b.cur, fmt="money")
+        money(f"uses_{line.removesuffix('_use')}", Total(line), f"Uses: {m.rows[line].label}")
+    money("total_grants", Total("grants"), "Capital grants")
+    money("total_debt", Total("debt_draws"), "Total debt drawn")
+    money("senior_debt", Total("senior_draws"), "Senior debt drawn")
+    money("total_equity", Total("equity_funding"), "Total sponsor funding")
     debt, equity = m.ref("total_debt"), m.ref("total_equity")
-    out("gearing", debt / (debt + equity), "Gearing (debt / debt + equity)", unit="fraction", fmt="pct")
+    _out(b, "gearing", debt / (debt + equity), "Gearing (debt / debt + equity)", unit="fraction", fmt="pct")
     if b.cur != "USD":  # the headline amounts in USD too, at the scenario's rate (project.fx_to_usd)
         fx = m.add_input(
             "in_fx_to_usd",
-            sc.project.fx_to_usd,
+            b.scenario.project.fx_to_usd,
             f"USD per {b.cur}",
             unit=f"USD/{b.cur}",
             group="Project",
@@ -163,26 +204,44 @@ def build(b) -> None:
             source="scenario project.fx_to_usd",
         )
         for k in ("total_uses", "total_debt", "total_equity", "equity_npv"):
-            out(f"{k}_usd", m.ref(k) * fx, f"{m.rows[k].label} in USD", unit="USD", fmt="money")
-    out("lockup_periods", Total("lockup_flag"), "Periods in lock-up", unit="periods", fmt="int")
-    out(
+            _out(b, f"{k}_usd", m.ref(k) * fx, f"{m.rows[k].label} in USD", unit="USD", fmt="money")
+
+
+def _period_metrics(b: Builder) -> None:
+    """Periods in lock-up and with unpaid senior debt service [periods]."""
+    _out(b, "lockup_periods", Total("lockup_flag"), "Periods in lock-up", unit="periods", fmt="int")
+    _out(
+        b,
         "default_periods",
         Agg("SUM", "default_flag"),
         "Periods with unpaid senior debt service",
         unit="periods",
         fmt="int",
     )
-    for k, sp in enumerate(sc.sponsors, start=1):
-        out(f"sponsor{k}_npv", Agg("NPV", f"sponsor{k}_cf", kp), f"{sp.name}: NPV", unit=b.cur, fmt="money")
-        out(
+
+
+def _sponsor_metrics(b: Builder, kp: Ref) -> None:
+    """Each sponsor's NPV at the cost of equity [currency] and payback [years from financial close]."""
+    P = b.model.ref("in_periods_per_year")
+    for k, sp in enumerate(b.scenario.sponsors, start=1):
+        _out(b, f"sponsor{k}_npv", Agg("NPV", f"sponsor{k}_cf", kp), f"{sp.name}: NPV", unit=b.cur, fmt="money")
+        _out(
+            b,
             f"sponsor{k}_payback_years",
             Total(f"sponsor{k}_negative_flag") / P,
             f"{sp.name}: payback (years from financial close)",
             unit="years",
             fmt="number",
         )
-    add("senior_draws", Sum([R(f.n("draw")) for f in senior]), "Senior debt drawn", total=True, section=s)
-    add(
+
+
+def _debt_rows(b: Builder) -> None:
+    """Senior debt drawn [currency per period] and the payment default flag [flag], both with totals."""
+    senior = [f for f in b.facilities if f.senior]
+    s = "Cash flows"
+    _add(b, "senior_draws", Sum([R(f.n("draw")) for f in senior]), "Senior debt drawn", total=True, section=s)
+    _add(
+        b,
         "default_flag",
         R("senior_shortfall") > 0,
         "Payment default flag",
