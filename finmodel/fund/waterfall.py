@@ -39,7 +39,7 @@ import numpy as np
 from finmodel import checks
 from finmodel.conventions import KRW_TOLERANCE, excel_serial
 from finmodel.returns import annual_irr
-from finmodel.rows import Agg, And, Blank, Edate, Func, If, Int, Max, Min, Model, Prev, Sum, SumFrom, Total
+from finmodel.rows import Agg, And, Blank, Edate, Func, If, Int, Max, Min, Model, Prev, Ref, Sum, SumFrom, Total
 from finmodel.timeline import R
 
 TIMING, PORTFOLIO, FUND, OUT, CHECKS = "Timing", "Portfolio", "Fund", "Outputs", "Checks"
@@ -217,93 +217,121 @@ def _timing(b):
     add("investment_flag", period <= inv * P, "Investment period")
 
 
-def _portfolio(b):
+def _fund_row(b: FundBuilder, name, expr, label, section, total=True, unit=CURRENCY, fmt="money", sheet=FUND) -> Ref:
+    """A row of the Fund sheet (default: [KRW per fund period], with a total)."""
+    return b.model.add(name, expr, sheet, label, unit=unit, total=total, fmt=fmt, section=section)
+
+
+def _portfolio(b: FundBuilder) -> None:
+    """The Portfolio sheet: the exit valuation inputs and rows, then each project's (:func:`_project`)."""
+    exit_multiple = _exit_valuation(b)
+    for k, p in enumerate(b.projects, start=1):
+        _project(b, k, p, exit_multiple)
+
+
+def _exit_valuation(b: FundBuilder) -> Ref | None:
+    """Exit inputs: the discount rate of the remaining project distributions [per year] and the exit discount
+    factor to the end of the term [factor, per period]; or the exit multiple of invested cost [x] (returned)."""
     m, t = b.model, b.terms
     P = m.ref("in_fund_periods_per_year")
     g = "Exit valuation"
-    if t.exit_method == "discounted":
-        rate = m.add_input(
-            "in_fund_exit_discount_rate",
-            t.exit_discount_rate,
-            "Exit: discount rate of remaining project distributions",
-            unit="per year",
-            group=g,
-            fmt="pct",
-        )
-        m.add(
-            "fund_exit_df",
-            R("post_term_flag") * (1 + rate) ** -((R("period") - m.ref("in_fund_term_years") * P) / P),
-            PORTFOLIO,
-            "Exit discount factor (to the end of the term)",
-            unit="factor",
-            fmt="factor",
-            section="Exit valuation",
-        )
-    else:
-        mult = m.add_input(
+    if t.exit_method != "discounted":
+        return m.add_input(
             "in_fund_exit_multiple", t.exit_multiple, "Exit: multiple of invested cost", unit="x", group=g, fmt="x"
         )
-    for k, p in enumerate(b.projects, start=1):
-        g = f"Project {k}: {p.name}"
-        cf = m.add_input(
-            f"in_p{k}_equity_cf",
-            np.asarray(p.series, dtype=float).reshape(1, -1),
-            f"{p.title}: SPC equity cash flow (all sponsors)",
-            kind="series",
-            unit=p.currency,
-            group=g,
-            fmt="money",
-            source=p.source,
+    rate = m.add_input(
+        "in_fund_exit_discount_rate",
+        t.exit_discount_rate,
+        "Exit: discount rate of remaining project distributions",
+        unit="per year",
+        group=g,
+        fmt="pct",
+    )
+    m.add(
+        "fund_exit_df",
+        R("post_term_flag") * (1 + rate) ** -((R("period") - m.ref("in_fund_term_years") * P) / P),
+        PORTFOLIO,
+        "Exit discount factor (to the end of the term)",
+        unit="factor",
+        fmt="factor",
+        section="Exit valuation",
+    )
+    return None
+
+
+def _project(b: FundBuilder, k: int, p: ProjectInput, exit_multiple: Ref | None) -> None:
+    """Project ``k``: inputs (SPC equity cash flow [project currency per fund period], FX [KRW per unit], the
+    fund's stake [fraction]); rows (Portfolio sheet, [KRW per fund period]): the fund's share of the cash flow,
+    investments and distributions within the term, and the exit value at the term (discounted, or a multiple of
+    cost)."""
+    m = b.model
+    g = s = f"Project {k}: {p.name}"
+    cf = m.add_input(
+        f"in_p{k}_equity_cf",
+        np.asarray(p.series, dtype=float).reshape(1, -1),
+        f"{p.title}: SPC equity cash flow (all sponsors)",
+        kind="series",
+        unit=p.currency,
+        group=g,
+        fmt="money",
+        source=p.source,
+    )
+    fx = m.add_input(
+        f"in_p{k}_fx_to_krw",
+        p.fx_to_krw,
+        f"{p.name}: FX",
+        unit=f"KRW/{p.currency}",
+        group=g,
+        fmt="number",
+        source="project scenario fx_to_krw",
+    )
+    stake = m.add_input(
+        f"in_p{k}_stake",
+        p.stake,
+        f"{p.name}: fund's stake in SPC equity",
+        unit="fraction",
+        group=g,
+        fmt="pct",
+        source="portfolio file",
+    )
+
+    def add(name, expr, label, total=True):
+        return _fund_row(b, name, expr, label, s, total=total, sheet=PORTFOLIO)
+
+    pcf = add(f"p{k}_cf", stake * fx * cf, "Fund's share of the equity cash flow")
+    add(f"p{k}_invest", Max(0, -pcf) * R("term_flag"), "Investment by the fund")
+    add(f"p{k}_dist", Max(0, pcf) * R("term_flag"), "Distributions to the fund")
+    if exit_multiple is None:
+        add(f"p{k}_post_pv", pcf * R("fund_exit_df"), "After the term, discounted to the term's end")
+        add(f"p{k}_exit", R("term_end_flag") * Max(0, SumFrom(f"p{k}_post_pv")), "Exit value at the term")
+    else:
+        add(f"p{k}_cost", Prev(f"p{k}_cost") + R(f"p{k}_invest"), "Invested at cost (cumulative)", total=False)
+        add(f"p{k}_post_cf", pcf * R("post_term_flag"), "Cash flows after the term")
+        add(
+            f"p{k}_exit",
+            R("term_end_flag") * exit_multiple * R(f"p{k}_cost") * (SumFrom(f"p{k}_post_cf") > 0),
+            "Exit value at the term (multiple of cost, if the project outlives the term)",
         )
-        fx = m.add_input(
-            f"in_p{k}_fx_to_krw",
-            p.fx_to_krw,
-            f"{p.name}: FX",
-            unit=f"KRW/{p.currency}",
-            group=g,
-            fmt="number",
-            source="project scenario fx_to_krw",
-        )
-        stake = m.add_input(
-            f"in_p{k}_stake",
-            p.stake,
-            f"{p.name}: fund's stake in SPC equity",
-            unit="fraction",
-            group=g,
-            fmt="pct",
-            source="portfolio file",
-        )
-        s = f"Project {k}: {p.name}"
-
-        def add(name, expr, label, total=True, unit=CURRENCY, fmt="money", s=s):
-            return m.add(name, expr, PORTFOLIO, label, unit=unit, total=total, fmt=fmt, section=s)
-
-        pcf = add(f"p{k}_cf", stake * fx * cf, "Fund's share of the equity cash flow")
-        add(f"p{k}_invest", Max(0, -pcf) * R("term_flag"), "Investment by the fund")
-        add(f"p{k}_dist", Max(0, pcf) * R("term_flag"), "Distributions to the fund")
-        if t.exit_method == "discounted":
-            add(f"p{k}_post_pv", pcf * R("fund_exit_df"), "After the term, discounted to the term's end")
-            add(f"p{k}_exit", R("term_end_flag") * Max(0, SumFrom(f"p{k}_post_pv")), "Exit value at the term")
-        else:
-            add(f"p{k}_cost", Prev(f"p{k}_cost") + R(f"p{k}_invest"), "Invested at cost (cumulative)", total=False)
-            add(f"p{k}_post_cf", pcf * R("post_term_flag"), "Cash flows after the term")
-            add(
-                f"p{k}_exit",
-                R("term_end_flag") * mult * R(f"p{k}_cost") * (SumFrom(f"p{k}_post_cf") > 0),
-                "Exit value at the term (multiple of cost, if the project outlives the term)",
-            )
 
 
-def _calls(b):
+def _calls(b: FundBuilder) -> None:
+    """The fund's terms (:func:`_terms`), its commitments (:func:`_commitments`) and capital calls
+    (:func:`_capital_calls`)."""
+    fee = _terms(b)
+    total = _commitments(b)
+    _capital_calls(b, fee, total)
+
+
+def _terms(b: FundBuilder) -> Ref:
+    """Inputs: the management fee [per year]; each tranche's commitment [KRW], preferred return [per year] and
+    profit share [fraction, where stated]. Returns the management fee."""
     m, t = b.model, b.terms
-    P = m.ref("in_fund_periods_per_year")
-    g = "Fund terms"
     fee = m.add_input(
         "in_fund_management_fee",
         t.management_fee,
         "Management fee (commitments in the investment period, invested cost after)",
         unit="per year",
-        group=g,
+        group="Fund terms",
         fmt="pct",
     )
     for tr in t.tranches:
@@ -333,10 +361,17 @@ def _calls(b):
                 group=gt,
                 fmt="pct",
             )
-    s = "Commitments"
+    return fee
+
+
+def _commitments(b: FundBuilder) -> Ref:
+    """Scalars: total commitments [KRW]; each tranche's share of commitments [fraction] and preferred return per
+    period [per period]. Returns the total commitments."""
+    m, t = b.model, b.terms
+    P = m.ref("in_fund_periods_per_year")
 
     def scal(name, expr, label, unit="fraction", fmt="pct"):
-        return m.add(name, expr, FUND, label, unit=unit, fmt=fmt, section=s)
+        return m.add(name, expr, FUND, label, unit=unit, fmt=fmt, section="Commitments")
 
     total = scal(
         "fund_total_commitment",
@@ -355,10 +390,18 @@ def _calls(b):
             f"{tr.name}: preferred return per period",
             unit="per period",
         )
-    s = "Capital calls"
+    return total
 
-    def add(name, expr, label, total=True, unit=CURRENCY, fmt="money", s=s):
-        return m.add(name, expr, FUND, label, unit=unit, total=total, fmt=fmt, section=s)
+
+def _capital_calls(b: FundBuilder, fee: Ref, total: Ref) -> None:
+    """Capital calls [KRW per fund period]: investments in projects, invested cost (cumulative), management fee
+    (on commitments in the investment period, on invested cost after), capital called, each tranche's call pro
+    rata to its commitment, and calls - tranche contributions (checked)."""
+    m, t = b.model, b.terms
+    P = m.ref("in_fund_periods_per_year")
+
+    def add(name, expr, label, total=True):
+        return _fund_row(b, name, expr, label, "Capital calls", total=total)
 
     n = len(b.projects)
     add("fund_investments", Sum([R(f"p{k}_invest") for k in range(1, n + 1)]), "Investments in projects")
@@ -384,109 +427,135 @@ def _calls(b):
     )
 
 
-def _waterfall(b):
-    m, t = b.model, b.terms
-    s = "Cash available"
+def _waterfall(b: FundBuilder) -> None:
+    """The distribution waterfall: cash available, hurdles, each priority group in distribution order (the last
+    group of the loss order first), the excess and distributions, the loss-order breach flag."""
+    order = list(reversed(b.terms.groups))  # distribution order: the last group to bear losses is paid first
+    _cash_available(b)
+    _hurdles(b)
+    paid_so_far: list = []
+    for gi, group in enumerate(order, start=1):
+        paid_so_far += _priority(b, gi, group, paid_so_far)
+    _distributions(b, paid_so_far)
+    _order_breach(b, order)
 
-    def add(name, expr, label, total=True, unit=CURRENCY, fmt="money", s=s):
-        return m.add(name, expr, FUND, label, unit=unit, total=total, fmt=fmt, section=s)
 
-    n = len(b.projects)
-    add("fund_project_distributions", Sum([R(f"p{k}_dist") for k in range(1, n + 1)]), "Distributions from projects")
-    add("fund_exit_value", Sum([R(f"p{k}_exit") for k in range(1, n + 1)]), "Exit value of stakes at the term")
-    add("fund_cash_available", R("fund_project_distributions") + R("fund_exit_value"), "Cash available to distribute")
-    order = list(reversed(t.groups))  # distribution order: the last group to bear losses is paid first
-    for tr in t.tranches:
-        add(
+def _cash_available(b: FundBuilder) -> None:
+    """Distributions from projects, exit value of the stakes at the term, cash available [KRW per fund period]."""
+    n, s = len(b.projects), "Cash available"
+    _fund_row(
+        b,
+        "fund_project_distributions",
+        Sum([R(f"p{k}_dist") for k in range(1, n + 1)]),
+        "Distributions from projects",
+        s,
+    )
+    _fund_row(
+        b, "fund_exit_value", Sum([R(f"p{k}_exit") for k in range(1, n + 1)]), "Exit value of stakes at the term", s
+    )
+    _fund_row(
+        b,
+        "fund_cash_available",
+        R("fund_project_distributions") + R("fund_exit_value"),
+        "Cash available to distribute",
+        s,
+    )
+
+
+def _hurdles(b: FundBuilder) -> None:
+    """Each tranche's hurdle due: outstanding hurdle compounded at its preferred return + its call [KRW per fund
+    period, no total]."""
+    m = b.model
+    for tr in b.terms.tranches:
+        _fund_row(
+            b,
             f"fund_{tr.name}_due",
             Prev(f"fund_{tr.name}_balance") * (1 + m.ref(f"fund_{tr.name}_pref_period_rate"))
             + R(f"fund_{tr.name}_call"),
             f"{tr.name}: hurdle due (capital + preferred return)",
+            "Hurdles",
             total=False,
-            s="Hurdles",
         )
-    paid_so_far = []
-    for gi, group in enumerate(order, start=1):
-        s = f"Priority {gi}: {', '.join(group)}" + (" (pari passu)" if len(group) > 1 else "")
-        avail = add(
-            f"fund_avail_{gi}",
-            R("fund_cash_available") - Sum(paid_so_far),
-            "Cash left for this priority",
-            total=False,
-            s=s,
+
+
+def _priority(b: FundBuilder, gi: int, group, paid_so_far: list) -> list:
+    """Priority group ``gi``: cash left for it, hurdles due in it (pari passu groups), each tranche's payment
+    against its hurdle (pro rata within the group) and hurdle outstanding [KRW per fund period]. Returns the
+    group's payments."""
+    s = f"Priority {gi}: {', '.join(group)}" + (" (pari passu)" if len(group) > 1 else "")
+    avail = _fund_row(
+        b,
+        f"fund_avail_{gi}",
+        R("fund_cash_available") - Sum(paid_so_far),
+        "Cash left for this priority",
+        s,
+        total=False,
+    )
+    if len(group) == 1:
+        tr = group[0]
+        _fund_row(b, f"fund_{tr}_paid", Min(R(f"fund_{tr}_due"), avail), f"{tr}: paid against the hurdle", s)
+    else:
+        due = _fund_row(
+            b, f"fund_due_{gi}", Sum([R(f"fund_{x}_due") for x in group]), "Hurdles due in this group", s, total=False
         )
-        if len(group) == 1:
-            tr = group[0]
-            add(f"fund_{tr}_paid", Min(R(f"fund_{tr}_due"), avail), f"{tr}: paid against the hurdle", s=s)
-        else:
-            due = add(
-                f"fund_due_{gi}",
-                Sum([R(f"fund_{x}_due") for x in group]),
-                "Hurdles due in this group",
-                total=False,
-                s=s,
-            )
-            for tr in group:
-                add(
-                    f"fund_{tr}_paid",
-                    If(due > 0, R(f"fund_{tr}_due") * Min(1, avail / due), 0),
-                    f"{tr}: paid against the hurdle (pro rata)",
-                    s=s,
-                )
-        paid_so_far += [R(f"fund_{x}_paid") for x in group]
         for tr in group:
-            add(
-                f"fund_{tr}_balance",
-                R(f"fund_{tr}_due") - R(f"fund_{tr}_paid"),
-                f"{tr}: hurdle outstanding",
-                total=False,
-                s=s,
+            _fund_row(
+                b,
+                f"fund_{tr}_paid",
+                If(due > 0, R(f"fund_{tr}_due") * Min(1, avail / due), 0),
+                f"{tr}: paid against the hurdle (pro rata)",
+                s,
             )
-    s = "Distributions"
-    add("fund_excess", R("fund_cash_available") - Sum(paid_so_far), "Excess above every hurdle", s=s)
-    for tr in t.tranches:
+    paid = [R(f"fund_{x}_paid") for x in group]
+    for tr in group:
+        _fund_row(
+            b,
+            f"fund_{tr}_balance",
+            R(f"fund_{tr}_due") - R(f"fund_{tr}_paid"),
+            f"{tr}: hurdle outstanding",
+            s,
+            total=False,
+        )
+    return paid
+
+
+def _distributions(b: FundBuilder, paid_so_far: list) -> None:
+    """The excess above every hurdle; each tranche's share of it (its profit share, or its share of commitments),
+    distributions and net cash flow; all tranches' distributions and net cash flow; cash available -
+    distributions (checked) [KRW per fund period]."""
+    m, s = b.model, "Distributions"
+
+    def add(name, expr, label, total=True):
+        return _fund_row(b, name, expr, label, s, total=total)
+
+    add("fund_excess", R("fund_cash_available") - Sum(paid_so_far), "Excess above every hurdle")
+    for tr in b.terms.tranches:
         share = (
             m.ref(f"in_fund_{tr.name}_profit_share") if tr.profit_share is not None else m.ref(f"fund_{tr.name}_share")
         )
-        add(f"fund_{tr.name}_excess", share * R("fund_excess"), f"{tr.name}: share of the excess", s=s)
+        add(f"fund_{tr.name}_excess", share * R("fund_excess"), f"{tr.name}: share of the excess")
         add(
-            f"fund_{tr.name}_dist",
-            R(f"fund_{tr.name}_paid") + R(f"fund_{tr.name}_excess"),
-            f"{tr.name}: distributions",
-            s=s,
+            f"fund_{tr.name}_dist", R(f"fund_{tr.name}_paid") + R(f"fund_{tr.name}_excess"), f"{tr.name}: distributions"
         )
-        add(
-            f"fund_{tr.name}_cf",
-            R(f"fund_{tr.name}_dist") - R(f"fund_{tr.name}_call"),
-            f"{tr.name}: net cash flow",
-            s=s,
-        )
-    add("fund_dist", Sum([R(f"fund_{tr.name}_dist") for tr in t.tranches]), "Distributions (all tranches)", s=s)
-    add("fund_cf", R("fund_dist") - R("fund_calls"), "Investors' net cash flow (all tranches)", s=s)
+        add(f"fund_{tr.name}_cf", R(f"fund_{tr.name}_dist") - R(f"fund_{tr.name}_call"), f"{tr.name}: net cash flow")
+    add("fund_dist", Sum([R(f"fund_{tr.name}_dist") for tr in b.terms.tranches]), "Distributions (all tranches)")
+    add("fund_cf", R("fund_dist") - R("fund_calls"), "Investors' net cash flow (all tranches)")
     add(
-        "fund_dist_difference",
-        R("fund_cash_available") - R("fund_dist"),
-        "Cash available - distributions",
-        total=False,
-        s=s,
+        "fund_dist_difference", R("fund_cash_available") - R("fund_dist"), "Cash available - distributions", total=False
     )
-    # loss order, period by period: a junior group is paid only once every senior hurdle is met
+
+
+def _order_breach(b: FundBuilder, order) -> None:
+    """The loss order, period by period: a junior group is paid only once every senior hurdle is met, and the
+    excess only once every hurdle is; the number of breaches [flag, with a total]."""
     tol = checks.tolerance(b)
     breaches = []
     for gi in range(1, len(order)):
         senior = Sum([R(f"fund_{x}_balance") for grp in order[:gi] for x in grp])
         junior = Sum([R(f"fund_{x}_paid") for x in order[gi]])
         breaches.append(And(junior > tol, senior > tol))
-    breaches.append(And(R("fund_excess") > tol, Sum([R(f"fund_{x}_balance") for x in t.names]) > tol))
-    add(
-        "fund_order_breach",
-        Sum(breaches),
-        "Paid out of order (flag)",
-        total=True,
-        unit="flag",
-        fmt="flag",
-        s="Loss order",
-    )
+    breaches.append(And(R("fund_excess") > tol, Sum([R(f"fund_{x}_balance") for x in b.terms.names]) > tol))
+    _fund_row(b, "fund_order_breach", Sum(breaches), "Paid out of order (flag)", "Loss order", unit="flag", fmt="flag")
 
 
 def _outputs(b):
