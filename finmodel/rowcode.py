@@ -24,7 +24,7 @@ import numpy as np
 from finmodel.conventions import check_name, edate_serials
 from finmodel.errors import FinmodelError
 
-_AGG_FUNCS = frozenset({"SUM", "MIN", "MAX", "AVERAGE", "IRR", "NPV"})
+_AGG_FUNCS = frozenset({"SUM", "MIN", "MAX", "AVERAGE", "IRR", "NPV", "PRODUCT", "LAST"})
 _SHIFT_FUNCS = frozenset({"_lead", "_leadsum", "_sumfrom"})
 
 _NAN = float("nan")
@@ -360,6 +360,10 @@ def _agg(func, a, rate=None):
 
     if func == "SUM":
         return np.nansum(a, axis=0)
+    if func == "PRODUCT":  # rows multiplied hold no blanks (finmodel.rows.Agg)
+        return np.prod(a, axis=0)
+    if func == "LAST":
+        return a[-1].copy()
     if func == "MIN":
         return _nan_agg(np.nanmin, a)
     if func == "MAX":

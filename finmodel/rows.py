@@ -474,7 +474,8 @@ class Lookup(Expr):
 
 
 class Agg(Expr):
-    """A scalar computed from a whole row: SUM, MIN, MAX, AVERAGE (skipping blanks), IRR, NPV.
+    """A scalar computed from a whole row: SUM, MIN, MAX, AVERAGE (skipping blanks), IRR, NPV, PRODUCT (of a row
+    without blanks), LAST (the value in the last period: in the workbook, a reference to that cell).
 
     ``rate`` is NPV's discount rate. ``guess`` is the starting point of a spreadsheet's IRR (``IRR(range,
     guess)``): the engine's IRR brackets its root and needs none, but a spreadsheet runs Newton from the guess
@@ -504,6 +505,8 @@ class Agg(Expr):
             return f"NPV({self.rate.xl(w, None)},{rng})"
         if self.func == "IRR" and self.guess is not None:
             return f"IRR({rng},{self.guess.xl(w, None)})"
+        if self.func == "LAST":
+            return w.ref(self.name, w.last_col, abs_col=True)
         return f"{self.func}({rng})"
 
 

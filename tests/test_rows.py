@@ -71,6 +71,8 @@ def tiny_model(a: float = 2.0) -> Model:
     m.add("high", Agg("MAX", "closing"), "Out", "highest closing")
     m.add("irr", Agg("IRR", "in_cf"), "Out", "IRR of the cash flows")
     m.add("npv", Agg("NPV", "in_cf", ra / 20), "Out", "NPV at a / 20")
+    m.add("prod", Agg("PRODUCT", "period"), "Out", "product of the period numbers")
+    m.add("last", Agg("LAST", "closing"), "Out", "closing in the last period")
     return m
 
 
@@ -113,11 +115,13 @@ def hand(a: float) -> dict[str, list[float] | float]:
         high=max(closing),
         irr=float(npf.irr(CASH_FLOWS)),
         npv=npv,
+        prod=24.0,  # 1 x 2 x 3 x 4
+        last=closing[-1],
     )
 
 
 ROWS = ["period", "x", "lead", "leadsum", "sumfrom", "opening", "repay", "closing", "flag", "mx", "pos", "logic"]
-EXACT_SCALARS = ["avg", "tot", "low", "high"]
+EXACT_SCALARS = ["avg", "tot", "low", "high", "prod", "last"]
 
 
 def test_hand_case_values():
@@ -212,6 +216,8 @@ EXPECTED_XL = {
     "high": "MAX(Calc!$E$12:$H$12)",
     "irr": "IRR(Inputs!$E$30:$H$30)",
     "npv": "NPV(in_a/20,Inputs!$E$30:$H$30)",
+    "prod": "PRODUCT(Calc!$E$5:$H$5)",
+    "last": "$H12",  # the last period's cell (the writer's current sheet is Calc: no sheet name)
 }
 
 
