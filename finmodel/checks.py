@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from finmodel.conventions import MONEY_TOLERANCE
 from finmodel.rows import Agg, And, Blank, Expr, Func, If, Or, Ref, Total
 from finmodel.timeline import R
 
@@ -27,7 +28,7 @@ def tolerance(b: Builder | FundBuilder) -> Ref:
         return m.ref("in_check_tolerance")
     return m.add_input(
         "in_check_tolerance",
-        0.01,
+        MONEY_TOLERANCE,
         "Tolerance for money checks",
         unit=b.cur,
         group="Checks",

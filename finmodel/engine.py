@@ -13,7 +13,19 @@ import dataclasses
 
 import numpy as np
 
-from finmodel import checks, debt, funding, guarantees, ledgers, operations, policy, returns, timeline, waterfall
+from finmodel import (
+    checks,
+    debt,
+    default_loss,
+    funding,
+    guarantees,
+    ledgers,
+    operations,
+    policy,
+    returns,
+    timeline,
+    waterfall,
+)
 from finmodel.blending import sheet as blending_sheet
 from finmodel.errors import FinmodelError
 from finmodel.rows import Model
@@ -81,6 +93,7 @@ def build(scenario, *, sizing_case: bool = True) -> Builder:
     returns.build(b)
     blending_sheet.build(b)  # Blending sheet, cost of debt (with the declared premiums), metrics, warnings
     ledgers.build(b)  # Ledgers sheet: lenders and guarantors party by party, conservation checks
+    default_loss.build(b)  # exposure and loss at default, senior loss, DSRA exhausted (read by the Monte Carlo)
     checks.build(b, sizing_case=sizing_case)
     missing = [t for t in TOTALS if t not in b._built_totals]
     if missing:
