@@ -25,8 +25,10 @@ import math
 
 import numpy as np
 
-MONEY_TOL = 0.01
-"""A loss or claim counts when above a cent (the model's money tolerance)."""
+from finmodel.conventions import MONEY_TOLERANCE
+
+MONEY_TOL = MONEY_TOLERANCE
+"""A loss or claim counts when above a cent (the model's money tolerance, finmodel.conventions)."""
 
 
 def _se(p: float, n: int) -> float:

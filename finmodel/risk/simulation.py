@@ -22,7 +22,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from finmodel.conventions import PATH_METRICS  # re-exported: finmodel.risk.simulation.PATH_METRICS
+from finmodel.conventions import MONEY_TOLERANCE, PATH_METRICS  # PATH_METRICS re-exported
 from finmodel.errors import InputError
 from finmodel.risk import drivers as drv
 from finmodel.risk import heap, rng
@@ -154,20 +154,8 @@ def correlate(e: np.ndarray, factor: np.ndarray) -> np.ndarray:
     return z
 
 
-def senior_loss(values, senior: list[str]) -> np.ndarray:
-    """Fallback (a model without interest rows): the closing balances of senior facilities in the last period.
-
-    Undiscounted, no recovery beyond the model horizon (no cover); unpaid interest is capitalised into the
-    balance, so it counts too. ``senior``: the facility prefixes (``d1`` ...) of the senior facilities.
-    """
-    total = np.zeros(values["period"].shape[0])
-    for p in senior:
-        total = total + values[f"{p}_closing"][:, -1]
-    return total
-
-
-MONEY_TOL = 0.01
-"""A cent: the model's money tolerance."""
+MONEY_TOL = MONEY_TOLERANCE
+"""A cent: the model's money tolerance (finmodel.conventions)."""
 
 LENDER_ROWS = ("defaulted", "cfads", "senior_shortfall", "senior_due")
 """Rows read for the lender metrics (when the model has them)."""
@@ -178,10 +166,10 @@ def path_targets(spec: SimSpec, m) -> frozenset | None:
     read any row."""
     if spec.reducers:
         return None
-    fac = [f"{p}_{w}" for p, _, _ in spec.facilities for w in ("opening", "closing", "interest")]
+    fac = [f"{p}_{w}" for p, _, _ in spec.facilities for w in ("ead", "default_loss")]
     gua = [f"{p}_{w}" for p, _ in spec.guarantors for w in ("claims", "recoveries")]
     extra = [r for r in (*LENDER_ROWS, *fac, *gua) if r in m.rows]
-    return frozenset([*spec.metrics, "period", *(f"{p}_closing" for p in spec.senior), *spec.keep_rows, *extra])
+    return frozenset([*spec.metrics, "period", "senior_loss", *spec.keep_rows, *extra])
 
 
 def evaluate_paths(spec: SimSpec, overrides: dict, n: int) -> dict[str, np.ndarray]:
@@ -197,8 +185,7 @@ def evaluate_paths(spec: SimSpec, overrides: dict, n: int) -> dict[str, np.ndarr
     for name in spec.keep_rows:  # whole rows, only when asked (finmodel.fund.montecarlo): (n, periods)
         out[name] = np.array(v[name][:n], dtype=float, copy=True)
     out.update(lender_columns(v, spec, n))
-    losses = [out[f"loss_{p}"] for p in spec.senior if f"loss_{p}" in out]
-    out["senior_loss"] = sum(losses) if losses else np.array(senior_loss(v, spec.senior)[:n], dtype=float)
+    out["senior_loss"] = np.array(v["senior_loss"][:n, 0], dtype=float)  # finmodel.default_loss
     for ref in spec.reducers:
         for k, a in _import(ref)(v, spec).items():
             out[k] = np.array(np.asarray(a, dtype=float)[:n], dtype=float)
@@ -212,13 +199,8 @@ def lender_columns(v, spec: SimSpec, n: int) -> dict[str, np.ndarray]:
     * ``default_period``: index (0-based) of the first period with ``defaulted`` (a payment default: senior
       debt service unpaid after the DSRA, or, with a guarantees block, the covered political event); NaN if
       none.
-    * ``ead_<p>``: the facility's opening balance in that period (exposure at default), 0 without default.
-    * ``loss_<p>``: economic loss at the default date [currency]: the balance never repaid by the end of the
-      model, discounted to the default period at the facility's own interest rate (period by period,
-      ``interest / opening``). The balance accrues at that rate, so ``EAD = PV(debt service received from
-      the default on) + loss``: the recovery ``1 - loss / EAD`` is the present value of what the lenders
-      got back (Moody's ultimate recovery is measured the same way, at the loan's rate). Without a default
-      the final balance (0 when repaid).
+    * ``ead_<p>``, ``loss_<p>``: the facility's exposure and economic loss at default [currency], the model rows
+      ``<p>_ead`` and ``<p>_default_loss`` (defined, with the discounting, in :mod:`finmodel.default_loss`).
     * ``cfads_negative``: 1 if CFADS < 0 in a period with senior debt service due; ``senior_shortfall_total``:
       senior debt service left unpaid, summed over periods (undiscounted) [currency].
     """
@@ -228,31 +210,16 @@ def lender_columns(v, spec: SimSpec, n: int) -> dict[str, np.ndarray]:
         anyd = d.any(axis=1)
         first = np.argmax(d, axis=1)
         out["default_period"] = np.where(anyd, first, np.nan).astype(float)
-    else:
-        anyd, first = np.zeros(n, dtype=bool), np.zeros(n, dtype=int)
-    hit = np.flatnonzero(anyd)  # defaulted paths: the only ones whose loss needs discounting
-    t = np.arange(v["period"].shape[1])[np.newaxis, :]
-    after = t >= first[hit][:, None]  # the default period and every later one
-    for p, _, _ in spec.facilities:
-        if f"{p}_closing" not in v or f"{p}_opening" not in v or f"{p}_interest" not in v:
-            continue
-        final = np.maximum(np.asarray(v[f"{p}_closing"][:n, -1], dtype=float), 0.0)
-        ead, loss = np.zeros(n), final.copy()
-        if hit.size:
-            opening = np.asarray(v[f"{p}_opening"][:n], dtype=float)[hit]
-            ead[hit] = opening[np.arange(hit.size), first[hit]]
-            with np.errstate(divide="ignore", invalid="ignore"):
-                rate = np.where(opening > MONEY_TOL, np.asarray(v[f"{p}_interest"][:n])[hit] / opening, 0.0)
-            discount = np.exp(-drv.row_sum(np.where(after, np.log1p(np.maximum(rate, 0.0)), 0.0)))
-            loss[hit] = np.minimum(final[hit] * discount, ead[hit])
-        out[f"ead_{p}"] = ead
-        out[f"loss_{p}"] = loss
+    for p, _, _ in spec.facilities:  # rows of finmodel.default_loss
+        if f"{p}_default_loss" in v:
+            out[f"ead_{p}"] = np.array(v[f"{p}_ead"][:n, 0], dtype=float)
+            out[f"loss_{p}"] = np.array(v[f"{p}_default_loss"][:n, 0], dtype=float)
     for p, _ in spec.guarantors:
         for w in ("claims", "recoveries"):
             if f"{p}_{w}" in v:
                 out[f"{w}_{p}"] = np.array(v[f"{p}_{w}"][:n, 0], dtype=float)
     if "cfads" in v and "senior_due" in v:
-        due = np.asarray(v["senior_due"][:n]) > 0.01  # a cent: the model's money tolerance
+        due = np.asarray(v["senior_due"][:n]) > MONEY_TOL
         out["cfads_negative"] = ((np.asarray(v["cfads"][:n]) < 0) & due).any(axis=1).astype(float)
     if "senior_shortfall" in v:
         out["senior_shortfall_total"] = drv.row_sum(v["senior_shortfall"][:n])
