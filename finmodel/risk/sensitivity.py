@@ -95,14 +95,9 @@ class Context:
             ov = {k: np.concatenate([v, v]) for k, v in ov.items()}
         v = self.model.evaluate({**self.det.solved, **ov}, paths=2 if pad else n)
         out = {m: np.array(v[m][:n, 0], dtype=float) for m in METRICS if m in v}
-        out["dsra_exhausted"] = np.array(_dsra_exhausted(v)[:n], dtype=float)
+        # the model's row (finmodel.default_loss): the DSRA drawn to the money tolerance, or debt service unpaid
+        out["dsra_exhausted"] = np.array(v["dsra_exhausted"][:n, 0], dtype=float)
         return out
-
-
-def _dsra_exhausted(v) -> np.ndarray:
-    """1 where the DSRA was drawn down to nothing (within a cent) in some period, or debt service went unpaid."""
-    empty = (v["dsra_draw"] > 0) & (v["dsra_balance"] <= 0.01)
-    return (empty.any(axis=1) | (v["senior_shortfall"] > 0.01).any(axis=1)).astype(float)
 
 
 @dataclasses.dataclass
