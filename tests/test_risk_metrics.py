@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from cli import main
 from finmodel import riskdata
-from finmodel.risk import drivers, metrics, simulation
+from finmodel.risk import drivers, metrics, political, simulation
 from finmodel.schema import load_raw
 from finmodel.validation import scenario_from_dict
 
@@ -114,7 +114,10 @@ def test_political_event_start_and_resolution_probabilities():
     tm = _timing()
     rng = np.random.default_rng(3)
     n = 200_000
-    flags, loss, start, permanent = drivers._political(pe, tm, rng.standard_normal(n), rng.standard_normal(n))
+    z, z_res = rng.standard_normal(n), rng.standard_normal(n)
+    flags, loss, start, permanent = political.draw(
+        pe, periods=tm.periods, periods_per_year=tm.periods_per_year, z=z, z_res=z_res
+    )
     q = 1 - 0.95**0.5
     for t in (1, 10, 40):
         p = 1 - (1 - q) ** t
@@ -136,7 +139,7 @@ def test_oecd_hazard_comes_from_the_risk_data():
 
     pe = PoliticalEvent()  # every field from finmodel/data/risk.yaml
     assert pe.resolved() == riskdata.political_defaults()
-    assert drivers.political_probability(pe, _timing(category=7)) == riskdata.political_probability_by_category(7)
+    assert political.annual_probability(pe, 7) == riskdata.political_probability_by_category(7)
     assert riskdata.political_probability_by_category(7) > riskdata.political_probability_by_category(2)
     for key in ("cdr_10y", "recovery_mean"):
         ref = riskdata.reference(key)

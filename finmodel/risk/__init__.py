@@ -8,6 +8,7 @@ Modules
 -------
 ``rng``         deterministic random numbers per path (independent of chunking and workers)
 ``drivers``     marginals, the Gaussian copula and the mapping of draws to model inputs
+``political``   the one political-event draw (probabilities by OECD category from risk.yaml), for every user
 ``simulation``  chunked Monte Carlo (serially, in local processes or on Dask), per-path lender data
 ``metrics``     lender metrics from per-path arrays (default curve, EL, P99, LGD, recovery, DSCR)
 ``results``     the simulation result: summary, lenders, JSON

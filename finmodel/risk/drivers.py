@@ -26,12 +26,9 @@ Processes (``dt = 1 / periods_per_year`` years; ``a`` = annual autocorrelation, 
   (``v sqrt(dt) z_t`` when ``k = 0``), added to every floating rate (``in_rate_shift_path``).
 * inflation: deviation ``d_t`` of annual inflation, AR(1) as demand (not logged); price factor
   ``prod_{u<=t} (1 + d_u)^dt`` on revenues, opex and lifecycle costs (indexation follows prices).
-* political event (a Gaussian copula on the time to the first event): with ``q = 1 - (1 - p)^dt`` the
-  per-period probability of the annual ``p``, the first event starts in period ``j`` (0-based) when
-  ``c_j <= z0 < c_{j+1}``, ``c_t = Phi^-1(1 - (1 - q)^t)`` (``c_0 = -inf``): ``P(start <= t) = 1 - (1 - q)^t``
-  exactly. It cuts revenue by ``revenue_loss`` for ``duration_months``; it is resolved when
-  ``e_r < Phi^-1(resolution_probability)``, otherwise it becomes permanent at its end: the same share of
-  revenue lost to the end of the model (creeping expropriation, a tariff never restored), and
+* political event: the one draw of :func:`finmodel.risk.political.draw` (a Gaussian copula on the time to the
+  first event, from ``z0`` of the driver; resolved or not from ``e_r``): a share of revenue lost while it lasts,
+  to the end of the model when not resolved (creeping expropriation, a tariff never restored), and
   ``in_political_event`` (the guarantees' covered event) set from then on.
 * construction delay ``d`` months = ``d * periods_per_year / 12`` periods: operating period ``j`` (1, 2, ...)
   earns ``min(1, max(0, j - d))`` of its revenue (the timetable, opex and debt service do not move:
@@ -47,12 +44,10 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import statistics
 
 import numpy as np
 
-from finmodel import riskdata
-from finmodel.errors import InputError
+from finmodel.risk import political
 from finmodel.schema.risk import DRIVERS, NORMAL_CLIP_SD, SCALAR_DRIVERS, Distribution
 
 _ERFC = np.frompyfunc(math.erfc, 1, 1)
@@ -165,24 +160,6 @@ def draw_dims(risk, timing: Timing) -> int:
     return len(names) + (timing.periods - 1) * k_p + 1
 
 
-def political_probability(event, timing: Timing) -> float:
-    """Annual probability that a political event starts: the scenario's number, or the risk.yaml table by
-    the host country's OECD category."""
-    p = event.annual_probability
-    if p != "oecd":
-        return float(p)
-    if timing.oecd_category is None:
-        raise InputError(
-            [
-                (
-                    "risk.political_event.annual_probability",
-                    "expected a number: the host country has no OECD risk category, found oecd",
-                )
-            ]
-        )
-    return riskdata.political_probability_by_category(timing.oecd_category)
-
-
 @dataclasses.dataclass
 class Draws:
     """The drivers of a set of paths, in their own units (see the module docstring)."""
@@ -244,31 +221,6 @@ def _ar1(z0: np.ndarray, zt: np.ndarray, sd: float, autocorrelation: float, dt: 
     return x.T
 
 
-def _political(pe, timing: Timing, z: np.ndarray, z_res: np.ndarray):
-    """(permanent-event flags, revenue lost, start period, permanent) of the first political event."""
-    n, T = z.shape[0], timing.periods
-    p = political_probability(pe, timing)
-    prm = pe.resolved()
-    q = 1.0 - (1.0 - p) ** (1.0 / timing.periods_per_year)
-    if q <= 0.0:
-        return np.zeros((n, T)), np.zeros((n, T)), np.full(n, T), np.zeros(n, dtype=bool)
-    nd = statistics.NormalDist()
-    cum = [1.0 - (1.0 - q) ** t for t in range(1, T + 1)]  # P(first event in the first t periods)
-    cuts = np.array([nd.inv_cdf(c) if c < 1.0 else np.inf for c in cum])
-    start = np.searchsorted(cuts, z, side="right")  # periods t with c_t <= z: the start period index
-    r = prm["resolution_probability"]
-    res_cut = -np.inf if r <= 0.0 else (np.inf if r >= 1.0 else nd.inv_cdf(r))
-    permanent = (z_res >= res_cut) & (start < T)
-    length = prm["duration_months"] * timing.periods_per_year / 12.0
-    t = np.arange(T)[np.newaxis, :]
-    s0 = start[:, None].astype(float)
-    end = s0 + length
-    during = np.clip(np.minimum(t + 1, end) - np.maximum(t, s0), 0.0, 1.0)
-    after = np.where(permanent[:, None], np.clip(t + 1 - np.maximum(t, end), 0.0, 1.0), 0.0)
-    loss = prm["revenue_loss"] * (during + after)
-    return (after > 0).astype(float), np.minimum(loss, 1.0), start, permanent
-
-
 def sample(risk, timing: Timing, z0: np.ndarray, zt: np.ndarray, z_res: np.ndarray, hold=()) -> Draws:
     """Driver values from correlated normal scores.
 
@@ -320,7 +272,14 @@ def sample(risk, timing: Timing, z0: np.ndarray, zt: np.ndarray, z_res: np.ndarr
     event, loss = zeros, zeros
     start, permanent = np.full(n, T), np.zeros(n, dtype=bool)
     if given("political_event"):
-        event, loss, start, permanent = _political(risk.political_event, timing, first["political_event"], z_res)
+        event, loss, start, permanent = political.draw(
+            risk.political_event,
+            periods=T,
+            periods_per_year=timing.periods_per_year,
+            z=first["political_event"],
+            z_res=z_res,
+            oecd_category=timing.oecd_category,
+        )
     return Draws(
         capex_overrun=scalar("capex_overrun"),
         construction_delay=scalar("construction_delay"),
