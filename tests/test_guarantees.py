@@ -21,8 +21,10 @@ from hypothesis import strategies as st
 
 from finmodel import engine
 from finmodel.errors import InputError
-from finmodel.guarantees import minimum_premium_upfront, political_event_paths, political_hazard
+from finmodel.guarantees import minimum_premium_upfront
+from finmodel.risk import political
 from finmodel.schema import load_raw
+from finmodel.schema.risk import PoliticalEvent
 from finmodel.validation import scenario_from_dict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -286,10 +288,22 @@ def test_cover_data():
     # (a_7 x HOR + b_7) x 0.95 / 0.95 % = (1.1 x 13 + 1.8) % = 16.1 %
     assert minimum_premium_upfront(7, horizon_years=13, cover_share=0.95) == pytest.approx(0.161, abs=1e-12)
     assert np.isnan(minimum_premium_upfront(0, horizon_years=10, cover_share=0.95))
-    assert political_hazard(7) > political_hazard(2) >= 0
-    ev = political_event_paths(np.random.default_rng(1), 7, paths=20000, periods=10, periods_per_year=2)
-    # 20,000 x 10 half-years at p = 1 - 0.98 ** 0.5 ~ 1.005 %: 2,010 events, sd ~ 45; 6 sd
-    assert abs(ev.sum() - 200000 * (1 - 0.98**0.5)) < 6 * 45
+
+
+def test_political_events_by_oecd_category():
+    """The one political-event draw (finmodel.risk.political) on the risk.yaml table: the probability rises with
+    the category, and the share of paths with an event matches it."""
+    oecd = PoliticalEvent()  # annual_probability: oecd, the other fields from risk.yaml
+    p7 = political.annual_probability(oecd, 7)
+    assert p7 > political.annual_probability(oecd, 2) >= 0
+    n, periods, per_year = 20_000, 10, 2
+    rng = np.random.default_rng(1)
+    z, z_res = rng.standard_normal(n), rng.standard_normal(n)
+    d = political.draw(oecd, periods=periods, periods_per_year=per_year, z=z, z_res=z_res, oecd_category=7)
+    # an event starts within 5 years with probability P = 1 - (1 - p7) ** 5 (~7 % at p7 = 1.5 %): binomial, 6 sd
+    share = 1 - (1 - p7) ** (periods / per_year)
+    assert abs((d.start < periods).sum() - n * share) < 6 * np.sqrt(n * share * (1 - share))
+    assert np.all(d.covered <= (d.start < periods)[:, None])  # the covered event only after an event started
 
 
 # --- invariants (hypothesis) -----------------------------------------------------------------------------------
@@ -342,10 +356,12 @@ def test_guarantee_invariants(raw):
 
 
 def test_invariants_vectorised_over_political_event_paths():
-    """Monte Carlo shape: 500 paths of random political events (category 7 hazard) in one evaluation."""
+    """Monte Carlo shape: 500 paths of random political events (the one draw, category 7) in one evaluation."""
     raw = copy.deepcopy(small(political_share=1.0))
     r = run_raw(raw)
-    ev = political_event_paths(np.random.default_rng(7), 7, paths=500, periods=5, periods_per_year=1)
+    rng = np.random.default_rng(7)
+    z, z_res = rng.standard_normal(500), rng.standard_normal(500)
+    ev = political.draw(PoliticalEvent(), periods=5, periods_per_year=1, z=z, z_res=z_res, oecd_category=7).covered
     ev[:50, 2] = 1.0  # make sure some paths have an event
     v = r.model.evaluate({**r.solved, "in_political_event": ev}, paths=500)
     assert_invariants(v)

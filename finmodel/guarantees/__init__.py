@@ -5,15 +5,14 @@
 * :mod:`finmodel.guarantees.rules` - validation of the scenario's ``guarantees:`` block (named rules such as
   ``KSURE-ORDINARY-ACCOUNT-CATEGORY``);
 * :mod:`finmodel.guarantees.data` - cover parameters from ``finmodel/data/cover.yaml`` (K-SURE limits, OECD
-  minimum premium indications, political-event hazard rates for Monte Carlo).
+  minimum premium indications).
+
+The covered political event (``in_political_event``) is the scenario's ``political_event_years`` or, in the
+Monte Carlo, the permanent events of the one political-event draw (:mod:`finmodel.risk.political`, probabilities
+in ``finmodel/data/risk.yaml``).
 """
 
 from finmodel.guarantees.build import build
-from finmodel.guarantees.data import (
-    cover_value,
-    minimum_premium_upfront,
-    political_event_paths,
-    political_hazard,
-)
+from finmodel.guarantees.data import cover_value, minimum_premium_upfront
 
-__all__ = ["build", "cover_value", "minimum_premium_upfront", "political_event_paths", "political_hazard"]
+__all__ = ["build", "cover_value", "minimum_premium_upfront"]

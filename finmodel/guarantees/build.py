@@ -104,8 +104,8 @@ def _common(b: Builder, covers) -> None:
         unit="1 = event",
         group="Guarantees",
         fmt="flag",
-        source=f"scenario political_event_years {years or 'none'}; Monte Carlo: hazard by OECD category "
-        "(cover.yaml political_hazard)",
+        source=f"scenario political_event_years {years or 'none'}; Monte Carlo: permanent political events "
+        "(risk.yaml political_event, by OECD category)",
     )
     dr = m.add_input(
         "in_guarantee_discount_rate",

@@ -1,5 +1,6 @@
 """Cover parameters (``finmodel/data/cover.yaml``): K-SURE cover limits and accounts, OECD minimum premium
-indications and political-event hazard rates, each with its source, date and confidence.
+indications and workout recovery, each with its source, date and confidence. (Political-event probabilities
+live in ``finmodel/data/risk.yaml``, drawn by :mod:`finmodel.risk.political`.)
 
 Examples
 --------
@@ -16,7 +17,6 @@ import functools
 from importlib import resources
 from typing import Any
 
-import numpy as np
 import yaml
 
 from finmodel.errors import FinmodelError
@@ -70,25 +70,3 @@ def minimum_premium_upfront(category: int, *, horizon_years: float, cover_share:
     if coef is None:
         return float("nan")
     return (coef["a"] * horizon_years + coef["b"]) * cover_share / 0.95 / 100.0
-
-
-def political_hazard(category: int) -> float:
-    """Annual probability of a covered political event for an OECD category [per year] (estimate, L)."""
-    rates = cover_value("political_hazard", "annual_rate_by_category")
-    if int(category) not in rates:
-        raise FinmodelError(f"expected an OECD country risk category 0-7, found {category!r}")
-    return float(rates[int(category)])
-
-
-def political_event_paths(
-    rng: np.random.Generator, category: int, *, paths: int, periods: int, periods_per_year: int
-) -> np.ndarray:
-    """Random political-event flags (paths, periods) for Monte Carlo: the ``in_political_event`` input.
-
-    Each period an event occurs with probability ``1 - (1 - h) ** (1 / periods_per_year)`` (``h`` the
-    annual hazard of the category); vectorised over paths. Only the first event matters to the model (a
-    default is permanent), so later flags are harmless.
-    """
-    h = political_hazard(category)
-    p = 1.0 - (1.0 - h) ** (1.0 / periods_per_year)
-    return (rng.random((paths, periods)) < p).astype(float)
