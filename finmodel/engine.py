@@ -15,6 +15,7 @@ import numpy as np
 
 from finmodel import (
     checks,
+    cost_shares,
     debt,
     default_loss,
     funding,
@@ -91,6 +92,7 @@ def build(scenario, *, sizing_case: bool = True) -> Builder:
     waterfall.build_waterfall(b)
     waterfall.build_equity(b)
     returns.build(b)
+    cost_shares.build(b)  # equity and capex shares of project cost (the project's part of fund mobilisation)
     blending_sheet.build(b)  # Blending sheet, cost of debt (with the declared premiums), metrics, warnings
     ledgers.build(b)  # Ledgers sheet: lenders and guarantors party by party, conservation checks
     default_loss.build(b)  # exposure and loss at default, senior loss, DSRA exhausted (read by the Monte Carlo)
