@@ -291,6 +291,18 @@ def test_bottom_up_mobilisation_returns_each_projects_own_capex(shipped):
     assert bu.to_dict()["plan_reference"]["label"].startswith("the plan's top-down headline")
 
 
+def test_bottom_up_mobilisation_reads_the_projects_share_rows(shipped):
+    """Equity and capex shares of project cost are rows of each project's model (finmodel.cost_shares, on its
+    Outputs sheet); the chain uses them as they are."""
+    r = model.run(shipped)
+    bu = mob.bottom_up(r)
+    for p, f in zip(bu.projects, r.flows, strict=True):
+        assert f.equity_share == pytest.approx(f.total_equity / f.total_uses, rel=1e-15)
+        assert f.capex_share == pytest.approx(f.total_capex / f.total_uses, rel=1e-15)
+        assert (p["equity_share"], p["capex_share"]) == (f.equity_share, f.capex_share)
+        assert 0.2 < f.equity_share < 0.3 and 0.85 < f.capex_share < 1.0  # README: 23-25 % and 89-95 %
+
+
 def test_bottom_up_orders_share_from_the_portfolio_file(shipped, tmp_path):
     raw = yaml.safe_load(SHIPPED.read_text())
     raw["projects"][0]["orders_share"] = 0.5

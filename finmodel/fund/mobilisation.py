@@ -6,9 +6,11 @@ Two chains, never mixed:
 
       fund equity    F_k = the fund model's investment in project k (p{k}_invest) [KRW]
       SPC equity     E_k = F_k / s_k                  (s_k the portfolio's stake)
-      project cost   C_k = E_k / e_k                  (e_k = total equity / total uses of the project's own run)
-      orders         O_k = o_k * (capex_k / uses_k) * C_k   (o_k share of the capex, the EPC contract, won by
-                                                              Korean firms: portfolio entry or data default)
+      project cost   C_k = E_k / e_k                  (e_k = total equity / total uses of the project's own run,
+                                                       its row equity_share_of_cost)
+      orders         O_k = o_k * c_k * C_k            (c_k = capex / uses, its row capex_share_of_cost; o_k share
+                                                       of the capex, the EPC contract, won by Korean firms:
+                                                       portfolio entry or data default)
       USD            O_k / x_k                        (x_k = fx_to_krw / fx_to_usd of the project's scenario)
       jobs           J_k = O_k[USD] / 1e10 * j        (j jobs per USD 10 bn, the plan citing KIEP)
 
@@ -182,10 +184,9 @@ def bottom_up(result) -> BottomUp:
     rows = []
     for k, f in enumerate(result.flows, start=1):
         invest = float(np.sum(result.values[f"p{k}_invest"][0]))
-        if f.total_uses <= 0 or f.total_equity <= 0:
+        if not f.equity_share or f.equity_share <= 0:
             raise InputError([(f"projects.{k - 1}", "expected a project with equity and a project cost, found none")])
-        e = f.total_equity / f.total_uses
-        capex_share = f.total_capex / f.total_uses
+        e, capex_share = f.equity_share, f.capex_share  # the project's rows (finmodel.cost_shares)
         o = default_share if f.orders_share is None else f.orders_share
         x = f.fx_to_krw / f.fx_to_usd
         spc, cost, orders, usd, jobs = (float(v) for v in chain(invest, f.stake, e, capex_share, o, x, jobs_per))

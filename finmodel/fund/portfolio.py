@@ -79,6 +79,9 @@ class ProjectFlows:
     total_equity: float = 0.0
     total_uses: float = 0.0
     total_capex: float = 0.0
+    # the project's rows equity_share_of_cost and capex_share_of_cost (finmodel.cost_shares) [fraction; None: no uses]
+    equity_share: float | None = None
+    capex_share: float | None = None
     orders_share: float | None = None  # portfolio entry's share of capex won by Korean firms (None: data default)
 
     def fund_series(self, fund_periods: int, equity_cf=None) -> np.ndarray:
@@ -239,6 +242,8 @@ def project_flows(lp: LoadedPortfolio, case: str | None = None) -> list[ProjectF
                 total_equity=float(met.get("total_equity") or 0.0),
                 total_uses=float(met.get("total_uses") or 0.0),
                 total_capex=float(met.get("total_capex") or 0.0),
+                equity_share=met.get("equity_share_of_cost"),
+                capex_share=met.get("capex_share_of_cost"),
                 orders_share=entry.orders_share,
             )
         )

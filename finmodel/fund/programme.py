@@ -165,18 +165,17 @@ def load(path) -> LoadedProgramme:
                 )
             )
         m = res.metrics()
-        uses, equity, capex = (float(m.get(k) or 0.0) for k in ("total_uses", "total_equity", "total_capex"))
+        uses, equity = (float(m.get(k) or 0.0) for k in ("total_uses", "total_equity"))
         if uses <= 0 or equity <= 0:
             problems.append((where, "expected a scenario with equity and a project cost, found none"))
             continue
+        e, c_share = m["equity_share_of_cost"], m["capex_share_of_cost"]  # the project's rows (finmodel.cost_shares)
         fx = sc.project.fx_to_krw
         x = fx / sc.project.fx_to_usd
         scale = c.size / (uses * fx)
         o = default_share if c.orders_share is None else c.orders_share
         fund_eq = c.stake * equity * scale * fx
-        _, _, orders, usd, jobs = (
-            float(v) for v in mob.chain(fund_eq, c.stake, equity / uses, capex / uses, o, x, jobs_per)
-        )
+        _, _, orders, usd, jobs = (float(v) for v in mob.chain(fund_eq, c.stake, e, c_share, o, x, jobs_per))
         out.append(
             CandidateRun(
                 index=i,
@@ -192,8 +191,8 @@ def load(path) -> LoadedProgramme:
                 orders_krw=orders,
                 orders_usd=usd,
                 jobs=jobs,
-                equity_share=equity / uses,
-                capex_share=capex / uses,
+                equity_share=e,
+                capex_share=c_share,
             )
         )
     if problems:
