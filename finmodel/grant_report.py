@@ -221,7 +221,8 @@ def scenario_report(
 
     Parameters
     ----------
-    path : str or Path, optional
+    path : str, Path or Scenario, optional
+        A scenario file (read once here) or an already loaded base scenario (not read again).
     case : str, optional
         Case to run (default base).
     method : {"dac2018", "imf", "ddr", "rate"}, optional
@@ -238,14 +239,16 @@ def scenario_report(
         rate).
     """
     from finmodel import engine
-    from finmodel.validation import load_scenario
+    from finmodel.schema import Scenario
+    from finmodel.validation import case_scenario, load_scenario
 
     case = case or "base"
-    sc = load_scenario(path, case)
+    base = path if isinstance(path, Scenario) else load_scenario(path)  # the file read once
+    sc = case_scenario(base, case)
     d, method_findings = ge_discount_rate(sc, method=method, discount_rate=discount_rate, cirr=cirr)
     cirr = sc.blending.cirr if cirr is None else cirr
     country = scenario_country(sc)
-    result = engine.run(path, [case])[0]
+    result = engine.run_scenario(base, [case])[0]
     head = _values_at(result, d.rate)
 
     try:

@@ -169,8 +169,11 @@ def case_scenario(base: Scenario, case: str | None) -> Scenario:
     return _case_scenario(base._raw, case, base.source, base.sha256)
 
 
-def validate_file(path: str | Path | None = None) -> Scenario:
+def validate_file(path: str | Path | None = None, read: tuple[bytes, str] | None = None) -> Scenario:
     """Check a scenario file and every one of its cases; return the base scenario.
+
+    ``read``: the file's ``(bytes, source name)`` as already read (:func:`finmodel.schema.reading.read`); the
+    file is then not read again.
 
     Raises
     ------
@@ -178,7 +181,7 @@ def validate_file(path: str | Path | None = None) -> Scenario:
         With every problem of the base scenario, or if the base is valid, of every case
         (prefixed ``cases.<name>: ``).
     """
-    data, source = reading.read(path)
+    data, source = read or reading.read(path)
     raw = reading.parse(data, source)
     digest = hashlib.sha256(data).hexdigest()
     try:

@@ -125,9 +125,12 @@ class LoadedPortfolio:
         return case
 
 
-def load(path) -> LoadedPortfolio:
-    """Read a portfolio file and check every project against it (scenarios, cases, dates, high-risk rule)."""
-    spec, source, digest = schema.read_portfolio(path)
+def load(path, read: tuple | None = None) -> LoadedPortfolio:
+    """Read a portfolio file and check every project against it (scenarios, cases, dates, high-risk rule).
+
+    ``read``: the file as already read and validated, ``(spec, source, sha256)`` as
+    :func:`finmodel.fund.schema.read_portfolio` returns it; the file is then not read again."""
+    spec, source, digest = read or schema.read_portfolio(path)
     fund = spec.fund
     problems: list[tuple[str, str]] = []
     paths, scenarios = [], []
@@ -184,10 +187,10 @@ def _refused_scenario(path, exc: InputError) -> str:
     )
 
 
-def input_paths(path) -> list:
+def input_paths(path, read: tuple | None = None) -> list:
     """The files a portfolio run reads: the portfolio file and its projects' scenario files (None = the
-    embedded default). Raises InputError if the portfolio file itself is invalid."""
-    spec, source, _ = schema.read_portfolio(path)
+    embedded default). Raises InputError if the portfolio file itself is invalid. ``read``: as for :func:`load`."""
+    spec, source, _ = read or schema.read_portfolio(path)
     return [Path(path), *(schema.scenario_path(e, source) for e in spec.projects)]
 
 

@@ -93,23 +93,26 @@ def _scenario_path(c: ps.Candidate, source: str):
     return p if p.is_absolute() else Path(source).resolve().parent / p
 
 
-def input_paths(path) -> list:
+def input_paths(path, read: tuple | None = None) -> list:
     """The files a programme run reads: the programme file and its candidates' scenario files (None = the
-    embedded default). Raises InputError if the programme file itself is invalid."""
+    embedded default). Raises InputError if the programme file itself is invalid. ``read``: as for :func:`load`."""
     from pathlib import Path
 
-    spec, source, _ = ps.read_programme(path)
+    spec, source, _ = read or ps.read_programme(path)
     return [Path(path), *(_scenario_path(c, source) for c in spec.pipeline)]
 
 
-def load(path) -> LoadedProgramme:
-    """Read a programme file, load and run every candidate's scenario (once per scenario and case)."""
+def load(path, read: tuple | None = None) -> LoadedProgramme:
+    """Read a programme file, load and run every candidate's scenario (once per scenario and case).
+
+    ``read``: the file as already read and validated, ``(spec, source, sha256)`` as
+    :func:`finmodel.fund.programme_schema.read_programme` returns it; the file is then not read again."""
     from finmodel import engine
     from finmodel.countries import get_country
     from finmodel.fund.schema import structures_data
     from finmodel.validation import case_scenario, load_scenario
 
-    spec, source, digest = ps.read_programme(path)
+    spec, source, digest = read or ps.read_programme(path)
     bu = mob.data()["bottom_up"]
     default_share = float(bu["orders_share"]["value"])
     jobs_per = float(bu["jobs_per_usd_10bn"]["value"])
