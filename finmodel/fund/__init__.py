@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+from finmodel.errors import InputError
 from finmodel.files import check_not_inputs, check_output_path
 from finmodel.fund.frames import FundFrames
 
@@ -37,9 +38,16 @@ class FundOutput(FundFrames):
     decomposition: object = None  # finmodel.fund.decompose.Decomposition (compare: pis vs gif)
 
     def table(self):
+        """The terminal table (rich): every tranche under each structure run."""
         from finmodel.fund.workbook import compare_table
 
         return compare_table(self.results)
+
+    def lines(self) -> list[str]:
+        """Plain lines for the first-loss share and the mobilisation chain (``finmodel fund``)."""
+        from finmodel.fund.workbook import summary_lines
+
+        return summary_lines(self)
 
 
 def compare_portfolio(
@@ -108,19 +116,38 @@ def run_portfolio(
     protect: str = "private",
     paths: int | None = None,
     seed: int = 0,
-    max_expected_loss: float = 0.0,
-    correlation: float = 0.0,
+    max_expected_loss: float | None = None,
+    correlation: float | None = None,
 ) -> FundOutput:
     """Run the portfolio's fund (its own structure, or ``structure``) under ``case``; with
     ``first_loss_case``, also the smallest first-loss share keeping ``protect`` whole under that case (with
     ``paths``: keeping its expected loss over that many Monte Carlo paths of the projects' risk blocks at most
     ``max_expected_loss`` of its contributions, :func:`finmodel.fund.montecarlo.first_loss_monte_carlo`); the
-    mobilisation chain bottom-up from the fund's modelled investments, with the plan's top-down reference."""
+    mobilisation chain bottom-up from the fund's modelled investments, with the plan's top-down reference.
+
+    ``paths`` serves the first-loss solver only, and ``max_expected_loss`` / ``correlation`` (default 0) the
+    Monte Carlo solver only: given where they would be ignored, they are refused (InputError)."""
     from finmodel import report
     from finmodel.fund import first_loss, model, portfolio
     from finmodel.fund import mobilisation as mob
     from finmodel.fund import workbook as wbk
 
+    problems = []
+    if paths is not None and first_loss_case is None:
+        problems.append(
+            (
+                "--paths",
+                "expected with --first-loss CASE (the first-loss share solved on Monte Carlo paths), found "
+                "--paths without --first-loss; each tranche's loss over Monte Carlo paths: finmodel compare --paths",
+            )
+        )
+    for option, value in (("--max-expected-loss", max_expected_loss), ("--correlation", correlation)):
+        if value is not None and paths is None:
+            problems.append((option, f"expected with --first-loss CASE --paths N, found {option} without --paths"))
+    if problems:
+        raise InputError(problems)
+    max_expected_loss = 0.0 if max_expected_loss is None else max_expected_loss
+    correlation = 0.0 if correlation is None else correlation
     wb_path = check_output_path(workbook, ".xlsx", "--output")
     js_path = check_output_path(json_path, ".json", "--json")
     lp = portfolio.load(path)
