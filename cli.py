@@ -114,10 +114,6 @@ def run(scenario, cases, output, json_path, charts_dir, quiet):
     from finmodel import api
 
     out = api.run(scenario, list(cases) or None, workbook=output, json_path=json_path, charts=charts_dir)
-    if charts_dir is not None:
-        from finmodel.workbook import charts
-
-        out.written.extend(charts.write_charts(out.results, charts_dir))
     _echo_warnings(out.warnings)
     if not quiet and json_path != "-":
         _console().print(api.summary(out))
@@ -188,8 +184,7 @@ def export_cmd(workbook, output):
 def validate_cmd(scenarios, json_path):
     """Check scenario files (every case in them) and fund portfolio files; print each problem with its field
     path (exit 2 if any)."""
-    from finmodel import api, plausibility, report
-    from finmodel.blending import warnings_for
+    from finmodel import api, report
     from finmodel.files import check_output_path
 
     js = check_output_path(json_path, ".json", "--json")
@@ -206,12 +201,7 @@ def validate_cmd(scenarios, json_path):
                 _echo(exc.format())
         else:
             if base is not None:
-                entry["warnings"] = [
-                    {"kind": "eligibility", "field": w.field_path, "message": w.message} for w in warnings_for(base)
-                ]
-                entry["warnings"] += [
-                    {"kind": "plausibility", "field": f, "message": m} for f, m in plausibility.scenario_warnings(base)
-                ]
+                entry["warnings"] = api.warnings(base)
             if js != "-":
                 _echo(f"OK {path}")
                 _echo_warnings(entry["warnings"], err=False)
@@ -236,14 +226,10 @@ def schema_cmd(fmt):
     """Print the scenario file's schema: every field with its type, unit, default and description."""
     import json
 
-    from finmodel.schema import Scenario
+    from finmodel import api
 
-    if fmt == "markdown":
-        from finmodel.docs import schema_markdown
-
-        click.echo(schema_markdown())
-        return
-    click.echo(json.dumps(Scenario.model_json_schema(), indent=2))
+    schema = api.scenario_schema(fmt)
+    click.echo(schema if fmt == "markdown" else json.dumps(schema, indent=2))
 
 
 @main.command("new")
@@ -261,24 +247,12 @@ def schema_cmd(fmt):
 @_report_errors
 def new_cmd(name, template, force):
     """Write NAME.yaml, a new scenario file from a template, with NAME as its project name; it runs as created."""
-    from finmodel.validation import new_scenario_file
+    from finmodel import api
 
-    _echo_written([new_scenario_file(name, template, force=force)])
+    _echo_written([api.new_scenario(name, template, force=force)])
 
 
 # [grant-element]
-
-_GE_OPTION_NAMES = {  # library parameter -> command-line option, for error messages
-    "annual_rate": "--rate",
-    "maturity_years": "--maturity",
-    "grace_years": "--grace",
-    "discount_rate": "--discount-rate",
-    "periods_per_year": "--periods-per-year",
-    "repayment": "--repayment",
-    "method": "--method",
-    "country": "--country",
-    "cirr": "--cirr",
-}
 
 
 def _echo_warnings(findings, *, err=True):
@@ -364,122 +338,27 @@ def grant_element_cmd(
     SCENARIO: grant elements of the modelled cash flows (drawdowns, interest, repayments; fees excluded),
     as on the workbook's Blending sheet.
     """
-    terms = {
-        "--rate": annual_rate,
-        "--maturity": maturity_years,
-        "--grace": grace_years,
-        "--repayment": repayment,
-        "--periods-per-year": periods_per_year,
-        "--country": country,
-    }
-    given = [opt for opt, v in terms.items() if v is not None]
-    if scenario is not None:
-        if given:
-            raise InputError(
-                [(given[0], f"expected either SCENARIO or loan terms, found both ({scenario} and {', '.join(given)})")]
-            )
-        _grant_element_scenario(scenario, case, method, discount_rate, cirr, json_path)
-        return
-    if case is not None:
-        raise InputError([("--case", "expected with SCENARIO only, found it with loan terms")])
-    missing = [opt for opt in ("--rate", "--maturity", "--grace") if terms[opt] is None]
-    if missing:
-        found = f"{', '.join(o for o in terms if terms[o] is not None)} without {', '.join(missing)}"
-        raise InputError(
-            [
-                (
-                    "",
-                    f"expected SCENARIO or the loan terms --rate, --maturity and --grace, "
-                    f"found {found if len(missing) < 3 else 'neither'}",
-                )
-            ]
-        )
-    _grant_element_terms(
-        annual_rate,
-        maturity_years,
-        grace_years,
-        repayment or "equal",
-        discount_rate,
-        periods_per_year or "2",
-        method,
-        country,
-        cirr,
-        json_path,
+    from finmodel import api
+
+    out = api.grant_element(
+        scenario,
+        case,
+        annual_rate=annual_rate,
+        maturity_years=maturity_years,
+        grace_years=grace_years,
+        repayment=repayment,
+        periods_per_year=periods_per_year,
+        method=method,
+        discount_rate=discount_rate,
+        country=country,
+        cirr=cirr,
+        json_path=json_path,
     )
-
-
-def _grant_element_terms(
-    annual_rate,
-    maturity_years,
-    grace_years,
-    repayment,
-    discount_rate,
-    periods_per_year,
-    method,
-    country,
-    cirr,
-    json_path,
-):
-    from finmodel.blending.grant_element import grant_element_report
-    from finmodel.countries import get_country
-
-    if method is None:
-        method = "rate" if discount_rate is not None else "dac2018"
-    if discount_rate is not None and method != "rate":
-        raise InputError([("--discount-rate", f"not used with --method {method}; drop one of them")])
-    record = None
-    if country is not None:
-        record = get_country(country)
-        if record is None:
-            raise InputError([("--country", f"unknown ISO alpha-3 code {country!r} (finmodel/data/countries.yaml)")])
-    try:
-        report = grant_element_report(
-            annual_rate,
-            maturity_years,
-            grace_years,
-            repayment=repayment,
-            periods_per_year=int(periods_per_year),
-            method=method,
-            discount_rate=discount_rate,
-            country=record,
-            cirr=cirr,
-        )
-    except InputError as exc:  # name the command-line options, not the library parameters
-        raise InputError([(_GE_OPTION_NAMES.get(path, path), msg) for path, msg in exc.problems]) from None
-    from finmodel import grant_report as ge_report
-
-    _json_and_lines(
-        json_path,
-        lambda: ge_report.terms_json(report),
-        lambda: ge_report.terms_lines(report, annual_rate, maturity_years, grace_years, repayment, periods_per_year),
-    )
-
-
-def _json_and_lines(json_path, data, lines):
-    """The grant-element output: the JSON to ``json_path`` (``-``: standard output only), else the lines."""
-    from finmodel import report
-    from finmodel.files import check_output_path
-
-    path = check_output_path(json_path, ".json", "--json")
-    if path is not None:
-        written = report.write_json(data(), path)
-        _echo_written([written], json_path)
+    _echo_warnings(out.warnings)
+    _echo_written(out.written, json_path)
     if json_path != "-":
-        for line in lines():
+        for line in out.lines():
             _echo(line)
-
-
-def _grant_element_scenario(scenario, case, method, discount_rate, cirr, json_path):
-    from finmodel.grant_report import scenario_report
-
-    if discount_rate is not None and method not in (None, "rate"):
-        raise InputError([("--discount-rate", f"not used with --method {method}; drop one of them")])
-    try:
-        rep = scenario_report(scenario, case, method=method, discount_rate=discount_rate, cirr=cirr)
-    except InputError as exc:
-        raise InputError([(_GE_OPTION_NAMES.get(p, p), m) for p, m in exc.problems], source=exc.source) from None
-    _echo_warnings(rep.warnings)
-    _json_and_lines(json_path, rep.contract_json, rep.lines)
 
 
 # [compare]
@@ -546,25 +425,23 @@ def compare_cmd(portfolio, case, output, json_path, paths, seed, correlation, qu
     "--paths",
     type=int,
     default=None,
-    help="With --first-loss: solve on N Monte Carlo paths of the "
+    help="With --first-loss (required): solve on N Monte Carlo paths of the "
     "projects' risk blocks (expected loss of the private tranche at most --max-expected-loss).",
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed (project i: seed + i).")
 @click.option(
     "--max-expected-loss",
     type=float,
-    default=0.0,
-    show_default=True,
+    default=None,
     metavar="FRACTION",
-    help="With --paths: the private tranche's expected loss target, a fraction of its contributions.",
+    help="With --paths: the private tranche's expected loss target, a fraction of its contributions. Default: 0.",
 )
 @click.option(
     "--correlation",
     type=float,
-    default=0.0,
-    show_default=True,
+    default=None,
     metavar="RHO",
-    help="With --paths: loading of every project on a shared macro factor (demand, political events).",
+    help="With --paths: loading of every project on a shared macro factor (demand, political events). Default: 0.",
 )
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the live fund workbook (.xlsx).")
 @_json_option()
@@ -575,7 +452,6 @@ def fund_cmd(
 ):
     """Run a PORTFOLIO file's fund: tranche results, first-loss share, mobilisation."""
     from finmodel import api
-    from finmodel.fund.workbook import summary_lines
 
     out = api.fund(
         portfolio,
@@ -591,7 +467,7 @@ def fund_cmd(
     )
     if not quiet and json_path != "-":
         _console().print(out.table())
-        for line in summary_lines(out):
+        for line in out.lines():
             _echo(line)
     _echo_written(out.written, json_path)
 
@@ -618,20 +494,14 @@ def fund_cmd(
 @_report_errors
 def frontier_cmd(portfolio, paths, seed, steps, case, json_path, output, charts, quiet):
     """The subordination frontier of a PORTFOLIO: private risk against the government's first-loss share."""
-    from finmodel.fund import frontier_report
+    from finmodel import api
 
-    out = frontier_report.run(
-        portfolio,
-        paths=paths,
-        seed=seed,
-        steps=steps,
-        case=case,
-        json_path=json_path,
-        workbook_path=output,
-        charts=charts,
+    out = api.frontier(
+        portfolio, paths=paths, seed=seed, steps=steps, case=case, json_path=json_path, workbook=output, charts=charts
     )
     if not quiet and json_path != "-":
-        _console().print(frontier_report.table(out.frontier))
+        for table in out.tables():
+            _console().print(table)
     _echo_written(out.written, json_path)
 
 
@@ -649,15 +519,13 @@ def frontier_cmd(portfolio, paths, seed, steps, case, json_path, output, charts,
 @_report_errors
 def programme_cmd(programme_file, paths, seed, json_path, output, charts, quiet):
     """Simulate a PROGRAMME file: a fund deploying into a pipeline of candidate projects."""
-    from finmodel.fund import programme_report
+    from finmodel import api
 
-    out = programme_report.run(
-        programme_file, paths=paths, seed=seed, json_path=json_path, workbook_path=output, charts=charts
-    )
+    out = api.programme(programme_file, paths=paths, seed=seed, json_path=json_path, workbook=output, charts=charts)
     if not quiet and json_path != "-":
-        for table in programme_report.tables(out.result, out.summary):
+        for table in out.tables():
             _console().print(table)
-        for line in programme_report.driver_lines(out.summary):
+        for line in out.lines():
             _echo(line)
     _echo_written(out.written, json_path)
 
@@ -716,7 +584,7 @@ def simulate_cmd(
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from finmodel.risk import api
+    from finmodel import api
 
     progress = Progress(
         TextColumn("simulating"),
@@ -756,7 +624,7 @@ def simulate_cmd(
     finally:
         progress.stop()
     if not quiet and json_path != "-":
-        for table in api.summary_tables(out.result):
+        for table in out.tables():
             _console().print(table)
     _echo_written(out.written, json_path)
 
@@ -780,7 +648,6 @@ def simulate_cmd(
 def sensitivity_cmd(scenario, case, drivers, output, json_path, charts, portfolio, quiet):
     """One-at-a-time sensitivities (tornado, spider) and breakevens, all points in one model call."""
     from finmodel import api
-    from finmodel.risk.api import sensitivity_tables
 
     out = api.sensitivity(
         scenario,
@@ -792,7 +659,7 @@ def sensitivity_cmd(scenario, case, drivers, output, json_path, charts, portfoli
         portfolio=portfolio,
     )
     if not quiet and json_path != "-":
-        for table in sensitivity_tables(out.result):
+        for table in out.tables():
             _console().print(table)
     _echo_written(out.written, json_path)
 

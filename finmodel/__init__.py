@@ -7,6 +7,10 @@ The Python API (the command line is built on it)::
     res = finmodel.run(sc, cases=["base", "downside"])    # res.cashflows, res.annual, res.metrics, res.checks
     sim = finmodel.simulate(sc, paths=10_000, seed=7)     # needs a risk: block; sim.paths, sim.summary
     cmp = finmodel.compare("scenarios/pis_smart_city_subfund.yaml")   # cmp.tranches (PIS vs GIF)
+    ge = finmodel.grant_element(sc)                       # ge.grant_elements: one row per facility
+
+and ``fund``, ``sensitivity``, ``frontier``, ``programme``, ``validate``, ``scenario_schema``, ``new_scenario``:
+every command of the command line has its function here.
 
 See :mod:`finmodel.api` (the functions) and :mod:`finmodel.results` (what they return). They are imported on
 first use, so ``import finmodel`` stays fast.
@@ -19,8 +23,20 @@ The data flow, one module per concern::
 
 from finmodel.version import __version__
 
-_API = ("load", "run", "simulate", "compare")
-_RESULTS = ("Result", "CaseRun", "SimulationResult")
+_API = (
+    "load",
+    "run",
+    "simulate",
+    "compare",
+    "sensitivity",
+    "frontier",
+    "programme",
+    "grant_element",
+    "validate",
+    "scenario_schema",
+    "new_scenario",
+)
+_RESULTS = ("Result", "CaseRun", "SimulationResult", "GrantElementResult")
 
 __all__ = ["__version__", *_API, "fund", *_RESULTS]
 

@@ -115,7 +115,7 @@ def run(scenario=None, cases=None, *, workbook=None, json_path=None, charts=None
         Both paths are checked before any work, so bad input never leaves a file behind; an output that is the
         scenario file itself is refused.
     charts : str or Path, optional
-        The folder the caller will write PNG charts to: only checked here, with the other outputs.
+        Also write the live (first) case's charts as PNG files (matplotlib) into this folder, for credit papers.
 
     Returns
     -------
@@ -168,6 +168,10 @@ def run(scenario=None, cases=None, *, workbook=None, json_path=None, charts=None
         result.to_excel(wb_path)
     if js_path is not None:
         result.to_json(js_path)
+    if charts is not None:
+        from finmodel.workbook import charts as charts_mod
+
+        result.written.extend(charts_mod.write_charts(result.results, charts))
     return result
 
 
@@ -235,31 +239,67 @@ def summary(out: Result):
 
 
 def simulate(
-    scenario=None, *, paths: int, seed: int = 0, case: str = "base", chunk_size: int | None = None, client=None
+    scenario=None,
+    *,
+    paths: int,
+    seed: int = 0,
+    case: str = "base",
+    chunk_size: int | None = None,
+    workers: int | str = 1,
+    explain_paths: int | None = 0,
+    client=None,
+    scheduler: str | None = None,
+    workbook=None,
+    json_path=None,
+    paths_out=None,
+    charts=None,
+    on_start=None,
+    on_chunk=None,
 ) -> SimulationResult:
     """Monte Carlo over the scenario's ``risk:`` block, with the financing sized on the base case.
 
     Parameters
     ----------
     scenario : Scenario, str, Path, Mapping or None
-        As for :func:`run`; it must have a ``risk`` block.
+        As for :func:`run` (read once here); it must have a ``risk`` block.
     paths : int
         Number of paths.
     seed : int
-        Seed; the same seed gives the same paths whatever ``chunk_size`` and ``client``.
+        Seed; the same seed gives the same paths whatever ``chunk_size``, ``workers`` and ``client``.
     case : str
         Case whose scenario the drivers apply to.
     chunk_size : int, optional
-        Paths per model call (bounds memory, ~40 kB per path). Default 4096.
+        Paths per model call (bounds memory, ~40 kB per path). Default: up to 4096, about four chunks per worker.
+    workers : int or "auto"
+        Local processes running the chunks (``"auto"``: every core this process may use; 1: this process). The
+        results are identical for any number. ``finmodel simulate --workers`` (whose default is ``"auto"``).
+    explain_paths : int or None
+        Paths re-run per driver held at its deterministic value, to say which drivers cause the defaults
+        (``.raw.default_drivers``); 0: none; None: as ``finmodel simulate`` without ``--explain-paths``
+        (``min(paths, 5000)``).
     client : concurrent.futures.Executor or dask.distributed.Client, optional
-        Where the chunks run (default: this process).
+        Where the chunks run instead of ``workers`` local processes.
+    scheduler : str, optional
+        A Dask scheduler address (``tcp://host:8786``) or ``"local"`` (a LocalCluster), connected to and closed
+        here (``--scheduler``).
+    workbook, json_path, paths_out, charts : optional
+        Also write the workbook with a Risk sheet (``.xlsx``), the JSON (``-``: standard output), the per-path
+        file (``.csv`` or ``.parquet``) and PNG charts into a folder. Every output is checked before any work.
+    on_start, on_chunk : callable, optional
+        Progress: ``on_start(paths)`` once, ``on_chunk(start, stop, results)`` after each chunk, in path order.
 
     Returns
     -------
     SimulationResult
         ``.paths`` (DataFrame, one row per path: metrics, ``senior_loss`` [currency], drivers), ``.summary``
         (Series: probabilities with standard errors, percentiles, expected losses), ``.to_json(path)``,
-        ``.to_excel(path)``.
+        ``.to_excel(path)``, ``.tables()`` (the terminal summary), ``.written``.
+
+    Raises
+    ------
+    finmodel.errors.InputError
+        Bad scenario, no ``risk`` block, bad options (``--paths``, ``--seed``, ``--workers``, ...), a run whose
+        memory estimate passes the machine's, or a bad output path.
 
     Examples
     --------
@@ -268,16 +308,27 @@ def simulate(
     >>> sim.paths.shape[0], bool(0.0 <= sim.summary["p_default"] <= 1.0)
     (200, True)
     """
-    from finmodel.risk import simulation
+    from finmodel.risk import api as risk_api
+    from finmodel.workbook import source as workbook_source
 
-    chunk_size = simulation.DEFAULT_CHUNK_SIZE if chunk_size is None else chunk_size
-    simulation.check_options(paths, seed, chunk_size)
-    sc = load(scenario)
-    prepared = simulation.prepare(sc, case)
-    raw = simulation.simulate(
-        sc, paths=paths, seed=seed, case=case, chunk_size=chunk_size, client=client, prepared=prepared
+    out = risk_api.simulate(
+        scenario if isinstance(scenario, (str, Path)) and not workbook_source.is_workbook(scenario) else load(scenario),
+        paths=paths,
+        seed=seed,
+        case=case,
+        chunk_size=chunk_size,
+        workers=workers,
+        explain_paths=explain_paths,
+        workbook=workbook,
+        json_path=json_path,
+        paths_out=paths_out,
+        charts=charts,
+        scheduler=scheduler,
+        client=client,
+        on_start=on_start,
+        on_chunk=on_chunk,
     )
-    return SimulationResult(raw, prepared[1])
+    return SimulationResult(out.result, out.deterministic, out.written)
 
 
 def fund(
@@ -290,8 +341,8 @@ def fund(
     json_path=None,
     paths: int | None = None,
     seed: int = 0,
-    max_expected_loss: float = 0.0,
-    correlation: float = 0.0,
+    max_expected_loss: float | None = None,
+    correlation: float | None = None,
 ):
     """Run a portfolio file's PIS / GIF fund: tranche results, first-loss share, mobilisation [KRW].
 
@@ -309,8 +360,12 @@ def fund(
         Also write the live fund workbook / the JSON.
     paths, seed, max_expected_loss, correlation : optional
         With ``first_loss_case``: solve on ``paths`` Monte Carlo paths of the projects' ``risk`` blocks instead,
-        the private tranche's expected loss at most ``max_expected_loss`` of its contributions, the projects
-        loading ``correlation`` on a shared macro factor (:func:`finmodel.fund.montecarlo.first_loss_monte_carlo`).
+        the private tranche's expected loss at most ``max_expected_loss`` of its contributions (default 0), the
+        projects loading ``correlation`` on a shared macro factor (default 0; see
+        :func:`finmodel.fund.montecarlo.first_loss_monte_carlo`). ``paths`` is used only by the first-loss
+        solver, so ``paths`` without ``first_loss_case`` (and ``max_expected_loss`` or ``correlation`` without
+        ``paths``) is refused rather than ignored: each tranche's loss over Monte Carlo paths is
+        :func:`compare` with ``paths``.
 
     Returns
     -------
@@ -441,34 +496,340 @@ def validate(path):
     """Validate a scenario file (and every case in it), a fund portfolio file (and its projects), or a programme
     file (and its candidates' scenarios).
 
+    The file is read once: its bytes decide which kind it is and are the ones validated.
+
     Returns the base Scenario, or None for a portfolio or programme; raises InputError with every problem."""
-    from finmodel.schema import load_raw
+    import hashlib
+
+    from finmodel.schema import reading
     from finmodel.validation import validate_file
 
-    raw = load_raw(path)
-    if isinstance(raw, dict) and "projects" in raw and "project" not in raw:
-        from finmodel.fund import portfolio
+    data, source = reading.read(path)
+    raw = reading.parse(data, source)
+    if "projects" in raw and "project" not in raw:
+        from finmodel.fund import portfolio, schema
 
-        portfolio.load(path)
+        read = (schema.validate_dict(raw, source), source, hashlib.sha256(data).hexdigest())
+        portfolio.load(path, read=read)
         return None
-    if isinstance(raw, dict) and "pipeline" in raw and "project" not in raw:
+    if "pipeline" in raw and "project" not in raw:
         from finmodel.fund import programme
+        from finmodel.fund import programme_schema as ps
 
-        programme.load(path)
+        read = (ps.validate_dict(raw, source), source, hashlib.sha256(data).hexdigest())
+        programme.load(path, read=read)
         return None
-    return validate_file(path)
+    return validate_file(path, read=(data, source))
+
+
+def frontier(
+    portfolio,
+    *,
+    paths: int,
+    seed: int = 0,
+    steps=None,
+    case: str | None = None,
+    workbook=None,
+    json_path=None,
+    charts=None,
+):
+    """The subordination frontier of a portfolio: private risk against the government's first-loss share [KRW].
+
+    Parameters
+    ----------
+    portfolio : str or Path
+        A fund portfolio file (read once here, with its projects' scenarios).
+    paths, seed : int
+        Monte Carlo paths of the projects' ``risk`` blocks (project ``i`` uses seed ``seed + i``).
+    steps : sequence of float or str, optional
+        Government first-loss shares as decimals (0 always included), or ``"0,0.05,0.1"``.
+    case : str, optional
+        Portfolio case (default base; no ``changes``).
+    workbook, json_path, charts : optional
+        Also write the table (``.xlsx``), the JSON (``-``: standard output) and ``frontier.png`` into a folder;
+        every output is checked before any work.
+
+    Returns
+    -------
+    finmodel.fund.frontier_report.FrontierOutput
+        ``.points`` (DataFrame, one row per government share), ``.frontier`` (per-path arrays), ``.data`` (the
+        JSON), ``.written``.
+
+    Examples
+    --------
+    >>> import finmodel
+    >>> f = finmodel.frontier("scenarios/pis_high_risk_subfund.yaml", paths=40, seed=1, steps="0,0.2")
+    >>> list(f.points.index)
+    [0.0, 0.2]
+    >>> bool((f.points["private_expected_loss"].diff().dropna() <= 0).all())   # more first loss, less private loss
+    True
+    """
+    from finmodel.fund import frontier_report
+
+    return frontier_report.run(
+        portfolio,
+        paths=paths,
+        seed=seed,
+        steps=steps,
+        case=case,
+        json_path=json_path,
+        workbook_path=workbook,
+        charts=charts,
+    )
+
+
+def programme(path, *, paths: int = 2000, seed: int = 0, workbook=None, json_path=None, charts=None):
+    """Simulate a programme file: a fund deploying into a pipeline of candidate projects [KRW, USD].
+
+    Parameters
+    ----------
+    path : str or Path
+        A programme file (``pipeline:`` of candidates; read once here, with their scenarios).
+    paths, seed : int
+        Simulated paths (which candidates close, and when) and the seed (same seed, same results).
+    workbook, json_path, charts : optional
+        Also write the summary tables (``.xlsx``), the JSON (``-``: standard output) and ``programme.png`` into
+        a folder; every output is checked before any work.
+
+    Returns
+    -------
+    finmodel.fund.programme_report.ProgrammeOutput
+        ``.tranches`` (DataFrame: each tranche's commitment, expected loss, P(loss), IRR percentiles), ``.summary``
+        (distributions of commitments deployed, orders, jobs), ``.data`` (the JSON), ``.written``.
+    """
+    from finmodel.fund import programme_report
+
+    return programme_report.run(
+        path, paths=paths, seed=seed, json_path=json_path, workbook_path=workbook, charts=charts
+    )
+
+
+GE_OPTIONS = {
+    "annual_rate": "--rate",
+    "maturity_years": "--maturity",
+    "grace_years": "--grace",
+    "discount_rate": "--discount-rate",
+    "periods_per_year": "--periods-per-year",
+    "repayment": "--repayment",
+    "method": "--method",
+    "country": "--country",
+    "cirr": "--cirr",
+}
+"""Parameters of :func:`grant_element` -> the ``finmodel grant-element`` options its error messages name."""
+
+
+def grant_element(
+    scenario=None,
+    case: str | None = None,
+    *,
+    annual_rate: float | None = None,
+    maturity_years: float | None = None,
+    grace_years: float | None = None,
+    repayment: str | None = None,
+    periods_per_year: int | None = None,
+    method: str | None = None,
+    discount_rate: float | None = None,
+    country: str | None = None,
+    cirr: float | None = None,
+    json_path=None,
+):
+    """Grant element of loan terms, or of a scenario's modelled facilities and package, with the DAC ODA and
+    Helsinki tied-aid verdicts (``finmodel grant-element``).
+
+    Give either ``scenario`` or the loan terms (``annual_rate``, ``maturity_years``, ``grace_years``), not both.
+
+    Parameters
+    ----------
+    scenario : Scenario, str, Path or Mapping, optional
+        Anything :func:`load` takes (read once here): the grant elements of the modelled cash flows (drawdowns,
+        interest, repayments; fees excluded), as on the workbook's Blending sheet.
+    case : str, optional
+        With ``scenario``: the case to run (default base).
+    annual_rate, maturity_years, grace_years : float
+        Loan terms: [fraction per year], [years from commitment to the last repayment], [years with no
+        principal; the first instalment falls at the end of the first period after grace].
+    repayment : {"equal", "annuity"}, optional
+        Equal principal instalments (default) or level debt service.
+    periods_per_year : {1, 2, 4, 12}, optional
+        Payments per year (default 2).
+    method : {"dac2018", "imf", "ddr", "rate"}, optional
+        The discount rate: by the country's income group (the default for terms), 5 %, the OECD differentiated
+        rate from ``cirr``, or ``discount_rate``; default ``"rate"`` when ``discount_rate`` is given, else (a
+        scenario) its ``blending.method``.
+    discount_rate, cirr : float, optional
+        [fraction per year].
+    country : str, optional
+        ISO alpha-3 code of the borrower country (loan terms only).
+    json_path : str or Path, optional
+        Also write the JSON (``-``: standard output); checked before any work.
+
+    Returns
+    -------
+    finmodel.results.GrantElementResult
+        ``.grant_elements`` (DataFrame: one row per loan, facility or the package), ``.metrics`` and ``.checks``
+        (Series: the JSON's), ``.warnings``, ``.report``, ``.lines()``, ``.to_json(path)``, ``.written``.
+
+    Raises
+    ------
+    finmodel.errors.InputError
+        Both or neither of scenario and terms; bad terms (field paths are the command's options: ``--rate``...).
+
+    Examples
+    --------
+    >>> import finmodel
+    >>> ge = finmodel.grant_element(annual_rate=0.0015, maturity_years=40, grace_years=10, method="imf")
+    >>> ge.metrics[["grant_element_closed_form", "grant_element_cash_flows", "threshold"]].round(4).tolist()
+    [0.6608, 0.6608, 0.35]
+    >>> bool(ge.checks["threshold_met"])                  # IMF: at least 35 % at 5 %
+    True
+    >>> sc = finmodel.grant_element("scenarios/bolivia_santa_cruz.yaml")
+    >>> list(sc.grant_elements.index)[-1], sc.grant_elements.loc["package", "kind"]
+    ('package', 'package')
+    """
+    from finmodel.results import GrantElementResult
+
+    def renamed(exc: InputError) -> InputError:  # name the command's options, not the library's parameters
+        return InputError([(GE_OPTIONS.get(p, p), m) for p, m in exc.problems], source=exc.source)
+
+    terms = {
+        "--rate": annual_rate,
+        "--maturity": maturity_years,
+        "--grace": grace_years,
+        "--repayment": repayment,
+        "--periods-per-year": periods_per_year,
+        "--country": country,
+    }
+    given = [opt for opt, v in terms.items() if v is not None]
+    if scenario is not None and given:
+        raise InputError(
+            [(given[0], f"expected either SCENARIO or loan terms, found both ({scenario} and {', '.join(given)})")]
+        )
+    if scenario is None and case is not None:
+        raise InputError([("--case", "expected with SCENARIO only, found it with loan terms")])
+    missing = [opt for opt in ("--rate", "--maturity", "--grace") if terms[opt] is None]
+    if scenario is None and missing:
+        found = f"{', '.join(given)} without {', '.join(missing)}"
+        raise InputError(
+            [
+                (
+                    "",
+                    f"expected SCENARIO or the loan terms --rate, --maturity and --grace, "
+                    f"found {found if len(missing) < 3 else 'neither'}",
+                )
+            ]
+        )
+    if discount_rate is not None and method not in (None, "rate"):
+        raise InputError([("--discount-rate", f"not used with --method {method}; drop one of them")])
+    js = check_output_path(json_path, ".json", "--json")
+    if isinstance(scenario, (str, Path)):
+        check_not_inputs({"--json": js}, [scenario])
+    if scenario is not None:
+        from finmodel.grant_report import scenario_report
+
+        try:
+            report = scenario_report(load(scenario), case, method=method, discount_rate=discount_rate, cirr=cirr)
+        except InputError as exc:
+            raise renamed(exc) from None
+    else:
+        from finmodel.blending.grant_element import grant_element_report
+        from finmodel.countries import get_country
+
+        record = None
+        if country is not None:
+            record = get_country(country)
+            if record is None:
+                raise InputError(
+                    [("--country", f"unknown ISO alpha-3 code {country!r} (finmodel/data/countries.yaml)")]
+                )
+        ppy = 2 if periods_per_year is None else periods_per_year
+        if str(ppy) not in ("1", "2", "4", "12"):
+            raise InputError([("--periods-per-year", f"expected 1, 2, 4 or 12, found {periods_per_year!r}")])
+        try:
+            report = grant_element_report(
+                annual_rate,
+                maturity_years,
+                grace_years,
+                repayment=repayment or "equal",
+                periods_per_year=int(ppy),
+                method=method or ("rate" if discount_rate is not None else "dac2018"),
+                discount_rate=discount_rate,
+                country=record,
+                cirr=cirr,
+            )
+        except InputError as exc:
+            raise renamed(exc) from None
+    result = GrantElementResult(report)
+    if js is not None:
+        result.to_json(js)
+    return result
+
+
+def scenario_schema(fmt: str = "json"):
+    """The scenario file's schema: ``"json"``, a JSON Schema (dict); ``"markdown"``, the field reference
+    (``docs/scenario-reference.md``, str). ``finmodel schema [--format markdown]``.
+
+    Examples
+    --------
+    >>> import finmodel
+    >>> sorted(finmodel.scenario_schema()["properties"])[:3]
+    ['base_rates', 'blending', 'capex']
+    """
+    if fmt == "markdown":
+        from finmodel.docs import schema_markdown
+
+        return schema_markdown()
+    if fmt != "json":
+        raise InputError([("--format", f"expected json or markdown, found {fmt!r}")])
+    from finmodel.schema import Scenario
+
+    return Scenario.model_json_schema()
+
+
+def new_scenario(name, template: str | None = None, *, force: bool = False) -> Path:
+    """Write ``NAME.yaml``, a new scenario file from a template with NAME as its project name; return its path.
+
+    ``template``: ``umic-availability-ppp`` (default), ``lmic-edcf-koica`` or ``high-risk-ksure``; each has a
+    ``risk:`` block and runs as created. The file is validated before it is written (temporary file, then
+    rename); an existing file is refused unless ``force``. ``finmodel new``.
+    """
+    from finmodel.validation import new_scenario_file
+
+    if template is None:
+        from finmodel.schema.templates import DEFAULT_TEMPLATE
+
+        template = DEFAULT_TEMPLATE
+    return new_scenario_file(name, template, force=force)
+
+
+def warnings(scenario) -> list[dict]:
+    """The warnings of a loaded scenario: ``{"kind", "field", "message"}`` each, ``kind`` ``"eligibility"`` (a
+    policy exception the plan allows, a benefit left unused) or ``"plausibility"`` (a legal but unusual value).
+    """
+    from finmodel import plausibility
+    from finmodel.blending import warnings_for
+
+    sc = load(scenario)
+    out = [{"kind": "eligibility", "field": w.field_path, "message": w.message} for w in warnings_for(sc)]
+    out += [{"kind": "plausibility", "field": f, "message": m} for f, m in plausibility.scenario_warnings(sc)]
+    return out
 
 
 __all__ = [
     "DICT_SOURCE",
     "InputError",
     "compare",
+    "frontier",
     "fund",
+    "grant_element",
     "integrity_failures",
     "load",
+    "new_scenario",
+    "programme",
     "run",
+    "scenario_schema",
     "sensitivity",
     "simulate",
     "summary",
     "validate",
+    "warnings",
 ]

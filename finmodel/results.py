@@ -279,6 +279,13 @@ class SimulationResult:
         self.written.append(outputs.write_json(self.raw, p))
         return self.written[-1]
 
+    def tables(self) -> list:
+        """The terminal summary (rich tables): the lenders' view beside the published references, each facility
+        and guarantor, and what drives the defaults (:func:`finmodel.risk.api.summary_tables`)."""
+        from finmodel.risk.api import summary_tables
+
+        return summary_tables(self.raw)
+
     def to_excel(self, path) -> Path:
         """Write the deterministic case's live workbook with a Risk sheet of the simulation to ``path``."""
         from finmodel.risk import outputs
@@ -286,3 +293,112 @@ class SimulationResult:
         p = check_output_path(path, ".xlsx", "--output")
         self.written.append(outputs.write_workbook(self.raw, self.deterministic, p))
         return self.written[-1]
+
+
+class GrantElementResult:
+    """Grant elements of loan terms or of a scenario's facilities (what :func:`finmodel.grant_element` returns).
+
+    Attributes
+    ----------
+    report : finmodel.blending.grant_element.GrantElementReport or finmodel.grant_report.ScenarioGrantElementReport
+        The report as the library computes it (loan terms / a scenario).
+    written : list of Path
+        Files written by :meth:`to_json` (or the ``json_path`` option).
+    """
+
+    def __init__(self, report, written=None):
+        self.report = report
+        self.written: list[Path] = list(written or [])
+
+    @property
+    def is_scenario(self) -> bool:
+        """True for a scenario's facilities, False for loan terms."""
+        return hasattr(self.report, "facilities")
+
+    def contract_json(self) -> dict:
+        """The JSON output contract (provenance, ``metrics``, ``checks``: the ODA and tied-aid verdicts)."""
+        from finmodel import grant_report
+
+        return self.report.contract_json() if self.is_scenario else grant_report.terms_json(self.report)
+
+    @property
+    def metrics(self) -> pd.Series:
+        """The JSON's metrics [fractions]: for loan terms the grant element by the DAC closed form and by the
+        cash-flow PV, the discount rate and the threshold; for a scenario its Blending metrics."""
+        import pandas as pd
+
+        m = self.contract_json()["metrics"]
+        return pd.Series({k: (math.nan if v is None else v) for k, v in m.items()}, dtype=float)
+
+    @property
+    def checks(self) -> pd.Series:
+        """The verdicts (booleans): ``threshold_met`` for loan terms; ``<facility>_oda_test`` and
+        ``<facility>_helsinki_test`` where a test applies, for a scenario."""
+        import pandas as pd
+
+        return pd.Series(self.contract_json()["checks"], dtype=bool)
+
+    @property
+    def grant_elements(self) -> pd.DataFrame:
+        """One row per loan (loan terms: ``loan``; a scenario: each facility by name, then ``package``): kind,
+        amount drawn [currency], tied, grant element [fraction] (a scenario: also all-in, with fees), discount
+        rate [fraction per year], and the ODA and Helsinki verdicts (grant element, threshold, passes; None
+        where a test does not apply)."""
+        import pandas as pd
+
+        r = self.report
+        if not self.is_scenario:
+            row = {
+                "kind": "loan",
+                "grant_element": r.grant_element_closed_form,
+                "grant_element_cash_flows": r.grant_element_cash_flows,
+                "discount_rate": r.discount_rate,
+                "threshold": r.threshold,
+                "passes": r.passes,
+            }
+            return pd.DataFrame([row], index=pd.Index(["loan"], name="loan"))
+        rows = {}
+        for f in [*r.facilities, r.package]:
+            rows[f.name] = {
+                "kind": f.kind,
+                "amount": f.amount,
+                "tied": f.tied,
+                "concessional": f.concessional,
+                "grant_element": f.grant_element,
+                "grant_element_all_in": f.grant_element_all_in,
+                "discount_rate": r.discount_rate,
+                **{
+                    f"{test}_{k}": (getattr(v, k) if v.applies else None)
+                    for test, v in (("oda", f.oda), ("helsinki", f.helsinki))
+                    for k in ("grant_element", "threshold", "passes")
+                },
+            }
+        df = pd.DataFrame.from_dict(rows, orient="index")
+        df.index.name = "facility"
+        return df
+
+    @property
+    def warnings(self) -> list[str]:
+        """Eligibility warnings of the scenario (``field path: message``); none for loan terms."""
+        return list(getattr(self.report, "warnings", []))
+
+    def lines(self) -> list[str]:
+        """The terminal lines of ``finmodel grant-element``."""
+        from finmodel import grant_report
+
+        r = self.report
+        if self.is_scenario:
+            return r.lines()
+        return grant_report.terms_lines(
+            r, r.annual_rate, r.maturity_years, r.grace_years, r.repayment, r.periods_per_year
+        )
+
+    def to_json(self, path) -> Path:
+        """Write :meth:`contract_json` to ``path`` (``-``: standard output)."""
+        from finmodel import report
+
+        p = check_output_path(path, ".json", "--json")
+        written = report.write_json(self.contract_json(), p)
+        if written is not None:  # None: standard output
+            self.written.append(written)
+        return written

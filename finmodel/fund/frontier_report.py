@@ -15,9 +15,24 @@ from finmodel.workbook.charts import literal_text
 
 @dataclasses.dataclass
 class FrontierOutput:
+    """What :func:`finmodel.api.frontier` returns: ``frontier`` (per-path arrays), ``data`` (the JSON),
+    ``written``; ``points`` (DataFrame) and ``tables()`` (the terminal table)."""
+
     frontier: fr.Frontier
     data: dict
     written: list[Path]
+
+    @property
+    def points(self):
+        """One row per government first-loss share (index ``government_share``, a decimal): the private
+        tranche's expected loss [KRW], loss probability and IRR P5 / P50 / P95, the government's expected loss
+        [KRW], private capital and private expected loss removed per won of government expected loss."""
+        import pandas as pd
+
+        return pd.DataFrame(self.frontier.points()).set_index("government_share")
+
+    def tables(self) -> list:
+        return [table(self.frontier)]
 
 
 def _bn(v):
@@ -137,10 +152,15 @@ def workbook(f: fr.Frontier, path) -> Path:
 def run(path, *, paths, seed=0, steps=None, case=None, json_path=None, workbook_path=None, charts=None):
     """Check every output path, run the frontier, write what was asked."""
     from finmodel.fund import portfolio as pf
+    from finmodel.risk import simulation
 
-    inputs = pf.input_paths(path) if isinstance(path, (str, Path)) else None
+    outputs.check_outputs(json_path, workbook_path, charts, None)  # the options' own problems first
+    simulation.check_options(paths, seed, simulation.DEFAULT_CHUNK_SIZE)
+    fr.parse_steps(steps)
+    lp = pf.load(path) if isinstance(path, (str, Path)) else path  # read once; the frontier runs on it
+    inputs = [path, *lp.paths] if isinstance(path, (str, Path)) else None
     json_path, wb, charts = outputs.check_outputs(json_path, workbook_path, charts, inputs)
-    f = fr.frontier(path, paths=paths, seed=seed, steps=steps, case=case)
+    f = fr.frontier(lp, paths=paths, seed=seed, steps=steps, case=case)
     data = f.to_json()
     written = outputs.write_outputs(data, json_path, wb, charts, lambda p: workbook(f, p), lambda d: chart(f, d))
     return FrontierOutput(f, data, written)

@@ -319,19 +319,48 @@ def workbook(res, s: dict, path) -> Path:
 
 @dataclasses.dataclass
 class ProgrammeOutput:
+    """What :func:`finmodel.api.programme` returns: ``result`` (per-path arrays), ``summary`` and ``data`` (the
+    JSON), ``written``; ``tranches`` (DataFrame), ``tables()`` and ``lines()`` (the terminal output)."""
+
     result: object
     summary: dict
     data: dict
     written: list[Path]
 
+    @property
+    def tranches(self):
+        """One row per tranche (and ``fund``): commitment, expected loss (with its standard error) and P95 loss
+        [KRW], loss probability, IRR P5 / P50 / P95."""
+        import pandas as pd
+
+        rows = {}
+        for name, d in self.summary["tranches"].items():
+            row = {k: v for k, v in d.items() if k != "irr"}
+            row.update({f"irr_{k}": v for k, v in d["irr"].items() if k in ("p5", "p50", "p95")})
+            rows[name] = row
+        df = pd.DataFrame.from_dict(rows, orient="index")
+        df.index.name = "tranche"
+        return df
+
+    def tables(self) -> list:
+        return tables(self.result, self.summary)
+
+    def lines(self) -> list[str]:
+        return driver_lines(self.summary)
+
 
 def run(path, *, paths, seed=0, json_path=None, workbook_path=None, charts=None) -> ProgrammeOutput:
     """Check every output path, simulate, write what was asked."""
     from finmodel.fund import programme
+    from finmodel.fund import programme_schema as ps
+    from finmodel.risk import simulation
 
-    inputs = programme.input_paths(path) if isinstance(path, (str, Path)) else None
+    simulation.check_options(paths, seed, 1)  # bad options refused before the candidates run
+    read = ps.read_programme(path) if isinstance(path, (str, Path)) else None  # read once, used below
+    inputs = programme.input_paths(path, read=read) if read is not None else None
     json_path, wb, charts = outputs.check_outputs(json_path, workbook_path, charts, inputs)
-    res = programme.simulate(path, paths=paths, seed=seed)
+    lp = programme.load(path, read=read) if read is not None else path
+    res = programme.simulate(lp, paths=paths, seed=seed)
     s = summary(res)
     data = to_json(res, s)
     written = outputs.write_outputs(
