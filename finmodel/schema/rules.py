@@ -7,6 +7,7 @@ data, EDCF / EDPF eligibility, cover) are :mod:`finmodel.policy`.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -91,181 +92,13 @@ def check_rules(raw: Mapping) -> list[tuple[str, str]]:
     problems: list[tuple[str, str]] = []
     if not isinstance(raw, Mapping):
         return problems
-
-    construction, operation, ppy = timeline_counts(raw)
-
-    # capex and capital grants
-    phasing = _get(raw, "capex", "phasing")
-    _check_phasing_length(problems, "capex.phasing", phasing, construction)
-    _check_sum(problems, "capex.phasing", phasing, "construction-year shares")
-    for i, rev in _items(raw.get("revenues")):
-        if rev.get("kind") == "capital_grant":
-            path = f"revenues.{i}.phasing"
-            _check_phasing_length(problems, path, rev.get("phasing"), construction)
-            _check_sum(problems, path, rev.get("phasing"), "construction-year shares")
-
-    # sponsors
+    timeline = timeline_counts(raw)
+    _phasing_rules(problems, raw, timeline[0])
     sponsors = _items(raw.get("sponsors"))
     if sponsors:
         _check_sum(problems, "sponsors", [s.get("share") for _, s in sponsors], "sponsors' shares")
-
-    # facilities
-    base_rates = raw.get("base_rates")
-    base_names = [str(k) for k in base_rates] if isinstance(base_rates, Mapping) else []
-    facilities = _items(_get(raw, "debt", "facilities"))
-    seen: dict[str, int] = {}
-    shared: list[tuple[int, Any]] = []
-    needs_sizing: list[str] = []
-    for i, fac in facilities:
-        path = f"debt.facilities.{i}"
-        name = fac.get("name")
-        if isinstance(name, str):
-            if name in seen:
-                problems.append(
-                    (
-                        f"{path}.name",
-                        f"expected a name unique among facilities, found {_found(name)} again "
-                        f"(also debt.facilities.{seen[name]})",
-                    )
-                )
-            else:
-                seen[name] = i
-        label = repr(name) if isinstance(name, str) else f"debt.facilities.{i}"
-
-        amount, share = fac.get("amount"), fac.get("share")
-        if amount is None and share is None:
-            problems.append(
-                (path, "expected exactly one of amount (fixed) or share (of the sized debt), found neither")
-            )
-        elif amount is not None and share is not None:
-            problems.append((path, "expected exactly one of amount (fixed) or share (of the sized debt), found both"))
-        elif share is not None:
-            shared.append((i, share))
-            needs_sizing.append(f"facility {label} has a share")
-        if fac.get("repayment") == "sculpted":
-            needs_sizing.append(f"facility {label} is sculpted")
-
-        rate = fac.get("rate")
-        if isinstance(rate, Mapping):
-            fixed, base, margin = rate.get("fixed"), rate.get("base"), rate.get("margin")
-            if fixed is not None and (base is not None or margin is not None):
-                problems.append(
-                    (
-                        f"{path}.rate",
-                        "expected either {fixed: r} or {base: name, margin: m}, found both forms",
-                    )
-                )
-            elif fixed is None and base is None:
-                problems.append(
-                    (f"{path}.rate", "expected either {fixed: r} or {base: name, margin: m}, found neither")
-                )
-            elif base is not None:
-                if margin is None:
-                    problems.append((f"{path}.rate.margin", "expected a margin with base, found nothing"))
-                if isinstance(base, str) and base not in base_names:
-                    known = ", ".join(base_names) if base_names else "none defined"
-                    problems.append(
-                        (f"{path}.rate.base", f"expected a key of base_rates ({known}), found {_found(base)}")
-                    )
-
-        grace, maturity = _num(fac.get("grace_years")), _num(fac.get("maturity_years"))
-        if grace is not None and grace >= 0:
-            if construction is not None and grace < construction:
-                problems.append(
-                    (
-                        f"{path}.grace_years",
-                        f"expected at least timeline.construction_years ({construction}) so that no "
-                        "principal "
-                        f"is repaid during construction, found {_found(grace)}",
-                    )
-                )
-            if maturity is not None and maturity > 0 and grace >= maturity:
-                problems.append(
-                    (
-                        f"{path}.grace_years",
-                        f"expected less than maturity_years ({_found(maturity)}), found {_found(grace)}",
-                    )
-                )
-            if ppy is not None and not _is_integer(grace * ppy):
-                problems.append(
-                    (
-                        f"{path}.grace_years",
-                        f"expected a whole number of periods ({ppy} per year), found {_found(grace)} years "
-                        f"= {grace * ppy:g} periods",
-                    )
-                )
-        if maturity is not None and maturity > 0:
-            if ppy is not None and not _is_integer(maturity * ppy):
-                problems.append(
-                    (
-                        f"{path}.maturity_years",
-                        f"expected a whole number of periods ({ppy} per year), "
-                        f"found {_found(maturity)} years "
-                        f"= {maturity * ppy:g} periods",
-                    )
-                )
-            if construction is not None and operation is not None and maturity > construction + operation:
-                problems.append(
-                    (
-                        f"{path}.maturity_years",
-                        f"expected at most construction_years + operation_years "
-                        f"({construction + operation}), "
-                        f"found {_found(maturity)}",
-                    )
-                )
-
-        profile = fac.get("profile")
-        if fac.get("repayment") == "custom":
-            if profile is None:
-                problems.append(
-                    (
-                        f"{path}.profile",
-                        "expected a profile (shares by repayment year) for repayment: custom, found nothing",
-                    )
-                )
-            else:
-                _check_sum(problems, f"{path}.profile", profile, "repayment shares")
-                if isinstance(profile, list) and grace is not None and maturity is not None:
-                    years = maturity - grace
-                    if years > 0 and _is_integer(years) and len(profile) != round(years):
-                        problems.append(
-                            (
-                                f"{path}.profile",
-                                f"expected {round(years)} entries (one per repayment year, maturity_years - "
-                                f"grace_years), found {len(profile)}",
-                            )
-                        )
-        elif profile is not None and fac.get("repayment") in ("equal", "annuity", "sculpted"):
-            problems.append(
-                (
-                    f"{path}.profile",
-                    f"expected no profile unless repayment is custom, found a profile with "
-                    f"repayment {_found(fac.get('repayment'))}",
-                )
-            )
-
-    if len(shared) > 0:
-        _check_sum(problems, "debt.facilities", [s for _, s in shared], "the shares of sized facilities")
-    if needs_sizing and _get(raw, "debt", "sizing") is None:
-        problems.append(
-            (
-                "debt.sizing",
-                f"expected a sizing block (max_gearing, target_dscr) because {'; '.join(needs_sizing)}, found nothing",
-            )
-        )
-
-    # DSRA
-    months = _int(_get(raw, "dsra", "months"))
-    if months is not None and months >= 0 and ppy is not None and (months * ppy) % 12:
-        problems.append(
-            (
-                "dsra.months",
-                f"expected a whole number of periods (months * {ppy} / 12 an integer), found {months} months "
-                f"= {months * ppy / 12:g} periods",
-            )
-        )
-
-    # cases
+    _facilities_rules(problems, raw, timeline)
+    _dsra_rule(problems, raw, timeline[2])
     cases = raw.get("cases")
     if isinstance(cases, Mapping) and BASE_CASE in cases:
         problems.append(
@@ -275,3 +108,193 @@ def check_rules(raw: Mapping) -> list[tuple[str, str]]:
             )
         )
     return problems
+
+
+def _phasing_rules(problems: list, raw: Mapping, construction: int | None) -> None:
+    """Capex and capital-grant phasings: one share per construction year, summing to 1."""
+    phasing = _get(raw, "capex", "phasing")
+    _check_phasing_length(problems, "capex.phasing", phasing, construction)
+    _check_sum(problems, "capex.phasing", phasing, "construction-year shares")
+    for i, rev in _items(raw.get("revenues")):
+        if rev.get("kind") == "capital_grant":
+            path = f"revenues.{i}.phasing"
+            _check_phasing_length(problems, path, rev.get("phasing"), construction)
+            _check_sum(problems, path, rev.get("phasing"), "construction-year shares")
+
+
+def _facilities_rules(problems: list, raw: Mapping, timeline: tuple) -> None:
+    """Every facility's rules (:func:`_facility_rules`), then the shares of the sized facilities summing to 1 and
+    the sizing block that a share or a sculpted repayment needs."""
+    base_rates = raw.get("base_rates")
+    scan = _FacilityScan([str(k) for k in base_rates] if isinstance(base_rates, Mapping) else [], timeline)
+    for i, fac in _items(_get(raw, "debt", "facilities")):
+        _facility_rules(problems, i, fac, scan)
+    if len(scan.shared) > 0:
+        _check_sum(problems, "debt.facilities", scan.shared, "the shares of sized facilities")
+    if scan.needs_sizing and _get(raw, "debt", "sizing") is None:
+        problems.append(
+            (
+                "debt.sizing",
+                f"expected a sizing block (max_gearing, target_dscr) because {'; '.join(scan.needs_sizing)}, "
+                "found nothing",
+            )
+        )
+
+
+@dataclasses.dataclass
+class _FacilityScan:
+    """What the facility rules share: the base-rate names, the timeline counts (:func:`timeline_counts`), the names
+    seen so far (name -> index), the shares of sized facilities, and what needs a sizing block."""
+
+    base_names: list
+    timeline: tuple
+    seen: dict = dataclasses.field(default_factory=dict)
+    shared: list = dataclasses.field(default_factory=list)
+    needs_sizing: list = dataclasses.field(default_factory=list)
+
+
+def _facility_rules(problems: list, i: int, fac: Mapping, scan: _FacilityScan) -> None:
+    """One facility: a unique name, exactly one of amount or share (a share goes to ``scan.shared``), the rate
+    form, grace and maturity, the repayment profile."""
+    path = f"debt.facilities.{i}"
+    name = fac.get("name")
+    if isinstance(name, str):
+        if name in scan.seen:
+            problems.append(
+                (
+                    f"{path}.name",
+                    f"expected a name unique among facilities, found {_found(name)} again "
+                    f"(also debt.facilities.{scan.seen[name]})",
+                )
+            )
+        else:
+            scan.seen[name] = i
+    label = repr(name) if isinstance(name, str) else f"debt.facilities.{i}"
+    amount, share = fac.get("amount"), fac.get("share")
+    if amount is None and share is None:
+        problems.append((path, "expected exactly one of amount (fixed) or share (of the sized debt), found neither"))
+    elif amount is not None and share is not None:
+        problems.append((path, "expected exactly one of amount (fixed) or share (of the sized debt), found both"))
+    elif share is not None:
+        scan.shared.append(share)
+        scan.needs_sizing.append(f"facility {label} has a share")
+    if fac.get("repayment") == "sculpted":
+        scan.needs_sizing.append(f"facility {label} is sculpted")
+    _rate_rules(problems, path, fac.get("rate"), scan.base_names)
+    grace, maturity = _num(fac.get("grace_years")), _num(fac.get("maturity_years"))
+    _tenor_rules(problems, path, grace, maturity, scan.timeline)
+    _profile_rules(problems, path, fac, grace, maturity)
+
+
+def _rate_rules(problems: list, path: str, rate: Any, base_names: list) -> None:
+    """A rate is either ``{fixed: r}`` or ``{base: name, margin: m}``, its base a key of ``base_rates``."""
+    if not isinstance(rate, Mapping):
+        return
+    fixed, base, margin = rate.get("fixed"), rate.get("base"), rate.get("margin")
+    if fixed is not None and (base is not None or margin is not None):
+        problems.append((f"{path}.rate", "expected either {fixed: r} or {base: name, margin: m}, found both forms"))
+    elif fixed is None and base is None:
+        problems.append((f"{path}.rate", "expected either {fixed: r} or {base: name, margin: m}, found neither"))
+    elif base is not None:
+        if margin is None:
+            problems.append((f"{path}.rate.margin", "expected a margin with base, found nothing"))
+        if isinstance(base, str) and base not in base_names:
+            known = ", ".join(base_names) if base_names else "none defined"
+            problems.append((f"{path}.rate.base", f"expected a key of base_rates ({known}), found {_found(base)}"))
+
+
+def _tenor_rules(problems: list, path: str, grace: float | None, maturity: float | None, timeline: tuple) -> None:
+    """Grace [years]: at least the construction years, less than the maturity, a whole number of periods;
+    maturity [years]: a whole number of periods, within the model's years."""
+    construction, operation, ppy = timeline
+    if grace is not None and grace >= 0:
+        if construction is not None and grace < construction:
+            problems.append(
+                (
+                    f"{path}.grace_years",
+                    f"expected at least timeline.construction_years ({construction}) so that no "
+                    "principal "
+                    f"is repaid during construction, found {_found(grace)}",
+                )
+            )
+        if maturity is not None and maturity > 0 and grace >= maturity:
+            problems.append(
+                (
+                    f"{path}.grace_years",
+                    f"expected less than maturity_years ({_found(maturity)}), found {_found(grace)}",
+                )
+            )
+        if ppy is not None and not _is_integer(grace * ppy):
+            problems.append(
+                (
+                    f"{path}.grace_years",
+                    f"expected a whole number of periods ({ppy} per year), found {_found(grace)} years "
+                    f"= {grace * ppy:g} periods",
+                )
+            )
+    if maturity is not None and maturity > 0:
+        if ppy is not None and not _is_integer(maturity * ppy):
+            problems.append(
+                (
+                    f"{path}.maturity_years",
+                    f"expected a whole number of periods ({ppy} per year), "
+                    f"found {_found(maturity)} years "
+                    f"= {maturity * ppy:g} periods",
+                )
+            )
+        if construction is not None and operation is not None and maturity > construction + operation:
+            problems.append(
+                (
+                    f"{path}.maturity_years",
+                    f"expected at most construction_years + operation_years "
+                    f"({construction + operation}), "
+                    f"found {_found(maturity)}",
+                )
+            )
+
+
+def _profile_rules(problems: list, path: str, fac: Mapping, grace: float | None, maturity: float | None) -> None:
+    """A custom repayment has a profile (one share per repayment year, summing to 1); no other repayment has
+    one."""
+    profile = fac.get("profile")
+    if fac.get("repayment") == "custom":
+        if profile is None:
+            problems.append(
+                (
+                    f"{path}.profile",
+                    "expected a profile (shares by repayment year) for repayment: custom, found nothing",
+                )
+            )
+            return
+        _check_sum(problems, f"{path}.profile", profile, "repayment shares")
+        if isinstance(profile, list) and grace is not None and maturity is not None:
+            years = maturity - grace
+            if years > 0 and _is_integer(years) and len(profile) != round(years):
+                problems.append(
+                    (
+                        f"{path}.profile",
+                        f"expected {round(years)} entries (one per repayment year, maturity_years - "
+                        f"grace_years), found {len(profile)}",
+                    )
+                )
+    elif profile is not None and fac.get("repayment") in ("equal", "annuity", "sculpted"):
+        problems.append(
+            (
+                f"{path}.profile",
+                f"expected no profile unless repayment is custom, found a profile with "
+                f"repayment {_found(fac.get('repayment'))}",
+            )
+        )
+
+
+def _dsra_rule(problems: list, raw: Mapping, ppy: Any) -> None:
+    """DSRA months: a whole number of periods."""
+    months = _int(_get(raw, "dsra", "months"))
+    if months is not None and months >= 0 and ppy is not None and (months * ppy) % 12:
+        problems.append(
+            (
+                "dsra.months",
+                f"expected a whole number of periods (months * {ppy} / 12 an integer), found {months} months "
+                f"= {months * ppy / 12:g} periods",
+            )
+        )
