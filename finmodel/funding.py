@@ -12,30 +12,52 @@ on them: the engine solves them and writes them as labelled inputs; the Checks s
 
 from __future__ import annotations
 
-from finmodel.rows import Max, Min, Prev, Sum
+from typing import TYPE_CHECKING
+
+from finmodel.rows import Max, Min, Prev, Ref, Sum
 from finmodel.timeline import R
 from finmodel.totals import line_rows
+
+if TYPE_CHECKING:
+    from finmodel.engine import Builder
 
 SHEET = "Funding"
 
 
-def build(b) -> None:
-    m, sc = b.model, b.scenario
+def build(b: Builder) -> None:
+    """The Funding sheet: uses, the uses to fund after grants, the debt's part of them, sources."""
+    need = _uses(b)
+    _debt_need(b, need)
+    _sources(b, need)
+
+
+def _add(b: Builder, name, expr, label, total=True, unit=None, fmt="money", section="Uses") -> Ref:
+    """A Funding-sheet row (default: [currency per period], with a total)."""
+    unit = b.cur if unit is None else unit
+    return b.model.add(name, expr, SHEET, label, unit=unit, total=total, fmt=fmt, section=section)
+
+
+def _uses(b: Builder) -> Ref:
+    """Uses [currency per period]: construction cost, upfront and commitment fees, IDC, initial DSRA, the declared
+    lines of ``uses``, total uses; the uses to fund after capital grants (returned)."""
     fac = b.facilities
-
-    def add(name, expr, label, total=True, unit=b.cur, fmt="money", section="Uses"):
-        return m.add(name, expr, SHEET, label, unit=unit, total=total, fmt=fmt, section=section)
-
-    add("capex_use", R("capex"), "Construction cost")
-    add("upfront_fees", Sum([R(f.n("upfront_fee_paid")) for f in fac]), "Upfront fees")
-    add("commitment_fees", Sum([R(f.n("commitment_fee_paid")) for f in fac]), "Commitment fees")
-    add("idc", R("construction_flag") * Sum([R(f.n("interest")) for f in fac]), "Interest during construction")
-    add("dsra_initial", R("last_construction_flag") * R("dsra_target"), "Initial DSRA funding")
+    _add(b, "capex_use", R("capex"), "Construction cost")
+    _add(b, "upfront_fees", Sum([R(f.n("upfront_fee_paid")) for f in fac]), "Upfront fees")
+    _add(b, "commitment_fees", Sum([R(f.n("commitment_fee_paid")) for f in fac]), "Commitment fees")
+    _add(b, "idc", R("construction_flag") * Sum([R(f.n("interest")) for f in fac]), "Interest during construction")
+    _add(b, "dsra_initial", R("last_construction_flag") * R("dsra_target"), "Initial DSRA funding")
     lines = [R(n) for n in ("capex_use", "upfront_fees", "commitment_fees", "idc", "dsra_initial")]
-    lines += line_rows(b, "uses", add)
-    uses = add("uses", Sum(lines), "Total uses")
-    need = add("funding_need", Max(0, uses - R("grants")), "Uses to fund after capital grants", section="Sources")
-    if sc.debt.drawdown == "equity_first":
+    lines += line_rows(b, "uses", lambda n, e, lab: _add(b, n, e, lab))
+    uses = _add(b, "uses", Sum(lines), "Total uses")
+    return _add(b, "funding_need", Max(0, uses - R("grants")), "Uses to fund after capital grants", section="Sources")
+
+
+def _debt_need(b: Builder, need: Ref) -> None:
+    """What debt funds [currency per period]: after the solved equity commitment is spent (``equity_first``: the
+    input equity commitment [currency] and the equity drawn first), or pro rata at the solved debt fraction (an
+    input [fraction])."""
+    m = b.model
+    if b.scenario.debt.drawdown == "equity_first":
         e = m.add_input(
             "in_equity_commitment",
             0.0,
@@ -46,35 +68,38 @@ def build(b) -> None:
             solved=True,
             source="solved: total uses after grants - total debt",
         )
-        first = add(
+        first = _add(
+            b,
             "equity_first_draw",
             Min(need, Max(0, e - Prev("equity_cum"))),
             "Equity drawn first (up to the commitment)",
             section="Sources",
         )
-        add("debt_need", need - first, "To be funded by debt", section="Sources")
-    else:
-        frac = m.add_input(
-            "in_debt_fraction",
-            0.0,
-            "Debt share of funding (solved)",
-            unit="fraction",
-            group="Funding",
-            fmt="pct",
-            solved=True,
-            source="solved: total debt / total uses after grants",
-        )
-        add("debt_need", need * frac, "To be funded by debt (pro rata)", section="Sources")
-    add("debt_draws", Sum([R(f.n("draw")) for f in fac]), "Debt drawdowns", section="Sources")
-    add("equity_funding", need - R("debt_draws"), "Sponsor funding (equity and shareholder loans)", section="Sources")
-    add(
-        "equity_cum",
-        Prev("equity_cum") + R("equity_funding"),
-        "Cumulative sponsor funding",
-        total=False,
-        section="Sources",
+        _add(b, "debt_need", need - first, "To be funded by debt", section="Sources")
+        return
+    frac = m.add_input(
+        "in_debt_fraction",
+        0.0,
+        "Debt share of funding (solved)",
+        unit="fraction",
+        group="Funding",
+        fmt="pct",
+        solved=True,
+        source="solved: total debt / total uses after grants",
     )
-    add("sources", R("debt_draws") + R("equity_funding") + R("grants"), "Total sources", section="Sources")
+    _add(b, "debt_need", need * frac, "To be funded by debt (pro rata)", section="Sources")
+
+
+def _sources(b: Builder, need: Ref) -> None:
+    """Sources [currency per period]: debt drawdowns, sponsor funding (the rest, overruns included), its cumulative
+    sum (no total), total sources."""
+    s = "Sources"
+    _add(b, "debt_draws", Sum([R(f.n("draw")) for f in b.facilities]), "Debt drawdowns", section=s)
+    _add(b, "equity_funding", need - R("debt_draws"), "Sponsor funding (equity and shareholder loans)", section=s)
+    _add(
+        b, "equity_cum", Prev("equity_cum") + R("equity_funding"), "Cumulative sponsor funding", total=False, section=s
+    )
+    _add(b, "sources", R("debt_draws") + R("equity_funding") + R("grants"), "Total sources", section=s)
 
 
 def uses_lines(model) -> list[str]:

@@ -6,19 +6,27 @@ ends ``k / periods_per_year`` years after the start date. Cash flows fall at per
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from finmodel.conventions import excel_serial
 from finmodel.rows import And, Edate, Int, Prev, Ref
+
+if TYPE_CHECKING:
+    from finmodel.engine import Builder
 
 SHEET = "Timing"
 
 
 def periods_of(scenario) -> int:
+    """The model's number of periods: (construction + operation years) x periods per year."""
     tl = scenario.timeline
     return int(round((tl.construction_years + tl.operation_years) * tl.periods_per_year))
 
 
-def build(b) -> None:
-    """Add the timing inputs and flags to the model builder ``b``."""
+def build(b: Builder) -> None:
+    """Add the timing inputs (start date [date], periods per year [#/year], construction and operation periods
+    [years]) and the Timing rows: period number, model year, construction and operating years, operations
+    period counter [#], period end date [date], the period flags [flag]."""
     m, tl = b.model, b.scenario.timeline
     g = "Timeline"
     start = m.add_input(

@@ -16,6 +16,11 @@ verdicts) runs the engine, so it is :mod:`finmodel.grant_report`, above the engi
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from finmodel.engine import Builder
+
 
 def warnings_for(scenario):
     """Warnings (policy exceptions the plan allows, unused benefits) of a validated scenario: a list of
@@ -25,7 +30,7 @@ def warnings_for(scenario):
     return _warnings_for(scenario)
 
 
-def build(b) -> None:
+def build(b: Builder) -> None:
     """Add the Blending sheet to an engine builder (see :func:`finmodel.blending.sheet.build`)."""
     from finmodel.blending.sheet import build as _build
 
