@@ -101,6 +101,14 @@ class Gen:
             return src
         return self._scalarvar(src, src)
 
+    def index(self, name: str, k: str) -> str:
+        """A row's value in period ``k`` (1-based) of each path (:class:`finmodel.rows.Index`)."""
+        check_name(name)
+        src = f"_index(V[{name!r}], {k})"
+        if self.mode == "whole":
+            return src
+        return self._scalarvar(src, src)
+
     def lookup(self, table: str, key: str) -> str:
         check_name(table)
         if self.mode == "scal":
@@ -380,6 +388,14 @@ def _agg(func, a, rate=None):
     raise FinmodelError(f"unknown aggregation {func}")
 
 
+def _index(a, k):
+    """``a[k - 1]`` per path of a time-major row ``a`` (T, P or 1), ``k`` (P,) or (1,) clipped to 1..T -> (P,)."""
+    k = np.asarray(k, dtype=float).reshape(-1)
+    p = max(a.shape[1], k.shape[0])
+    i = np.broadcast_to(np.clip(np.nan_to_num(k) - 1.0, 0, a.shape[0] - 1).astype(np.intp), (p,))
+    return a[i, np.arange(p) if a.shape[1] == p else np.zeros(p, dtype=np.intp)]
+
+
 def _lookup(tab, key):
     """Table (n, P) looked up at 1-based keys of any shape ending in P (or scalar); 0 off the table."""
     n, Pt = tab.shape
@@ -416,6 +432,7 @@ _RUNTIME = {
     "_leadsum": _leadsum,
     "_sumfrom": _sumfrom,
     "_agg": _agg,
+    "_index": _index,
     "_lookup": _lookup,
     "_lookup_s": _lookup_s,
     "_edate": _edate,

@@ -446,6 +446,31 @@ class Blank(Expr):
         return '""'
 
 
+class Index(Expr):
+    """A row's value in period ``k`` (1-based; ``k`` a scalar per path): Excel ``INDEX(row range, k)``.
+
+    ``k`` outside 1..periods gives the nearest end in numpy (a spreadsheet gives an error): guard it with
+    :func:`If`, whose untaken branch a spreadsheet never evaluates."""
+
+    scalar = True
+
+    def __init__(self, name: str, k):
+        self.name, self.k = name, lift(k)
+
+    def children(self):
+        return (self.k,)
+
+    def refs(self):
+        yield self.name, WHOLE
+        yield from self.k.refs()
+
+    def py(self, g):
+        return g.index(self.name, self.k.py(g.whole()))
+
+    def xl(self, w, col):
+        return f"INDEX({w.row_range(self.name)},{self.k.xl(w, None)})"
+
+
 class Lookup(Expr):
     """Value of a by-year input table at the key (1-based); 0 where the key is outside the table.
 

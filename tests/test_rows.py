@@ -26,6 +26,7 @@ from finmodel.rows import (
     Blank,
     FormulaWriter,
     If,
+    Index,
     Lead,
     LeadSum,
     Lookup,
@@ -73,6 +74,7 @@ def tiny_model(a: float = 2.0) -> Model:
     m.add("npv", Agg("NPV", "in_cf", ra / 20), "Out", "NPV at a / 20")
     m.add("prod", Agg("PRODUCT", "period"), "Out", "product of the period numbers")
     m.add("last", Agg("LAST", "closing"), "Out", "closing in the last period")
+    m.add("at", Index("closing", ra), "Out", "closing in period a")
     return m
 
 
@@ -117,11 +119,12 @@ def hand(a: float) -> dict[str, list[float] | float]:
         npv=npv,
         prod=24.0,  # 1 x 2 x 3 x 4
         last=closing[-1],
+        at=closing[min(max(int(a), 1), T) - 1],  # period a (whole), clipped to 1..T
     )
 
 
 ROWS = ["period", "x", "lead", "leadsum", "sumfrom", "opening", "repay", "closing", "flag", "mx", "pos", "logic"]
-EXACT_SCALARS = ["avg", "tot", "low", "high", "prod", "last"]
+EXACT_SCALARS = ["avg", "tot", "low", "high", "prod", "last", "at"]
 
 
 def test_hand_case_values():
@@ -218,6 +221,7 @@ EXPECTED_XL = {
     "npv": "NPV(in_a/20,Inputs!$E$30:$H$30)",
     "prod": "PRODUCT(Calc!$E$5:$H$5)",
     "last": "$H12",  # the last period's cell (the writer's current sheet is Calc: no sheet name)
+    "at": "INDEX(Calc!$E$12:$H$12,in_a)",
 }
 
 
