@@ -2,12 +2,15 @@
 
 Rules (stated once; the row labels repeat them)
 -----------------------------------------------
+* **First period of default**: ``defaulted`` is permanent, so the model is in default for its last
+  ``periods_in_default`` periods, from ``first_default_period`` = last period - periods in default + 1 (Ledgers).
 * **Exposure at default** ``d{k}_ead`` [currency]: the facility's opening balance in the first period of
-  (senior) default (``default_start``, the Ledgers sheet); 0 on a path without a default.
+  (senior) default; 0 on a path without a default.
 * **Loss at default** ``d{k}_default_loss`` [currency]: the balance the project never repays (the closing
-  balance of the last period, floored at 0), discounted to the default period at the facility's own period
-  rate: ``balance / PRODUCT(1 + defaulted x MAX(0, period rate))``, at most the exposure at default
-  (``defaulted`` is permanent, so the product runs from the first period of default to the end).
+  balance of the last period, floored at 0), discounted to the first period of default at the facility's own
+  period rate (floored at 0), at most the exposure at default: ``balance / PRODUCT(MAX(1, 1 + defaulted x
+  period rate))`` (``d{k}_default_growth``), or for a rate fixed over time ``balance / (1 + MAX(0, period
+  rate)) ^ periods in default``.
   The balance accrues at that rate, so ``EAD = PV(debt service received from the default on) + loss``: the
   recovery ``1 - loss / EAD`` is the present value of what the lenders got back, as Moody's measures ultimate
   recovery (at the loan's rate). On a path without a (senior) default the loss is the balance left,
@@ -24,7 +27,7 @@ Nothing here is a check: a loss or an empty DSRA is a result. The Monte Carlo
 from __future__ import annotations
 
 from finmodel.checks import tolerance
-from finmodel.rows import Agg, And, Const, If, Max, Min, Or, Sum, Total
+from finmodel.rows import Agg, And, Blank, Const, If, Index, Max, Min, Or, Sum, Total
 from finmodel.timeline import R
 
 SHEET = "Ledgers"
@@ -34,44 +37,58 @@ OUT = "Outputs"
 def build(b) -> None:
     """Add each facility's exposure and loss at default, the senior loss and the DSRA-exhausted flag.
 
-    Needs ``default_start`` (the Ledgers sheet: :mod:`finmodel.ledgers`), the facilities' balances and rates
+    Needs ``defaulted`` (the waterfall, permanent from the first default), the facilities' balances and rates
     (:mod:`finmodel.debt`) and the waterfall's DSRA rows."""
     m, cur = b.model, b.cur
     tol = tolerance(b)
-    defaulted = R("defaulted")
+    count = m.add(
+        "periods_in_default",
+        Total("defaulted"),
+        SHEET,
+        "Periods in default (from the first default to the end of the model)",
+        unit="periods",
+        fmt="int",
+        section="Default",
+    )
+    first = m.add(
+        "first_default_period",
+        If(count > 0, Agg("LAST", "period") - count + 1, Blank()),
+        SHEET,
+        "First period of default (period number; blank without a default)",
+        unit="#",
+        fmt="int",
+        section="Default",
+    )
     senior = []
     for f in b.facilities:
         name, sec = f.facility.name, f"{f.facility.name}: loss at default"
-
-        def add(what, expr, label, *, unit=cur, fmt="money", total=True, f=f, name=name, sec=sec):
-            return m.add(f.n(what), expr, SHEET, f"{name}: {label}", unit=unit, fmt=fmt, total=total, section=sec)
-
-        add(
-            "ead_flow",
-            R("default_start") * R(f.n("opening")),
-            "debt owed when the default starts (first default period)",
-        )
-        add(
-            "default_growth",
-            1 + defaulted * Max(0, R(f.n("period_rate"))),
-            "growth of the balance from the default on (1 + period rate in default, 1 before)",
-            unit="factor",
-            fmt="factor",
-            total=False,
-        )
+        pr = f.n("period_rate")
         ead = m.add(
             f.n("ead"),
-            Total(f.n("ead_flow")),
+            If(count > 0, Index(f.n("opening"), first), 0),
             OUT,
             f"{name}: exposure at default (opening balance of the first default period)",
             unit=cur,
             fmt="money",
             section="Lenders",
         )
+        if m.rows[f.n("rate")].expr.scalar:  # a rate fixed over time: the growth in default is a power
+            growth = (1 + Max(0, Index(pr, 1))) ** count
+        else:
+            m.add(
+                f.n("default_growth"),
+                Max(1, 1 + R("defaulted") * R(pr)),
+                SHEET,
+                f"{name}: growth of the balance in default (1 + period rate, at least 1; 1 before the default)",
+                unit="factor",
+                fmt="factor",
+                section=sec,
+            )
+            growth = Agg("PRODUCT", f.n("default_growth"))
         never = Max(0, Agg("LAST", f.n("closing")))
         loss = m.add(
             f.n("default_loss"),
-            If(Agg("LAST", "defaulted") > 0, Min(never / Agg("PRODUCT", f.n("default_growth")), ead), never),
+            If(count > 0, Min(never / growth, ead), never),
             OUT,
             f"{name}: loss at default (balance never repaid, discounted to the default at the facility's rate, at "
             "most the exposure)",

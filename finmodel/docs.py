@@ -170,8 +170,9 @@ DEFINITIONS = {
     "dN_ead": "exposure at default: the facility's opening balance in the first period of default (0 without a "
     "default); Ledgers sheet",
     "dN_default_loss": "the balance never repaid (closing balance of the last period, at least 0) discounted to the "
-    "first period of default at the facility's period rate: balance / PRODUCT(1 + defaulted x period rate), at "
-    "most the exposure at default; without a default the balance left, undiscounted (0 when repaid)",
+    "first period of default at the facility's period rate (at least 0): balance / PRODUCT(1 + period rate) over "
+    "the periods in default, at most the exposure at default; without a default the balance left, undiscounted "
+    "(0 when repaid); Ledgers sheet",
     "senior_loss": "sum of the senior facilities' dN_default_loss",
     "dsra_exhausted": "1 if in some period the DSRA is drawn and left at or below the money tolerance "
     "(in_check_tolerance), or senior debt service goes unpaid by more than it; the delay breakeven's target",
