@@ -157,7 +157,7 @@ def correlate(e: np.ndarray, factor: np.ndarray) -> np.ndarray:
 MONEY_TOL = MONEY_TOLERANCE
 """A cent: the model's money tolerance (finmodel.conventions)."""
 
-LENDER_ROWS = ("defaulted", "cfads", "senior_shortfall", "senior_due")
+LENDER_ROWS = ("periods_in_default", "cfads", "senior_shortfall", "senior_due")
 """Rows read for the lender metrics (when the model has them)."""
 
 
@@ -205,11 +205,9 @@ def lender_columns(v, spec: SimSpec, n: int) -> dict[str, np.ndarray]:
       senior debt service left unpaid, summed over periods (undiscounted) [currency].
     """
     out = {}
-    if "defaulted" in v:
-        d = np.asarray(v["defaulted"][:n]) > 0.5
-        anyd = d.any(axis=1)
-        first = np.argmax(d, axis=1)
-        out["default_period"] = np.where(anyd, first, np.nan).astype(float)
+    if "periods_in_default" in v:  # ``defaulted`` is permanent: the last periods_in_default periods
+        count = np.asarray(v["periods_in_default"][:n, 0], dtype=float)
+        out["default_period"] = np.where(count > 0, v["period"].shape[1] - count, np.nan)
     for p, _, _ in spec.facilities:  # rows of finmodel.default_loss
         if f"{p}_default_loss" in v:
             out[f"ead_{p}"] = np.array(v[f"{p}_ead"][:n, 0], dtype=float)
