@@ -27,7 +27,7 @@ Nothing here is a check: a loss or an empty DSRA is a result. The Monte Carlo
 from __future__ import annotations
 
 from finmodel.checks import tolerance
-from finmodel.rows import Agg, And, Blank, Const, If, Index, Max, Min, Or, Sum, Total
+from finmodel.rows import Agg, And, Const, If, Index, Max, Min, Or, Sum, Total
 from finmodel.timeline import R
 
 SHEET = "Ledgers"
@@ -52,9 +52,9 @@ def build(b) -> None:
     )
     first = m.add(
         "first_default_period",
-        If(count > 0, Agg("LAST", "period") - count + 1, Blank()),
+        If(count > 0, Agg("LAST", "period") - count + 1, 0),
         SHEET,
-        "First period of default (period number; blank without a default)",
+        "First period of default (period number; 0 without a default)",
         unit="#",
         fmt="int",
         section="Default",
