@@ -303,6 +303,24 @@ def test_bottom_up_mobilisation_reads_the_projects_share_rows(shipped):
         assert 0.2 < f.equity_share < 0.3 and 0.85 < f.capex_share < 1.0  # README: 23-25 % and 89-95 %
 
 
+def test_bottom_up_mobilisation_is_rows_of_the_fund_model(shipped):
+    """The chain is rows of the fund model (fund Outputs, section Mobilisation, live in its workbook): equal to
+    the chain on the same numbers computed outside the model, project by project and in total."""
+    r = model.run(shipped)
+    m = r.metrics()
+    jobs_per = mob.data()["bottom_up"]["jobs_per_usd_10bn"]["value"]
+    for k, f in enumerate(r.flows, start=1):
+        invest = float(np.sum(r.values[f"p{k}_invest"][0]))
+        expected = mob.chain(invest, f.stake, f.equity_share, f.capex_share, 1.0, f.fx_to_krw / f.fx_to_usd, jobs_per)
+        got = [m[f"p{k}_{w}"] for w in ("spc_equity", "project_cost", "orders_krw", "orders_usd", "jobs")]
+        np.testing.assert_allclose(got, [float(x) for x in expected], rtol=1e-12)
+        assert m[f"p{k}_fund_equity"] == pytest.approx(invest, rel=1e-12)
+        assert r.model.rows[f"p{k}_jobs"].sheet == "Outputs"
+    for w in ("fund_equity", "orders_usd", "jobs"):
+        assert m[f"mobilisation_{w}"] == pytest.approx(sum(m[f"p{k}_{w}"] for k in (1, 2, 3)), rel=1e-12)
+    assert mob.bottom_up(r).totals["jobs"] == m["mobilisation_jobs"]
+
+
 def test_bottom_up_orders_share_from_the_portfolio_file(shipped, tmp_path):
     raw = yaml.safe_load(SHIPPED.read_text())
     raw["projects"][0]["orders_share"] = 0.5

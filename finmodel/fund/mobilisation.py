@@ -2,7 +2,8 @@
 
 Two chains, never mixed:
 
-* **bottom-up** (:func:`bottom_up`), from a portfolio's modelled investments, project by project::
+* **bottom-up** (:func:`bottom_up`), from a portfolio's modelled investments, project by project, as rows of
+  the fund model (:mod:`finmodel.fund.mobilisation_rows`; :func:`chain` is the same on arrays, for programmes)::
 
       fund equity    F_k = the fund model's investment in project k (p{k}_invest) [KRW]
       SPC equity     E_k = F_k / s_k                  (s_k the portfolio's stake)
@@ -32,6 +33,7 @@ import numpy as np
 import yaml
 
 from finmodel.errors import InputError
+from finmodel.fund import mobilisation_rows
 
 USD_10BN = 1e10
 PARAMS = ("fund_size", "stake", "equity_share", "krw_per_usd", "orders_share", "jobs_per_usd_10bn")
@@ -177,39 +179,38 @@ class BottomUp:
 
 
 def bottom_up(result) -> BottomUp:
-    """The bottom-up chain of a :class:`~finmodel.fund.model.FundResult` (its flows and ``p{k}_invest`` rows)."""
-    bu = data()["bottom_up"]
-    jobs_per = float(bu["jobs_per_usd_10bn"]["value"])
-    default_share = float(bu["orders_share"]["value"])
+    """The bottom-up chain of a :class:`~finmodel.fund.model.FundResult`: its mobilisation rows
+    (:mod:`finmodel.fund.mobilisation_rows`), project by project."""
+    v = result.values
     rows = []
     for k, f in enumerate(result.flows, start=1):
-        invest = float(np.sum(result.values[f"p{k}_invest"][0]))
-        if not f.equity_share or f.equity_share <= 0:
+        if not f.equity_share or f.equity_share <= 0 or f"p{k}_jobs" not in v:
             raise InputError([(f"projects.{k - 1}", "expected a project with equity and a project cost, found none")])
-        e, capex_share = f.equity_share, f.capex_share  # the project's rows (finmodel.cost_shares)
-        o = default_share if f.orders_share is None else f.orders_share
-        x = f.fx_to_krw / f.fx_to_usd
-        spc, cost, orders, usd, jobs = (float(v) for v in chain(invest, f.stake, e, capex_share, o, x, jobs_per))
+
+        def val(name, k=k):
+            return float(v[name.format(k=k)][0, 0])
+
         rows.append(
             {
                 "name": f.name,
                 "country": f.country,
-                "fund_equity_krw": invest,
-                "stake": f.stake,
-                "spc_equity_krw": spc,
-                "equity_share": e,
-                "project_cost_krw": cost,
-                "capex_share": capex_share,
-                "orders_share": o,
+                "fund_equity_krw": val("p{k}_fund_equity"),
+                "stake": val("in_p{k}_stake"),
+                "spc_equity_krw": val("p{k}_spc_equity"),
+                "equity_share": val("in_p{k}_equity_share"),
+                "project_cost_krw": val("p{k}_project_cost"),
+                "capex_share": val("in_p{k}_capex_share"),
+                "orders_share": val("in_p{k}_orders_share"),
                 "orders_share_status": "estimated (default)" if f.orders_share is None else "input (portfolio file)",
-                "orders_krw": orders,
-                "krw_per_usd": x,
-                "orders_usd": usd,
-                "jobs": jobs,
+                "orders_krw": val("p{k}_orders_krw"),
+                "krw_per_usd": val("in_p{k}_fx_to_krw") / val("in_p{k}_fx_to_usd"),
+                "orders_usd": val("p{k}_orders_usd"),
+                "jobs": val("p{k}_jobs"),
             }
         )
     keys = ("fund_equity_krw", "spc_equity_krw", "project_cost_krw", "orders_krw", "orders_usd", "jobs")
-    totals = {k: float(sum(r[k] for r in rows)) for k in keys}
+    # the portfolio's total rows (mobilisation_fund_equity ...: the order of mobilisation_rows.CHAIN)
+    totals = {k: float(v[f"mobilisation_{c}"][0, 0]) for k, c in zip(keys, mobilisation_rows.CHAIN, strict=True)}
     totals["orders_usd_per_krw_bn_of_fund_equity"] = (
         totals["orders_usd"] / (totals["fund_equity_krw"] / 1e9) if totals["fund_equity_krw"] > 0 else None
     )

@@ -6,6 +6,8 @@ import dataclasses
 
 import numpy as np
 
+from finmodel.fund import mobilisation as mob
+from finmodel.fund import mobilisation_rows
 from finmodel.fund import portfolio as pf
 from finmodel.fund import waterfall as wf
 
@@ -54,7 +56,9 @@ class FundResult:
 
 
 def project_inputs(flows: list[pf.ProjectFlows], periods: int) -> list[wf.ProjectInput]:
-    """The fund model's project inputs: equity cash flows on fund periods, labelled with their source."""
+    """The fund model's project inputs: equity cash flows on fund periods, labelled with their source, and the
+    project's part of the mobilisation chain (its cost shares; the orders share of the portfolio or the data)."""
+    bu = mob.data()["bottom_up"]["orders_share"]
     return [
         wf.ProjectInput(
             name=f.name,
@@ -64,6 +68,11 @@ def project_inputs(flows: list[pf.ProjectFlows], periods: int) -> list[wf.Projec
             stake=f.stake,
             series=f.fund_series(periods),
             source=f"{f.source}, case {f.case}, sha256 {f.sha256[:12]}",
+            equity_share=f.equity_share,
+            capex_share=f.capex_share,
+            orders_share=float(bu["value"]) if f.orders_share is None else f.orders_share,
+            orders_share_status=f"{bu['status']}: {bu['source']}" if f.orders_share is None else "portfolio file",
+            fx_to_usd=f.fx_to_usd,
         )
         for f in flows
     ]
@@ -71,7 +80,11 @@ def project_inputs(flows: list[pf.ProjectFlows], periods: int) -> list[wf.Projec
 
 def build(terms: wf.FundTerms, flows: list[pf.ProjectFlows]) -> wf.FundBuilder:
     periods = max(terms.term_years * terms.periods_per_year, max((int(f.index.max()) for f in flows), default=0))
-    return wf.build(terms, project_inputs(flows, periods), periods)
+    b = wf.build(terms, project_inputs(flows, periods), periods)
+    jobs = mob.data()["bottom_up"]["jobs_per_usd_10bn"]
+    source = f"mobilisation.yaml bottom_up ({jobs['status']}: {jobs['source']})"
+    mobilisation_rows.build(b, float(jobs["value"]), source)
+    return b
 
 
 def evaluate(terms: wf.FundTerms, flows: list[pf.ProjectFlows], portfolio_case: str = "base") -> FundResult:

@@ -141,6 +141,12 @@ class ProjectInput:
     stake: float
     series: np.ndarray  # (fund periods,) [project currency]
     source: str = ""
+    # for the mobilisation rows (finmodel.fund.mobilisation_rows); None: a project without them (programmes)
+    equity_share: float | None = None  # the project's row equity_share_of_cost [fraction]
+    capex_share: float | None = None  # the project's row capex_share_of_cost [fraction]
+    orders_share: float | None = None  # share of the capex won by Korean firms [fraction]
+    orders_share_status: str = ""
+    fx_to_usd: float = 1.0  # [USD per unit of project currency]
 
 
 class FundBuilder:
