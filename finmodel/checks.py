@@ -1,7 +1,7 @@
 """The Checks sheet: every reconciliation as a named 1 (true) / 0 (false) cell, and the master check.
 
-Money tolerance: ``in_check_tolerance`` (default 0.01 currency units, a cent): sums of up to a few hundred
-amounts of 1e9 carry floating-point error around 1e-6, far below it.
+Money tolerance: ``in_check_tolerance`` (default :data:`finmodel.conventions.MONEY_TOLERANCE`, a cent): sums of up
+to a few hundred amounts of 1e9 carry floating-point error around 1e-6, far below it.
 """
 
 from __future__ import annotations

@@ -119,6 +119,10 @@ PATH_METRICS = (
 Not ``avg_dscr``: an average of period ratios says nothing once CFADS turns negative on a path (docs/metrics.md,
 DSCR)."""
 
+SENSITIVITY_METRICS = ("equity_irr", "min_dscr", "equity_npv", "avg_dscr", "min_llcr", "default_periods")
+"""Model metrics each sensitivity point reports (:mod:`finmodel.risk.sensitivity`: tornado, spider,
+breakevens): one deterministic path per point, so the average DSCR is meaningful here, unlike across paths."""
+
 
 # --- tolerances ---------------------------------------------------------------------------------------------
 
@@ -127,11 +131,17 @@ SHARE_TOLERANCE = 1e-9
 is ~1e-16; 1e-9 still catches any typo a person can make)."""
 
 INTEGER_TOLERANCE = 1e-9
-"""Tolerance of 'is a whole number' tests on products such as grace_years * periods_per_year."""
+"""Tolerance of 'is a whole number' tests on products such as grace_years * periods_per_year (grace, recovery lags):
+floating-point slack only (0.1 * 3 is 0.30000000000000004)."""
+
+YEARS_TOLERANCE = 1e-9
+"""[years] Slack of comparisons between terms given in years (grace against maturity, a grace not negative):
+floating-point slack only, far below a day (~3e-3 years)."""
 
 MONEY_TOLERANCE = 0.01
 """[currency] A project amount below a cent is float residue, not money (a senior loss or a guarantee claim on a
-simulated path counts above it)."""
+simulated path counts above it). Also the default of the workbook input ``in_check_tolerance`` of the money checks
+(:mod:`finmodel.checks`): sums of up to a few hundred amounts of 1e9 carry floating-point error around 1e-6."""
 
 KRW_TOLERANCE = 1.0
 """[KRW] The fund's money tolerance: KRW has no minor unit, and float error on sums of ~1e12 KRW is ~1e-4 KRW, so a

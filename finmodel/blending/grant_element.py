@@ -80,7 +80,6 @@ __all__ = [
 
 REPAYMENT_PROFILES = ("equal", "annuity")
 PERIODS_PER_YEAR = conventions.PERIODS_PER_YEAR
-_TOL = 1e-9  # for "grace_years * A is a whole number of periods": floating-point slack only
 
 
 # --- input checks -----------------------------------------------------------------------------------
@@ -119,10 +118,10 @@ def _check_terms(annual_rate, maturity_years, grace_years, periods_per_year, rep
         problems.append(
             ("maturity_years", f"expected a positive number of years up to {MAX_MATURITY_YEARS}, found {_show(M)}")
         )
-    if np.any(~np.isfinite(G)) or np.any(INT < -_TOL):
+    if np.any(~np.isfinite(G)) or np.any(INT < -conventions.YEARS_TOLERANCE):
         lo = "1/periods_per_year" if grace_convention == "first_repayment" else "0"
         problems.append(("grace_years", f"expected years >= {lo}, found {_show(G)}"))
-    elif np.any(INT >= M - _TOL):
+    elif np.any(INT >= M - conventions.YEARS_TOLERANCE):
         problems.append(
             (
                 "grace_years",
@@ -131,7 +130,9 @@ def _check_terms(annual_rate, maturity_years, grace_years, periods_per_year, rep
             )
         )
     for name, arr in (("maturity_years", M), ("grace_years", INT)):
-        if np.all(np.isfinite(arr)) and np.any(np.abs(arr * A - np.round(arr * A)) > _TOL * max(1.0, A)):
+        if np.all(np.isfinite(arr)) and np.any(
+            np.abs(arr * A - np.round(arr * A)) > conventions.INTEGER_TOLERANCE * max(1.0, A)
+        ):
             problems.append((name, f"expected a whole number of periods at {A} per year, found {_show(arr)}"))
     if problems:
         raise InputError(problems)

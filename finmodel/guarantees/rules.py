@@ -30,6 +30,7 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
+from finmodel.conventions import INTEGER_TOLERANCE
 from finmodel.guarantees.data import cover_value
 
 LOAN_COVERS = ("eca_cover", "partial_risk_guarantee")
@@ -158,7 +159,7 @@ def _loan_cover_rules(problems: list, path: str, i: int, g: Mapping, ctx: _Conte
         else:
             ctx.covered[fac] = i
     lag, ppy = _num(g.get("recovery_lag_years")), ctx.ppy
-    if lag is not None and lag >= 0 and ppy is not None and abs(lag * ppy - round(lag * ppy)) > 1e-9:
+    if lag is not None and lag >= 0 and ppy is not None and abs(lag * ppy - round(lag * ppy)) > INTEGER_TOLERANCE:
         problems.append(
             (
                 f"{path}.recovery_lag_years",

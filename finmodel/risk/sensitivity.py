@@ -29,10 +29,11 @@ import math
 
 import numpy as np
 
+from finmodel.conventions import SENSITIVITY_METRICS
 from finmodel.errors import InputError
 from finmodel.risk import drivers as drv
 
-METRICS = ("equity_irr", "min_dscr", "equity_npv", "avg_dscr", "min_llcr", "default_periods")
+METRICS = SENSITIVITY_METRICS  # the list lives in finmodel.conventions
 
 
 @dataclasses.dataclass(frozen=True)
