@@ -33,8 +33,8 @@ from finmodel.countries import get_country
 from finmodel.errors import InputError
 from finmodel.guarantees.rules import guarantee_problems
 from finmodel.schema.project import Scenario
-from finmodel.schema.rules import _get, _items, timeline_counts
-from finmodel.schema.types import _found, _num
+from finmodel.schema.rules import get_in, mapping_items, timeline_counts
+from finmodel.schema.types import as_number, found_text
 
 __all__ = ["check_scenario", "policy_problems"]
 
@@ -47,7 +47,7 @@ def policy_problems(raw: Mapping) -> list[tuple[str, str]]:
     if not isinstance(raw, Mapping):
         return []
     _, _, ppy = timeline_counts(raw)
-    problems = _country_problems(_get(raw, "project", "country"), _get(raw, "project", "country_overrides"))
+    problems = _country_problems(get_in(raw, "project", "country"), get_in(raw, "project", "country_overrides"))
     problems.extend(_eligibility_problems(raw, ppy))
     if raw.get("guarantees") is not None:
         problems.extend(guarantee_problems(raw))
@@ -89,7 +89,7 @@ def _country_problems(code: Any, overrides: Any) -> list[tuple[str, str]]:
                 "expected an ISO 3166-1 alpha-3 code of a country in finmodel/data/countries.yaml "
                 "(e.g. MYS), "
                 f"or project.country_overrides with name, income_group, oecd_risk_category and ldc, "
-                f"found {_found(code)}",
+                f"found {found_text(code)}",
             )
         ]
     return []
@@ -100,29 +100,31 @@ def _eligibility_problems(raw: Mapping, ppy: int | None) -> list[tuple[str, str]
 
     Run only when the country and the facility terms are well formed; warnings are not input errors.
     """
-    code = _get(raw, "project", "country")
-    facilities = [(i, f) for i, f in _items(_get(raw, "debt", "facilities")) if f.get("kind") in ("edcf", "edpf")]
+    code = get_in(raw, "project", "country")
+    facilities = [
+        (i, f) for i, f in mapping_items(get_in(raw, "debt", "facilities")) if f.get("kind") in ("edcf", "edpf")
+    ]
     if (
         not facilities
         or not isinstance(code, str)
-        or _country_problems(code, _get(raw, "project", "country_overrides"))
+        or _country_problems(code, get_in(raw, "project", "country_overrides"))
     ):
         return []
-    overrides = _get(raw, "project", "country_overrides")
+    overrides = get_in(raw, "project", "country_overrides")
     try:
         country = get_country(code, dict(overrides) if isinstance(overrides, Mapping) and overrides else None)
     except InputError:
         return []  # reported by _country_problems
     if country is None:
         return []  # reported by the schema or _country_problems
-    viable = _get(raw, "project", "commercially_viable")
-    borrower = _get(raw, "project", "borrower")
+    viable = get_in(raw, "project", "commercially_viable")
+    borrower = get_in(raw, "project", "borrower")
     problems: list[tuple[str, str]] = []
-    cirr = _num(_get(raw, "blending", "cirr"))
+    cirr = as_number(get_in(raw, "blending", "cirr"))
     for i, fac in facilities:
         rate = fac.get("rate")
-        fixed = _num(rate.get("fixed")) if isinstance(rate, Mapping) else None
-        grace, maturity = _num(fac.get("grace_years")), _num(fac.get("maturity_years"))
+        fixed = as_number(rate.get("fixed")) if isinstance(rate, Mapping) else None
+        grace, maturity = as_number(fac.get("grace_years")), as_number(fac.get("maturity_years"))
         if grace is None or maturity is None or not 0 <= grace < maturity or ppy is None:
             continue  # malformed terms are reported by the schema and the rules above
         if fixed is not None and abs(fixed) > 1:

@@ -42,7 +42,7 @@ from finmodel.errors import InputError
 from finmodel.policy import policy_problems
 from finmodel.schema import reading
 from finmodel.schema.cases import apply_case
-from finmodel.schema.errors import _dedupe, _locate, schema_problems
+from finmodel.schema.errors import dedupe, locate, schema_problems
 from finmodel.schema.project import Scenario
 from finmodel.schema.templates import DEFAULT_TEMPLATE, template_text
 from finmodel.schema.types import BASE_CASE
@@ -87,7 +87,7 @@ def scenario_from_dict(
         )
     readfile.check_text(raw, source or None)
     scenario, problems = schema_problems(raw)  # stage 1: the schema and its structural rules
-    problems = _dedupe([*problems, *policy_problems(raw)])  # stage 2: the policy rules
+    problems = dedupe([*problems, *policy_problems(raw)])  # stage 2: the policy rules
     if problems:
         raise InputError(problems, source=source or None)
     assert scenario is not None  # noqa: S101 (no problems means validation succeeded)
@@ -99,7 +99,7 @@ def scenario_from_dict(
     return scenario
 
 
-def _case_scenario(raw: Mapping, case_name: str, source: str, sha256: str | None) -> Scenario:
+def case_scenario_from_raw(raw: Mapping, case_name: str, source: str, sha256: str | None) -> Scenario:
     try:
         changed = apply_case(raw, case_name)
     except InputError as exc:
@@ -141,9 +141,9 @@ def load_scenario(path: str | Path | None = None, case: str | None = None) -> Sc
         base = scenario_from_dict(raw, source, sha256=digest)
         if case is None or case == BASE_CASE:
             return base
-        return _case_scenario(raw, case, source, digest)
+        return case_scenario_from_raw(raw, case, source, digest)
     except InputError as exc:
-        raise InputError(_locate(exc.problems, raw, data), source=exc.source) from None
+        raise InputError(locate(exc.problems, raw, data), source=exc.source) from None
 
 
 def case_scenario(base: Scenario, case: str | None) -> Scenario:
@@ -166,7 +166,7 @@ def case_scenario(base: Scenario, case: str | None) -> Scenario:
             [("cases", f"expected a base scenario (file or mapping) to apply case {case!r} to, found {found}")],
             source=base.source or None,
         )
-    return _case_scenario(base._raw, case, base.source, base.sha256)
+    return case_scenario_from_raw(base._raw, case, base.source, base.sha256)
 
 
 def validate_file(path: str | Path | None = None, read: tuple[bytes, str] | None = None) -> Scenario:
@@ -187,15 +187,15 @@ def validate_file(path: str | Path | None = None, read: tuple[bytes, str] | None
     try:
         base = scenario_from_dict(raw, source, sha256=digest)
     except InputError as exc:
-        raise InputError(_locate(exc.problems, raw, data), source=exc.source) from None
+        raise InputError(locate(exc.problems, raw, data), source=exc.source) from None
     problems: list[tuple[str, str]] = []
     for name in base.cases:
         try:
-            _case_scenario(raw, name, source, digest)
+            case_scenario_from_raw(raw, name, source, digest)
         except InputError as exc:
             problems.extend(exc.problems)
     if problems:
-        raise InputError(_locate(problems, raw, data), source=source)
+        raise InputError(locate(problems, raw, data), source=source)
     return base
 
 

@@ -140,7 +140,7 @@ def load(path, read: tuple | None = None) -> LoadedPortfolio:
         try:
             sc = load_scenario(p)
         except InputError as exc:
-            problems.append((f"projects.{i}.scenario", _refused_scenario(p, exc)))
+            problems.append((f"projects.{i}.scenario", refused_scenario_message(p, exc)))
             paths.append(p)
             scenarios.append(None)
             continue
@@ -173,7 +173,7 @@ def load(path, read: tuple | None = None) -> LoadedPortfolio:
     return LoadedPortfolio(spec, source, digest, paths, scenarios)
 
 
-def _refused_scenario(path, exc: InputError) -> str:
+def refused_scenario_message(path, exc: InputError) -> str:
     """Why a project's scenario file was refused, without quoting the file: the portfolio may name any file
     (``/etc/passwd``, a key file), and messages about it would otherwise print its contents."""
     if not Path(path).exists():

@@ -145,9 +145,9 @@ def load(path, read: tuple | None = None) -> LoadedProgramme:
                 if [pp for pp, _ in exc.problems] == ["case"]:  # our own message: a case the scenario lacks
                     problems.append((f"pipeline.{i}.case", f"{exc.source or ''}: {exc.problems[0][1]}".lstrip(": ")))
                 else:  # never quote the file: a programme may name any file (finmodel validate shows its problems)
-                    from finmodel.fund.portfolio import _refused_scenario
+                    from finmodel.fund.portfolio import refused_scenario_message
 
-                    problems.append((where, _refused_scenario(p, exc)))
+                    problems.append((where, refused_scenario_message(p, exc)))
                 continue
         sc, res = cache[key]
         country = get_country(c.country)

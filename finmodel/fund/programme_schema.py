@@ -16,8 +16,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from finmodel.errors import InputError
-from finmodel.fund.schema import Fraction, Fund, Ident, Stake, _problem, fund_rules, read_yaml
-from finmodel.schema.types import _found
+from finmodel.fund.schema import Fraction, Fund, Ident, Stake, fund_rules, read_yaml, validation_problem
+from finmodel.schema.types import found_text
 
 
 class _Block(BaseModel):
@@ -68,12 +68,12 @@ def validate_dict(raw, source: str = "") -> Programme:
     the programme is loaded)."""
     if not isinstance(raw, dict):
         raise InputError(
-            [("", f"expected a mapping with programme, fund and pipeline, found {_found(raw)}")], source or None
+            [("", f"expected a mapping with programme, fund and pipeline, found {found_text(raw)}")], source or None
         )
     try:
         pg = Programme.model_validate(raw)
     except ValidationError as exc:
-        raise InputError([_problem(e) for e in exc.errors(include_url=False)], source or None) from None
+        raise InputError([validation_problem(e) for e in exc.errors(include_url=False)], source or None) from None
     problems = fund_rules(pg.fund)
     years = pg.programme.deployment_years
     if years > pg.fund.investment_years:
@@ -103,13 +103,16 @@ def validate_dict(raw, source: str = "") -> Programme:
 
             if c.template not in template_names():
                 problems.append(
-                    (f"{where}.template", f"expected one of {', '.join(template_names())}, found {_found(c.template)}")
+                    (
+                        f"{where}.template",
+                        f"expected one of {', '.join(template_names())}, found {found_text(c.template)}",
+                    )
                 )
         if get_country(c.country) is None:
             problems.append(
                 (
                     f"{where}.country",
-                    f"expected an ISO3 code of finmodel/data/countries.yaml, found {_found(c.country)}",
+                    f"expected an ISO3 code of finmodel/data/countries.yaml, found {found_text(c.country)}",
                 )
             )
         latest = c.latest_year if c.latest_year is not None else years

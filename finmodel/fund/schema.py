@@ -32,11 +32,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from finmodel import readfile
 from finmodel.errors import FinmodelError, InputError
 from finmodel.readfile import Loader as _Loader
-from finmodel.schema.types import _decimal, _found
+from finmodel.schema.types import decimal_between, found_text
 
-Rate = _decimal(0.0, 1.0, hi_open=True, what="a rate")
-Stake = _decimal(0.0, 1.0, lo_open=True, what="a stake (fraction of SPC equity)")
-Fraction = _decimal(0.0, 1.0, what="a fraction")
+Rate = decimal_between(0.0, 1.0, hi_open=True, what="a rate")
+Stake = decimal_between(0.0, 1.0, lo_open=True, what="a stake (fraction of SPC equity)")
+Fraction = decimal_between(0.0, 1.0, what="a fraction")
 Ident = Field(pattern=r"^[a-z][a-z0-9_]*$")
 DEFAULT_SCENARIO = "default"
 
@@ -145,7 +145,7 @@ class Portfolio(_Block):
 # --- validation --------------------------------------------------------------------------------------
 
 
-def _problem(err) -> tuple[str, str]:
+def validation_problem(err) -> tuple[str, str]:
     loc = ".".join(str(x) for x in err.get("loc", ()))
     kind = err.get("type", "")
     value = err.get("input")
@@ -153,15 +153,15 @@ def _problem(err) -> tuple[str, str]:
     if kind == "missing":
         return loc, "expected a value for this required key, found nothing"
     if kind == "extra_forbidden":
-        return loc, f"expected no such key, found unknown key {_found(str(err['loc'][-1]))}"
+        return loc, f"expected no such key, found unknown key {found_text(str(err['loc'][-1]))}"
     if kind in ("decimal_rate", "decimal_range"):
         return loc, err["msg"]
     if kind == "literal_error":
-        return loc, f"expected one of {ctx.get('expected')}, found {_found(value)}"
+        return loc, f"expected one of {ctx.get('expected')}, found {found_text(value)}"
     if kind == "string_pattern_mismatch":
-        return loc, f"expected a lower-case name (letters, digits, _), found {_found(value)}"
+        return loc, f"expected a lower-case name (letters, digits, _), found {found_text(value)}"
     msg = err.get("msg", "").replace("Input should be", "").strip()
-    return loc, f"expected {msg or 'a valid value'}, found {_found(value)}"
+    return loc, f"expected {msg or 'a valid value'}, found {found_text(value)}"
 
 
 def structure_rules(structure: str) -> dict:
@@ -260,11 +260,11 @@ def fund_rules(fund: Fund) -> list[tuple[str, str]]:
 def validate_dict(raw: Any, source: str = "") -> Portfolio:
     """Validate a portfolio mapping (schema and fund rules; projects are checked when loaded)."""
     if not isinstance(raw, dict):
-        raise InputError([("", f"expected a mapping with fund and projects, found {_found(raw)}")], source or None)
+        raise InputError([("", f"expected a mapping with fund and projects, found {found_text(raw)}")], source or None)
     try:
         pf = Portfolio.model_validate(raw)
     except ValidationError as exc:
-        raise InputError([_problem(e) for e in exc.errors(include_url=False)], source or None) from None
+        raise InputError([validation_problem(e) for e in exc.errors(include_url=False)], source or None) from None
     problems = fund_rules(pf.fund)
     names = [p.name for p in pf.projects]
     for i, n in enumerate(names):

@@ -9,8 +9,8 @@ from typing import Any
 from pydantic import BaseModel
 
 from finmodel.errors import InputError
-from finmodel.schema.errors import _resolve
-from finmodel.schema.types import BASE_CASE, _found
+from finmodel.schema.errors import resolve_location
+from finmodel.schema.types import BASE_CASE, found_text
 
 # --- cases ---------------------------------------------------------------------------------------
 
@@ -20,7 +20,7 @@ def _field_type(path_parts: list[str]) -> Any:
     loc: list[Any] = []
     for p in path_parts:
         loc.append(int(p) if p.isdigit() else p)
-    _, tp = _resolve(tuple(loc))
+    _, tp = resolve_location(tuple(loc))
     return tp
 
 
@@ -31,7 +31,7 @@ def _known_keys(path_parts: list[str]) -> list[str]:
     return []
 
 
-def _set_path(data: dict, dotted: str) -> tuple[Any, Any, str | None]:
+def find_change_target(data: dict, dotted: str) -> tuple[Any, Any, str | None]:
     """Find the container and key for a dotted change path; (container, key, None) or (.., .., error)."""
     parts = dotted.split(".")
     node: Any = data
@@ -76,7 +76,7 @@ def _set_path(data: dict, dotted: str) -> tuple[Any, Any, str | None]:
             node = node[part]
         else:
             here = ".".join(walked)
-            return None, None, f"expected a field path, found {here} is {_found(node)} with no field {part!r}"
+            return None, None, f"expected a field path, found {here} is {found_text(node)} with no field {part!r}"
     return None, None, "expected a field path, found an empty path"
 
 
@@ -106,17 +106,17 @@ def apply_case(raw: Mapping, case_name: str | None) -> dict:
         return data
     if not isinstance(changes, Mapping):
         raise InputError(
-            [(f"cases.{case_name}.changes", f"expected a mapping of path: value, found {_found(changes)}")]
+            [(f"cases.{case_name}.changes", f"expected a mapping of path: value, found {found_text(changes)}")]
         )
     problems = []
     for dotted, value in changes.items():
         if not isinstance(dotted, str) or not dotted:
-            problems.append((f"cases.{case_name}.changes", f"expected a dotted field path, found {_found(dotted)}"))
+            problems.append((f"cases.{case_name}.changes", f"expected a dotted field path, found {found_text(dotted)}"))
             continue
         if dotted == "cases" or dotted.startswith("cases."):
             problems.append((f"cases.{case_name}.changes.{dotted}", "expected a path outside cases, found cases"))
             continue
-        container, key, error = _set_path(data, dotted)
+        container, key, error = find_change_target(data, dotted)
         if error:
             problems.append((f"cases.{case_name}.changes.{dotted}", error))
         else:

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ValidationError
 from finmodel import readfile
 from finmodel.schema.project import GUARANTEE_KINDS, REVENUE_KINDS, Rate, Scenario
 from finmodel.schema.rules import check_rules
-from finmodel.schema.types import _found
+from finmodel.schema.types import found_text
 
 # --- pydantic errors -> (field path, message) ----------------------------------------------------
 
@@ -55,7 +55,7 @@ def _unwrap(tp: Any) -> Any:
             return tp
 
 
-def _resolve(loc: tuple) -> tuple[str, Any]:
+def resolve_location(loc: tuple) -> tuple[str, Any]:
     """Dotted field path for a pydantic error location, and the type found there.
 
     Discriminated-union tags, which pydantic inserts into locations (``revenues.0.user_fee.volume``),
@@ -106,18 +106,18 @@ def _error_to_problem(err: Mapping) -> tuple[str, str]:
     kind = err.get("type", "")
     ctx = err.get("ctx") or {}
     value = err.get("input")
-    path, tp = _resolve(loc)
+    path, tp = resolve_location(loc)
 
     if kind == "missing":
         return path, "expected a value for this required key, found nothing"
     if kind == "extra_forbidden":
-        parent_path, parent = _resolve(loc[:-1])
+        parent_path, parent = resolve_location(loc[:-1])
         allowed = ", ".join(parent.model_fields) if isinstance(parent, type) and issubclass(parent, BaseModel) else ""
         hint = f" (allowed here: {allowed})" if allowed else ""
-        return path, f"expected no such key{hint}, found unknown key {_found(str(loc[-1]))}"
+        return path, f"expected no such key{hint}, found unknown key {found_text(str(loc[-1]))}"
     if kind in ("union_tag_invalid", "union_tag_not_found"):
         tags = ", ".join(GUARANTEE_KINDS if path.startswith("guarantees") else REVENUE_KINDS)
-        found = _found(ctx.get("tag")) if kind == "union_tag_invalid" else "nothing"
+        found = found_text(ctx.get("tag")) if kind == "union_tag_invalid" else "nothing"
         return _join(path, "kind"), f"expected a kind, one of {tags}, found {found}"
     if kind in ("decimal_rate", "decimal_range", "date_format", "rate_curve") or str(err.get("msg", "")).startswith(
         "expected "
@@ -126,36 +126,36 @@ def _error_to_problem(err: Mapping) -> tuple[str, str]:
     if kind == "string_too_long" and isinstance(value, str):
         return path, f"expected at most {ctx.get('max_length')} characters, found {len(value):,}"
     if kind == "literal_error":
-        return path, f"expected one of {ctx.get('expected')}, found {_found(value)}"
+        return path, f"expected one of {ctx.get('expected')}, found {found_text(value)}"
     if kind == "string_pattern_mismatch":
         expected = "a three-letter upper-case code"
         if path.endswith("country"):
             expected = "an ISO 3166-1 alpha-3 country code such as MYS"
         elif path.endswith("currency"):
             expected = "an ISO 4217 currency code such as USD"
-        return path, f"expected {expected}, found {_found(value)}"
+        return path, f"expected {expected}, found {found_text(value)}"
     if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
         op = {"greater_than": ">", "greater_than_equal": ">=", "less_than": "<", "less_than_equal": "<="}[kind]
         bound = next(iter(ctx.values()), "")
-        return path, f"expected a value {op} {_found(bound)}, found {_found(value)}"
+        return path, f"expected a value {op} {found_text(bound)}, found {found_text(value)}"
     if kind == "too_short":
         n = ctx.get("min_length", 1)
-        return path, f"expected at least {n} {'entry' if n == 1 else 'entries'}, found {_found(value)}"
+        return path, f"expected at least {n} {'entry' if n == 1 else 'entries'}, found {found_text(value)}"
     if kind in ("model_type", "model_attributes_type", "dict_type") and tp is Rate:
-        return path, f"expected a mapping {{fixed: r}} or {{base: name, margin: m}}, found {_found(value)}"
+        return path, f"expected a mapping {{fixed: r}} or {{base: name, margin: m}}, found {found_text(value)}"
     if kind in _EXPECTED_BY_TYPE:
-        return path, f"expected {_EXPECTED_BY_TYPE[kind]}, found {_found(value)}"
+        return path, f"expected {_EXPECTED_BY_TYPE[kind]}, found {found_text(value)}"
     if kind == "invalid_key":
-        return path, f"expected a text key, found {_found(value)}"
+        return path, f"expected a text key, found {found_text(value)}"
     msg = str(err.get("msg", "invalid value"))
     if msg.startswith("Input should be "):
-        return path, f"expected {msg[len('Input should be ') :]}, found {_found(value)}"
+        return path, f"expected {msg[len('Input should be ') :]}, found {found_text(value)}"
     if msg.startswith("Value error, "):
         return path, msg[len("Value error, ") :]
-    return path, f"expected a valid value ({msg[:1].lower()}{msg[1:]}), found {_found(value)}"
+    return path, f"expected a valid value ({msg[:1].lower()}{msg[1:]}), found {found_text(value)}"
 
 
-def _dedupe(problems: list[tuple[str, str]]) -> list[tuple[str, str]]:
+def dedupe(problems: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return list(dict.fromkeys(problems))
 
 
@@ -198,7 +198,7 @@ def _named_path(parts: list[str], raw: Any) -> str:
     return out
 
 
-def _locate(problems: list[tuple[str, str]], raw: Mapping, data: bytes) -> list[tuple[str, str]]:
+def locate(problems: list[tuple[str, str]], raw: Mapping, data: bytes) -> list[tuple[str, str]]:
     """Problems with list items named by their name and the YAML line of the field (or of its nearest
     parent written in the file) at the end of the message."""
     try:
@@ -236,4 +236,4 @@ def schema_problems(raw: Any) -> tuple[Scenario | None, list[tuple[str, str]]]:
     except ValidationError as exc:
         problems.extend(_error_to_problem(err) for err in exc.errors(include_url=False))
     problems.extend(check_rules(raw))
-    return scenario, _dedupe(problems)
+    return scenario, dedupe(problems)

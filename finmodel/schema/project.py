@@ -37,10 +37,10 @@ from finmodel.schema.types import (
     SignedRate,
     TaxRate,
     Text,
-    _decimal,
-    _iso_date,
-    _not_bool,
-    _start_date_range,
+    decimal_between,
+    iso_date,
+    not_bool,
+    start_date_in_range,
 )
 
 
@@ -91,12 +91,12 @@ class Project(_Block):
 class Timeline(_Block):
     """Financial close, phases and model periodicity."""
 
-    start_date: Annotated[datetime.date, BeforeValidator(_iso_date), AfterValidator(_start_date_range)] = Field(
+    start_date: Annotated[datetime.date, BeforeValidator(iso_date), AfterValidator(start_date_in_range)] = Field(
         description="Financial close = start of construction [date, YYYY-MM-DD]."
     )
     construction_years: int = Field(gt=0, description="Construction phase [years].")
     operation_years: int = Field(gt=0, description="Operation phase [years].")
-    periods_per_year: Annotated[Literal[1, 2, 4, 12], BeforeValidator(_not_bool)] = Field(
+    periods_per_year: Annotated[Literal[1, 2, 4, 12], BeforeValidator(not_bool)] = Field(
         description="Model periods per year [1/year]: 1, 2, 4 or 12."
     )
 
@@ -321,10 +321,10 @@ class Blending(_Block):
         "IMF 5 % for high-income countries), imf (5 %), ddr (OECD differentiated rate from cirr), rate "
         "(discount_rate).",
     )
-    discount_rate: _decimal(0.0, 1.0, lo_open=True, what="a discount rate") | None = Field(
+    discount_rate: decimal_between(0.0, 1.0, lo_open=True, what="a discount rate") | None = Field(
         default=None, description="Annual discount rate for method rate [per year, decimal]."
     )
-    cirr: _decimal(0.0, 1.0, lo_open=True, what="a CIRR") | None = Field(
+    cirr: decimal_between(0.0, 1.0, lo_open=True, what="a CIRR") | None = Field(
         default=None,
         description="Commercial Interest Reference Rate of the currency [per year, decimal], for the DDR and "
         "the Helsinki tied-aid tests.",

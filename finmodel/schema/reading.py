@@ -7,7 +7,7 @@ from pathlib import Path
 
 from finmodel import readfile
 from finmodel.errors import ScenarioFileError
-from finmodel.schema.types import DEFAULT_SOURCE, _found
+from finmodel.schema.types import DEFAULT_SOURCE, found_text
 
 
 def default_scenario_bytes() -> bytes:
@@ -32,7 +32,7 @@ def parse(data: bytes, source: str) -> dict:
         )
     if not isinstance(raw, dict):
         raise ScenarioFileError(
-            [("", f"expected a mapping of scenario blocks (project, timeline, ...), found {_found(raw)}")],
+            [("", f"expected a mapping of scenario blocks (project, timeline, ...), found {found_text(raw)}")],
             source,
         )
     return raw

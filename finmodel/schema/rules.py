@@ -13,10 +13,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from finmodel.conventions import PERIODS_PER_YEAR, SHARE_TOLERANCE
-from finmodel.schema.types import BASE_CASE, _found, _int, _is_integer, _num
+from finmodel.schema.types import BASE_CASE, as_int, as_number, found_text, is_whole
 
 
-def _get(obj: Any, *keys: Any) -> Any:
+def get_in(obj: Any, *keys: Any) -> Any:
     """Navigate a raw mapping; None where a key is absent or a level has the wrong type."""
     for key in keys:
         if isinstance(key, int) and isinstance(obj, list) and 0 <= key < len(obj):
@@ -28,7 +28,7 @@ def _get(obj: Any, *keys: Any) -> Any:
     return obj
 
 
-def _items(obj: Any) -> list[tuple[int, Mapping]]:
+def mapping_items(obj: Any) -> list[tuple[int, Mapping]]:
     """(index, element) for the mapping elements of a raw list."""
     if not isinstance(obj, list):
         return []
@@ -38,7 +38,7 @@ def _items(obj: Any) -> list[tuple[int, Mapping]]:
 def _check_sum(problems: list, path: str, values: Any, what: str) -> None:
     if not isinstance(values, list) or not values:
         return
-    nums = [_num(v) for v in values]
+    nums = [as_number(v) for v in values]
     if any(v is None for v in nums):
         return
     total = math.fsum(nums)
@@ -62,14 +62,14 @@ def _check_phasing_length(problems: list, path: str, phasing: Any, construction_
 def timeline_counts(raw: Mapping) -> tuple[int | None, int | None, Any]:
     """``(construction_years, operation_years, periods_per_year)`` of a raw scenario, each None where it is
     missing or malformed (the schema reports those)."""
-    construction = _int(_get(raw, "timeline", "construction_years"))
-    operation = _int(_get(raw, "timeline", "operation_years"))
+    construction = as_int(get_in(raw, "timeline", "construction_years"))
+    operation = as_int(get_in(raw, "timeline", "operation_years"))
     if construction is not None and construction <= 0:
         construction = None
     if operation is not None and operation <= 0:
         operation = None
-    ppy = _get(raw, "timeline", "periods_per_year")
-    ppy = ppy if _int(ppy) in PERIODS_PER_YEAR else None
+    ppy = get_in(raw, "timeline", "periods_per_year")
+    ppy = ppy if as_int(ppy) in PERIODS_PER_YEAR else None
     return construction, operation, ppy
 
 
@@ -94,7 +94,7 @@ def check_rules(raw: Mapping) -> list[tuple[str, str]]:
         return problems
     timeline = timeline_counts(raw)
     _phasing_rules(problems, raw, timeline[0])
-    sponsors = _items(raw.get("sponsors"))
+    sponsors = mapping_items(raw.get("sponsors"))
     if sponsors:
         _check_sum(problems, "sponsors", [s.get("share") for _, s in sponsors], "sponsors' shares")
     _facilities_rules(problems, raw, timeline)
@@ -112,10 +112,10 @@ def check_rules(raw: Mapping) -> list[tuple[str, str]]:
 
 def _phasing_rules(problems: list, raw: Mapping, construction: int | None) -> None:
     """Capex and capital-grant phasings: one share per construction year, summing to 1."""
-    phasing = _get(raw, "capex", "phasing")
+    phasing = get_in(raw, "capex", "phasing")
     _check_phasing_length(problems, "capex.phasing", phasing, construction)
     _check_sum(problems, "capex.phasing", phasing, "construction-year shares")
-    for i, rev in _items(raw.get("revenues")):
+    for i, rev in mapping_items(raw.get("revenues")):
         if rev.get("kind") == "capital_grant":
             path = f"revenues.{i}.phasing"
             _check_phasing_length(problems, path, rev.get("phasing"), construction)
@@ -127,11 +127,11 @@ def _facilities_rules(problems: list, raw: Mapping, timeline: tuple) -> None:
     the sizing block that a share or a sculpted repayment needs."""
     base_rates = raw.get("base_rates")
     scan = _FacilityScan([str(k) for k in base_rates] if isinstance(base_rates, Mapping) else [], timeline)
-    for i, fac in _items(_get(raw, "debt", "facilities")):
+    for i, fac in mapping_items(get_in(raw, "debt", "facilities")):
         _facility_rules(problems, i, fac, scan)
     if len(scan.shared) > 0:
         _check_sum(problems, "debt.facilities", scan.shared, "the shares of sized facilities")
-    if scan.needs_sizing and _get(raw, "debt", "sizing") is None:
+    if scan.needs_sizing and get_in(raw, "debt", "sizing") is None:
         problems.append(
             (
                 "debt.sizing",
@@ -163,7 +163,7 @@ def _facility_rules(problems: list, i: int, fac: Mapping, scan: _FacilityScan) -
             problems.append(
                 (
                     f"{path}.name",
-                    f"expected a name unique among facilities, found {_found(name)} again "
+                    f"expected a name unique among facilities, found {found_text(name)} again "
                     f"(also debt.facilities.{scan.seen[name]})",
                 )
             )
@@ -181,7 +181,7 @@ def _facility_rules(problems: list, i: int, fac: Mapping, scan: _FacilityScan) -
     if fac.get("repayment") == "sculpted":
         scan.needs_sizing.append(f"facility {label} is sculpted")
     _rate_rules(problems, path, fac.get("rate"), scan.base_names)
-    grace, maturity = _num(fac.get("grace_years")), _num(fac.get("maturity_years"))
+    grace, maturity = as_number(fac.get("grace_years")), as_number(fac.get("maturity_years"))
     _tenor_rules(problems, path, grace, maturity, scan.timeline)
     _profile_rules(problems, path, fac, grace, maturity)
 
@@ -200,7 +200,7 @@ def _rate_rules(problems: list, path: str, rate: Any, base_names: list) -> None:
             problems.append((f"{path}.rate.margin", "expected a margin with base, found nothing"))
         if isinstance(base, str) and base not in base_names:
             known = ", ".join(base_names) if base_names else "none defined"
-            problems.append((f"{path}.rate.base", f"expected a key of base_rates ({known}), found {_found(base)}"))
+            problems.append((f"{path}.rate.base", f"expected a key of base_rates ({known}), found {found_text(base)}"))
 
 
 def _tenor_rules(problems: list, path: str, grace: float | None, maturity: float | None, timeline: tuple) -> None:
@@ -214,31 +214,31 @@ def _tenor_rules(problems: list, path: str, grace: float | None, maturity: float
                     f"{path}.grace_years",
                     f"expected at least timeline.construction_years ({construction}) so that no "
                     "principal "
-                    f"is repaid during construction, found {_found(grace)}",
+                    f"is repaid during construction, found {found_text(grace)}",
                 )
             )
         if maturity is not None and maturity > 0 and grace >= maturity:
             problems.append(
                 (
                     f"{path}.grace_years",
-                    f"expected less than maturity_years ({_found(maturity)}), found {_found(grace)}",
+                    f"expected less than maturity_years ({found_text(maturity)}), found {found_text(grace)}",
                 )
             )
-        if ppy is not None and not _is_integer(grace * ppy):
+        if ppy is not None and not is_whole(grace * ppy):
             problems.append(
                 (
                     f"{path}.grace_years",
-                    f"expected a whole number of periods ({ppy} per year), found {_found(grace)} years "
+                    f"expected a whole number of periods ({ppy} per year), found {found_text(grace)} years "
                     f"= {grace * ppy:g} periods",
                 )
             )
     if maturity is not None and maturity > 0:
-        if ppy is not None and not _is_integer(maturity * ppy):
+        if ppy is not None and not is_whole(maturity * ppy):
             problems.append(
                 (
                     f"{path}.maturity_years",
                     f"expected a whole number of periods ({ppy} per year), "
-                    f"found {_found(maturity)} years "
+                    f"found {found_text(maturity)} years "
                     f"= {maturity * ppy:g} periods",
                 )
             )
@@ -248,7 +248,7 @@ def _tenor_rules(problems: list, path: str, grace: float | None, maturity: float
                     f"{path}.maturity_years",
                     f"expected at most construction_years + operation_years "
                     f"({construction + operation}), "
-                    f"found {_found(maturity)}",
+                    f"found {found_text(maturity)}",
                 )
             )
 
@@ -269,7 +269,7 @@ def _profile_rules(problems: list, path: str, fac: Mapping, grace: float | None,
         _check_sum(problems, f"{path}.profile", profile, "repayment shares")
         if isinstance(profile, list) and grace is not None and maturity is not None:
             years = maturity - grace
-            if years > 0 and _is_integer(years) and len(profile) != round(years):
+            if years > 0 and is_whole(years) and len(profile) != round(years):
                 problems.append(
                     (
                         f"{path}.profile",
@@ -282,14 +282,14 @@ def _profile_rules(problems: list, path: str, fac: Mapping, grace: float | None,
             (
                 f"{path}.profile",
                 f"expected no profile unless repayment is custom, found a profile with "
-                f"repayment {_found(fac.get('repayment'))}",
+                f"repayment {found_text(fac.get('repayment'))}",
             )
         )
 
 
 def _dsra_rule(problems: list, raw: Mapping, ppy: Any) -> None:
     """DSRA months: a whole number of periods."""
-    months = _int(_get(raw, "dsra", "months"))
+    months = as_int(get_in(raw, "dsra", "months"))
     if months is not None and months >= 0 and ppy is not None and (months * ppy) % 12:
         problems.append(
             (

@@ -30,7 +30,7 @@ DEFAULT_SOURCE = "<default>"
 # --- value formatting for messages ---------------------------------------------------------------
 
 
-def _found(value: Any) -> str:
+def found_text(value: Any) -> str:
     """How a found value is shown in a message: as the user wrote it, as far as YAML lets us know."""
     if value is None:
         return "nothing (null)"
@@ -51,7 +51,7 @@ def _found(value: Any) -> str:
     return type(value).__name__
 
 
-def _num(value: Any) -> float | None:
+def as_number(value: Any) -> float | None:
     """``value`` as a finite float if it is a real number (not a bool), else None."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
@@ -59,21 +59,21 @@ def _num(value: Any) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def _int(value: Any) -> int | None:
+def as_int(value: Any) -> int | None:
     """``value`` if it is an int (not a bool), else None."""
     if isinstance(value, bool) or not isinstance(value, int):
         return None
     return value
 
 
-def _is_integer(x: float) -> bool:
+def is_whole(x: float) -> bool:
     return abs(x - round(x)) <= INTEGER_TOLERANCE
 
 
 # --- constrained value types ---------------------------------------------------------------------
 
 
-def _decimal(lo: float, hi: float, *, lo_open: bool = False, hi_open: bool = False, what: str = "a decimal"):
+def decimal_between(lo: float, hi: float, *, lo_open: bool = False, hi_open: bool = False, what: str = "a decimal"):
     """Type of a rate, share, fraction or indexation written as a decimal within [lo, hi].
 
     Values beyond +/-1 are reported as a percentage written where a decimal was meant.
@@ -83,13 +83,13 @@ def _decimal(lo: float, hi: float, *, lo_open: bool = False, hi_open: bool = Fal
     def check(x: float) -> float:
         if x > 1 or x < -1:
             raise PydanticCustomError(
-                "decimal_rate", "expected a decimal such as 0.08, found {found}", {"found": _found(x)}
+                "decimal_rate", "expected a decimal such as 0.08, found {found}", {"found": found_text(x)}
             )
         if x < lo or x > hi or (lo_open and x == lo) or (hi_open and x == hi):
             raise PydanticCustomError(
                 "decimal_range",
                 "expected {what} in {interval}, found {found}",
-                {"what": what, "interval": f"{lo_b}{lo:g}, {hi:g}{hi_b}", "found": _found(x)},
+                {"what": what, "interval": f"{lo_b}{lo:g}, {hi:g}{hi_b}", "found": found_text(x)},
             )
         return x
 
@@ -99,31 +99,31 @@ def _decimal(lo: float, hi: float, *, lo_open: bool = False, hi_open: bool = Fal
     return Annotated[float, AfterValidator(check), Field(json_schema_extra=bounds)]
 
 
-def _iso_date(value: Any) -> Any:
+def iso_date(value: Any) -> Any:
     """Accept an ISO date string as well as a YAML date."""
     if isinstance(value, str):
         try:
             return datetime.date.fromisoformat(value)
         except ValueError:
             raise PydanticCustomError(
-                "date_format", "expected a date such as 2027-01-01, found {found}", {"found": _found(value)}
+                "date_format", "expected a date such as 2027-01-01, found {found}", {"found": found_text(value)}
             ) from None
     return value
 
 
-def _not_bool(value: Any) -> Any:
+def not_bool(value: Any) -> Any:
     """A number field written as true/false (YAML booleans are ints to Python) is refused."""
     if isinstance(value, bool):
-        raise PydanticCustomError("bool_not_number", "expected a number, found {found}", {"found": _found(value)})
+        raise PydanticCustomError("bool_not_number", "expected a number, found {found}", {"found": found_text(value)})
     return value
 
 
 def _scalar_to_list(value: Any) -> Any:
     """A base-rate curve may be one number: it becomes a one-element list (the value holds forever)."""
-    if _num(value) is not None:
+    if as_number(value) is not None:
         if abs(value) > 1:
             raise PydanticCustomError(
-                "decimal_rate", "expected a decimal such as 0.08, found {found}", {"found": _found(value)}
+                "decimal_rate", "expected a decimal such as 0.08, found {found}", {"found": found_text(value)}
             )
         return [value]
     if isinstance(value, list):
@@ -131,18 +131,18 @@ def _scalar_to_list(value: Any) -> Any:
     raise PydanticCustomError(
         "rate_curve",
         "expected a decimal or a list of decimals by year, found {found}",
-        {"found": _found(value)},
+        {"found": found_text(value)},
     )
 
 
 # Rates that may be negative (indexation, growth, shifts, base rates, interest rates, margins).
-SignedRate = _decimal(-1.0, 1.0, what="a decimal")
+SignedRate = decimal_between(-1.0, 1.0, what="a decimal")
 # Fractions and shares that may be zero.
-Fraction = _decimal(0.0, 1.0, what="a fraction")
+Fraction = decimal_between(0.0, 1.0, what="a fraction")
 # Shares that must be positive.
-PositiveShare = _decimal(0.0, 1.0, lo_open=True, what="a share")
-TaxRate = _decimal(0.0, 1.0, hi_open=True, what="a tax rate")
-Gearing = _decimal(0.0, 1.0, lo_open=True, hi_open=True, what="a gearing")
+PositiveShare = decimal_between(0.0, 1.0, lo_open=True, what="a share")
+TaxRate = decimal_between(0.0, 1.0, hi_open=True, what="a tax rate")
+Gearing = decimal_between(0.0, 1.0, lo_open=True, hi_open=True, what="a gearing")
 MAX_AMOUNT = 1e14
 """Largest amount accepted [currency]: a USD 4 bn project in Vietnamese dong is ~1e14; beyond it a figure is a
 typo (or 1e300), and sums of such amounts lose the cent the money checks reconcile to."""
@@ -162,7 +162,7 @@ def _amount_range(zero_ok: bool):
             raise PydanticCustomError(
                 "amount_range",
                 "expected {what} from {lo} to {hi}, found {found}",
-                {"what": what, "lo": f"{MIN_AMOUNT:g}", "hi": f"{MAX_AMOUNT:g}", "found": _found(x)},
+                {"what": what, "lo": f"{MIN_AMOUNT:g}", "hi": f"{MAX_AMOUNT:g}", "found": found_text(x)},
             )
         return x
 
@@ -184,7 +184,7 @@ LAST_START_DATE = datetime.date(2100, 12, 31)
 it and spreadsheet serial dates stop at 9999-12-31; a project closing before 1990 is a typo."""
 
 
-def _start_date_range(value: datetime.date) -> datetime.date:
+def start_date_in_range(value: datetime.date) -> datetime.date:
     if not FIRST_START_DATE <= value <= LAST_START_DATE:
         raise PydanticCustomError(
             "date_range",

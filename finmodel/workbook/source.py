@@ -18,8 +18,8 @@ import yaml
 
 from finmodel.errors import InputError
 from finmodel.schema import BASE_CASE, DEFAULT_SOURCE, default_scenario_bytes, reading
-from finmodel.schema.cases import _set_path
-from finmodel.validation import _case_scenario, case_scenario, scenario_from_dict
+from finmodel.schema.cases import find_change_target
+from finmodel.validation import case_scenario, case_scenario_from_raw, scenario_from_dict
 from finmodel.workbook import read as wr
 from finmodel.workbook import scenario_paths as wi
 
@@ -159,7 +159,7 @@ def from_workbook(path) -> Source:
     order = [BASE_CASE] + [c for c in selector if c != BASE_CASE] if BASE_CASE in selector else selector
     for case in order:
         k = selector.index(case)
-        sc = scenario_from_dict(raw, inner) if case == BASE_CASE else _case_scenario(raw, case, inner, None)
+        sc = scenario_from_dict(raw, inner) if case == BASE_CASE else case_scenario_from_raw(raw, case, inner, None)
         edit(k, _build(sc, _resize(raw, case)), case)
     if problems:
         raise InputError(problems, source=source)
@@ -191,7 +191,7 @@ def _validated(raw, case: str, source: str):
     try:
         if case == BASE_CASE:
             return scenario_from_dict(raw, source)
-        return _case_scenario(raw, case, source, None)
+        return case_scenario_from_raw(raw, case, source, None)
     except InputError as exc:
         raise InputError(
             [(f"edited workbook: {p}" if p else "edited workbook", m) for p, m in exc.problems], source=source
@@ -208,11 +208,11 @@ def _case_key(raw, case: str, path: str) -> tuple[str, object]:
     list element's name, else ``path``) and its current value."""
     changes = (raw["cases"][case] or {}).get("changes") or {}
     probe = copy.deepcopy({k: v for k, v in raw.items() if k != "cases"})
-    target = _set_path(probe, path)
+    target = find_change_target(probe, path)
     for key in changes:
         if not isinstance(key, str):
             continue
-        found = _set_path(probe, key)
+        found = find_change_target(probe, key)
         if found[2] is None and target[2] is None and found[0] is target[0] and found[1] == target[1]:
             return key, changes[key]
     return path, ...
