@@ -475,11 +475,12 @@ def sensitivity(
     fund = None
     inputs = []
     if portfolio is not None:
-        from finmodel.fund.portfolio import input_paths
+        from finmodel.fund import portfolio as pf
         from finmodel.fund.sensitivity import tranche_sensitivities
 
-        fund = functools.partial(tranche_sensitivities, portfolio)
-        inputs = input_paths(portfolio)
+        lp = pf.load(portfolio)  # read once: its files are the inputs no output may overwrite, and it is run
+        fund = functools.partial(tranche_sensitivities, lp)
+        inputs = [portfolio, *lp.paths]
     return risk_api.sensitivity(
         scenario,
         case=case,

@@ -114,6 +114,11 @@ READ_ONCE = [
     ),
     (["sensitivity", KOTA, "--quiet", "--driver", "revenue"], {"kota_kinabalu.yaml"}),
     (["fund", PORTFOLIO, "--quiet"], {"pis_smart_city_subfund.yaml", "bolivia_santa_cruz.yaml"}),
+    (
+        ["sensitivity", KOTA, "--quiet", "--driver", "revenue", "--portfolio", PORTFOLIO],
+        {"kota_kinabalu.yaml", "pis_smart_city_subfund.yaml", "bolivia_santa_cruz.yaml"},
+    ),
+    (["compare", PORTFOLIO, "--quiet", "--paths", "20"], {"pis_smart_city_subfund.yaml", "kuwait_abdullah.yaml"}),
     (["compare", PORTFOLIO, "--quiet"], {"pis_smart_city_subfund.yaml", "kuwait_abdullah.yaml"}),
     (["frontier", HIGH_RISK, "--paths", "20", "--steps", "0,0.2", "--quiet"], {"pis_high_risk_subfund.yaml"}),
     (["programme", PROGRAMME, "--paths", "20", "--quiet"], {"pis_programme_2019.yaml", "iraq_bismaya.yaml"}),

@@ -13,16 +13,17 @@ from finmodel.risk.sensitivity import DRIVERS, Context
 from finmodel.risk.simulation import prepare
 
 
-def tranche_sensitivities(portfolio_path, drivers=DRIVERS, *, structure: str | None = None) -> list[dict]:
+def tranche_sensitivities(portfolio, drivers=DRIVERS, *, structure: str | None = None) -> list[dict]:
     """Each fund tranche's IRR when one driver moves in *every* project of a portfolio at once.
 
     Every project of the portfolio file is evaluated in its entry's case (financing as sized on its base case)
     with all sensitivity points as paths of one call; its equity cash flows (paths, project periods) go onto
     fund periods (``ProjectFlows.fund_series``) and the fund model evaluates all points in one call too.
     Portfolio cases are not applied (the base portfolio). Returns spider rows: driver, change, unit and one
-    ``<tranche>_irr`` column per tranche (``fund_irr`` for the whole fund).
+    ``<tranche>_irr`` column per tranche (``fund_irr`` for the whole fund). ``portfolio``: a portfolio file, or
+    a :class:`~finmodel.fund.portfolio.LoadedPortfolio` (not read again).
     """
-    lp = pf.load(portfolio_path)
+    lp = portfolio if isinstance(portfolio, pf.LoadedPortfolio) else pf.load(portfolio)
     fund = fund_model.run(lp, structure=structure)
     periods = fund.model.periods
     points = [("base", 0.0)]
