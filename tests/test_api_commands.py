@@ -21,7 +21,6 @@ import cli
 import finmodel
 from finmodel import readfile
 from finmodel.errors import InputError
-from finmodel.risk import api as risk_api
 from finmodel.risk import simulation
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -184,15 +183,19 @@ def test_memory_estimate_counts_each_worker_s_chunk(monkeypatch):
     one_chunk = chunk * periods * simulation.CHUNK_BYTES_PER_PATH_PERIOD
     kept = paths * simulation.KEPT_BYTES_PER_PATH
     monkeypatch.setattr(simulation, "memory_limit", lambda: kept + int(1.5 * one_chunk))
-    risk_api.check_memory(paths, chunk, periods, workers=1)  # one chunk in memory: fits
+    simulation.check_memory(paths, chunk, periods, workers=1)  # one chunk in memory: fits
     with pytest.raises(InputError) as exc:
-        risk_api.check_memory(paths, chunk, periods, workers=2)  # two chunks at once: does not
+        simulation.check_memory(paths, chunk, periods, workers=2)  # two chunks at once: does not
     ((option, msg),) = exc.value.problems
     assert option == "--workers"
     assert "expected a run that fits in memory" in msg and "on 2 workers (each holds its own chunk)" in msg
     assert "use fewer --workers" in msg
-    # no more workers busy than there are chunks: 2 chunks of paths, 8 workers -> 2 chunks held
-    risk_api.check_memory(chunk, chunk, periods, workers=8)
+    # no more workers busy than there are chunks: one chunk of paths, 8 workers -> one chunk held
+    simulation.check_memory(chunk, chunk, periods, workers=8)
+    # the option check made before the scenario is read counts the workers too (it used to ignore them)
+    simulation.check_options(paths, 0, chunk, 1)
+    with pytest.raises(InputError):
+        simulation.check_options(paths, 0, chunk, 2)
 
 
 def test_simulate_command_refuses_a_run_too_big_for_its_workers(fm):

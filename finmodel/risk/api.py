@@ -62,43 +62,6 @@ def _client_within(client_class, address: str):
     raise FinmodelError(f"cannot connect to the Dask scheduler {address!r} within {CONNECT_TIMEOUT_S} s: {reason}")
 
 
-def check_memory(paths: int, chunk_size: int, periods: int, workers: int = 1) -> None:
-    """Refuse (InputError) a run whose memory estimate passes :func:`finmodel.risk.simulation.memory_limit`.
-
-    The estimate: what is kept for every path in this process (:data:`~finmodel.risk.simulation.KEPT_BYTES_PER_PATH`)
-    plus one chunk's working arrays (:data:`~finmodel.risk.simulation.CHUNK_BYTES_PER_PATH_PERIOD` per path and
-    period) in every busy worker: each local process evaluates its own chunk, so ``workers`` processes hold
-    ``workers`` chunks at once (no more than there are chunks). A Dask cluster's memory is its own: pass 1.
-    """
-    import math
-
-    chunk = min(paths, chunk_size)
-    busy = max(1, min(int(workers), math.ceil(paths / chunk)))
-    per_chunk = chunk * periods * simulation.CHUNK_BYTES_PER_PATH_PERIOD
-    kept = paths * simulation.KEPT_BYTES_PER_PATH
-    need, have = kept + busy * per_chunk, simulation.memory_limit()
-    if need <= have:
-        return
-    gb = 1024**3
-    if kept > have / 2:
-        option, advice = "--paths", "use fewer paths"
-    elif busy > 1 and kept + per_chunk <= have:
-        option, advice = "--workers", "use fewer --workers or a smaller --chunk-size"
-    else:
-        option, advice = "--chunk-size", "use a smaller --chunk-size or fewer paths"
-    raise InputError(
-        [
-            (
-                option,
-                f"expected a run that fits in memory (limit {have / gb:,.1f} GB, {simulation.MEMORY_SHARE:.0%} of "
-                f"this machine's), found {paths:,} paths in chunks of {chunk:,} over {periods} periods on {busy} "
-                f"worker{'s' if busy > 1 else ''} (each holds its own chunk): an estimated {need / gb:,.1f} GB; "
-                f"{advice}",
-            )
-        ]
-    )
-
-
 def simulate(
     scenario=None,
     *,
@@ -132,7 +95,7 @@ def simulate(
         explain_paths = min(paths, DEFAULT_EXPLAIN_PATHS)
     prepared = simulation.prepare(scenario, case)
     chunk = chunk_size or simulation.auto_chunk_size(paths, 1 if client is not None else n_workers)
-    check_memory(paths, chunk, prepared[1].model.periods, workers=1 if client is not None else n_workers)
+    simulation.check_memory(paths, chunk, prepared[1].model.periods, workers=1 if client is not None else n_workers)
     if prepared[0].risk is None:
         raise InputError(
             [("risk", "expected a risk block declaring the uncertain drivers (finmodel schema: risk), found nothing")],

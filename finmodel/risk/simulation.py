@@ -400,15 +400,27 @@ percentiles and the per-path file's DataFrame make (an upper estimate: README, 1
 
 CHUNK_BYTES_PER_PATH_PERIOD = 1_700
 """Working memory of one path inside a chunk, per model period: up to ~300 rows of float64 (80 kB per path at
-the default scenario's 60 periods; ~40 kB measured since a simulation frees rows as it goes), with headroom."""
+the default scenario's 60 periods when every row is kept, as for a fund's reducers; ~11 kB measured for a
+simulation's own metrics, which free rows as they go and keep a period block's inner rows in two period
+buffers), with headroom."""
 
 ESTIMATE_PERIODS = 60
 """Periods assumed before the scenario is read (30 years, semi-annual)."""
 
 
-def memory_estimate(paths: int, chunk_size: int, periods: int = ESTIMATE_PERIODS) -> int:
-    """Bytes a simulation of ``paths`` paths in chunks of ``chunk_size`` needs at its peak (an estimate)."""
-    return paths * KEPT_BYTES_PER_PATH + min(paths, chunk_size) * periods * CHUNK_BYTES_PER_PATH_PERIOD
+def memory_estimate(paths: int, chunk_size: int, periods: int = ESTIMATE_PERIODS, workers: int = 1) -> int:
+    """Bytes a simulation of ``paths`` paths in chunks of ``chunk_size`` needs at its peak (an estimate): what
+    is kept for every path in this process plus one chunk's working arrays in every busy worker (each local
+    process evaluates its own chunk; never more busy workers than chunks). A Dask cluster's memory is its own:
+    pass ``workers=1``."""
+    chunk = min(paths, chunk_size)
+    per_chunk = chunk * periods * CHUNK_BYTES_PER_PATH_PERIOD
+    return paths * KEPT_BYTES_PER_PATH + busy_workers(paths, chunk, workers) * per_chunk
+
+
+def busy_workers(paths: int, chunk_size: int, workers: int) -> int:
+    """Workers that hold a chunk at the same time: at most one per chunk."""
+    return max(1, min(int(workers), math.ceil(paths / max(1, min(paths, chunk_size)))))
 
 
 MEMORY_SHARE = 0.75
@@ -430,26 +442,39 @@ def memory_limit() -> int:
     return int(limit * MEMORY_SHARE)
 
 
-def check_memory(paths: int, chunk_size: int, periods: int = ESTIMATE_PERIODS) -> None:
-    """Refuse (InputError) a run whose memory estimate passes :func:`memory_limit`."""
-    need, have = memory_estimate(paths, chunk_size, periods), memory_limit()
-    if need > have:
-        gb = 1024**3
-        option = "--paths" if paths * KEPT_BYTES_PER_PATH > have / 2 else "--chunk-size"
-        raise InputError(
-            [
-                (
-                    option,
-                    f"expected a run that fits in memory (limit {have / gb:,.1f} GB, "
-                    f"{MEMORY_SHARE:.0%} of this machine's), found {paths:,} paths in chunks of "
-                    f"{min(paths, chunk_size):,} over {periods} periods: an estimated "
-                    f"{need / gb:,.1f} GB; use fewer paths or a smaller --chunk-size",
-                )
-            ]
-        )
+def check_memory(paths: int, chunk_size: int, periods: int = ESTIMATE_PERIODS, workers: int = 1) -> None:
+    """Refuse (InputError) a run whose :func:`memory_estimate` passes :func:`memory_limit`, naming the option to
+    change: ``--paths`` when what is kept per path alone is too much, ``--workers`` when one worker would fit,
+    else ``--chunk-size``."""
+    chunk = min(paths, chunk_size)
+    busy = busy_workers(paths, chunk, workers)
+    need, have = memory_estimate(paths, chunk, periods, busy), memory_limit()
+    if need <= have:
+        return
+    kept = paths * KEPT_BYTES_PER_PATH
+    if kept > have / 2:
+        option, advice = "--paths", "use fewer paths"
+    elif busy > 1 and memory_estimate(paths, chunk, periods, 1) <= have:
+        option, advice = "--workers", "use fewer --workers or a smaller --chunk-size"
+    else:
+        option, advice = "--chunk-size", "use a smaller --chunk-size or fewer paths"
+    gb = 1024**3
+    raise InputError(
+        [
+            (
+                option,
+                f"expected a run that fits in memory (limit {have / gb:,.1f} GB, {MEMORY_SHARE:.0%} of "
+                f"this machine's), found {paths:,} paths in chunks of {chunk:,} over {periods} periods on {busy} "
+                f"worker{'s' if busy > 1 else ''} (each holds its own chunk): an estimated {need / gb:,.1f} GB; "
+                f"{advice}",
+            )
+        ]
+    )
 
 
-def check_options(paths: int, seed: int, chunk_size: int) -> None:
+def check_options(paths: int, seed: int, chunk_size: int, workers: int = 1) -> None:
+    """Refuse (InputError) bad ``--paths``, ``--seed`` or ``--chunk-size`` values, then a run that does not fit
+    in memory on ``workers`` local processes (:func:`check_memory`, before the scenario is read: 60 periods)."""
     problems = []
     if not isinstance(paths, int) or isinstance(paths, bool) or paths < 1:
         problems.append(("--paths", f"expected a whole number of paths >= 1, found {paths!r}"))
@@ -459,7 +484,7 @@ def check_options(paths: int, seed: int, chunk_size: int) -> None:
         problems.append(("--chunk-size", f"expected a whole number of paths >= 1, found {chunk_size!r}"))
     if problems:
         raise InputError(problems)
-    check_memory(paths, chunk_size)
+    check_memory(paths, chunk_size, workers=workers)
 
 
 def resolve_workers(workers) -> int:
@@ -547,7 +572,7 @@ def simulate(
     """
     n_workers = resolve_workers(workers) if client is None else 1
     chunk_size = chunk_size if chunk_size is not None else auto_chunk_size(paths, n_workers)
-    check_options(paths, seed, chunk_size)
+    check_options(paths, seed, chunk_size, n_workers)
     if not isinstance(explain_paths, int) or explain_paths < 0:
         raise InputError([("--explain-paths", f"expected a whole number >= 0, found {explain_paths!r}")])
     sc, det = prepared or prepare(scenario_path, case)
