@@ -113,7 +113,7 @@ def report(r: dict) -> None:
 def libreoffice(path: str, per_path_s: float) -> None:
     from finmodel import engine, recalc
     from finmodel.validation import load_scenario
-    from finmodel.workbook import writer as excel
+    from finmodel.workbook import writer
 
     if not recalc.soffice_available():
         print("LibreOffice: soffice not on PATH; comparison skipped")
@@ -122,7 +122,7 @@ def libreoffice(path: str, per_path_s: float) -> None:
     res = engine.run(path)
     with tempfile.TemporaryDirectory() as tmp:
         wb = Path(tmp) / "bench.xlsx"
-        excel.write_workbook(res, wb, scenario=sc, provenance=excel.provenance(sc, "base"))
+        writer.write_workbook(res, wb, scenario=sc, provenance=writer.provenance(sc, "base"))
         t0 = time.perf_counter()
         recalc.recalculate(wb, Path(tmp) / "recalc.xlsx")
         lo = time.perf_counter() - t0

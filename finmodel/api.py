@@ -145,7 +145,7 @@ def run(scenario=None, cases=None, *, workbook=None, json_path=None, charts=None
     from finmodel import engine
     from finmodel.timeline import periods_of
     from finmodel.workbook import source as workbook_source
-    from finmodel.workbook.writer import check_columns
+    from finmodel.workbook.layout import check_columns
 
     wb_path = check_output_path(workbook, ".xlsx", "--output")
     js_path = check_output_path(json_path, ".json", "--json")
@@ -169,9 +169,9 @@ def run(scenario=None, cases=None, *, workbook=None, json_path=None, charts=None
     if js_path is not None:
         result.to_json(js_path)
     if charts is not None:
-        from finmodel.workbook import charts as charts_mod
+        from finmodel.workbook import pngs
 
-        result.written.extend(charts_mod.write_charts(result.results, charts))
+        result.written.extend(pngs.write_charts(result.results, charts))
     return result
 
 

@@ -106,6 +106,22 @@ def check_name(name) -> str:
 
 # --- headline metric lists ----------------------------------------------------------------------------------
 
+HEADLINE_METRICS = (
+    "equity_irr",
+    "project_irr",
+    "equity_npv",
+    "min_dscr",
+    "avg_dscr",
+    "min_llcr",
+    "total_uses",
+    "total_debt",
+    "gearing",
+    "lockup_periods",
+    "default_periods",
+)
+"""Metrics shown live on the workbook's Cover sheet, in this order, when the model has them
+(:mod:`finmodel.workbook.cover`)."""
+
 PATH_METRICS = (
     "equity_irr",
     "project_irr",

@@ -12,8 +12,9 @@ import math
 import numpy as np
 from openpyxl.utils import get_column_letter
 
-from finmodel.workbook.cells import expected_value
-from finmodel.workbook.writer import FIRST_COL, Layout, extra_cells
+from finmodel.workbook.cells import FIRST_COL, expected_value
+from finmodel.workbook.layout import Layout
+from finmodel.workbook.links import extra_cells
 
 _v = expected_value  # a blank result is the empty text "" in the workbook; dates read back as datetimes
 

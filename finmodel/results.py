@@ -225,13 +225,12 @@ class Result:
 
     def to_excel(self, path) -> Path:
         """Write the live workbook (first case live, every case on the Cases sheet) to ``path`` (``.xlsx``)."""
-        from finmodel.workbook import selector as workbook_cases
-        from finmodel.workbook import writer as excel
+        from finmodel.workbook import writer
 
         p = check_output_path(path, ".xlsx", "--output")
-        prov = excel.provenance(self.scenario, self.results[0].case)
+        prov = writer.provenance(self.scenario, self.results[0].case)
         self.written.append(
-            workbook_cases.write(
+            writer.write_scenario_workbook(
                 self.scenario, self.results, p, provenance=prov, scenario_text=getattr(self, "scenario_text", None)
             )
         )

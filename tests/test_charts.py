@@ -11,8 +11,9 @@ from click.testing import CliRunner
 from openpyxl.utils.cell import range_boundaries
 
 from finmodel import api
-from finmodel.workbook import charts
-from finmodel.workbook import writer as excel
+from finmodel.workbook import chart_specs, pngs
+from finmodel.workbook.cells import FIRST_COL
+from finmodel.workbook.layout import Layout
 
 KEYS = ["cfads_debt_service", "dscr", "debt_balances", "sources_uses", "equity_cash_flows"]
 
@@ -24,7 +25,7 @@ def run_out(tmp_path_factory):
 
 
 def test_the_five_charts_of_the_default_scenario(run_out):
-    specs = charts.chart_specs(run_out.results[0].model)
+    specs = chart_specs.chart_specs(run_out.results[0].model)
     assert [s.key for s in specs] == KEYS
     dscr = specs[1]
     assert [s.name for s in dscr.series] == ["dscr", "in_lockup_dscr", "in_target_dscr"]
@@ -51,7 +52,7 @@ def _split(ref):
 
 def test_excel_charts_read_the_live_rows(run_out):
     result = run_out.results[0]
-    lay = excel.Layout(result.model)
+    lay = Layout(result.model)
     every = _chart_refs(run_out.written[0])
     # the Annual sheet's two charts by year are tested in tests/test_workbook_annual.py
     refs = [c for c in every if not any(r.lstrip("'").startswith("Annual") for r in c)]
@@ -63,7 +64,7 @@ def test_excel_charts_read_the_live_rows(run_out):
         names = set()
         for ref in chart:
             sheet, (c0, r0, c1, r1) = _split(ref)
-            if c0 >= excel.FIRST_COL:  # a period range: one row, period columns
+            if c0 >= FIRST_COL:  # a period range: one row, period columns
                 assert r0 == r1 and c1 <= lay.last_col, ref
                 names.add(row_at.get((sheet, r0), f"{sheet}!{r0}"))
             else:
@@ -78,12 +79,12 @@ def test_excel_charts_read_the_live_rows(run_out):
 
 def test_dscr_chart_spans_the_debt_life(run_out):
     result = run_out.results[0]
-    spec = charts.chart_specs(result.model)[1]
-    t0, t1 = charts.span(spec, result.values, result.model.periods)
+    spec = chart_specs.chart_specs(result.model)[1]
+    t0, t1 = chart_specs.span(spec, result.values, result.model.periods)
     due = result.values["senior_due"][0]
     assert due[t0] > 0 and due[t1] > 0
     assert (due[:t0] <= 0).all() and (due[t1 + 1 :] <= 0).all()
-    top = charts.y_limit(spec, result, t0, t1)
+    top = chart_specs.y_limit(spec, result, t0, t1)
     assert top >= result.metrics()["min_dscr"] and top % 0.5 == 0
 
 
@@ -94,7 +95,7 @@ def _png_size(path):
 
 
 def test_pngs_are_written(run_out, tmp_path):
-    written = charts.write_charts(run_out.results, tmp_path / "png")
+    written = pngs.write_charts(run_out.results, tmp_path / "png")
     assert [p.stem for p in written] == KEYS
     for p in written:
         w, h = _png_size(p)

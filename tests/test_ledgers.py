@@ -22,7 +22,8 @@ from test_guarantees import covered, run_raw, small
 
 from finmodel import engine
 from finmodel.errors import FinmodelError
-from finmodel.workbook import charts
+from finmodel.funding import uses_lines
+from finmodel.workbook.chart_specs import chart_specs
 
 ROOT = Path(__file__).resolve().parent.parent
 IRAQ = ROOT / "scenarios" / "iraq_bismaya.yaml"
@@ -209,10 +210,10 @@ def test_iraq_premiums_in_uses_chart_and_cost_of_debt():
         total(v, "g1_premium_financed") + total(v, "g2_premium_financed"), rel=1e-12
     )
     assert m["uses_premiums_financed"] == pytest.approx(total(v, "premiums_financed"), rel=1e-12)
-    lines = charts.uses_lines(r.model)
+    lines = uses_lines(r.model)
     assert lines == ["capex_use", "upfront_fees", "commitment_fees", "idc", "dsra_initial", "premiums_financed"]
     assert sum(total(v, n) for n in lines) == pytest.approx(m["total_uses"], rel=1e-12)
-    su = next(s for s in charts.chart_specs(r.model) if s.key == "sources_uses")
+    su = next(s for s in chart_specs(r.model) if s.key == "sources_uses")
     uses = sum(total(v, s.name) for s in su.series if s.side == "uses")
     sources = sum(total(v, s.name) for s in su.series if s.side == "sources")
     assert uses == pytest.approx(sources, rel=1e-12) and uses == pytest.approx(m["total_uses"], rel=1e-12)
@@ -411,9 +412,9 @@ def assert_no_party_overpaid(r, v):
     assert np.all(np.where(v["defaulted"] > 0, np.abs(v["cash_to_equity"]), 0.0) <= ATOL)
     # sources = uses including premiums, and the sources-and-uses chart balances
     np.testing.assert_allclose(v["sources"].sum(axis=1), v["uses"].sum(axis=1), atol=ATOL)
-    lines = charts.uses_lines(r.model)
+    lines = uses_lines(r.model)
     np.testing.assert_allclose(sum(v[n].sum(axis=1) for n in lines), v["uses"].sum(axis=1), atol=ATOL)
-    su = next(s for s in charts.chart_specs(r.model) if s.key == "sources_uses")
+    su = next(s for s in chart_specs(r.model) if s.key == "sources_uses")
     uses = sum(v[s.name].sum(axis=1) for s in su.series if s.side == "uses")
     sources = sum(v[s.name].sum(axis=1) for s in su.series if s.side == "sources")
     np.testing.assert_allclose(uses, sources, atol=ATOL)

@@ -202,11 +202,12 @@ def test_the_memory_estimate_grows_with_paths_chunks_and_periods():
 
 
 def test_a_workbook_past_the_last_excel_column_is_refused():
-    from finmodel.workbook import writer as excel
+    from finmodel.workbook.cells import FIRST_COL
+    from finmodel.workbook.layout import MAX_COLUMNS, check_columns
 
-    excel.check_columns(excel.MAX_COLUMNS - excel.FIRST_COL + 1)  # the last column: fine
+    check_columns(MAX_COLUMNS - FIRST_COL + 1)  # the last column: fine
     with pytest.raises(InputError, match="16,384 columns"):
-        excel.check_columns(excel.MAX_COLUMNS - excel.FIRST_COL + 2)
+        check_columns(MAX_COLUMNS - FIRST_COL + 2)
 
 
 def test_a_silent_dask_scheduler_fails_within_the_deadline(monkeypatch):

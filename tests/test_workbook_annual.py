@@ -12,8 +12,8 @@ import openpyxl
 import pytest
 
 from finmodel import api
-from finmodel.workbook import annual as workbook_annual
-from finmodel.workbook import writer as excel
+from finmodel.workbook import annual
+from finmodel.workbook.layout import Layout
 
 RTOL = 1e-9
 
@@ -26,8 +26,8 @@ def book(tmp_path_factory):
 
 
 def _lines(result):
-    lay = excel.Layout(result.model, result.live_cases)
-    return lay, workbook_annual.plan(lay)
+    lay = Layout(result.model, result.live_cases)
+    return lay, annual.plan(lay)
 
 
 def test_every_period_row_of_the_calculation_sheets_is_rolled_up(book):
@@ -35,9 +35,9 @@ def test_every_period_row_of_the_calculation_sheets_is_rolled_up(book):
     lay, p = _lines(result)
     assert p.ppy == 2 and p.years == 28  # 3 + 25 years, semi-annual
     detail = {line.name for line in p.lines if line.source is not None}
-    rows = {n for n, r in result.model.rows.items() if not r.scalar and r.sheet not in workbook_annual.SKIP_SHEETS}
+    rows = {n for n, r in result.model.rows.items() if not r.scalar and r.sheet not in annual.SKIP_SHEETS}
     assert detail == rows
-    ws = wb[workbook_annual.ANNUAL]
+    ws = wb[annual.ANNUAL]
     assert ws["C2"].value == "=master_check" and ws.freeze_panes == "E6"
     titles = [ws.cell(r, 1).value for r, _ in p.sections]
     assert len(titles) == len(set(titles)), "a section heading twice"
@@ -65,12 +65,12 @@ def test_bases_follow_the_kind_of_row(book, name, basis):
 def test_yearly_values_from_the_period_rows(book):
     result, _ = book
     lay, p = _lines(result)
-    cells = {(x.row, x.col): x for x in workbook_annual.cells(lay, result)}
+    cells = {(x.row, x.col): x for x in annual.cells(lay, result)}
     v = result.values
     by_name = {x.name: x for x in p.lines if x.source is not None}
 
     def shown(name, y):
-        return cells[(by_name[name].row, workbook_annual.FIRST_COL + y)].value
+        return cells[(by_name[name].row, annual.FIRST_COL + y)].value
 
     for y in range(p.years):
         periods = slice(2 * y, 2 * y + 2)
@@ -86,18 +86,18 @@ def test_yearly_values_from_the_period_rows(book):
     ratio = next(x for x in p.lines if x.ratio is not None)
     for y in range(p.years):
         due = v["senior_due"][0, 2 * y : 2 * y + 2].sum()
-        got = cells[(ratio.row, workbook_annual.FIRST_COL + y)].value
+        got = cells[(ratio.row, annual.FIRST_COL + y)].value
         assert got == ("" if due <= 0 else pytest.approx(v["cfads"][0, 2 * y : 2 * y + 2].sum() / due, rel=RTOL))
 
 
 def test_headlines_link_to_the_detail_and_charts_read_them(book):
     result, wb = book
     _, p = _lines(result)
-    ws = wb[workbook_annual.ANNUAL]
+    ws = wb[annual.ANNUAL]
     heads = [x for x in p.lines if x.link is not None]
     assert [x.name for x in heads][:4] == ["revenue", "opex", "ebitda", "cfads"]
     for x in heads:
-        assert ws.cell(x.row, workbook_annual.FIRST_COL).value == f"=E{x.link}"
+        assert ws.cell(x.row, annual.FIRST_COL).value == f"=E{x.link}"
     assert len(ws._charts) == 2
 
 
@@ -107,13 +107,13 @@ def test_the_sheet_agrees_with_the_api_annual_frame(book):
 
     result, _ = book
     lay, p = _lines(result)
-    cells = {(x.row, x.col): x.value for x in workbook_annual.cells(lay, result)}
+    cells = {(x.row, x.col): x.value for x in annual.cells(lay, result)}
     frame = finmodel.run().annual
     for line in p.lines:
         if line.source is None or frame[line.name].dtype.kind == "M":
             continue
         for y in range(p.years):
-            want, got = frame[line.name].iloc[y], cells[(line.row, workbook_annual.FIRST_COL + y)]
+            want, got = frame[line.name].iloc[y], cells[(line.row, annual.FIRST_COL + y)]
             if np.isnan(want):
                 assert got == "", (line.name, y)
             else:

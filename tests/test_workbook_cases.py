@@ -18,7 +18,9 @@ import yaml
 from conftest import project_scenarios
 from finmodel import api, parity
 from finmodel.recalc import read_values
-from finmodel.workbook import writer as excel
+from finmodel.workbook.cases import CASES_FIRST_ROW
+from finmodel.workbook.cells import CHARTS
+from finmodel.workbook.layout import CASES, COVER
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = ROOT / "finmodel" / "scenarios" / "default.yaml"
@@ -83,7 +85,7 @@ def three_cases(tmp_path_factory):
 
 def test_cases_sheet_compares_every_case(three_cases):
     out, wb = three_cases
-    ws = wb[excel.CASES]
+    ws = wb[CASES]
     base, down, over = out.results
     assert "Live case: base" in ws["A3"].value
     heads = [ws.cell(5, c).value for c in range(1, 9)]
@@ -100,7 +102,7 @@ def test_cases_sheet_compares_every_case(three_cases):
     assert ws["E6"].value == out.scenario.cases["downside"].description
     assert ws["D8"].value == "OK"
     for i, name in enumerate(base.metric_names):
-        r = excel.CASES_FIRST_ROW + i
+        r = CASES_FIRST_ROW + i
         assert ws.cell(r, 3).value == f"={name}"  # the live column recalculates
         b, d, o = base.metrics()[name], down.metrics()[name], over.metrics()[name]
         assert ws.cell(r, 4).value == pytest.approx(b)
@@ -109,14 +111,14 @@ def test_cases_sheet_compares_every_case(three_cases):
             assert ws.cell(r, 6).value == pytest.approx(d - b)
             assert ws.cell(r, 6).number_format == ws.cell(r, 4).number_format
         assert ws.cell(r, 7).value == pytest.approx(o)
-    assert wb.sheetnames.index(excel.CASES) < wb.sheetnames.index("Checks")
+    assert wb.sheetnames.index(CASES) < wb.sheetnames.index("Checks")
 
 
 def test_one_case_has_no_cases_sheet(tmp_path):
     out = api.run(None, None, workbook=tmp_path / "one.xlsx")
     wb = openpyxl.load_workbook(out.written[0], read_only=True)
-    assert excel.CASES not in wb.sheetnames
-    assert wb.sheetnames[0] == excel.COVER and excel.CHARTS in wb.sheetnames
+    assert CASES not in wb.sheetnames
+    assert wb.sheetnames[0] == COVER and CHARTS in wb.sheetnames
 
 
 def _scenario_file(tmp_path, edit) -> Path:
@@ -131,7 +133,7 @@ def test_resized_case_says_so(tmp_path):
     path = _scenario_file(tmp_path, lambda d: d["cases"]["capex_overrun"].update(resize_debt=True))
     out = api.run(path, ["base", "capex_overrun"], workbook=tmp_path / "m.xlsx")
     assert out.results[1].resized
-    ws = openpyxl.load_workbook(out.written[0])[excel.CASES]
+    ws = openpyxl.load_workbook(out.written[0])[CASES]
     assert ws["E7"].value == "debt re-sized for this case"
 
 
@@ -140,7 +142,7 @@ def test_formula_like_scenario_name_is_text(tmp_path):
     path = _scenario_file(tmp_path, lambda d: d["project"].update(name=name))
     out = api.run(path, ["base", "downside"], workbook=tmp_path / "m.xlsx")
     wb = openpyxl.load_workbook(out.written[0])
-    cover = wb[excel.COVER]
+    cover = wb[COVER]
     assert cover["A1"].value == name and cover["A1"].data_type == "s"
     project = next(r for r in range(1, 20) if cover.cell(r, 1).value == "Project")
     assert cover.cell(project, 3).value == name and cover.cell(project, 3).data_type == "s"

@@ -12,6 +12,7 @@ value anywhere, every defined name showing a number, and recalculation parity fo
 
 from __future__ import annotations
 
+import datetime as dt
 import fnmatch
 import functools
 import graphlib
@@ -23,13 +24,16 @@ import openpyxl
 import pytest
 from openpyxl.formula.tokenizer import Token, Tokenizer
 from openpyxl.formula.translate import Translator
+from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import column_index_from_string, range_boundaries
 
 from conftest import project_scenarios
 from finmodel import api, parity
 from finmodel.recalc import read_values
-from finmodel.workbook import styles
-from finmodel.workbook import writer as excel
+from finmodel.version import __version__
+from finmodel.workbook import styles, writer
+from finmodel.workbook.cells import CHARTS, FIRST_COL
+from finmodel.workbook.layout import COVER, Layout, safe_sheet_title
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = [None] + project_scenarios()
@@ -68,19 +72,19 @@ def test_one_formula_per_row(book):
     _, _, wb = book
     rows: dict[tuple[str, int], list] = {}
     for sheet, c in formula_cells(wb):
-        if c.column >= excel.FIRST_COL:
+        if c.column >= FIRST_COL:
             rows.setdefault((sheet, c.row), []).append(c)
     assert len(rows) > 100
     bad = []
     for (sheet, _r), cells in rows.items():
         cells.sort(key=lambda c: c.column)
         first = cells[0]
-        assert first.column == excel.FIRST_COL, f"{sheet}!{first.coordinate}: a period row starts after period 1"
+        assert first.column == FIRST_COL, f"{sheet}!{first.coordinate}: a period row starts after period 1"
         for c in cells[1:]:
             shifted = Translator(first.value, origin=first.coordinate).translate_formula(c.coordinate)
             if shifted != c.value:
                 bad.append(f"{sheet}!{c.coordinate}: {c.value} != {shifted} (shifted from {first.coordinate})")
-        assert len(cells) == wb[sheet].max_column - excel.FIRST_COL + 1 or sheet == excel.CHARTS
+        assert len(cells) == wb[sheet].max_column - FIRST_COL + 1 or sheet == CHARTS
     assert not bad, "\n".join(bad[:10])
 
 
@@ -161,7 +165,7 @@ def test_every_defined_name_resolves(book):
 def test_inputs_styled_validated_and_named(book):
     out, _, wb = book
     model = out.results[0].model
-    lay = excel.Layout(model, out.results[0].live_cases)
+    lay = Layout(model, out.results[0].live_cases)
     ws = wb["Inputs"]
     validations = ws.data_validations.dataValidation
     assert validations
@@ -173,7 +177,7 @@ def test_inputs_styled_validated_and_named(book):
         assert len(found) == 1, f"Inputs!{coord}: {len(found)} validations"
         return found[0]
 
-    periods = [excel.get_column_letter(excel.FIRST_COL + t) for t in range(model.periods)]
+    periods = [get_column_letter(FIRST_COL + t) for t in range(model.periods)]
     for kind, inp, r in lay.input_layout:
         if kind in ("section", "live_case"):
             continue
@@ -189,7 +193,7 @@ def test_inputs_styled_validated_and_named(book):
         for coord in coords:
             cell = ws[coord]
             assert cell.style == (styles.SOLVED if inp.solved else styles.INPUT), f"{inp.name} {coord}"
-            assert isinstance(cell.value, int | float | excel.dt.datetime), f"{inp.name} {coord}: {cell.value!r}"
+            assert isinstance(cell.value, int | float | dt.datetime), f"{inp.name} {coord}: {cell.value!r}"
             rule(coord)
     # the rules follow the units: fractions 0..1, rates as decimals, whole years, positive money
     by_name = {inp.name: r for kind, inp, r in lay.input_layout if kind == "scalar"}
@@ -208,7 +212,7 @@ def test_inputs_styled_validated_and_named(book):
 def test_styles_and_master_check_on_every_sheet(book):
     out, _, wb = book
     assert set(styles.STYLE_NAMES) <= set(wb.named_styles)
-    assert wb.sheetnames[0] == excel.COVER
+    assert wb.sheetnames[0] == COVER
     for ws in wb.worksheets:
         if ws.sheet_state == "hidden":  # the embedded scenario (finmodel.workbook.read)
             continue
@@ -217,7 +221,7 @@ def test_styles_and_master_check_on_every_sheet(book):
         assert any("C2" in r.split() for r in ranges), f"{ws.title}: master check not coloured"
         assert ws.page_setup.orientation == "landscape"
         assert ws.sheet_properties.pageSetUpPr.fitToPage
-    lay = excel.Layout(out.results[0].model)
+    lay = Layout(out.results[0].model)
     seen = set()
     for sh in lay.sheets[1:]:
         ws = wb[sh]
@@ -225,7 +229,7 @@ def test_styles_and_master_check_on_every_sheet(book):
         for kind, row, r in lay.sheet_rows[sh]:
             if kind != "row" or row.scalar:
                 continue
-            cell = ws.cell(r, excel.FIRST_COL)
+            cell = ws.cell(r, FIRST_COL)
             link = bool(re.fullmatch(r"=('[^']+'|\w+)!\$?[A-Z]+\$?\d+|=in_\w+", cell.value))
             assert cell.style == (styles.LINK if link else styles.CALC), f"{sh}!{cell.coordinate} {cell.value}"
             seen.add(cell.style)
@@ -234,11 +238,11 @@ def test_styles_and_master_check_on_every_sheet(book):
 
 def test_cover_states_provenance_and_live_case(book):
     out, _, wb = book
-    ws = wb[excel.COVER]
+    ws = wb[COVER]
     texts = {ws.cell(r, 1).value: ws.cell(r, 3).value for r in range(1, ws.max_row + 1)}
     assert texts["Scenario SHA-256"] == out.scenario.sha256
     assert texts["Case"] == out.results[0].case
-    assert texts["finmodel version"] == excel.__version__
+    assert texts["finmodel version"] == __version__
     assert texts["Scenario file"] == str(out.scenario.source)
     live = next(r for r in range(1, 20) if str(ws.cell(r, 1).value).startswith("Live case"))
     assert ws.cell(live, 3).value.startswith("=Inputs!$D$")  # the name of the case chosen on Inputs, live
@@ -261,15 +265,15 @@ def test_template_ships_as_package_data():
     assert any(fnmatch.fnmatch(rel, p) for p in patterns), (rel, patterns)
     wb = openpyxl.load_workbook(path)
     assert set(styles.STYLE_NAMES) <= set(wb.named_styles)
-    assert wb.sheetnames == [excel.COVER]
+    assert wb.sheetnames == [COVER]
 
 
 def test_sheet_titles_sanitised():
-    assert excel.safe_sheet_title("Fund [PIS]: A/B*?") == "Fund _PIS__ A_B__"
-    assert excel.safe_sheet_title("x" * 40) == "x" * 31
-    assert excel.safe_sheet_title("Debt", ["debt"]) == "Debt (2)"
-    assert excel.safe_sheet_title("  ") == "Sheet"
-    assert excel.safe_sheet_title("O'Brien") == "O_Brien"
+    assert safe_sheet_title("Fund [PIS]: A/B*?") == "Fund _PIS__ A_B__"
+    assert safe_sheet_title("x" * 40) == "x" * 31
+    assert safe_sheet_title("Debt", ["debt"]) == "Debt (2)"
+    assert safe_sheet_title("  ") == "Sheet"
+    assert safe_sheet_title("O'Brien") == "O_Brien"
 
 
 def test_odd_model_sheet_names_are_sanitised_and_referenced(tmp_path):
@@ -284,13 +288,13 @@ def test_odd_model_sheet_names_are_sanitised_and_referenced(tmp_path):
     b.model.add("odd_back", R("odd_copy") + 0, "Returns", "CFADS, copied back")
     solved = engine.solve(b)
     result = engine.CaseResult("base", b, b.model.evaluate(solved), solved, True)
-    path = excel.write_workbook([result], tmp_path / "odd.xlsx", scenario=sc, provenance=excel.provenance(sc, "base"))
+    path = writer.write_workbook([result], tmp_path / "odd.xlsx", scenario=sc, provenance=writer.provenance(sc, "base"))
     wb = openpyxl.load_workbook(path)
     assert "Fund_ PIS_GIF _A_" in wb.sheetnames
-    lay = excel.Layout(b.model)
+    lay = Layout(b.model)
     sheet, r = lay.w.cells["odd_back"]
     # "+0" is not rendered (rows.Bin.xl): a literal zero in a formula reads as a hard-coded number
-    assert wb[sheet].cell(r, excel.FIRST_COL).value == f"='Fund_ PIS_GIF _A_'!E{lay.w.cells['odd_copy'][1]}"
+    assert wb[sheet].cell(r, FIRST_COL).value == f"='Fund_ PIS_GIF _A_'!E{lay.w.cells['odd_copy'][1]}"
     assert ("Fund_ PIS_GIF _A_", f"E{lay.w.cells['odd_copy'][1]}") in parity.expected_cells(result)
 
 
@@ -304,7 +308,7 @@ def test_atomic_save_keeps_the_previous_file(tmp_path):
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        excel.atomic_save(Broken(), target)
+        writer.atomic_save(Broken(), target)
     assert target.read_bytes() == b"previous"
     assert [p.name for p in tmp_path.iterdir()] == ["model.xlsx"]
 
@@ -336,8 +340,8 @@ def test_defined_names_show_numbers_after_recalculation(recalculated):
     for name, dests in _destinations(wb).items():
         for sheet, ref in dests:
             for _, r, c in _cells_of(sheet, ref):
-                v = values.get((sheet, f"{excel.get_column_letter(c)}{r}"))
-                assert isinstance(v, int | float | excel.dt.datetime), f"{name} -> {sheet}!{ref} = {v!r}"
+                v = values.get((sheet, f"{get_column_letter(c)}{r}"))
+                assert isinstance(v, int | float | dt.datetime), f"{name} -> {sheet}!{ref} = {v!r}"
         if name in metrics and metrics[name] is not None:
             assert values[(dests[0][0], dests[0][1])] == pytest.approx(metrics[name], rel=1e-7), name
 
@@ -357,4 +361,4 @@ def test_recalculation_parity_every_formula_cell(recalculated):
 
 
 def test_column_letter_helper_consistent():
-    assert column_index_from_string("E") == excel.FIRST_COL
+    assert column_index_from_string("E") == FIRST_COL

@@ -25,7 +25,7 @@ from cli import main
 from finmodel import api, engine
 from finmodel.schema import load_raw
 from finmodel.validation import scenario_from_dict
-from finmodel.workbook import scenario_paths as workbook_inputs
+from finmodel.workbook import scenario_paths
 from finmodel.workbook import source as workbook_source
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -135,7 +135,7 @@ def test_stale_financing_fails_the_sizing_checks_and_says_what_to_run(default_bo
 
 def _mapped(model):
     return {
-        n: workbook_inputs.scenario_path(n, i) for n, i in model.inputs.items() if workbook_inputs.scenario_path(n, i)
+        n: scenario_paths.scenario_path(n, i) for n, i in model.inputs.items() if scenario_paths.scenario_path(n, i)
     }
 
 
@@ -150,8 +150,8 @@ def test_every_mapping_rule_names_the_field_the_input_comes_from(scenario):
         new = old.copy()
         new[0] = old[0] + (1.0 if inp.fmt in ("int", "date") or old[0] >= 1 else 0.01)
         raw = copy.deepcopy(src.raw)
-        workbook_inputs.set_path(
-            raw, path, workbook_inputs.to_field(new, workbook_inputs.get_path(typed, path), inp.kind, path)
+        scenario_paths.set_path(
+            raw, path, scenario_paths.to_field(new, scenario_paths.get_path(typed, path), inp.kind, path)
         )
         try:
             sc = scenario_from_dict(raw)

@@ -10,7 +10,7 @@ import numpy as np
 
 from finmodel.files import make_folder
 from finmodel.fund import outputs
-from finmodel.workbook.charts import literal_text
+from finmodel.workbook.pngs import literal_text
 
 QUANTILES = (5, 50, 95)
 DISTRIBUTIONS = (

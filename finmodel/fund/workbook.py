@@ -13,13 +13,13 @@ from __future__ import annotations
 from finmodel import parity
 from finmodel.fund.model import FundResult
 from finmodel.version import __version__
-from finmodel.workbook import writer as excel
+from finmodel.workbook import writer
 
 TRANCHE_METRICS = ("contributions", "distributions", "irr", "multiple", "loss")
 
 
 def provenance(lp, result: FundResult) -> dict:
-    prov = excel.provenance(lp, result.portfolio_case)
+    prov = writer.provenance(lp, result.portfolio_case)
     prov["scenario"] = f"{lp.source} (portfolio)"
     prov["structure (live)"] = result.structure + (f" ({result.terms.note})" if result.terms.note else "")
     prov["loss order (first loss first)"] = " -> ".join("/".join(g) for g in result.terms.groups)
@@ -33,7 +33,7 @@ def provenance(lp, result: FundResult) -> dict:
 
 def write(results: list[FundResult], path, lp):
     """Write the workbook of ``results[0]`` (live); further results go to the Cases sheet."""
-    return excel.write_workbook(results, path, scenario=lp, provenance=provenance(lp, results[0]))
+    return writer.write_workbook(results, path, scenario=lp, provenance=provenance(lp, results[0]))
 
 
 def projects_json(result: FundResult) -> list[dict]:
@@ -185,6 +185,6 @@ PARITY_ATOL = 1e-3  # [KRW] amounts ~1e10-1e11 KRW carry float64 residue ~1e-5 i
 
 def parity_compare(result: FundResult, formulas_path, recalculated_path, *, atol=PARITY_ATOL, **kw):
     """Recalculation parity of a fund workbook: :func:`finmodel.parity.compare` takes any model laid out by
-    :class:`finmodel.workbook.writer.Layout` (Timing rows ``period`` and ``period_end``), the fund's included; the
+    :class:`finmodel.workbook.layout.Layout` (Timing rows ``period`` and ``period_end``), the fund's included; the
     absolute tolerance is in KRW (see ``PARITY_ATOL``), relative 1e-9 and IRR 1e-7 as there."""
     return parity.compare(result, formulas_path, recalculated_path, atol=atol, **kw)

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from finmodel.files import atomic_write, make_folder
-from finmodel.workbook.charts import literal_text
+from finmodel.workbook.pngs import literal_text
 
 HIST_BINS = 40
 BLUE, RED, GREY, ORANGE = "#4472C4", "#C00000", "#7F7F7F", "#ED7D31"

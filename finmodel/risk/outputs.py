@@ -15,7 +15,7 @@ import numpy as np
 
 from finmodel.errors import InputError
 from finmodel.files import atomic_write, make_folder
-from finmodel.workbook.charts import literal_text
+from finmodel.workbook.pngs import literal_text
 
 HIST_BINS = 40
 RISK_SHEET = "Risk"
@@ -158,7 +158,7 @@ def _fmt(key: str) -> str:
 
 
 def _header(ws, r, c, names, bold):
-    from finmodel.workbook.writer import put_text
+    from finmodel.workbook.cells import put_text
 
     for j, h in enumerate(names):
         put_text(ws.cell(r, c + j), h)
@@ -173,7 +173,7 @@ def add_risk_sheet(wb, result) -> None:
     """Add the Risk sheet (values, definitions, references and native charts) to an openpyxl workbook."""
     from openpyxl.styles import Font
 
-    from finmodel.workbook.writer import put_text
+    from finmodel.workbook.cells import put_text
 
     if RISK_SHEET in wb.sheetnames:
         del wb[RISK_SHEET]
@@ -234,7 +234,7 @@ def _distribution_tables(ws, result, col, bold):
     from openpyxl.chart import BarChart, Reference, ScatterChart, Series
 
     from finmodel.risk.charts import dscr_display
-    from finmodel.workbook.writer import put_text
+    from finmodel.workbook.cells import put_text
 
     d = result.paths_data
     charts = []
@@ -313,7 +313,7 @@ def _curve_table(ws, result, col, bold):
     """Cumulative default rate by year from financial close (total, payment, political) and its chart."""
     from openpyxl.chart import LineChart, Reference
 
-    from finmodel.workbook.writer import put_text
+    from finmodel.workbook.cells import put_text
 
     curve = result.cdr_curve()
     put_text(ws.cell(4, col), "Cumulative default rate by year from financial close")
@@ -338,7 +338,7 @@ def _curve_table(ws, result, col, bold):
 
 def _lender_table(ws, result, col, bold):
     """Expected loss, P99, LGD per facility and guarantor."""
-    from finmodel.workbook.writer import put_text
+    from finmodel.workbook.cells import put_text
 
     rows = result.lenders()
     put_text(ws.cell(4, col), "Each facility and guarantor")
@@ -375,7 +375,7 @@ def _lender_table(ws, result, col, bold):
 
 def _driver_tables(ws, result, col, bold):
     """Default probability with each driver held at its deterministic value, and default rate by decile."""
-    from finmodel.workbook.writer import put_text
+    from finmodel.workbook.cells import put_text
 
     dd = result.default_drivers
     if not dd or not dd.get("held"):
@@ -414,10 +414,10 @@ def _workbook_with_sheet(path, det, scenario, provenance, add_sheet) -> Path:
     """The live workbook of ``det`` plus one values sheet (``add_sheet(wb)``), saved atomically at ``path``."""
     from openpyxl import load_workbook
 
-    from finmodel.workbook import writer as excel
+    from finmodel.workbook import writer
 
     def write(tmp):
-        excel.write_workbook([det], tmp, scenario=scenario, provenance=provenance)
+        writer.write_workbook([det], tmp, scenario=scenario, provenance=provenance)
         wb = load_workbook(tmp)
         add_sheet(wb)
         wb.calculation.fullCalcOnLoad = True
@@ -428,9 +428,9 @@ def _workbook_with_sheet(path, det, scenario, provenance, add_sheet) -> Path:
 
 def write_workbook(result, det, path) -> Path:
     """The deterministic case's live workbook plus the Risk sheet, saved atomically at ``path``."""
-    from finmodel.workbook import writer as excel
+    from finmodel.workbook import writer
 
-    prov = excel.provenance(result.scenario, result.case, seed=result.seed)
+    prov = writer.provenance(result.scenario, result.case, seed=result.seed)
     return _workbook_with_sheet(path, det, result.scenario, prov, lambda wb: add_risk_sheet(wb, result))
 
 
@@ -456,9 +456,9 @@ def add_sensitivity_sheet(wb, res) -> None:
 
 def write_sensitivity_workbook(res, path) -> Path:
     """The case's live workbook plus the Sensitivity sheet, saved atomically."""
-    from finmodel.workbook import writer as excel
+    from finmodel.workbook import writer
 
-    prov = excel.provenance(res.scenario, res.case)
+    prov = writer.provenance(res.scenario, res.case)
     return _workbook_with_sheet(path, res.det, res.scenario, prov, lambda wb: add_sensitivity_sheet(wb, res))
 
 

@@ -1,7 +1,6 @@
-"""Cell-level pieces shared by the workbook writer (:mod:`finmodel.workbook.writer`) and the sheets it delegates
-(:mod:`finmodel.workbook.charts`), so that neither imports the other's internals: the first period column, the Charts
-sheet's name, text cells, sheet-name quoting, the value a formula cell must show after recalculation, and the
-linking cells outside the model rows.
+"""Cell-level pieces shared by every sheet writer of the workbook: the first period column, the Charts sheet's name,
+text cells, styled cells, fonts, the check format, sheet-name quoting, the value a formula cell must show after
+recalculation, and the linking cells outside the model rows (:class:`ExtraCell`, written by :func:`write_cells`).
 """
 
 from __future__ import annotations
@@ -10,6 +9,9 @@ import copy
 import dataclasses
 
 import numpy as np
+from openpyxl.cell.cell import Cell
+from openpyxl.formatting.rule import CellIsRule
+from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from finmodel.conventions import serial_to_datetime
@@ -17,7 +19,7 @@ from finmodel.workbook import styles
 
 FIRST_COL = 5  # column E = period 1
 CHARTS = "Charts"  # the sheet of native charts and their data block
-LIVE_CASE = "live_case"  # the defined name of the live case selector (finmodel.workbook.selector)
+LIVE_CASE = "live_case"  # the defined name of the live case selector (finmodel.workbook.inputs)
 
 
 def put_text(cell, text) -> None:
@@ -79,3 +81,48 @@ def section_row(ws, r, text, last_col) -> None:
     proto.style = styles.SECTION
     for c in range(2, last_col + 1):
         ws.cell(r, c)._style = copy.copy(proto._style)
+
+
+def font(**kw) -> Font:
+    """A font in the workbook's face and size (a bare ``Font()`` would fall back to a serif face)."""
+    return Font(name=styles.FONT_NAME, size=styles.FONT_SIZE, **kw)
+
+
+def styled(cell, role: str, number_format: str):
+    """``cell`` given the named style ``role`` (:mod:`finmodel.workbook.styles`) and ``number_format``; returned."""
+    cell.style = role
+    cell.number_format = number_format
+    return cell
+
+
+def check_format(ws, ref: str) -> None:
+    """Check cells ``ref`` (a range list) green when 1, red otherwise (conditional formatting)."""
+    ok = PatternFill("solid", fgColor=styles.OK_FILL, bgColor=styles.OK_FILL)
+    bad = PatternFill("solid", fgColor=styles.FAIL_FILL, bgColor=styles.FAIL_FILL)
+    ws.conditional_formatting.add(
+        ref, CellIsRule(operator="equal", formula=["1"], fill=ok, font=Font(color=styles.OK_FONT, bold=True))
+    )
+    ws.conditional_formatting.add(
+        ref, CellIsRule(operator="notEqual", formula=["1"], fill=bad, font=Font(color=styles.FAIL_FONT, bold=True))
+    )
+
+
+def write_cells(sheets: dict, extras: list[ExtraCell]) -> None:
+    """Write the linking cells ``extras`` onto ``sheets`` (title -> worksheet; cells of other sheets are skipped).
+
+    The first cell of each (sheet, style, format) is styled through openpyxl; the others copy its style array
+    (``ws.cell`` and named-style assignment are the slow path for thousands of cells)."""
+    protos = {}
+    for x in extras:
+        ws = sheets.get(x.sheet)
+        if ws is None:
+            continue
+        key = (x.sheet, x.style, x.fmt)
+        proto = protos.get(key)
+        if proto is None:
+            fmt = styles.FORMATS.get(x.fmt, styles.FORMATS["number"])
+            protos[key] = styled(ws.cell(x.row, x.col, x.formula), x.style, fmt)
+        else:
+            ws._cells[(x.row, x.col)] = Cell(
+                ws, row=x.row, column=x.col, value=x.formula, style_array=copy.copy(proto._style)
+            )

@@ -7,12 +7,20 @@ an edit that changes the uses or the CFADS makes them inconsistent, and the sizi
 to hand the workbook back: ``finmodel run THIS_WORKBOOK.xlsx -o NEW.xlsx`` reads every input as edited and
 solves the financing again.
 
-The texts are fixed sentences chosen by the check's name; no user text enters a formula.
+The texts are fixed sentences chosen by the check's name; no user text enters a formula. The check rows
+themselves (column C) are model rows, written with the other calculation sheets.
 """
 
 from __future__ import annotations
 
 import re
+
+from openpyxl.formatting.rule import CellIsRule
+from openpyxl.styles import Font, PatternFill
+
+from finmodel.workbook import styles
+from finmodel.workbook.cells import ExtraCell, put_text
+from finmodel.workbook.layout import HEADER_ROWS, Layout
 
 RERUN = "finmodel run THIS_WORKBOOK.xlsx -o NEW.xlsx"
 _STALE = (
@@ -47,7 +55,7 @@ def why(name: str) -> str:
     return GENERIC
 
 
-def check_rows(lay) -> list[tuple[str, int]]:
+def check_rows(lay: Layout) -> list[tuple[str, int]]:
     """(check name, Excel row) of every check cell on the Checks sheet, the master check excluded."""
     title = lay.titles.get("Checks")
     if title is None:
@@ -65,3 +73,45 @@ def status_formula(r: int) -> str:
 
 def summary_formula() -> str:
     return f'=IF(master_check=1,"{SUMMARY_OK}","{SUMMARY_FAILED}")'
+
+
+def status_cells(lay: Layout, result) -> list[ExtraCell]:
+    """The Checks sheet's status column (OK / FAILED beside each check) and its summary line (row 3)."""
+    title = lay.titles.get("Checks")
+    if title is None:
+        return []
+    v = result.values
+    ok = float(v["master_check"][0, 0]) == 1.0
+    out = [ExtraCell(title, 3, 1, summary_formula(), SUMMARY_OK if ok else SUMMARY_FAILED, "text", styles.CHECK)]
+    for name, r in check_rows(lay):
+        out.append(
+            ExtraCell(
+                title,
+                r,
+                4,
+                status_formula(r),
+                "OK" if float(v[name][0, 0]) == 1.0 else "FAILED",
+                "text",
+                styles.CALC,
+            )
+        )
+    return out
+
+
+def write_reasons(ws, lay: Layout) -> None:
+    """Column E of the Checks sheet: why each check can fail and what to run (fixed text, see :func:`why`)."""
+    put_text(ws.cell(HEADER_ROWS, 4), "Status")
+    put_text(ws.cell(HEADER_ROWS, 5), "If it fails: why, and what to run")
+    ws.cell(HEADER_ROWS, 4).style = ws.cell(HEADER_ROWS, 5).style = styles.HEADER
+    rows = check_rows(lay)
+    for name, r in rows:
+        put_text(ws.cell(r, 5), why(name))
+        ws.cell(r, 5).style = styles.NOTE
+    if rows:
+        bad = PatternFill("solid", fgColor=styles.FAIL_FILL, bgColor=styles.FAIL_FILL)
+        ws.conditional_formatting.add(
+            " ".join(f"D{r}" for _, r in rows),
+            CellIsRule(operator="equal", formula=['"FAILED"'], fill=bad, font=Font(color=styles.FAIL_FONT, bold=True)),
+        )
+    ws.column_dimensions["D"].width = 10
+    ws.column_dimensions["E"].width = 100

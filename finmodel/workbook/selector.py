@@ -20,8 +20,6 @@ import dataclasses
 
 import numpy as np
 
-from finmodel.workbook.cells import LIVE_CASE, choose  # noqa: F401 (the selector's name and formula, shared with the writer)
-
 
 @dataclasses.dataclass
 class LiveCases:
@@ -61,7 +59,7 @@ def input_value(result, name: str) -> np.ndarray:
 def structure(model) -> tuple:
     """What must be equal between two cases' models for one workbook to model both: the inputs (names, kinds,
     sizes) and every row's sheet, kind and formula."""
-    from finmodel.workbook.writer import Layout  # the writer's own addresses, so formulas compare as written
+    from finmodel.workbook.layout import Layout  # the writer's own addresses, so formulas compare as written
 
     lay = Layout(model)
     w = lay.w
@@ -127,24 +125,3 @@ def complete(scenario, results) -> list:
                 )
             )
     return out
-
-
-def write(scenario, results, path, *, provenance: dict, scenario_text: str | None = None):
-    """The live workbook of ``results`` (the first live) with the case selector over every case of ``scenario``
-    and the scenario embedded (:mod:`finmodel.workbook.read`): what ``finmodel run -o`` writes."""
-    from finmodel.workbook import source as workbook_source
-    from finmodel.workbook import writer as excel
-
-    every = complete(scenario, results)
-    selector = build({r.case: r for r in every}, scenario.case_names(), results[0].case)
-    for r in every:
-        r.live_cases = selector.with_live(r.case) if r.case in selector.names else None
-    text = scenario_text if scenario_text is not None else workbook_source.scenario_text(scenario)
-    embedded = {
-        "text": text,
-        "source": str(scenario.source),
-        "sha256": scenario.sha256 or "",
-        "cases_run": list(dict.fromkeys(r.case for r in results)),
-        "selector": selector.names,
-    }
-    return excel.write_workbook(results, path, scenario=scenario, provenance=provenance, embed=embedded)
