@@ -377,14 +377,13 @@ def grant_element_cmd(
 @click.option(
     "--paths", type=int, default=None, help="Also Monte Carlo tranche losses over N paths of the projects' risk blocks."
 )
-@click.option("--seed", type=int, default=0, show_default=True, help="Random seed (project i: seed + i).")
+@click.option("--seed", type=int, default=None, help="With --paths: random seed (project i: seed + i). Default: 0.")
 @click.option(
     "--correlation",
     type=float,
-    default=0.0,
-    show_default=True,
+    default=None,
     metavar="RHO",
-    help="With --paths: loading of every project on a shared macro factor (demand, political events).",
+    help="With --paths: loading of every project on a shared macro factor (demand, political events). Default: 0.",
 )
 @click.option("--quiet", is_flag=True, help="Do not print the table.")
 @_report_errors
@@ -428,7 +427,7 @@ def compare_cmd(portfolio, case, output, json_path, paths, seed, correlation, qu
     help="With --first-loss (required): solve on N Monte Carlo paths of the "
     "projects' risk blocks (expected loss of the private tranche at most --max-expected-loss).",
 )
-@click.option("--seed", type=int, default=0, show_default=True, help="Random seed (project i: seed + i).")
+@click.option("--seed", type=int, default=None, help="With --paths: random seed (project i: seed + i). Default: 0.")
 @click.option(
     "--max-expected-loss",
     type=float,

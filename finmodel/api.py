@@ -340,7 +340,7 @@ def fund(
     workbook=None,
     json_path=None,
     paths: int | None = None,
-    seed: int = 0,
+    seed: int | None = None,
     max_expected_loss: float | None = None,
     correlation: float | None = None,
 ):
@@ -360,10 +360,11 @@ def fund(
         Also write the live fund workbook / the JSON.
     paths, seed, max_expected_loss, correlation : optional
         With ``first_loss_case``: solve on ``paths`` Monte Carlo paths of the projects' ``risk`` blocks instead,
-        the private tranche's expected loss at most ``max_expected_loss`` of its contributions (default 0), the
+        the private tranche's expected loss at most ``max_expected_loss`` of its contributions (default 0), with
+        ``seed`` (default 0), the
         projects loading ``correlation`` on a shared macro factor (default 0; see
         :func:`finmodel.fund.montecarlo.first_loss_monte_carlo`). ``paths`` is used only by the first-loss
-        solver, so ``paths`` without ``first_loss_case`` (and ``max_expected_loss`` or ``correlation`` without
+        solver, so ``paths`` without ``first_loss_case`` (and ``seed``, ``max_expected_loss`` or ``correlation`` without
         ``paths``) is refused rather than ignored: each tranche's loss over Monte Carlo paths is
         :func:`compare` with ``paths``.
 
@@ -402,10 +403,10 @@ def compare(
     case: str | None = None,
     *,
     paths: int | None = None,
-    seed: int = 0,
+    seed: int | None = None,
     workbook=None,
     json_path=None,
-    correlation: float = 0.0,
+    correlation: float | None = None,
 ):
     """The same portfolio under PIS (subordinated) and GIF (pari passu), tranche by tranche [KRW].
 
@@ -417,11 +418,12 @@ def compare(
         Portfolio case (default: base).
     paths, seed : int, optional
         Also each tranche's loss probability and expected loss over ``paths`` Monte Carlo paths of the
-        projects' ``risk`` blocks (``.monte_carlo``; project ``i`` uses seed ``seed + i``).
+        projects' ``risk`` blocks (``.monte_carlo``; project ``i`` uses seed ``seed + i``; default 0).
     workbook, json_path : optional
         Also write the workbook (PIS live, GIF on the Cases sheet) / the JSON.
-    correlation : float
-        With ``paths``: every project's loading on a shared macro factor (0: independent projects).
+    correlation : float, optional
+        With ``paths``: every project's loading on a shared macro factor (default 0: independent projects).
+        ``seed`` or ``correlation`` without ``paths`` is refused rather than ignored.
 
     Returns
     -------

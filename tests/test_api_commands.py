@@ -216,6 +216,7 @@ def test_simulate_command_refuses_a_run_too_big_for_its_workers(fm):
     [
         (["--paths", "50"], "--paths"),
         (["--correlation", "0.3"], "--correlation"),
+        (["--seed", "0"], "--seed"),  # even the default value: given, it would be ignored
         (["--first-loss", "severe", "--max-expected-loss", "0.01"], "--max-expected-loss"),
     ],
 )
@@ -224,6 +225,15 @@ def test_fund_refuses_monte_carlo_options_it_would_ignore(fm, tmp_path, extra, o
     r = fm("fund", PORTFOLIO, "--json", out, *extra)
     assert r.returncode == 2
     assert r.stderr.startswith(f"error: {option}: expected with --first-loss"), r.stderr
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("extra, option", [(["--seed", "3"], "--seed"), (["--correlation", "0.2"], "--correlation")])
+def test_compare_refuses_monte_carlo_options_without_paths(fm, tmp_path, extra, option):
+    out = tmp_path / "compare.json"
+    r = fm("compare", PORTFOLIO, "--json", out, *extra)
+    assert r.returncode == 2
+    assert r.stderr.startswith(f"error: {option}: expected with --paths N, found {option} without --paths"), r.stderr
     assert not out.exists()
 
 

@@ -50,6 +50,17 @@ class FundOutput(FundFrames):
         return summary_lines(self)
 
 
+def refuse_without_paths(paths: int | None, options: dict, needs: str) -> None:
+    """Refuse (InputError) Monte Carlo options given without ``--paths``: they would be silently ignored."""
+    problems = [
+        (option, f"expected with {needs}, found {option} without --paths")
+        for option, value in options.items()
+        if value is not None and paths is None
+    ]
+    if problems:
+        raise InputError(problems)
+
+
 def compare_portfolio(
     path,
     case: str | None = None,
@@ -58,18 +69,23 @@ def compare_portfolio(
     json_path=None,
     structures=("pis", "gif"),
     paths: int | None = None,
-    seed: int = 0,
-    correlation: float = 0.0,
+    seed: int | None = None,
+    correlation: float | None = None,
 ) -> FundOutput:
     """Run the portfolio's case under each structure; write the workbook (first structure live, the others
     side by side on the Cases sheet) and the JSON if asked. Bad input is reported before any file is written.
 
     ``paths``: also each tranche's loss probability and expected loss over that many Monte Carlo paths of the
-    projects' risk blocks (:func:`finmodel.fund.montecarlo.simulate_fund`; JSON key ``monte_carlo``)."""
+    projects' risk blocks (:func:`finmodel.fund.montecarlo.simulate_fund`; JSON key ``monte_carlo``), with
+    ``seed`` (default 0) and ``correlation`` (default 0): given without ``paths`` they are refused
+    (InputError), not ignored."""
     from finmodel import report
     from finmodel.fund import decompose, model, portfolio
     from finmodel.fund import workbook as wbk
 
+    refuse_without_paths(paths, {"--seed": seed, "--correlation": correlation}, "--paths N")
+    seed = 0 if seed is None else seed
+    correlation = 0.0 if correlation is None else correlation
     wb_path = check_output_path(workbook, ".xlsx", "--output")
     js_path = check_output_path(json_path, ".json", "--json")
     if paths is not None:
@@ -115,7 +131,7 @@ def run_portfolio(
     first_loss_case: str | None = None,
     protect: str = "private",
     paths: int | None = None,
-    seed: int = 0,
+    seed: int | None = None,
     max_expected_loss: float | None = None,
     correlation: float | None = None,
 ) -> FundOutput:
@@ -125,8 +141,8 @@ def run_portfolio(
     ``max_expected_loss`` of its contributions, :func:`finmodel.fund.montecarlo.first_loss_monte_carlo`); the
     mobilisation chain bottom-up from the fund's modelled investments, with the plan's top-down reference.
 
-    ``paths`` serves the first-loss solver only, and ``max_expected_loss`` / ``correlation`` (default 0) the
-    Monte Carlo solver only: given where they would be ignored, they are refused (InputError)."""
+    ``paths`` serves the first-loss solver only, and ``seed`` / ``max_expected_loss`` / ``correlation``
+    (default 0) the Monte Carlo solver only: given where they would be ignored, they are refused (InputError)."""
     from finmodel import report
     from finmodel.fund import first_loss, model, portfolio
     from finmodel.fund import mobilisation as mob
@@ -141,11 +157,14 @@ def run_portfolio(
                 "--paths without --first-loss; each tranche's loss over Monte Carlo paths: finmodel compare --paths",
             )
         )
-    for option, value in (("--max-expected-loss", max_expected_loss), ("--correlation", correlation)):
-        if value is not None and paths is None:
-            problems.append((option, f"expected with --first-loss CASE --paths N, found {option} without --paths"))
     if problems:
         raise InputError(problems)
+    refuse_without_paths(
+        paths,
+        {"--seed": seed, "--max-expected-loss": max_expected_loss, "--correlation": correlation},
+        "--first-loss CASE --paths N",
+    )
+    seed = 0 if seed is None else seed
     max_expected_loss = 0.0 if max_expected_loss is None else max_expected_loss
     correlation = 0.0 if correlation is None else correlation
     wb_path = check_output_path(workbook, ".xlsx", "--output")
