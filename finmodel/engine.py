@@ -18,12 +18,14 @@ from finmodel import (
     cost_shares,
     debt,
     default_loss,
+    equity,
     funding,
     guarantees,
     ledgers,
     operations,
     policy,
     returns,
+    tax,
     timeline,
     waterfall,
 )
@@ -88,9 +90,9 @@ def build(scenario, *, sizing_case: bool = True) -> Builder:
     debt.build(b)
     guarantees.build(b)  # Guarantees sheet: cover, premiums; declares its lines of the shared totals
     funding.build(b)  # the totals are built from here on: uses, tax deductions, CFADS, equity flows
-    waterfall.build_tax(b)
-    waterfall.build_waterfall(b)
-    waterfall.build_equity(b)
+    tax.build(b)
+    waterfall.build(b)
+    equity.build(b)
     returns.build(b)
     cost_shares.build(b)  # equity and capex shares of project cost (the project's part of fund mobilisation)
     blending_sheet.build(b)  # Blending sheet, cost of debt (with the declared premiums), metrics, warnings
