@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from finmodel import checks
 from finmodel.blending.findings import sme_margin_preference
 from finmodel.finance import instalment_share
-from finmodel.rows import And, Const, Expr, Func, If, Int, Lookup, Max, Min, Prev, Ref, Sum, Total
+from finmodel.rows import And, Const, Expr, Func, If, Int, Lookup, Max, Min, Model, Prev, Ref, Sum, Total
 from finmodel.timeline import R
 
 if TYPE_CHECKING:
@@ -360,7 +360,7 @@ def _tiers(b: Builder) -> None:
             )
 
 
-def _total(expr, m, helper_name, label):
+def _total(expr, m: Model, helper_name: str, label: str) -> Expr:
     """SUM over periods of a row expression (materialised as a helper row on the Debt sheet)."""
     m.add(helper_name, expr, SHEET, label, total=True, section="Balances at final maturity (for the Checks sheet)")
     return Total(helper_name)

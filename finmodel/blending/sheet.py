@@ -75,6 +75,7 @@ from finmodel.rows import Blank, Const, Expr, If, Ref, Sum, Total
 from finmodel.timeline import R
 
 if TYPE_CHECKING:
+    from finmodel.debt import FacilitySpec
     from finmodel.engine import Builder
 
 __all__ = ["SHEET", "build", "metric_names"]
@@ -180,7 +181,7 @@ def _discount_inputs(b: Builder, d) -> tuple[Ref, Ref | None]:
     return rate, threshold
 
 
-def _facility(b: Builder, f, df: Ref, mix: _Mix, threshold: Ref | None, test: str) -> None:
+def _facility(b: Builder, f: FacilitySpec, df: Ref, mix: _Mix, threshold: Ref | None, test: str) -> None:
     """One facility: concessional and public flags [flag]; debt service, fees and their PVs [currency per period,
     totals]; PVs of disbursements, debt service, fees [currency at close]; all-in grant element and grant element
     (an output) [fraction]; the live warning that a concessional facility reaches the minimum [1 = OK]."""
@@ -226,7 +227,7 @@ def _facility(b: Builder, f, df: Ref, mix: _Mix, threshold: Ref | None, test: st
         )
 
 
-def _facility_pv(b: Builder, f, df: Ref, sec: str) -> tuple[Ref, Ref]:
+def _facility_pv(b: Builder, f: FacilitySpec, df: Ref, sec: str) -> tuple[Ref, Ref]:
     """A facility's debt service and fees [currency per period], their PVs per period, PVs of disbursements, debt
     service and fees [currency at close], the all-in grant element [fraction]. Returns (PV of disbursements, PV of
     debt service)."""
@@ -396,7 +397,7 @@ def _premiums_by_facility(b: Builder) -> dict:
     return by_fac
 
 
-def _facility_cost(b: Builder, f, premiums) -> Ref:
+def _facility_cost(b: Builder, f: FacilitySpec, premiums) -> Ref:
     """A facility's premium lines and debt charges [currency per period], debt-years [currency x years] and all-in
     cost (an output) [per year]. Returns the debt-years."""
     name, sd = f.facility.name, "Cost of debt"

@@ -16,6 +16,7 @@ from finmodel.rows import Agg, If, Max, Not, Prev, Ref, Total
 from finmodel.timeline import R
 
 if TYPE_CHECKING:
+    from finmodel.debt import FacilitySpec
     from finmodel.engine import Builder
 
 
@@ -66,7 +67,7 @@ def _terms(g) -> tuple[float, float, float, float, float, str]:
     return com, g.share, g.upfront_fee, g.fee, 1.0, f"{g.guarantor} guarantee, risks: {g.risks}"
 
 
-def _inputs(b: Builder, c: Cover, f, category: int | None) -> _Terms:
+def _inputs(b: Builder, c: Cover, f: FacilitySpec, category: int | None) -> _Terms:
     """The cover's inputs: shares [fraction], premiums, financed / accelerated switches [1/0], recovery rate
     [fraction], recovery lag [years], and (ECA cover, OECD-classified country) the indicative minimum premium."""
     g = c.g
@@ -111,7 +112,7 @@ def _inputs(b: Builder, c: Cover, f, category: int | None) -> _Terms:
     return _Terms(c_sh, p_sh, up_r, run_r, fin, acc, lag_y)
 
 
-def _exposure(b: Builder, c: Cover, f, t: _Terms) -> tuple[Ref, Ref]:
+def _exposure(b: Builder, c: Cover, f: FacilitySpec, t: _Terms) -> tuple[Ref, Ref]:
     """Rows ``max_share``, ``share`` [fraction, per period], ``outstanding``, ``exposure`` [currency, per
     period]; registers the cover for the lenders' ledger. Returns (max share, exposure)."""
     p = c.p
@@ -141,7 +142,7 @@ def _exposure(b: Builder, c: Cover, f, t: _Terms) -> tuple[Ref, Ref]:
     return mx, expo
 
 
-def _premiums(b: Builder, c: Cover, f, t: _Terms, mx: Ref, lines: Lines) -> Ref:
+def _premiums(b: Builder, c: Cover, f: FacilitySpec, t: _Terms, mx: Ref, lines: Lines) -> Ref:
     """Premium rows [currency, per period]: upfront and running premium paid, the guarantor's premium income, its
     financed, sponsors' and operations parts (declared in ``lines``), the cash from the project; the premium's
     line of ``debt_premiums``. Returns the premium income row."""
@@ -186,7 +187,7 @@ def _premiums(b: Builder, c: Cover, f, t: _Terms, mx: Ref, lines: Lines) -> Ref:
     return prem
 
 
-def _guarantor_ledger(b: Builder, c: Cover, f, t: _Terms, mx: Ref, prem: Ref, expo: Ref) -> None:
+def _guarantor_ledger(b: Builder, c: Cover, f: FacilitySpec, t: _Terms, mx: Ref, prem: Ref, expo: Ref) -> None:
     """The guarantor's ledger [currency, per period]: claims and recoveries (from the Ledgers sheet), net cost,
     discounted premium and net cost, the discounted covered balance [currency x years], the claim headroom and
     claims outside a default (both checked)."""
@@ -216,7 +217,7 @@ def _guarantor_ledger(b: Builder, c: Cover, f, t: _Terms, mx: Ref, prem: Ref, ex
     c.row("claim_untriggered", claim * Not(R("defaulted")), "claims outside a default (always 0)")
 
 
-def _outputs(b: Builder, c: Cover, f, lines: Lines) -> None:
+def _outputs(b: Builder, c: Cover, f: FacilitySpec, lines: Lines) -> None:
     """The cover's outputs [currency]: peak exposure, premiums and their PV, claims, recoveries, net cost and its
     PV, the lenders' loss after cover; the premium as an annual rate [per year]; for an ECA cover with an
     uncovered margin, the margin difference [per year]."""
