@@ -169,3 +169,23 @@ def test_user_text_never_becomes_a_formula(tmp_path):
         if isinstance(c.value, str) and c.value.startswith(("=1+1", "=SUM(A1:A2)"))
     ]
     assert texts and all(c.data_type == "s" for c in texts)
+
+
+def test_a_long_case_description_is_shown_whole_and_headings_repeat_in_print(tmp_path):
+    """A description is wrapped in a row tall enough for all of it (it was cut off at 3 lines), and the Cases
+    sheet's headings repeat on every printed page (a second page had no column headings)."""
+    long = "The government pays only 42 % of the availability payment " * 5  # 295 characters
+
+    def edit(data):
+        data["cases"]["downside"]["description"] = long.strip()
+
+    out = api.run(_scenario_file(tmp_path, edit), ["base", "downside"], workbook=tmp_path / "long.xlsx")
+    ws = openpyxl.load_workbook(out.written[0])[CASES]
+    assert ws["E6"].value == long.strip() and ws["E6"].alignment.wrap_text
+    # LibreOffice prints "The government pays only" (24 characters) on one line of a 22-unit column: the
+    # description needs at least 12 lines (295 / 25 > 11) of 12.75 points (Excel's row of 10-point text)
+    assert ws.row_dimensions[6].height >= 12 * 12.75
+    assert ws.row_dimensions[7].height == 28  # the financing text fits the usual two lines
+    assert ws.print_title_rows == "$5:$5"
+    short = openpyxl.load_workbook(api.run(None, ["base", "downside"], workbook=tmp_path / "s.xlsx").written[0])
+    assert short[CASES].row_dimensions[6].height == 42  # a short description keeps the usual three lines

@@ -4,6 +4,9 @@ Columns: A metric, B unit, C the live model (a formula per metric: it recalculat
 :mod:`finmodel.workbook.selector`), then per case its value as run and, after the live case, its difference from
 the live case. Rows 6-8 describe each case (description, financing, master check as run); the metrics start at
 :data:`CASES_FIRST_ROW`.
+
+Printed (landscape A4, one page wide), the headings (row 5) repeat on every page; a case's description and financing
+wrap in rows tall enough to show all of them (a long description used to be cut off at a fixed row height).
 """
 
 from __future__ import annotations
@@ -12,12 +15,23 @@ from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 
 from finmodel.workbook import styles
-from finmodel.workbook.cells import ExtraCell, expected_value, font, label_width, put_text, styled
+from finmodel.workbook.cells import (
+    LINE_HEIGHT,
+    ExtraCell,
+    expected_value,
+    font,
+    label_width,
+    put_text,
+    styled,
+    wrapped_lines,
+)
 from finmodel.workbook.headers import master_cells
 from finmodel.workbook.layout import CASES, Layout
 from finmodel.workbook.styles import FORMATS
 
 CASES_FIRST_ROW = 10  # below the headings (5), the case notes (6-8) and the Metrics section (9)
+CASE_WIDTH = 22  # [characters] each case's value (and difference) column
+NOTE_HEIGHTS = {6: 42.0, 7: 28.0}  # [points] rows 6 (description) and 7 (financing) at least: 3 and 2 lines
 
 
 def cases_cells(lay: Layout, result) -> list[ExtraCell]:
@@ -58,9 +72,9 @@ def write_cases(ws, lay: Layout, results: list, scenario) -> None:
     ws.column_dimensions["A"].width = label_width(lay.model.rows[n].label for n in live.metric_names)
     ws.column_dimensions["B"].width = 12
     for k in range(3, len(heads) + 1):
-        ws.column_dimensions[get_column_letter(k)].width = 22
+        ws.column_dimensions[get_column_letter(k)].width = CASE_WIDTH
     ws.freeze_panes = "D10"
-    styles.page_setup(ws)
+    styles.page_setup(ws, print_titles="5:5")
 
 
 def _columns(results: list) -> tuple[list[str], list[tuple]]:
@@ -90,21 +104,25 @@ def _financing(res, live) -> str:
 
 
 def _case_notes(ws, live, cols: list[tuple], cases_info: dict) -> None:
-    """Rows 6-8: each case's description, financing and master check as run."""
-    put_text(ws.cell(6, 1), "Description")
-    put_text(ws.cell(7, 1), "Financing")
-    put_text(ws.cell(8, 1), "Master check (as run)")
+    """Rows 6-8: each case's description, financing and master check as run, wrapped in rows tall enough for the
+    longest (at least :data:`NOTE_HEIGHTS`)."""
+    for r, label in ((6, "Description"), (7, "Financing"), (8, "Master check (as run)")):
+        put_text(ws.cell(r, 1), label)
+        ws.cell(r, 1).alignment = Alignment(vertical="top")
+    lines = {6: 1, 7: 1}
     for res, vc, _ in cols:
         desc = "the scenario as written" if res.case == "base" else getattr(cases_info.get(res.case), "description", "")
-        put_text(ws.cell(6, vc), desc or "")
-        put_text(ws.cell(7, vc), _financing(res, live))
+        notes = {6: desc or "", 7: _financing(res, live)}
+        for r, text in notes.items():
+            put_text(ws.cell(r, vc), text)
+            lines[r] = max(lines[r], wrapped_lines(text, CASE_WIDTH))
         ok = res.checks().get("master_check", False)
         put_text(ws.cell(8, vc), "OK" if ok else "CHECK FAILED")
         ws.cell(8, vc).font = font(bold=True, color=styles.OK_FONT if ok else styles.FAIL_FONT)
         for rr in (6, 7, 8):
             ws.cell(rr, vc).alignment = Alignment(wrap_text=True, vertical="top", horizontal="right")
-    ws.row_dimensions[6].height = 42
-    ws.row_dimensions[7].height = 28
+    for r, n in lines.items():
+        ws.row_dimensions[r].height = max(NOTE_HEIGHTS[r], LINE_HEIGHT * n)
 
 
 def _metric_rows(ws, lay: Layout, live, cols: list[tuple]) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import textwrap
 
 import numpy as np
 from openpyxl.cell.cell import Cell
@@ -72,6 +73,19 @@ def label_width(labels, *, least=30, most=80) -> float:
     would be cut off), within [least, most] characters."""
     longest = max((len(str(x)) for x in labels), default=0)
     return float(min(most, max(least, longest * 1.05 + 2)))
+
+
+LINE_HEIGHT = 13.0  # [points] one line of the workbook's 10-point text with its leading (Excel's default row: 12.75)
+PROSE_CHARS = 1.1  # [characters per column unit] of ordinary text: a column unit is one digit "0" wide, and
+# letters and spaces are narrower on average (a 22-unit column holds "The government pays only", 24 characters)
+
+
+def wrapped_lines(text, width: float) -> int:
+    """Lines ``text`` takes wrapped (at spaces) in a column ``width`` units wide (:data:`PROSE_CHARS`). A
+    spreadsheet neither sizes a row to wrapped text when it opens a file nor prints what a row cannot show, so a
+    row that holds wrapped text is given this many lines."""
+    chars = max(1, int(width * PROSE_CHARS))
+    return max(1, len(textwrap.wrap(str(text), chars)))
 
 
 def section_row(ws, r, text, last_col) -> None:
