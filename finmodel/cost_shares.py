@@ -13,13 +13,19 @@ Both are blank when the project has no uses.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from finmodel.rows import Blank, If
+
+if TYPE_CHECKING:
+    from finmodel.engine import Builder
 
 OUT = "Outputs"
 
 
-def build(b) -> None:
-    """Add the two shares (needs ``total_equity``, ``total_capex`` and ``total_uses``: :mod:`finmodel.returns`)."""
+def build(b: Builder) -> None:
+    """Add the two shares [fraction] (needs ``total_equity``, ``total_capex`` and ``total_uses`` [currency]:
+    :mod:`finmodel.returns`)."""
     m = b.model
     uses = m.ref("total_uses")
     for name, total, label in (

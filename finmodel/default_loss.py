@@ -26,21 +26,44 @@ Nothing here is a check: a loss or an empty DSRA is a result. The Monte Carlo
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from finmodel.checks import tolerance
 from finmodel.rows import Agg, And, Const, If, Index, Max, Min, Or, Sum, Total
 from finmodel.timeline import R
+
+if TYPE_CHECKING:
+    from finmodel.debt import FacilitySpec
+    from finmodel.engine import Builder
+    from finmodel.rows import Ref
 
 SHEET = "Ledgers"
 OUT = "Outputs"
 
 
-def build(b) -> None:
+def build(b: Builder) -> None:
     """Add each facility's exposure and loss at default, the senior loss and the DSRA-exhausted flag.
 
     Needs ``defaulted`` (the waterfall, permanent from the first default), the facilities' balances and rates
     (:mod:`finmodel.debt`) and the waterfall's DSRA rows."""
-    m, cur = b.model, b.cur
-    tol = tolerance(b)
+    count, first = default_timing(b)
+    losses = [(f, facility_loss(b, f, count, first)) for f in b.facilities]
+    senior = [loss for f, loss in losses if f.senior]
+    b.model.add(
+        "senior_loss",
+        Sum(senior) if senior else Const(0.0),
+        OUT,
+        "Senior loss at default (sum of the senior facilities' losses at default)",
+        unit=b.cur,
+        fmt="money",
+        section="Lenders",
+    )
+    dsra_exhausted(b)
+
+
+def default_timing(b: Builder) -> tuple[Ref, Ref]:
+    """``periods_in_default`` [periods] and ``first_default_period`` [period number; 0 without a default]."""
+    m = b.model
     count = m.add(
         "periods_in_default",
         Total("defaulted"),
@@ -59,54 +82,58 @@ def build(b) -> None:
         fmt="int",
         section="Default",
     )
-    senior = []
-    for f in b.facilities:
-        name, sec = f.facility.name, f"{f.facility.name}: loss at default"
-        pr = f.n("period_rate")
-        ead = m.add(
-            f.n("ead"),
-            If(count > 0, Index(f.n("opening"), first), 0),
-            OUT,
-            f"{name}: exposure at default (opening balance of the first default period)",
-            unit=cur,
-            fmt="money",
-            section="Lenders",
-        )
-        if m.rows[f.n("rate")].expr.scalar:  # a rate fixed over time: the growth in default is a power
-            growth = (1 + Max(0, Index(pr, 1))) ** count
-        else:
-            m.add(
-                f.n("default_growth"),
-                Max(1, 1 + R("defaulted") * R(pr)),
-                SHEET,
-                f"{name}: growth of the balance in default (1 + period rate, at least 1; 1 before the default)",
-                unit="factor",
-                fmt="factor",
-                section=sec,
-            )
-            growth = Agg("PRODUCT", f.n("default_growth"))
-        never = Max(0, Agg("LAST", f.n("closing")))
-        loss = m.add(
-            f.n("default_loss"),
-            If(count > 0, Min(never / growth, ead), never),
-            OUT,
-            f"{name}: loss at default (balance never repaid, discounted to the default at the facility's rate, at "
-            "most the exposure)",
-            unit=cur,
-            fmt="money",
-            section="Lenders",
-        )
-        if f.senior:
-            senior.append(loss)
-    m.add(
-        "senior_loss",
-        Sum(senior) if senior else Const(0.0),
+    return count, first
+
+
+def facility_loss(b: Builder, f: FacilitySpec, count: Ref, first: Ref) -> Ref:
+    """The facility's ``d{k}_ead`` and ``d{k}_default_loss`` [currency] (and ``d{k}_default_growth`` [factor]
+    by period for a rate that changes over time); returns the loss."""
+    m, cur = b.model, b.cur
+    name = f.facility.name
+    ead = m.add(
+        f.n("ead"),
+        If(count > 0, Index(f.n("opening"), first), 0),
         OUT,
-        "Senior loss at default (sum of the senior facilities' losses at default)",
+        f"{name}: exposure at default (opening balance of the first default period)",
         unit=cur,
         fmt="money",
         section="Lenders",
     )
+    never = Max(0, Agg("LAST", f.n("closing")))
+    return m.add(
+        f.n("default_loss"),
+        If(count > 0, Min(never / growth_in_default(b, f, count), ead), never),
+        OUT,
+        f"{name}: loss at default (balance never repaid, discounted to the default at the facility's rate, at "
+        "most the exposure)",
+        unit=cur,
+        fmt="money",
+        section="Lenders",
+    )
+
+
+def growth_in_default(b: Builder, f: FacilitySpec, count: Ref):
+    """Growth factor of the balance over the periods in default [factor]: a power for a rate fixed over time,
+    else the product of the ``d{k}_default_growth`` row (1 + period rate, at least 1; 1 before the default)."""
+    m = b.model
+    pr = f.n("period_rate")
+    if m.rows[f.n("rate")].expr.scalar:
+        return (1 + Max(0, Index(pr, 1))) ** count
+    m.add(
+        f.n("default_growth"),
+        Max(1, 1 + R("defaulted") * R(pr)),
+        SHEET,
+        f"{f.facility.name}: growth of the balance in default (1 + period rate, at least 1; 1 before the default)",
+        unit="factor",
+        fmt="factor",
+        section=f"{f.facility.name}: loss at default",
+    )
+    return Agg("PRODUCT", f.n("default_growth"))
+
+
+def dsra_exhausted(b: Builder) -> None:
+    """``dsra_exhausted_flag`` [flag] by period and the metric ``dsra_exhausted`` [flag]."""
+    m, tol = b.model, tolerance(b)
     m.add(
         "dsra_exhausted_flag",
         Or(And(R("dsra_draw") > 0, R("dsra_balance") <= tol), R("senior_shortfall") > tol),
