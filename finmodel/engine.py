@@ -9,6 +9,7 @@ for a loaded scenario and its cases.
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 
 import numpy as np
@@ -36,6 +37,8 @@ from finmodel.totals import TOTALS, Contribution
 
 MAX_ITERATIONS = 200
 REL_TOL = 1e-11  # solved amounts stable to 1e-11 relative: DSCRs then meet their targets to ~1e-10
+SETTLE_WINDOW = 50
+"""Iterates among which a sizing that cycles takes the least debt (:func:`_settle_cycle`)."""
 
 
 class Builder:
@@ -157,6 +160,7 @@ def solve(b: Builder, overrides: dict | None = None) -> dict[str, np.ndarray]:
         f.n(w) for f in fac for w in ("scheduled_ds", "repay_flag", "period_rate", "profile", "cum_profile")
     ]
     prev = None
+    recent: collections.deque = collections.deque(maxlen=SETTLE_WINDOW)  # (total, solved) of the last iterates
     for _ in range(MAX_ITERATIONS):
         v = m.evaluate({**(overrides or {}), **solved}, paths=P, targets=targets)
         need = np.nansum(v["funding_need"], axis=1, keepdims=True)  # (P, 1)
@@ -188,6 +192,37 @@ def solve(b: Builder, overrides: dict | None = None) -> dict[str, np.ndarray]:
         if prev is not None and np.all(np.abs(state - prev) <= REL_TOL * np.maximum(1.0, np.abs(total))):
             return solved
         prev = state
+        recent.append((total, {k: np.array(a, copy=True) for k, a in solved.items()}))
+    return _settle_cycle(m, overrides, targets, recent, fund_key, pro_rata, P)
+
+
+def _settle_cycle(m, overrides, targets, recent, fund_key: str, pro_rata: bool, P: int) -> dict[str, np.ndarray]:
+    """The sizing when the fixed point cycles instead of converging: the least debt among the last iterates.
+
+    The iteration can have no fixed point when the model jumps at the sizing point: e.g. a period tips into a
+    payment default (the ledgers' default interest changes the tax deduction, hence CFADS, hence the DSCR
+    capacity), so the sized amount keeps stepping between two sides of the jump. For each path this takes the
+    iterate with the least total debt among the last :data:`SETTLE_WINDOW` (the lenders' conservative side),
+    holds its amounts and sculpted profiles, and iterates the funding split alone until it is stable (the uses
+    depend on the debt only through fees and interest during construction). The model's own checks
+    (``check_debt_sizing``, the DSCRs) then say whether that debt meets the sizing rules.
+    """
+    totals = np.concatenate([t for t, _ in recent], axis=1)  # (paths, iterates) [currency]
+    pick, rows = np.argmin(totals, axis=1), np.arange(P)
+    solved = {k: np.stack([s[k] for _, s in recent])[pick, rows] for k in recent[0][1]}
+    total = totals[rows, pick][:, np.newaxis]
+    prev = None
+    for _ in range(MAX_ITERATIONS):
+        v = m.evaluate({**(overrides or {}), **solved}, paths=P, targets=targets)
+        need = np.nansum(v["funding_need"], axis=1, keepdims=True)  # (P, 1)
+        if pro_rata:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                solved[fund_key] = np.where(need > 0, np.minimum(total / need, 1.0), 0.0)
+        else:
+            solved[fund_key] = np.maximum(need - total, 0.0)
+        if prev is not None and np.all(np.abs(need - prev) <= REL_TOL * np.maximum(1.0, np.abs(need))):
+            return solved
+        prev = need
     raise FinmodelError(f"debt sizing did not converge in {MAX_ITERATIONS} iterations")
 
 
