@@ -18,6 +18,11 @@ Rules (stated once; the row labels repeat them)
 * **Senior loss** ``senior_loss`` [currency]: the sum of the senior facilities' losses at default.
 * **DSRA exhausted** ``dsra_exhausted`` [1/0]: 1 when in some period the DSRA is drawn and left at or below the
   money tolerance, or senior debt service goes unpaid by more than it (``dsra_exhausted_flag`` by period).
+* **CFADS negative** ``cfads_negative`` [1/0]: 1 when CFADS is below 0 in some period with senior debt service
+  due (more than the money tolerance; ``cfads_negative_flag`` by period): where a DSCR is negative, the ratio
+  says nothing more than this.
+* **Senior shortfall** ``senior_shortfall_total`` [currency]: senior debt service left unpaid, summed over the
+  periods (undiscounted).
 
 Nothing here is a check: a loss or an empty DSRA is a result. The Monte Carlo
 (:func:`finmodel.risk.simulation.lender_columns`) and the sensitivities' breakeven on delay
@@ -59,6 +64,7 @@ def build(b: Builder) -> None:
         section="Lenders",
     )
     dsra_exhausted(b)
+    cover_shortfalls(b)
 
 
 def default_timing(b: Builder) -> tuple[Ref, Ref]:
@@ -150,5 +156,38 @@ def dsra_exhausted(b: Builder) -> None:
         "DSRA exhausted in some period (1 = yes)",
         unit="flag",
         fmt="flag",
+        section="Lenders",
+    )
+
+
+def cover_shortfalls(b: Builder) -> None:
+    """``cfads_negative_flag`` [flag] by period, the metrics ``cfads_negative`` [flag] and
+    ``senior_shortfall_total`` [currency]: what the Monte Carlo reports beside the minimum DSCR."""
+    m, tol = b.model, tolerance(b)
+    m.add(
+        "cfads_negative_flag",
+        And(R("cfads") < 0, R("senior_due") > tol),
+        "Waterfall",
+        "CFADS negative in a period with senior debt service due",
+        unit="flag",
+        fmt="flag",
+        section="Senior debt service",
+    )
+    m.add(
+        "cfads_negative",
+        Agg("MAX", "cfads_negative_flag"),
+        OUT,
+        "CFADS negative in some period with senior debt service due (1 = yes)",
+        unit="flag",
+        fmt="flag",
+        section="Lenders",
+    )
+    m.add(
+        "senior_shortfall_total",
+        Total("senior_shortfall"),
+        OUT,
+        "Senior debt service left unpaid (sum over the periods, undiscounted)",
+        unit=b.cur,
+        fmt="money",
         section="Lenders",
     )

@@ -176,6 +176,10 @@ DEFINITIONS = {
     "senior_loss": "sum of the senior facilities' dN_default_loss",
     "dsra_exhausted": "1 if in some period the DSRA is drawn and left at or below the money tolerance "
     "(in_check_tolerance), or senior debt service goes unpaid by more than it; the delay breakeven's target",
+    "cfads_negative": "1 if CFADS < 0 in some period with senior debt service due (more than in_check_tolerance); "
+    "a negative DSCR says nothing more than this",
+    "senior_shortfall_total": "sum over the periods of senior debt service due and not paid after the DSRA "
+    "(undiscounted)",
     "total_grants": "sum of capital grants received (revenues of kind capital_grant)",
     "total_debt": "sum of drawdowns of every facility",
     "senior_debt": "sum of drawdowns of the senior facilities",

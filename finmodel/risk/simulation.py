@@ -22,7 +22,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from finmodel.conventions import MONEY_TOLERANCE, PATH_METRICS  # PATH_METRICS re-exported
+from finmodel.conventions import PATH_METRICS  # re-exported
 from finmodel.errors import InputError
 from finmodel.risk import drivers as drv
 from finmodel.risk import heap, rng
@@ -154,10 +154,7 @@ def correlate(e: np.ndarray, factor: np.ndarray) -> np.ndarray:
     return z
 
 
-MONEY_TOL = MONEY_TOLERANCE
-"""A cent: the model's money tolerance (finmodel.conventions)."""
-
-LENDER_ROWS = ("periods_in_default", "cfads", "senior_shortfall", "senior_due")
+LENDER_ROWS = ("periods_in_default", "cfads_negative", "senior_shortfall_total")
 """Rows read for the lender metrics (when the model has them)."""
 
 
@@ -201,8 +198,9 @@ def lender_columns(v, spec: SimSpec, n: int) -> dict[str, np.ndarray]:
       none.
     * ``ead_<p>``, ``loss_<p>``: the facility's exposure and economic loss at default [currency], the model rows
       ``<p>_ead`` and ``<p>_default_loss`` (defined, with the discounting, in :mod:`finmodel.default_loss`).
-    * ``cfads_negative``: 1 if CFADS < 0 in a period with senior debt service due; ``senior_shortfall_total``:
-      senior debt service left unpaid, summed over periods (undiscounted) [currency].
+    * ``cfads_negative`` (1 if CFADS < 0 in a period with senior debt service due) and
+      ``senior_shortfall_total`` (senior debt service left unpaid, summed over periods, undiscounted
+      [currency]): the model rows of the same names (:mod:`finmodel.default_loss`).
     """
     out = {}
     if "periods_in_default" in v:  # ``defaulted`` is permanent: the last periods_in_default periods
@@ -216,11 +214,9 @@ def lender_columns(v, spec: SimSpec, n: int) -> dict[str, np.ndarray]:
         for w in ("claims", "recoveries"):
             if f"{p}_{w}" in v:
                 out[f"{w}_{p}"] = np.array(v[f"{p}_{w}"][:n, 0], dtype=float)
-    if "cfads" in v and "senior_due" in v:
-        due = np.asarray(v["senior_due"][:n]) > MONEY_TOL
-        out["cfads_negative"] = ((np.asarray(v["cfads"][:n]) < 0) & due).any(axis=1).astype(float)
-    if "senior_shortfall" in v:
-        out["senior_shortfall_total"] = drv.row_sum(v["senior_shortfall"][:n])
+    for name in ("cfads_negative", "senior_shortfall_total"):  # rows of finmodel.default_loss
+        if name in v:
+            out[name] = np.array(v[name][:n, 0], dtype=float)
     return out
 
 
