@@ -154,6 +154,11 @@ YEARS_TOLERANCE = 1e-9
 """[years] Slack of comparisons between terms given in years (grace against maturity, a grace not negative):
 floating-point slack only, far below a day (~3e-3 years)."""
 
+RATE_TOLERANCE = 1e-12
+"""Slack of policy-rule comparisons of rates, shares and grant elements entered as decimals (a grant element
+against the 35 % threshold, a cover share against its cap): floating-point slack only, so a value typed exactly at
+a limit passes and any value a person can type beyond it fails."""
+
 MONEY_TOLERANCE = 0.01
 """[currency] A project amount below a cent is float residue, not money (a senior loss or a guarantee claim on a
 simulated path counts above it). Also the default of the workbook input ``in_check_tolerance`` of the money checks

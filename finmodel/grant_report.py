@@ -39,6 +39,7 @@ from finmodel.blending.grant_element import (
     discount_rate_for,
     helsinki_min_concessionality,
 )
+from finmodel.conventions import RATE_TOLERANCE
 from finmodel.errors import InputError
 
 __all__ = ["Verdict", "FacilityGrantElement", "ScenarioGrantElementReport", "scenario_report"]
@@ -273,7 +274,7 @@ def scenario_report(
             dac.rate,
             ge,
             dac.threshold,
-            None if ge is None else bool(ge >= dac.threshold - 1e-12),
+            None if ge is None else bool(ge >= dac.threshold - RATE_TOLERANCE),
             note=dac.basis,
         )
 
@@ -284,7 +285,7 @@ def scenario_report(
         if ddr is None:
             return Verdict(test, False, note="no CIRR (blending.cirr or --cirr): not tested")
         ge = _num(at_ddr[name])
-        ok = None if ge is None else bool(ge >= h_min - 1e-12) and not viable_bar
+        ok = None if ge is None else bool(ge >= h_min - RATE_TOLERANCE) and not viable_bar
         note = f"DDR from CIRR {cirr:.4f}"
         if viable_bar:
             note += "; commercially viable project outside an LDC: no tied aid (HELSINKI-COMMERCIAL-VIABILITY)"

@@ -35,6 +35,7 @@ from finmodel.blending.grant_element import (
     helsinki_min_concessionality,
 )
 from finmodel.blending.terms import preset
+from finmodel.conventions import RATE_TOLERANCE
 from finmodel.errors import InputError
 
 __all__ = [
@@ -79,7 +80,7 @@ RULES = {
 }
 """Rule id -> (what the rule says, source)."""
 
-_TOL = 1e-12  # comparisons of rates/shares entered as decimals: floating-point slack only
+_TOL = RATE_TOLERANCE  # comparisons of rates/shares entered as decimals: floating-point slack only
 
 
 @dataclass(frozen=True)

@@ -664,7 +664,7 @@ def grant_element_report(
             threshold = discount_rate_for("dac2018", country).threshold
         except InputError:
             threshold = None
-    passes = None if threshold is None else bool(ge_cf >= threshold - 1e-12)
+    passes = None if threshold is None else bool(ge_cf >= threshold - conventions.RATE_TOLERANCE)
     return GrantElementReport(
         annual_rate=float(annual_rate),
         maturity_years=float(maturity_years),

@@ -30,7 +30,7 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
-from finmodel.conventions import INTEGER_TOLERANCE
+from finmodel.conventions import INTEGER_TOLERANCE, RATE_TOLERANCE
 from finmodel.guarantees.data import cover_value
 
 LOAN_COVERS = ("eca_cover", "partial_risk_guarantee")
@@ -225,7 +225,7 @@ def _ksure_share_rule(problems: list, path: str, g: Mapping, ctx: _Context) -> N
     if g.get("insurer", "ksure") != "ksure" or share is None or not 0 <= share <= 1:
         return
     cap = cover_value("ksure", "export_insurance_max_share_sme" if ctx.sme else "export_insurance_max_share")
-    if share > cap + 1e-12:
+    if share > cap + RATE_TOLERANCE:
         who = "with SME participation" if ctx.sme else "(97.5 % with project.sme_participation: true)"
         problems.append(
             (
