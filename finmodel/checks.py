@@ -14,7 +14,7 @@ from finmodel.timeline import R
 
 if TYPE_CHECKING:
     from finmodel.engine import Builder
-    from finmodel.fund.waterfall import FundBuilder
+    from finmodel.fund.builder import FundBuilder
 
 SHEET = "Checks"
 # DSCR and gearing agree with their targets to 1e-6 after the solve (it converges to ~1e-10)

@@ -1,5 +1,8 @@
 """The fund model: timing, portfolio cash flows, capital calls, the distribution waterfall per tranche,
 losses and checks, as rows of one :class:`~finmodel.rows.Model` (evaluated with numpy, written live).
+The terms and the builder are in :mod:`finmodel.fund.builder`, the distribution rows in
+:mod:`finmodel.fund.distribution`; this module assembles the model and adds timing, portfolio, calls, outputs
+and checks.
 
 Glossary (all rows in KRW per fund period unless marked)
 --------------------------------------------------------
@@ -31,134 +34,28 @@ What always holds (and is checked) is conservation: the tranches' net results su
 
 from __future__ import annotations
 
-import dataclasses
-import datetime as dt
-
 import numpy as np
 
 from finmodel import checks
-from finmodel.conventions import KRW_TOLERANCE, excel_serial
+from finmodel.conventions import excel_serial
+from finmodel.fund.builder import (  # noqa: F401  (the terms and builder stay importable from here)
+    CHECKS,
+    CURRENCY,
+    FUND,
+    MONEY_TOLERANCE,
+    OUT,
+    PORTFOLIO,
+    TIMING,
+    FundBuilder,
+    FundTerms,
+    ProjectInput,
+    TrancheTerms,
+    fund_row,
+)
+from finmodel.fund.distribution import add_waterfall
 from finmodel.returns import annual_irr
-from finmodel.rows import Agg, And, Blank, Edate, Func, If, Int, Max, Min, Model, Prev, Ref, Sum, SumFrom, Total
+from finmodel.rows import Agg, And, Blank, Edate, Func, If, Int, Max, Prev, Ref, Sum, SumFrom, Total
 from finmodel.timeline import R
-
-TIMING, PORTFOLIO, FUND, OUT, CHECKS = "Timing", "Portfolio", "Fund", "Outputs", "Checks"
-CURRENCY = "KRW"
-MONEY_TOLERANCE = KRW_TOLERANCE  # [KRW]: KRW has no minor unit (finmodel.conventions)
-
-
-@dataclasses.dataclass(frozen=True)
-class TrancheTerms:
-    """One tranche: commitment [KRW], preferred return [per year], profit share [fraction or None]."""
-
-    name: str
-    commitment: float
-    preferred_return: float = 0.0
-    profit_share: float | None = None
-
-
-@dataclasses.dataclass(frozen=True)
-class FundTerms:
-    """The fund's terms in canonical form (from the portfolio file's ``fund`` block).
-
-    ``groups``: the loss order, first loss first; each group pari passu.
-    """
-
-    name: str
-    structure: str
-    start_date: dt.date
-    periods_per_year: int
-    term_years: int
-    investment_years: int
-    management_fee: float
-    tranches: tuple[TrancheTerms, ...]
-    groups: tuple[tuple[str, ...], ...]
-    exit_method: str = "discounted"
-    exit_discount_rate: float = 0.12
-    exit_multiple: float = 1.0
-    note: str = ""
-
-    @classmethod
-    def from_spec(cls, fund) -> FundTerms:
-        from finmodel.fund.schema import loss_groups
-
-        return cls(
-            name=fund.name,
-            structure=fund.structure,
-            start_date=fund.start_date,
-            periods_per_year=fund.periods_per_year,
-            term_years=fund.term_years,
-            investment_years=fund.investment_years,
-            management_fee=fund.management_fee,
-            tranches=tuple(
-                TrancheTerms(n, t.commitment, t.preferred_return, t.profit_share) for n, t in fund.tranches.items()
-            ),
-            groups=tuple(tuple(g) for g in loss_groups(fund)),
-            exit_method=fund.exit.method,
-            exit_discount_rate=fund.exit.discount_rate,
-            exit_multiple=fund.exit.multiple,
-        )
-
-    def as_structure(self, structure: str) -> FundTerms:
-        """The same fund under ``pis`` or ``gif``: the structure's loss order; the term capped at its limit."""
-        from finmodel.fund.schema import structure_rules
-
-        rules = structure_rules(structure)
-        names = [t.name for t in self.tranches]
-        if rules.get("pari_passu"):
-            groups = (tuple(names),)
-        else:
-            unknown = [n for n in names if n not in rules["loss_order"]]
-            if unknown:
-                from finmodel.errors import InputError
-
-                raise InputError(
-                    [("fund.tranches", f"expected tranches of the {structure} loss order, found {', '.join(unknown)}")]
-                )
-            groups = tuple((n,) for n in rules["loss_order"] if n in names)
-        term, note = self.term_years, ""
-        if rules["max_term_years"] is not None and term > rules["max_term_years"]:
-            term = rules["max_term_years"]
-            note = f"term capped at {term} years (the {structure} limit; portfolio: {self.term_years})"
-        inv = min(self.investment_years, term)
-        return dataclasses.replace(
-            self, structure=structure, groups=groups, term_years=term, investment_years=inv, note=note
-        )
-
-    @property
-    def names(self) -> list[str]:
-        return [t.name for t in self.tranches]
-
-
-@dataclasses.dataclass
-class ProjectInput:
-    """A project's equity cash flows on the fund's periods, as the fund model takes them."""
-
-    name: str
-    title: str
-    currency: str
-    fx_to_krw: float
-    stake: float
-    series: np.ndarray  # (fund periods,) [project currency]
-    source: str = ""
-    # for the mobilisation rows (finmodel.fund.mobilisation_rows); None: a project without them (programmes)
-    equity_share: float | None = None  # the project's row equity_share_of_cost [fraction]
-    capex_share: float | None = None  # the project's row capex_share_of_cost [fraction]
-    orders_share: float | None = None  # share of the capex won by Korean firms [fraction]
-    orders_share_status: str = ""
-    fx_to_usd: float = 1.0  # [USD per unit of project currency]
-
-
-class FundBuilder:
-    """What the fund rows share while they are added (the ``b`` of :func:`finmodel.checks.add_check`)."""
-
-    def __init__(self, terms: FundTerms, projects: list[ProjectInput], periods: int):
-        self.terms = terms
-        self.projects = projects
-        self.periods = periods
-        self.model = Model(periods)
-        self.cur = CURRENCY
-        self.check_names: list[str] = []
 
 
 def build(terms: FundTerms, projects: list[ProjectInput], periods: int) -> FundBuilder:
@@ -176,7 +73,7 @@ def build(terms: FundTerms, projects: list[ProjectInput], periods: int) -> FundB
     _timing(b)
     _portfolio(b)
     _calls(b)
-    _waterfall(b)
+    add_waterfall(b)
     _outputs(b)
     _checks(b)
     b.model.plan()
@@ -221,11 +118,6 @@ def _timing(b):
     add("term_end_flag", period.eq(term * P), "Last period of the term (exit)")
     add("post_term_flag", period > term * P, "After the term (valued at the exit)")
     add("investment_flag", period <= inv * P, "Investment period")
-
-
-def _fund_row(b: FundBuilder, name, expr, label, section, total=True, unit=CURRENCY, fmt="money", sheet=FUND) -> Ref:
-    """A row of the Fund sheet (default: [KRW per fund period], with a total)."""
-    return b.model.add(name, expr, sheet, label, unit=unit, total=total, fmt=fmt, section=section)
 
 
 def _portfolio(b: FundBuilder) -> None:
@@ -302,7 +194,7 @@ def _project(b: FundBuilder, k: int, p: ProjectInput, exit_multiple: Ref | None)
     )
 
     def add(name, expr, label, total=True):
-        return _fund_row(b, name, expr, label, s, total=total, sheet=PORTFOLIO)
+        return fund_row(b, name, expr, label, s, total=total, sheet=PORTFOLIO)
 
     pcf = add(f"p{k}_cf", stake * fx * cf, "Fund's share of the equity cash flow")
     add(f"p{k}_invest", Max(0, -pcf) * R("term_flag"), "Investment by the fund")
@@ -407,7 +299,7 @@ def _capital_calls(b: FundBuilder, fee: Ref, total: Ref) -> None:
     P = m.ref("in_fund_periods_per_year")
 
     def add(name, expr, label, total=True):
-        return _fund_row(b, name, expr, label, "Capital calls", total=total)
+        return fund_row(b, name, expr, label, "Capital calls", total=total)
 
     n = len(b.projects)
     add("fund_investments", Sum([R(f"p{k}_invest") for k in range(1, n + 1)]), "Investments in projects")
@@ -431,137 +323,6 @@ def _capital_calls(b: FundBuilder, fee: Ref, total: Ref) -> None:
         "Calls - tranche contributions",
         total=False,
     )
-
-
-def _waterfall(b: FundBuilder) -> None:
-    """The distribution waterfall: cash available, hurdles, each priority group in distribution order (the last
-    group of the loss order first), the excess and distributions, the loss-order breach flag."""
-    order = list(reversed(b.terms.groups))  # distribution order: the last group to bear losses is paid first
-    _cash_available(b)
-    _hurdles(b)
-    paid_so_far: list = []
-    for gi, group in enumerate(order, start=1):
-        paid_so_far += _priority(b, gi, group, paid_so_far)
-    _distributions(b, paid_so_far)
-    _order_breach(b, order)
-
-
-def _cash_available(b: FundBuilder) -> None:
-    """Distributions from projects, exit value of the stakes at the term, cash available [KRW per fund period]."""
-    n, s = len(b.projects), "Cash available"
-    _fund_row(
-        b,
-        "fund_project_distributions",
-        Sum([R(f"p{k}_dist") for k in range(1, n + 1)]),
-        "Distributions from projects",
-        s,
-    )
-    _fund_row(
-        b, "fund_exit_value", Sum([R(f"p{k}_exit") for k in range(1, n + 1)]), "Exit value of stakes at the term", s
-    )
-    _fund_row(
-        b,
-        "fund_cash_available",
-        R("fund_project_distributions") + R("fund_exit_value"),
-        "Cash available to distribute",
-        s,
-    )
-
-
-def _hurdles(b: FundBuilder) -> None:
-    """Each tranche's hurdle due: outstanding hurdle compounded at its preferred return + its call [KRW per fund
-    period, no total]."""
-    m = b.model
-    for tr in b.terms.tranches:
-        _fund_row(
-            b,
-            f"fund_{tr.name}_due",
-            Prev(f"fund_{tr.name}_balance") * (1 + m.ref(f"fund_{tr.name}_pref_period_rate"))
-            + R(f"fund_{tr.name}_call"),
-            f"{tr.name}: hurdle due (capital + preferred return)",
-            "Hurdles",
-            total=False,
-        )
-
-
-def _priority(b: FundBuilder, gi: int, group, paid_so_far: list) -> list:
-    """Priority group ``gi``: cash left for it, hurdles due in it (pari passu groups), each tranche's payment
-    against its hurdle (pro rata within the group) and hurdle outstanding [KRW per fund period]. Returns the
-    group's payments."""
-    s = f"Priority {gi}: {', '.join(group)}" + (" (pari passu)" if len(group) > 1 else "")
-    avail = _fund_row(
-        b,
-        f"fund_avail_{gi}",
-        R("fund_cash_available") - Sum(paid_so_far),
-        "Cash left for this priority",
-        s,
-        total=False,
-    )
-    if len(group) == 1:
-        tr = group[0]
-        _fund_row(b, f"fund_{tr}_paid", Min(R(f"fund_{tr}_due"), avail), f"{tr}: paid against the hurdle", s)
-    else:
-        due = _fund_row(
-            b, f"fund_due_{gi}", Sum([R(f"fund_{x}_due") for x in group]), "Hurdles due in this group", s, total=False
-        )
-        for tr in group:
-            _fund_row(
-                b,
-                f"fund_{tr}_paid",
-                If(due > 0, R(f"fund_{tr}_due") * Min(1, avail / due), 0),
-                f"{tr}: paid against the hurdle (pro rata)",
-                s,
-            )
-    paid = [R(f"fund_{x}_paid") for x in group]
-    for tr in group:
-        _fund_row(
-            b,
-            f"fund_{tr}_balance",
-            R(f"fund_{tr}_due") - R(f"fund_{tr}_paid"),
-            f"{tr}: hurdle outstanding",
-            s,
-            total=False,
-        )
-    return paid
-
-
-def _distributions(b: FundBuilder, paid_so_far: list) -> None:
-    """The excess above every hurdle; each tranche's share of it (its profit share, or its share of commitments),
-    distributions and net cash flow; all tranches' distributions and net cash flow; cash available -
-    distributions (checked) [KRW per fund period]."""
-    m, s = b.model, "Distributions"
-
-    def add(name, expr, label, total=True):
-        return _fund_row(b, name, expr, label, s, total=total)
-
-    add("fund_excess", R("fund_cash_available") - Sum(paid_so_far), "Excess above every hurdle")
-    for tr in b.terms.tranches:
-        share = (
-            m.ref(f"in_fund_{tr.name}_profit_share") if tr.profit_share is not None else m.ref(f"fund_{tr.name}_share")
-        )
-        add(f"fund_{tr.name}_excess", share * R("fund_excess"), f"{tr.name}: share of the excess")
-        add(
-            f"fund_{tr.name}_dist", R(f"fund_{tr.name}_paid") + R(f"fund_{tr.name}_excess"), f"{tr.name}: distributions"
-        )
-        add(f"fund_{tr.name}_cf", R(f"fund_{tr.name}_dist") - R(f"fund_{tr.name}_call"), f"{tr.name}: net cash flow")
-    add("fund_dist", Sum([R(f"fund_{tr.name}_dist") for tr in b.terms.tranches]), "Distributions (all tranches)")
-    add("fund_cf", R("fund_dist") - R("fund_calls"), "Investors' net cash flow (all tranches)")
-    add(
-        "fund_dist_difference", R("fund_cash_available") - R("fund_dist"), "Cash available - distributions", total=False
-    )
-
-
-def _order_breach(b: FundBuilder, order) -> None:
-    """The loss order, period by period: a junior group is paid only once every senior hurdle is met, and the
-    excess only once every hurdle is; the number of breaches [flag, with a total]."""
-    tol = checks.tolerance(b)
-    breaches = []
-    for gi in range(1, len(order)):
-        senior = Sum([R(f"fund_{x}_balance") for grp in order[:gi] for x in grp])
-        junior = Sum([R(f"fund_{x}_paid") for x in order[gi]])
-        breaches.append(And(junior > tol, senior > tol))
-    breaches.append(And(R("fund_excess") > tol, Sum([R(f"fund_{x}_balance") for x in b.terms.names]) > tol))
-    _fund_row(b, "fund_order_breach", Sum(breaches), "Paid out of order (flag)", "Loss order", unit="flag", fmt="flag")
 
 
 def _outputs(b):
