@@ -106,9 +106,12 @@ def main():
     metavar="DIR",
     help="Also write the live case's charts as PNG files (matplotlib) into DIR, for credit papers.",
 )
+@click.option(
+    "--brief", is_flag=True, help="Print the headline summary only: returns, cover ratios, sources and uses, checks."
+)
 @click.option("--quiet", is_flag=True, help="Do not print the summary table.")
 @_report_errors
-def run(scenario, cases, output, json_path, charts_dir, quiet):
+def run(scenario, cases, output, json_path, charts_dir, brief, quiet):
     """Deterministic run of one or more cases. No SCENARIO = the embedded default scenario. SCENARIO may be a
     workbook written by finmodel (.xlsx): its inputs, as edited, are read back and the financing solved again."""
     from finmodel import api
@@ -116,7 +119,7 @@ def run(scenario, cases, output, json_path, charts_dir, quiet):
     out = api.run(scenario, list(cases) or None, workbook=output, json_path=json_path, charts=charts_dir)
     _echo_warnings(out.warnings)
     if not quiet and json_path != "-":
-        _console().print(api.summary(out))
+        _console().print(api.summary(out, brief=brief))
     _echo_written(out.written, json_path)
     failures = api.integrity_failures(out.results)
     if failures:

@@ -231,11 +231,12 @@ def integrity_failures(results) -> list[str]:
     return lines
 
 
-def summary(out: Result):
-    """The terminal summary of a run (a rich renderable; see :mod:`finmodel.summary`)."""
+def summary(out: Result, *, brief: bool = False):
+    """The terminal summary of a run (a rich renderable; see :mod:`finmodel.summary`); ``brief``: the headline
+    sections only."""
     from finmodel.summary import summary as _summary
 
-    return _summary(out.results, out.scenario)
+    return _summary(out.results, out.scenario, brief=brief)
 
 
 def simulate(

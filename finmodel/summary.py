@@ -8,7 +8,8 @@ in the summary without changes here, and can add its own section function to :da
 
 Every label is the workbook's label (the formula part after `` = `` is left to the workbook and
 ``docs/metrics.md``); every name is the scenario's own (sponsors, facilities, guarantees), printed as
-written (:mod:`finmodel.term`). Fits a 100-column terminal.
+written (:mod:`finmodel.term`). Fits a 100-column terminal. ``brief`` keeps returns, cover ratios, the sources and uses
+totals and the checks (``finmodel run --brief``).
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from rich.text import Text
 from finmodel.term import text
 
 WIDTH = 100  # the summary is laid out for a 100-column terminal
-LABEL_WIDTH = 56  # the label column; the rest holds one column per case
+LABEL_WIDTH = 56  # the label column at least; the rest holds one column per case
+CASE_WIDTH = 15  # a case column with its padding ("-112.3m USD" and room to spare)
 
 
 @dataclasses.dataclass
@@ -33,6 +35,7 @@ class Context:
     results: list
     scenario: object
     used: set = dataclasses.field(default_factory=set)
+    brief: bool = False
 
     @property
     def cur(self) -> str:
@@ -297,6 +300,12 @@ def guarantees_section(ctx: Context):
     return _section("Guarantees and insurance (every figure: JSON, Guarantees sheet)", rows)
 
 
+def funding_section(ctx: Context):
+    """The brief summary's sources and uses: the totals only."""
+    names = ("total_uses", "total_grants", "total_debt", "total_equity", "gearing")
+    return _section("Sources and uses", [ctx.metric_row(n) for n in names])
+
+
 def other_metrics(ctx: Context):
     """Every metric no section showed, grouped by its row's section (a new module's metrics appear here)."""
     groups: dict[str, list] = {}
@@ -327,12 +336,19 @@ def _subhead(ctx: Context, label: str):
     return text(label, "italic"), ["" for _ in ctx.results]
 
 
+def label_width(cases: int) -> int:
+    """The label column's width [characters]: what the case columns leave of :data:`WIDTH`, at least
+    :data:`LABEL_WIDTH` (one case: 83 characters, so that long workbook labels stay on one line)."""
+    return max(LABEL_WIDTH, WIDTH - 2 - CASE_WIDTH * cases)
+
+
 def metrics_table(ctx: Context):
-    """The main table: one column per case, the metric sections of :data:`SECTIONS` one after the other."""
+    """The main table: one column per case, the metric sections of :data:`SECTIONS` (:data:`BRIEF_SECTIONS`
+    with ``brief``) one after the other."""
     t = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-    t.add_column("", max_width=LABEL_WIDTH, overflow="fold")
+    t.add_column("", max_width=label_width(len(ctx.results)), overflow="fold")
     _case_columns(ctx, t)
-    for fn in SECTIONS:
+    for fn in BRIEF_SECTIONS if ctx.brief else SECTIONS:
         out = fn(ctx)
         for sec in out if isinstance(out, list) else [out]:
             if sec is None or not sec.rows:
@@ -345,9 +361,12 @@ def metrics_table(ctx: Context):
 
 
 def footnote(ctx: Context):
+    lines = []
     if any(not r.resized for r in ctx.results):
-        return Text("* financing as sized on the base case (lenders test the debt as signed)")
-    return None
+        lines.append("* financing as sized on the base case (lenders test the debt as signed)")
+    if ctx.brief:
+        lines.append("Brief: blended finance, guarantees and lenders' figures are in the full summary, --json and -o.")
+    return Text("\n".join(lines)) if lines else None
 
 
 SECTIONS = [
@@ -361,13 +380,18 @@ SECTIONS = [
 ]
 """The metric sections of the main table, in order; each ``f(ctx) -> Section | list[Section] | None``."""
 
+BRIEF_SECTIONS = [returns_section, cover_section, funding_section, checks_section]
+"""The sections of ``finmodel run --brief``: what a credit committee's cover page shows (the master check
+still covers every check of the workbook)."""
+
 BLOCKS = [header, verdict, sizing, financing, metrics_table, footnote]
 """The blocks of the summary, in order; each ``f(ctx) -> renderable | None``."""
 
 
-def summary(results, scenario) -> Group:
-    """The summary of a run (one column per case) as one rich renderable."""
-    ctx = Context(results, scenario)
+def summary(results, scenario, *, brief: bool = False) -> Group:
+    """The summary of a run (one column per case) as one rich renderable; ``brief``: the headline sections
+    only (:data:`BRIEF_SECTIONS`)."""
+    ctx = Context(results, scenario, brief=brief)
     parts = []
     for block in BLOCKS:
         r = block(ctx)

@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import copy
 import json
+from pathlib import Path
 
 import pytest
 import yaml
+from click.testing import CliRunner
 from rich.console import Console
 
+from cli import main
 from finmodel import engine, plausibility
 from finmodel.schema import load_raw
-from finmodel.summary import summary
+from finmodel.summary import LABEL_WIDTH, WIDTH, label_width, summary
 from finmodel.validation import load_scenario
 
 
@@ -117,3 +120,33 @@ def test_plausibility_warnings(tmp_path):
     data = json.loads(js.read_text())
     kinds = {(w["kind"], w["field"]) for w in data["warnings"]}
     assert ("plausibility", "tax.rate") in kinds and ("plausibility", "equity_irr") in kinds
+
+
+def test_brief_keeps_the_headline_and_says_where_the_rest_is(tmp_path, monkeypatch):
+    """``finmodel run --brief``: verdict, financing, returns, cover ratios, sources and uses totals and the master
+    check; the blended-finance, guarantee and lender sections are left to the full summary, and it says so."""
+    monkeypatch.chdir(tmp_path)
+    path = str(Path(__file__).resolve().parents[1] / "scenarios" / "iraq_bismaya.yaml")
+    full = CliRunner().invoke(main, ["run", path])
+    brief = CliRunner().invoke(main, ["run", path, "--brief"])
+    assert full.exit_code == 0 and brief.exit_code == 0, (full.output, brief.output)
+    for part in ("misses targets", "Financing (case base)", "Returns", "Minimum DSCR", "Total debt drawn", "Gearing"):
+        assert part in brief.output, part
+    assert "Master check (every check of the Checks sheet)" in brief.output
+    for part in ("Blended finance", "Guarantees and insurance", "peak exposure", "Lenders"):
+        assert part in full.output and part not in brief.output, part
+    assert "--json and -o" in brief.output and "--json and -o" not in full.output
+    assert len(brief.output.splitlines()) < len(full.output.splitlines()) / 2
+    assert all(len(line) <= 100 for line in brief.output.splitlines() + full.output.splitlines())
+    assert list(tmp_path.iterdir()) == []  # nothing written without -o / --json
+
+
+def test_label_column_takes_the_width_one_case_leaves(default_run):
+    """One case: long workbook labels stay on one line (the label column takes what the case column leaves of
+    100 columns); three cases: the label column keeps its 56 characters."""
+    assert label_width(1) > 80 and label_width(1) + 15 <= WIDTH
+    assert label_width(3) == LABEL_WIDTH
+    results, sc = default_run
+    text = _render(results[:1], sc)
+    label = "Senior debt service left unpaid (sum over the periods, undiscounted)"
+    assert len(label) > LABEL_WIDTH and any(line.startswith(label) for line in text.splitlines())
