@@ -137,26 +137,24 @@ def growth_in_default(b: Builder, f: FacilitySpec, count: Ref):
     return Agg("PRODUCT", f.n("default_growth"))
 
 
+def _flag_and_ever(b: Builder, name: str, expr, label: str, section: str, ever_label: str) -> None:
+    """``{name}_flag`` [flag] by period on the Waterfall sheet (under ``section``) and the metric ``name`` [flag]:
+    1 when the flag is set in some period (Outputs, Lenders)."""
+    m = b.model
+    m.add(f"{name}_flag", expr, "Waterfall", label, unit="flag", fmt="flag", section=section)
+    m.add(name, Agg("MAX", f"{name}_flag"), OUT, ever_label, unit="flag", fmt="flag", section="Lenders")
+
+
 def dsra_exhausted(b: Builder) -> None:
     """``dsra_exhausted_flag`` [flag] by period and the metric ``dsra_exhausted`` [flag]."""
-    m, tol = b.model, tolerance(b)
-    m.add(
-        "dsra_exhausted_flag",
-        Or(And(R("dsra_draw") > 0, R("dsra_balance") <= tol), R("senior_shortfall") > tol),
-        "Waterfall",
-        "DSRA exhausted (drawn to the money tolerance or below) or senior debt service unpaid",
-        unit="flag",
-        fmt="flag",
-        section="DSRA",
-    )
-    m.add(
+    tol = tolerance(b)
+    _flag_and_ever(
+        b,
         "dsra_exhausted",
-        Agg("MAX", "dsra_exhausted_flag"),
-        OUT,
+        Or(And(R("dsra_draw") > 0, R("dsra_balance") <= tol), R("senior_shortfall") > tol),
+        "DSRA exhausted (drawn to the money tolerance or below) or senior debt service unpaid",
+        "DSRA",
         "DSRA exhausted in some period (1 = yes)",
-        unit="flag",
-        fmt="flag",
-        section="Lenders",
     )
 
 
@@ -164,23 +162,13 @@ def cover_shortfalls(b: Builder) -> None:
     """``cfads_negative_flag`` [flag] by period, the metrics ``cfads_negative`` [flag] and
     ``senior_shortfall_total`` [currency]: what the Monte Carlo reports beside the minimum DSCR."""
     m, tol = b.model, tolerance(b)
-    m.add(
-        "cfads_negative_flag",
-        And(R("cfads") < 0, R("senior_due") > tol),
-        "Waterfall",
-        "CFADS negative in a period with senior debt service due",
-        unit="flag",
-        fmt="flag",
-        section="Senior debt service",
-    )
-    m.add(
+    _flag_and_ever(
+        b,
         "cfads_negative",
-        Agg("MAX", "cfads_negative_flag"),
-        OUT,
+        And(R("cfads") < 0, R("senior_due") > tol),
+        "CFADS negative in a period with senior debt service due",
+        "Senior debt service",
         "CFADS negative in some period with senior debt service due (1 = yes)",
-        unit="flag",
-        fmt="flag",
-        section="Lenders",
     )
     m.add(
         "senior_shortfall_total",

@@ -17,7 +17,7 @@ on a scenario built any other way (``Scenario.model_validate``).
 >>> raw = load_raw()
 >>> policy_problems(raw)
 []
->>> raw["project"]["country"] = "XXX"
+>>> raw["project"]["country"] = "ATL"  # Atlantis: no ISO 3166 code
 >>> policy_problems(raw)[0][0]
 'project.country'
 """
