@@ -150,13 +150,32 @@ def test_cost_of_debt_and_finance_mix_definitions():
     assert m["mobilisation_ratio"] == pytest.approx((drawn[1] + drawn[2] + equity) / concessional, rel=1e-12)
     public = drawn[0] + drawn[1] + koica + equity * (0.2 * 0.4 + 0.2 * 1.0)  # PIS fund 40 % public; utility public
     assert m["private_per_public"] == pytest.approx((total - public) / public, rel=1e-12)
-    # all-in cost: interest accrued + fees per currency-year outstanding (semi-annual: balances / 2)
+    # average charge rate: interest accrued + fees per currency-year outstanding (semi-annual: balances / 2)
     charges = sum(
         np.sum(v[f"d{k}_interest"][0] + v[f"d{k}_upfront_fee_paid"][0] + v[f"d{k}_commitment_fee_paid"][0])
         for k in (1, 2, 3)
     )
     debt_years = sum(np.sum(v[f"d{k}_opening"][0]) for k in (1, 2, 3)) / 2
-    assert m["all_in_cost_of_debt"] == pytest.approx(charges / debt_years, rel=1e-12)
+    assert m["average_charge_rate_of_debt"] == pytest.approx(charges / debt_years, rel=1e-12)
+    # all-in cost = the yield. Closed form: a fixed-rate facility without fees pays rate / 2 on its opening balance
+    # every period (during construction out of its drawdowns), whatever its drawdown and repayment profile, so its
+    # flows' IRR is exactly rate / 2 a period: (1 + 0.0015 / 2) ** 2 - 1 for EDCF. 1e-9: Newton's stopping step.
+    assert m["d1_all_in_cost"] == pytest.approx((1 + 0.0015 / 2) ** 2 - 1, rel=1e-9)
+    # the package: numpy-financial's IRR of the same dated flows (drawdowns against debt service and fees)
+    import numpy_financial as npf
+
+    flow = sum(
+        -v[f"d{k}_draw"][0]
+        + v["construction_flag"][0] * v[f"d{k}_interest"][0]
+        + v[f"d{k}_interest_paid"][0]
+        + v[f"d{k}_principal_paid"][0]
+        + v[f"d{k}_upfront_fee_paid"][0]
+        + v[f"d{k}_commitment_fee_paid"][0]
+        for k in (1, 2, 3)
+    )
+    assert m["all_in_cost_of_debt"] == pytest.approx((1 + npf.irr(flow)) ** 2 - 1, rel=1e-9)
+    # fees make the commercial facilities cost more than their rate; EDCF's 0.15 % keeps the package below them
+    assert m["d3_all_in_cost"] > m["d3_average_charge_rate"] > 0
 
 
 def test_no_concessional_finance_leaves_the_mobilisation_ratio_blank():

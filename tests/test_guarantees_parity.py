@@ -54,7 +54,8 @@ def test_guarantees_sheet_recalculation_parity(iraq_default):
         "uses_premiums_financed",
     ):
         sheet, ref = wb.defined_names[name].attr_text.split("!")
-        assert values[(sheet, ref.replace("$", ""))] == pytest.approx(result.metrics()[name], rel=1e-9), name
+        tol = 1e-7 if name == "all_in_cost_of_debt" else 1e-9  # an IRR: LibreOffice stops at a 1e-7 step
+        assert values[(sheet, ref.replace("$", ""))] == pytest.approx(result.metrics()[name], rel=tol), name
     assert result.metrics()["guarantee_claims"] > 0
 
 

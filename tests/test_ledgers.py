@@ -217,17 +217,48 @@ def test_iraq_premiums_in_uses_chart_and_cost_of_debt():
     uses = sum(total(v, s.name) for s in su.series if s.side == "uses")
     sources = sum(total(v, s.name) for s in su.series if s.side == "sources")
     assert uses == pytest.approx(sources, rel=1e-12) and uses == pytest.approx(m["total_uses"], rel=1e-12)
-    # all-in cost of debt with premiums: 5.44 % before (interest + fees) -> about 7.2 %
+    # average charge rate with premiums: 5.44 % before (interest + fees) -> about 7.2 %; no time value
     charges = sum(total(v, f"d{k}_interest") + total(v, f"d{k}_ge_fees") for k in (1, 2))
     premiums = total(v, "g1_premium") + total(v, "g2_premium")
     years = sum(total(v, f"d{k}_opening") for k in (1, 2)) / 2
     assert charges / years == pytest.approx(0.05435, abs=5e-5)  # what the Blending sheet showed before
-    assert m["all_in_cost_of_debt"] == pytest.approx((charges + premiums) / years, rel=1e-12)
-    assert 0.071 < m["all_in_cost_of_debt"] < 0.073
+    assert m["average_charge_rate_of_debt"] == pytest.approx((charges + premiums) / years, rel=1e-12)
+    assert 0.071 < m["average_charge_rate_of_debt"] < 0.073
     d1_years = total(v, "d1_opening") / 2
-    assert m["d1_all_in_cost"] == pytest.approx(
+    assert m["d1_average_charge_rate"] == pytest.approx(
         (total(v, "d1_interest") + total(v, "d1_ge_fees") + total(v, "g1_premium")) / d1_years, rel=1e-12
     )
+
+
+def _debt_yield(v, ks):
+    """The yield of the borrower's dated flows with the lenders and guarantors of facilities ``ks``, rebuilt from the
+    ledger rows (drawdowns out; IDC, interest and principal paid, fees and every premium for the facility's cover
+    back), by numpy-financial, annualised for the semi-annual model."""
+    import numpy_financial as npf
+
+    flow = 0.0
+    for k in ks:
+        flow = flow - v[f"d{k}_draw"][0] + v["construction_flag"][0] * v[f"d{k}_interest"][0]
+        flow = flow + v[f"d{k}_interest_paid"][0] + v[f"d{k}_principal_paid"][0] + v[f"d{k}_ge_fees"][0]
+        flow = flow + v[f"g{k}_premium"][0]  # Iraq: g1 covers d1 (K-SURE), g2 covers d2 (KEXIM)
+    return (1 + npf.irr(flow)) ** 2 - 1
+
+
+def test_iraq_all_in_cost_is_the_yield_of_the_dated_flows():
+    """Issue 22: the all-in cost is the IRR of dated flows. The 16 % x 95 % K-SURE premium is paid at close: as money
+    at close it costs 8.42 % a year on the package (8.60 % on facility 1), where the balance-weighted average of
+    charges, which gives it no time value, says 7.22 % (7.14 %)."""
+    r = engine.run(IRAQ, ["base"])[0]
+    v, m = r.values, r.metrics()
+    assert r.checks() and all(r.checks().values())
+    # numpy-financial's IRR and ours solve the same polynomial; both stop at steps ~1e-12: 1e-9 relative
+    assert m["d1_all_in_cost"] == pytest.approx(_debt_yield(v, [1]), rel=1e-9)
+    assert m["d2_all_in_cost"] == pytest.approx(_debt_yield(v, [2]), rel=1e-9)
+    assert m["all_in_cost_of_debt"] == pytest.approx(_debt_yield(v, [1, 2]), rel=1e-9)
+    assert round(m["all_in_cost_of_debt"], 4) == 0.0842 and round(m["average_charge_rate_of_debt"], 4) == 0.0722
+    assert round(m["d1_all_in_cost"], 4) == 0.0860 and round(m["d1_average_charge_rate"], 4) == 0.0714
+    # the yield is above the average exactly because the upfront premium weighs as money at close
+    assert m["all_in_cost_of_debt"] > m["average_charge_rate_of_debt"]
 
 
 def test_premium_tax_treatment():

@@ -31,13 +31,19 @@ Subsidy equivalent (``subsidy_equivalent``)
     in currency at financial close: the concessionality of the package in money.
 Cost of debt
     ``wacd``: commitment-weighted all-in interest rate at financial close (base + margin, or the fixed
-    rate), fees excluded. ``all_in_cost_of_debt``: every charge of the modelled schedule (interest
-    accrued, upfront and commitment fees and the premiums for the facility's cover, upfront and running)
-    per currency-year of debt outstanding (also per facility: ``d{k}_all_in_cost``),
-    ``sum charges / (sum opening balances / periods_per_year)``: a balance-weighted annual rate that follows
-    floating base rates over time. (Not an IRR of the debt cash flow: with a 40-year concessional tranche
-    its IRR does not converge in LibreOffice from the default guess, and the workbook must recalculate to
-    the engine's values.)
+    rate), fees excluded. ``all_in_cost_of_debt``: the **yield** of the borrower's dated flows with its
+    lenders and their guarantors, annualised: the IRR of the debt cost cash flow, per period
+    ``-drawdowns + interest during construction (paid from drawdowns) + interest paid + principal paid
+    (+ sweep) + upfront and commitment fees + the premiums for the facility's cover (upfront and running)``,
+    ``(1 + IRR) ** periods_per_year - 1`` (also per facility: ``d{k}_all_in_cost``). An upfront premium paid
+    at close weighs as money at close, not spread over the debt-years. A facility that draws nothing, or
+    whose flows have no yield (never repaid, nothing paid back), has a blank (not applicable). The workbook
+    cell is ``IRR`` of that row with a starting guess (the IRR of one outflow and one inflow at the
+    cash-weighted mean periods), so a 40-year concessional tranche converges in a spreadsheet too.
+    ``average_charge_rate_of_debt`` (and ``d{k}_average_charge_rate``) keeps the simple average that used to
+    be called the all-in cost: every charge (interest accrued, fees, premiums) per currency-year of debt
+    outstanding, ``sum charges / (sum opening balances / periods_per_year)``; it gives an upfront charge no
+    time value, so it understates expensive debt (Iraq Bismaya: 7.22 % against a yield of 8.42 %).
 Finance mix (nominal amounts: debt drawn, capital grants, sponsor funding; total = ``sources``)
     ``concessional_share`` = concessional finance / total finance; concessional finance = drawdowns of the
     facilities flagged concessional (EDCF, EDPF by default) + capital grants flagged concessional (KOICA,
@@ -52,8 +58,9 @@ Premiums for debt cover
 -----------------------
 A module that adds premiums for the cover of a facility (ECA insurance, a partial risk guarantee: upfront and
 running, whoever pays them) declares them to the builder as ``debt_premiums`` lines of that facility
-(``finmodel.totals``); each is a row of the Cost of debt section and counts in the facility's
-``d{k}_all_in_cost`` and in the package's ``all_in_cost_of_debt``.
+(``finmodel.totals``); each is a row of the Cost of debt section and a flow of the facility's debt cost cash
+flow, so it counts in the facility's ``d{k}_all_in_cost`` and in the package's ``all_in_cost_of_debt`` (and in
+their average charge rates).
 
 Checks sheet
 ------------
@@ -71,6 +78,7 @@ from typing import TYPE_CHECKING
 from finmodel.blending.findings import ge_discount_rate, warnings_for
 from finmodel.blending.terms import preset
 from finmodel.errors import FinmodelError
+from finmodel.returns import annual_irr
 from finmodel.rows import Blank, Const, Expr, If, Ref, Sum, Total
 from finmodel.timeline import R
 
@@ -93,6 +101,7 @@ def metric_names(b: Builder) -> list[str]:
     names += [f.n("grant_element") for f in b.facilities]
     if b.facilities:
         names += ["wacd"] + [f.n("all_in_cost") for f in b.facilities] + ["all_in_cost_of_debt"]
+        names += [f.n("average_charge_rate") for f in b.facilities] + ["average_charge_rate_of_debt"]
     return names + ["concessional_share", "mobilisation_ratio", "private_per_public"]
 
 
@@ -348,9 +357,10 @@ def _package(b: Builder, rate: Ref, d, mix: _Mix, pv_grants) -> None:
 
 
 def _cost_of_debt(b: Builder) -> None:
-    """Cost of debt: debt committed [currency]; the WACD [per year]; each facility's charges and debt-years
-    (:func:`_facility_cost`); all facilities' charges [currency], debt-years [currency x years] and the all-in
-    cost of debt [per year]."""
+    """Cost of debt: debt committed [currency]; the WACD [per year]; each facility's charges, debt-years and debt
+    cost cash flow (:func:`_facility_cost`); all facilities' charges [currency], debt-years [currency x years],
+    debt cost cash flow [currency per period]; the all-in cost of debt (a yield) and the average charge rate [per
+    year]."""
     m, sd = b.model, "Cost of debt"
     amounts = [m.ref(f.i("amount")) for f in b.facilities]
     weighted = Sum([a * m.ref(f.n("close_rate")) for a, f in zip(amounts, b.facilities, strict=True)])
@@ -379,9 +389,53 @@ def _cost_of_debt(b: Builder) -> None:
     )
     _out(
         b,
-        "all_in_cost_of_debt",
+        "average_charge_rate_of_debt",
         If(debt_years > 0, R("debt_charges_total") / debt_years, Blank()),
-        "All-in cost of debt = (interest + fees + cover premiums) / debt-years outstanding (balance-weighted)",
+        "Average charge rate of debt = (interest + fees + cover premiums) / debt-years outstanding (no time value)",
+        unit="per year",
+    )
+    _yield(b, "debt", "All facilities", [f.n("cost_") for f in b.facilities], "all_in_cost_of_debt")
+
+
+def _yield(b: Builder, prefix: str, who: str, parts: list[str], metric: str) -> None:
+    """The debt cost cash flow of ``who`` from the rows ``{part}out`` (drawdowns) and ``{part}in`` (what the
+    borrower pays back) [currency per period]: ``{prefix}_cost_out``, ``{prefix}_cost_in`` (the package's sums; a
+    facility's own rows when ``parts`` is its prefix alone), the cash flow ``{prefix}_cost_cf`` = in - out, and the
+    output ``metric``: its annualised IRR [per year], blank without drawdowns or repayments."""
+    m, sd = b.model, "Cost of debt: the borrower's flows with lenders and guarantors (yield)"
+    if parts != [f"{prefix}_cost_"]:
+        _add(
+            b,
+            f"{prefix}_cost_out",
+            Sum([R(f"{p}out") for p in parts]),
+            f"{who}: drawdowns",
+            total=True,
+            section=sd,
+        )
+        _add(
+            b,
+            f"{prefix}_cost_in",
+            Sum([R(f"{p}in") for p in parts]),
+            f"{who}: interest, principal, fees and cover premiums paid",
+            total=True,
+            section=sd,
+        )
+    _add(
+        b,
+        f"{prefix}_cost_cf",
+        R(f"{prefix}_cost_in") - R(f"{prefix}_cost_out"),
+        f"{who}: debt cost cash flow = paid - drawn (lenders' and guarantors' side)",
+        total=True,
+        section=sd,
+    )
+    _out(
+        b,
+        metric,
+        annual_irr(
+            m, f"{prefix}_cost_cf", f"{prefix}_cost_out", f"{prefix}_cost_in", SHEET, m.ref("in_periods_per_year")
+        ),
+        ("All-in cost of debt" if prefix == "debt" else f"{who}: all-in cost of debt")
+        + " (yield) = annualised IRR of drawdowns against interest, principal, fees and cover premiums",
         unit="per year",
     )
 
@@ -398,8 +452,9 @@ def _premiums_by_facility(b: Builder) -> dict:
 
 
 def _facility_cost(b: Builder, f: FacilitySpec, premiums) -> Ref:
-    """A facility's premium lines and debt charges [currency per period], debt-years [currency x years] and all-in
-    cost (an output) [per year]. Returns the debt-years."""
+    """A facility's premium lines and debt charges [currency per period], debt-years [currency x years], average
+    charge rate (an output) [per year], debt cost cash flow [currency per period] and all-in cost (an output: its
+    yield) [per year]. Returns the debt-years."""
     name, sd = f.facility.name, "Cost of debt"
     lines = [_add(b, c.name, c.expr, c.label, total=True, section=sd) for c in premiums]
     _add(
@@ -420,11 +475,22 @@ def _facility_cost(b: Builder, f: FacilitySpec, premiums) -> Ref:
     )
     _out(
         b,
-        f.n("all_in_cost"),
+        f.n("average_charge_rate"),
         If(dy > 0, Total(f.n("debt_charges")) / dy, Blank()),
-        f"{name}: all-in cost of debt = (interest + fees + cover premiums) / debt-years (balance-weighted)",
+        f"{name}: average charge rate = (interest + fees + cover premiums) / debt-years (no time value)",
         unit="per year",
     )
+    sy = "Cost of debt: the borrower's flows with lenders and guarantors (yield)"
+    _add(b, f.n("cost_out"), R(f.n("draw")), f"{name}: drawdowns (gross, incl. IDC)", total=True, section=sy)
+    _add(
+        b,
+        f.n("cost_in"),
+        Sum([R(f.n("ge_debt_service")), R(f.n("ge_fees"))] + lines),
+        f"{name}: paid = debt service + fees" + (" + premiums for its cover" if lines else ""),
+        total=True,
+        section=sy,
+    )
+    _yield(b, f.p, name, [f.n("cost_")], f.n("all_in_cost"))
     return dy
 
 
