@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from finmodel.conventions import MONEY_TOLERANCE
-from finmodel.rows import Agg, And, Blank, Expr, Func, If, Or, Ref, Total
+from finmodel.rows import Agg, And, Blank, Expr, Func, If, Max, Or, Ref, Sum, Total
 from finmodel.timeline import R
 
 if TYPE_CHECKING:
@@ -154,12 +154,36 @@ def _sizing_check(b: Builder, not_solved_here: Expr) -> None:
         source="the solver converges to ~1e-10",
     )
     dscr_binds = _abs(Agg("MIN", "dscr_sized") - td) < dtol
+    no_room = _no_room(b, td, tol)
     add_check(
         b,
         "check_debt_sizing",
-        Or(not_solved_here, And(all_debt < cap + tol, Or(gear_binds, dscr_binds))),
-        "Debt sized at the smaller of the gearing cap and the DSCR capacity",
+        Or(not_solved_here, And(all_debt < cap + tol, Or(gear_binds, dscr_binds, no_room))),
+        "Debt sized at the smaller of the gearing cap and the DSCR capacity (zero where CFADS leaves no room)",
     )
+
+
+def _no_room(b: Builder, td: Ref, tol: Ref) -> Expr:
+    """Returns sheet: the room for the sized facilities' debt service, ``max(0, CFADS / target DSCR - senior
+    scheduled debt service)`` in the periods any sized facility repays [currency per period]. Returns the condition
+    that the sized debt is zero because there is no room (no revenue, CFADS below the fixed facilities' debt
+    service): the DSCR capacity is then zero and no DSCR can bind [1/0]."""
+    sized = [f for f in b.facilities if f.sized]
+    repays = R(sized[0].n("repay_flag"))
+    for f in sized[1:]:
+        repays = Max(repays, R(f.n("repay_flag")))
+    b.model.add(
+        "sizing_room",
+        Max(0, R("cfads") / td - R("senior_scheduled_ds")) * repays,
+        "Returns",
+        "Room for the sized facilities' debt service = max(0, CFADS / target DSCR - senior scheduled debt service)",
+        unit=b.cur,
+        total=True,
+        fmt="money",
+        section="Ratios",
+    )
+    sized_debt = Sum([b.model.ref(f.i("amount")) for f in sized])
+    return And(sized_debt < tol, Total("sizing_room") < tol)
 
 
 def _dscr_sized(b: Builder) -> None:

@@ -138,6 +138,8 @@ def build(b: Builder) -> None:
     _package(b, rate, d, mix, pv_grants)
     if b.facilities:
         _cost_of_debt(b)
+    else:  # an all-equity deal: no cost of debt, and no premium may be declared for a facility that is not there
+        _premiums_by_facility(b)
     _finance_mix(b, mix)
     _warnings(b)
 

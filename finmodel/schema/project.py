@@ -215,7 +215,11 @@ class Rate(_Block):
 
     fixed: Fraction | None = Field(default=None, description="Fixed rate [per year, decimal], >= 0.")
     base: str | None = Field(default=None, description="Name of a base-rate curve in base_rates.")
-    margin: SignedRate | None = Field(default=None, description="Margin over the base rate [per year, decimal].")
+    margin: Fraction | None = Field(
+        default=None,
+        description="Margin over the base rate [per year, decimal], >= 0 (the base rate is floored at zero, so the "
+        "rate is never negative: a negative interest rate would have the borrower paid to borrow).",
+    )
 
     @property
     def is_fixed(self) -> bool:
