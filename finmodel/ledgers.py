@@ -16,9 +16,13 @@ Rules (stated once; the row labels repeat them)
 * **Claims** (covered facilities; share = the cover share applying to the cause of default). Instalment cover:
   share x the unpaid part of each instalment, as it falls due. Accelerated cover: share x the balance left after
   the default period's payments, once; every later project payment is a recovery.
-* **Subrogation**: the guarantor steps into the lenders' shoes for what it paid. Recoveries (instalment: arrears
-  catch-up; accelerated: every payment after the acceleration) go to the guarantor pro rata (its share) until
-  it has recovered its claims (no interest on claims), the rest to the lenders (``d{k}_to_guarantor``).
+* **Subrogation**: the guarantor steps into the lenders' shoes for what it paid, with their rights: the amounts
+  it paid bear default interest at the loan's contract rate, and that interest is the guarantor's, never the
+  lenders' (``d{k}_subrogated_interest``; it is taken out of what the lenders may receive). Recoveries
+  (instalment: arrears catch-up; accelerated: every payment after the acceleration) go to the guarantor pro rata
+  (its share) until it has recovered its claims with that interest, the rest to the lenders
+  (``d{k}_to_guarantor``). Cover indemnifies: discounted at the loan's own rate, the lenders' receipts never
+  exceed the contractual schedule's (``d{k}_receipts_pv`` against ``d{k}_schedule_pv``, checked).
 * **Workout**: what the project never pays by the end of the model (its balance in the last period, in
   default) is recovered at the recovery rate in the last period (enforcement, restructuring), shared between
   the guarantor (its unrecovered claims) and the lenders (the rest). The recovery rate is the cover's
@@ -27,9 +31,11 @@ Rules (stated once; the row labels repeat them)
 * **Lenders' net receipts** = project payments - amounts passed to the guarantor + claims + workout recoveries;
   lenders' loss = what they may receive - what they receive.
 
-Checks: per facility, lenders never receive more than contractual debt service + default interest; the
-ledgers' project payments equal the waterfall's debt payments; money is conserved across project, lenders and
-guarantors (receipts + guarantors' recoveries - claims = project payments + workout recoveries).
+Checks: per facility, lenders never receive more than contractual debt service + their default interest, and
+(discounted at the contract rate) never more than the contractual schedule; a guarantor never recovers more than
+its claims with their interest; the ledgers' project payments equal the waterfall's debt payments; money is
+conserved across project, lenders and guarantors (receipts + guarantors' recoveries - claims = project payments
++ workout recoveries).
 """
 
 from __future__ import annotations
@@ -132,8 +138,17 @@ class _Ledger:
         else:
             claim, to_g, rr, rr_label = 0, 0, self.uncovered_recovery_rate(), "uncovered recovery rate"
         self.workout(rr, rr_label)
+        if self.cover is not None:
+            add_check(
+                self.b,
+                f"check_{self.f.p}_guarantor_not_overpaid",
+                Total(n("to_guarantor")) + Total(n("workout_guarantor"))
+                < Total(n("claim")) + Total(n("subrogated_interest")) + tolerance(self.b),
+                f"{self.name}: {self.cover.name} never recovers more than its claims with their default interest",
+            )
         self.receipts(cds, paid, claim, to_g)
         self.outputs()
+        self.present_values(cds)
         if self.cover is not None:
             totals.recovered += [Total(n("to_guarantor")), Total(n("workout_guarantor"))]
             totals.claims.append(Total(n("claim")))
@@ -209,13 +224,21 @@ class _Ledger:
             "acceleration)",
         )
         unrec = n("guarantor_unrecovered")
+        si = self.row(
+            "subrogated_interest",
+            Prev(unrec) * R(n("period_rate")),
+            f"default interest on the amounts {cover.name} paid (contract rate): the guarantor's, by subrogation",
+        )
         to_g = self.row(
             "to_guarantor",
-            Min(share * R(n("recoverable")), Prev(unrec)),
-            "passed to the guarantor under subrogation (its share, up to its unrecovered claims)",
+            Min(share * R(n("recoverable")), Prev(unrec) + si),
+            "passed to the guarantor under subrogation (its share, up to its unrecovered claims with interest)",
         )
         self.row(
-            "guarantor_unrecovered", Prev(unrec) + claim - to_g, "guarantor's claims not yet recovered", total=False
+            "guarantor_unrecovered",
+            Prev(unrec) + si + claim - to_g,
+            "guarantor's claims not yet recovered, with their default interest",
+            total=False,
         )
         return claim, to_g, rr, f"recovery rate of {cover.name}"
 
@@ -251,11 +274,18 @@ class _Ledger:
         self.row("lender_receipts", paid - to_g + claim + R(n("workout_lenders")), "lenders' net receipts")
         prepaid = (1 - dflt) * self._sweep() if self.swept else 0
         self.row(
-            "lender_entitlement",
-            cds + R(n("default_interest")) + prepaid + R("last_period_flag") * dflt * R(n("contract_close")),
-            "what the lenders may receive: contractual debt service + default interest"
+            "contract_schedule",
+            cds + prepaid + R("last_period_flag") * dflt * R(n("contract_close")),
+            "contractual schedule: debt service due had the project kept paying"
             + (" + sweep prepayments before a default" if self.swept else "")
-            + " (+ in default at the end, the performing balance)",
+            + " (+ in default at the end, the performing balance not yet due)",
+        )
+        theirs = R(n("default_interest")) - (R(n("subrogated_interest")) if self.cover is not None else 0)
+        self.row(
+            "lender_entitlement",
+            R(n("contract_schedule")) + theirs,
+            "what the lenders may receive: the contractual schedule + default interest on what they are still owed"
+            + (" (the interest on amounts the guarantor paid is the guarantor's)" if self.cover is not None else ""),
         )
 
     def outputs(self) -> None:
@@ -286,6 +316,42 @@ class _Ledger:
             f"check_{self.f.p}_lenders_not_overpaid",
             received < owed + tolerance(self.b),
             f"{name}: lenders never receive more than contractual debt service + default interest",
+        )
+
+    def present_values(self, cds: Ref) -> None:
+        """The discount factor at the loan's own rate (period by period, floating rates included) [factor]; the
+        lenders' receipts and the contractual schedule discounted with it [currency per period]; outputs: their
+        PVs at financial close [currency]; the check that cover never leaves the lenders better off than
+        performance would [1 = OK]."""
+        n, m, name = self.n, self.b.model, self.name
+        df = self.row(
+            "contract_df",
+            If(R("period").eq(1), 1, Prev(n("contract_df"))) / (1 + R(n("period_rate"))),
+            "discount factor at the loan's contract rate",
+            unit="factor",
+            total=False,
+            fmt="factor",
+        )
+        self.row("receipts_pv_row", R(n("lender_receipts")) * df, "lenders' receipts, discounted at the loan's rate")
+        self.row(
+            "schedule_pv_row", R(n("contract_schedule")) * df, "contractual schedule, discounted at the loan's rate"
+        )
+        for what, label in (("receipts", "lenders' receipts"), ("schedule", "contractual schedule")):
+            m.add(
+                n(f"{what}_pv"),
+                Total(n(f"{what}_pv_row")),
+                OUT,
+                f"{name}: PV of the {label} = sum of the {label} x the discount factor at the loan's contract rate",
+                unit=self.b.cur,
+                fmt="money",
+                section="Lenders",
+            )
+        add_check(
+            self.b,
+            f"check_{self.f.p}_indemnity",
+            m.ref(n("receipts_pv")) < m.ref(n("schedule_pv")) + tolerance(self.b),
+            f"{name}: discounted at the loan's rate, the lenders' receipts never exceed the contractual schedule's "
+            "(cover indemnifies, never more)",
         )
 
 

@@ -105,19 +105,26 @@ def test_instalment_cover_default_in_period_4_then_catch_up():
     # paid 10 -> unpaid 20: the payment default; claim 90 % x 20 = 18. Balance 50 + 5 - 10 = 45.
     # Period 5: CFADS 60 pays everything due: interest 4.5 + principal 45 = 49.5, of which the contractual
     # instalment 25 + 25 x 10 % = 27.5 (no claim: it is paid), default interest 4.5 - 2.5 = 2, and the arrears
-    # 20: the catch-up 22 goes 90 % to the guarantor under subrogation, up to its claim: 18.
+    # 20: the catch-up 22 goes 90 % to the guarantor under subrogation, up to its claim with the default interest
+    # on it (subrogated, the guarantor's): 18 + 18 x 10 % = 19.8 = 90 % x 22, all of it.
     np.testing.assert_allclose(r.row("senior_shortfall"), [0, 0, 0, 20, 0], atol=TOL)
     np.testing.assert_allclose(r.row("defaulted"), [0, 0, 0, 1, 1])
     np.testing.assert_allclose(r.row("d1_contract_ds"), [0, 35, 32.5, 30, 27.5], atol=TOL)
     np.testing.assert_allclose(r.row("d1_unpaid_instalment"), [0, 0, 0, 20, 0], atol=TOL)
     np.testing.assert_allclose(r.row("g1_claim"), [0, 0, 0, 18, 0], atol=TOL)
-    np.testing.assert_allclose(r.row("d1_to_guarantor"), [0, 0, 0, 0, 18], atol=TOL)
+    np.testing.assert_allclose(r.row("d1_subrogated_interest"), [0, 0, 0, 0, 1.8], atol=TOL)
+    np.testing.assert_allclose(r.row("d1_to_guarantor"), [0, 0, 0, 0, 19.8], atol=TOL)
     m = r.metrics()
     assert m["g1_claims"] == pytest.approx(18.0, abs=TOL)
-    assert m["g1_recoveries"] == pytest.approx(18.0, abs=TOL)
-    assert m["g1_net_cost"] == pytest.approx(0.0, abs=TOL)
-    # lenders: 35 + 32.5 + 10 + 18 + (49.5 - 18) = 127 = contractual 125 + default interest 2: nothing lost
-    assert r.row("d1_lender_receipts").sum() == pytest.approx(127.0, abs=TOL)
+    assert m["g1_recoveries"] == pytest.approx(19.8, abs=TOL)
+    assert m["g1_net_cost"] == pytest.approx(-1.8, abs=TOL)  # claims - recoveries - premiums: its interest
+    # lenders: 35 + 32.5 + 10 + 18 + (49.5 - 19.8) = 125.2 = contractual 125 + default interest on their own
+    # arrears (2 x 10 % = 0.2); the 1.8 of interest on what the guarantor paid is not theirs: nothing lost, no gain
+    assert r.row("d1_lender_receipts").sum() == pytest.approx(125.2, abs=TOL)
+    # discounted at the loan's 10 %, receipts (.., 28 in period 4, 29.7 in 5) = the schedule (.., 30, 27.5):
+    # -2 / 1.1^4 + 2.2 / 1.1^5 = 0. The old rule (lenders 31.5 in period 5) left them 1.8 / 1.1^5 better off.
+    assert m["d1_receipts_pv"] == pytest.approx(m["d1_schedule_pv"], abs=TOL)
+    assert m["d1_schedule_pv"] == pytest.approx(sum(x / 1.1**t for t, x in [(2, 35), (3, 32.5), (4, 30), (5, 27.5)]))
     assert m["d1_lender_loss"] == pytest.approx(0.0, abs=TOL)
     assert m["lender_loss_after_cover"] == pytest.approx(0.0, abs=TOL)
     # exposure before the default = 90 % x (opening + interest): period 2 = 0.9 x 110 = 99 (the peak)
@@ -131,12 +138,15 @@ def test_instalment_cover_default_in_period_4_then_catch_up():
 def test_accelerated_cover_default_in_period_4():
     r = run_raw(small(payout="accelerated"))
     # Accelerated: claim 90 % x the balance after period 4's payment (50 + 5 - 10 = 45) = 40.5; period 5's
-    # payment 49.5 goes 90 % to the guarantor up to its claim (44.55 -> 40.5), the rest 9 to the lenders
+    # payment 49.5 goes 90 % to the guarantor up to its claim with its interest (40.5 x 1.1 = 44.55: all of
+    # 90 % x 49.5), the rest 4.95 to the lenders
     np.testing.assert_allclose(r.row("g1_claim"), [0, 0, 0, 40.5, 0], atol=TOL)
-    np.testing.assert_allclose(r.row("d1_to_guarantor"), [0, 0, 0, 0, 40.5], atol=TOL)
+    np.testing.assert_allclose(r.row("d1_to_guarantor"), [0, 0, 0, 0, 44.55], atol=TOL)
     m = r.metrics()
-    assert m["g1_recoveries"] == pytest.approx(40.5, abs=TOL)
-    assert r.row("d1_lender_receipts").sum() == pytest.approx(35 + 32.5 + 10 + 40.5 + 9, abs=TOL)
+    assert m["g1_recoveries"] == pytest.approx(44.55, abs=TOL)
+    assert r.row("d1_lender_receipts").sum() == pytest.approx(35 + 32.5 + 10 + 40.5 + 4.95, abs=TOL)
+    # PV at 10 %: +20.5 in period 4 against -22.55 in period 5: equal to the schedule's
+    assert m["d1_receipts_pv"] == pytest.approx(m["d1_schedule_pv"], abs=TOL)
     assert m["lender_loss_after_cover"] == pytest.approx(0.0, abs=TOL)
     assert all(r.checks().values())
 
@@ -148,16 +158,18 @@ def test_political_event_triggers_the_political_share():
     # Event in model year 3 (period 3): nothing can be paid to the lenders that period (transfer restriction):
     # the instalment 25 + 75 x 10 % = 32.5 is unpaid, claim 100 % (political share) = 32.5; the cash (60) is
     # retained. Period 4 pays everything due (interest 8.25 + principal 57.5 = 65.75 from 120): the catch-up
-    # 65.75 - 30 = 35.75 repays the guarantor's 32.5 under subrogation. Period 5 pays its instalment 27.5.
+    # 65.75 - 30 = 35.75 repays the guarantor's 32.5 with its default interest 3.25 under subrogation. Period 5
+    # pays its instalment 27.5.
     np.testing.assert_allclose(r.row("defaulted"), [0, 0, 1, 1, 1])
     np.testing.assert_allclose(r.row("senior_paid"), [0, 35, 0, 65.75, 27.5], atol=TOL)
     np.testing.assert_allclose(r.row("g1_claim"), [0, 0, 32.5, 0, 0], atol=TOL)
-    np.testing.assert_allclose(r.row("d1_to_guarantor"), [0, 0, 0, 32.5, 0], atol=TOL)
+    np.testing.assert_allclose(r.row("d1_to_guarantor"), [0, 0, 0, 35.75, 0], atol=TOL)
     m = r.metrics()
-    assert m["g1_recoveries"] == pytest.approx(32.5, abs=TOL)
+    assert m["g1_recoveries"] == pytest.approx(35.75, abs=TOL)
     assert m["lender_loss_after_cover"] == pytest.approx(0.0, abs=TOL)
-    # lenders: 35 + 32.5 + 65.75 - 32.5 + 27.5 = 128.25 = contractual 125 + default interest 3.25
-    assert r.row("d1_lender_receipts").sum() == pytest.approx(128.25, abs=TOL)
+    # lenders: 35 + 32.5 + 65.75 - 35.75 + 27.5 = 125 = contractual: fully covered, so no arrears of their own
+    assert r.row("d1_lender_receipts").sum() == pytest.approx(125.0, abs=TOL)
+    assert m["d1_receipts_pv"] == pytest.approx(m["d1_schedule_pv"], abs=TOL)
     np.testing.assert_allclose(r.row("cash_to_equity")[2:], 0.0, atol=TOL)  # locked up from the event on
     assert all(r.checks().values())
 
@@ -271,9 +283,14 @@ def test_iraq_cases():
     mb, md, mp = base.metrics(), default.metrics(), political.metrics()
     assert mb["guarantee_claims"] == 0 and mb["lender_loss_after_cover"] == 0 and mb["default_periods"] == 0
     # the 42 % case: the project catches up over the years (default interest included), so the guarantors
-    # recover every claim under subrogation and the lenders receive exactly what they are owed
+    # recover every claim with its default interest under subrogation and the lenders receive exactly what they
+    # are owed: discounted at each loan's rate, their receipts equal the contractual schedule (indemnity, no gain)
     assert md["default_periods"] > 0 and md["guarantee_claims"] > 0
-    assert md["guarantee_recoveries"] == pytest.approx(md["guarantee_claims"], rel=1e-9)
+    interest = sum(default.row(f"d{k}_subrogated_interest").sum() for k in (1, 2))
+    assert interest > 0
+    assert md["guarantee_recoveries"] == pytest.approx(md["guarantee_claims"] + interest, rel=1e-9)
+    for k in (1, 2):
+        assert md[f"d{k}_receipts_pv"] == pytest.approx(md[f"d{k}_schedule_pv"], rel=1e-9)
     assert md["lender_loss_after_cover"] == pytest.approx(0.0, abs=1e-3)  # 1e-3 of a dollar on ~600m of flows
     assert md["d1_lender_recovery_ratio"] == pytest.approx(1.0, rel=1e-12)
     assert mp["g5_claims"] > 0 and mp["g1_claims"] > 0  # political cover on the loan and on equity
@@ -339,7 +356,9 @@ def assert_invariants(v, p="g1"):
     assert np.all(claim <= share * np.maximum(unpaid, v["d1_closing"]) + ATOL)
     receipts, owed = v["d1_lender_receipts"].sum(axis=1), v["d1_lender_entitlement"].sum(axis=1)
     assert np.all(receipts <= owed + ATOL), "lenders received more than owed"
-    assert np.all(v[f"{p}_recovery"].sum(axis=1) <= claim.sum(axis=1) + ATOL), "guarantor recovered more than paid"
+    # never more than it paid plus the default interest on what it paid (subrogated: the guarantor's)
+    owed_g = claim.sum(axis=1) + v["d1_subrogated_interest"].sum(axis=1)
+    assert np.all(v[f"{p}_recovery"].sum(axis=1) <= owed_g + ATOL), "guarantor recovered more than paid + interest"
     assert np.all(prem >= -ATOL), "negative premium"
     assert np.all(np.where(v["defaulted"] > 0, 0.0, np.abs(claim)) <= ATOL), "claim without a default or event"
     assert np.all(v["cash_difference"] <= ATOL) and np.all(v["cash_difference"] >= -ATOL)
@@ -367,3 +386,29 @@ def test_invariants_vectorised_over_political_event_paths():
     assert_invariants(v)
     assert (v["g1_claim"].sum(axis=1) > 0).sum() >= 50
     assert np.all(v["master_check"] > 0.5)
+
+
+def test_ksure_indemnity_hand_worked():
+    """Issue 22: a K-SURE buyer-credit cover (95 %, instalments) indemnifies the lenders, never more.
+
+    small(): loan 100 at 10 %, instalments 35, 32.5, 30, 27.5. Period 4 pays 10 of 30: unpaid 20, K-SURE pays
+    95 % = 19; the lenders keep 1 of arrears. Period 5 pays everything due, 49.5: the instalment 27.5 and a
+    catch-up of 22 = the arrears 20 + their default interest 2. Subrogation: K-SURE's 19 bears the contract rate,
+    1.9 of that interest is K-SURE's, and it recovers 95 % x 22 = 20.9 = 19 + 1.9; the lenders keep 5 % x 22 =
+    1.1 = their 1 + 0.1. Lenders: 35 + 32.5 + (10 + 19) + (27.5 + 1.1) = 125.1 = the schedule 125 + 0.1 of
+    interest on their own arrears; discounted at 10 %, -1 / 1.1^4 + 1.1 / 1.1^5 = 0: the schedule's PV exactly.
+    Under the old rule K-SURE recovered only its 19 and the lenders kept 3 (2.9 more than their own arrears'
+    interest): 1.9 / 1.1^5 = 1.18 better off than if the project had paid.
+    """
+    r = run_raw(small(insurer="ksure", commercial_share=0.95, political_share=0.95))
+    m = r.metrics()
+    np.testing.assert_allclose(r.row("g1_claim"), [0, 0, 0, 19, 0], atol=TOL)
+    np.testing.assert_allclose(r.row("d1_subrogated_interest"), [0, 0, 0, 0, 1.9], atol=TOL)
+    np.testing.assert_allclose(r.row("d1_to_guarantor"), [0, 0, 0, 0, 20.9], atol=TOL)
+    np.testing.assert_allclose(r.row("d1_lender_receipts"), [0, 35, 32.5, 29, 28.6], atol=TOL)
+    schedule_pv = sum(x / 1.1**t for t, x in [(2, 35), (3, 32.5), (4, 30), (5, 27.5)])
+    assert m["d1_schedule_pv"] == pytest.approx(schedule_pv, abs=TOL)
+    assert m["d1_receipts_pv"] == pytest.approx(schedule_pv, abs=TOL)  # indemnified, not better off
+    assert m["g1_recoveries"] == pytest.approx(20.9, abs=TOL) and m["g1_net_cost"] == pytest.approx(-1.9, abs=TOL)
+    assert r.checks()["check_d1_indemnity"] and r.checks()["check_d1_guarantor_not_overpaid"]
+    assert all(r.checks().values())

@@ -65,9 +65,13 @@ def test_instalment_cover_project_pays_40_percent():
     Period 4: contractual 30 (performing balance 50: interest 5 + principal 25); the Debt sheet's interest is
     6.95 (default interest 1.95 on the arrears 19.5); paid 12 -> unpaid 18, claim 16.2; balance 64.45.
     Period 5: contractual 27.5; interest 6.445 (default interest 3.945); paid 11 -> unpaid 16.5, claim 14.85;
-    balance 59.895, never paid: workout 50 % = 29.9475, to the guarantor 50 % x its unrecovered claims 48.6 =
-    24.3, to the lenders 5.6475. No catch-up, so nothing passes to the guarantor under subrogation before.
-    Lenders receive 35 + 13 + 12 + 11 + 48.6 + 5.6475 = 125.2475 <= owed 125 + 5.895 default interest = 130.895.
+    balance 59.895, never paid. Subrogation: the guarantor's claims bear the contract rate, its default interest
+    17.55 x 10 % = 1.755 in period 4 and (17.55 + 1.755 + 16.2) x 10 % = 3.5505 in period 5, so its claim on the
+    project at the end is 48.6 + 5.3055 = 53.9055 and the lenders' own is 59.895 - 53.9055 = 5.9895 (their 10 % of
+    each arrear with its interest: 1.95 x 1.1^2 + 1.8 x 1.1 + 1.65). Workout 50 % = 29.9475: 26.95275 to the
+    guarantor, 2.99475 to the lenders. No catch-up, so nothing passes to the guarantor under subrogation before.
+    Lenders receive 35 + 13 + 12 + 11 + 48.6 + 2.99475 = 122.59475 <= owed 125 + their default interest
+    (5.895 - 5.3055 = 0.5895) = 125.5895: loss 2.99475, half of their own 5.9895.
     """
     r, v = forty_percent(small())
     np.testing.assert_allclose(v["defaulted"][0], [0, 0, 1, 1, 1])
@@ -78,14 +82,16 @@ def test_instalment_cover_project_pays_40_percent():
     np.testing.assert_allclose(v["d1_claim"][0], [0, 0, 17.55, 16.2, 14.85], atol=TOL)
     np.testing.assert_allclose(v["d1_to_guarantor"][0], 0.0, atol=TOL)
     assert total(v, "d1_workout") == pytest.approx(29.9475, abs=TOL)
-    assert total(v, "d1_workout_guarantor") == pytest.approx(24.3, abs=TOL)
-    assert total(v, "d1_lender_receipts") == pytest.approx(125.2475, abs=TOL)
-    assert total(v, "d1_lender_entitlement") == pytest.approx(130.895, abs=TOL)
-    assert v["d1_lender_loss"][0, 0] == pytest.approx(5.6475, abs=TOL)
-    # guarantor: claims 48.6 - recoveries 24.3 - premiums 0 = net cost 24.3
+    np.testing.assert_allclose(v["d1_subrogated_interest"][0], [0, 0, 0, 1.755, 3.5505], atol=TOL)
+    assert total(v, "d1_workout_guarantor") == pytest.approx(26.95275, abs=TOL)
+    assert total(v, "d1_lender_receipts") == pytest.approx(122.59475, abs=TOL)
+    assert total(v, "d1_lender_entitlement") == pytest.approx(125.5895, abs=TOL)
+    assert v["d1_lender_loss"][0, 0] == pytest.approx(2.99475, abs=TOL)
+    # guarantor: claims 48.6 - recoveries 26.95275 - premiums 0 = net cost 21.64725
     assert v["g1_claims"][0, 0] == pytest.approx(48.6, abs=TOL)
-    assert v["g1_recoveries"][0, 0] == pytest.approx(24.3, abs=TOL)
-    assert v["g1_net_cost"][0, 0] == pytest.approx(24.3, abs=TOL)
+    assert v["g1_recoveries"][0, 0] == pytest.approx(26.95275, abs=TOL)
+    assert v["g1_net_cost"][0, 0] == pytest.approx(21.64725, abs=TOL)
+    assert v["d1_receipts_pv"][0, 0] < v["d1_schedule_pv"][0, 0]  # a loss: less than performance
     assert_checks_pass(r, v)
 
 
@@ -93,20 +99,22 @@ def test_accelerated_cover_with_later_project_payments():
     """(2) Accelerated cover 90 %: the same default; the balance after period 3's payment, 69.5, is accelerated.
 
     Claim 90 % x 69.5 = 62.55 in period 3. The project's later payments (12, 11) go 90 % to the guarantor under
-    subrogation (10.8, 9.9) until it has recovered its claims, 10 % to the lenders (1.2, 1.1). Unpaid at the
-    end 59.895: workout 50 % = 29.9475, to the guarantor 50 % x its unrecovered 62.55 - 20.7 = 41.85 -> 20.925,
-    to the lenders 9.0225. Lenders: 35 + 13 + 62.55 + 1.2 + 1.1 + 9.0225 = 121.8725 <= 130.895.
-    Guarantor: 62.55 - (20.7 + 20.925) = net cost 20.925.
+    subrogation (10.8, 9.9), 10 % to the lenders (1.2, 1.1). The guarantor's claim bears the contract rate: 62.55
+    + 6.255 - 10.8 = 58.005 after period 4, + 5.8005 - 9.9 = 53.9055 at the end; the lenders' own 10 %: 6.95 x 1.1
+    - 1.2 = 6.445, x 1.1 - 1.1 = 5.9895 (the two add up to the 59.895 never paid). Workout 50 % = 29.9475:
+    26.95275 to the guarantor, 2.99475 to the lenders. Lenders: 35 + 13 + 62.55 + 1.2 + 1.1 + 2.99475 = 115.84475
+    <= owed 125 + 5.895 - 12.0555 (the guarantor's interest) = 118.8395. Guarantor: 62.55 - (20.7 + 26.95275) =
+    net cost 14.89725.
     """
     r, v = forty_percent(small(payout="accelerated"))
     np.testing.assert_allclose(v["d1_claim"][0], [0, 0, 62.55, 0, 0], atol=TOL)
     np.testing.assert_allclose(v["d1_to_guarantor"][0], [0, 0, 0, 10.8, 9.9], atol=TOL)
-    np.testing.assert_allclose(v["d1_lender_receipts"][0], [0, 35, 13 + 62.55, 1.2, 1.1 + 9.0225], atol=TOL)
-    assert total(v, "d1_workout_guarantor") == pytest.approx(20.925, abs=TOL)
-    assert total(v, "d1_lender_receipts") == pytest.approx(121.8725, abs=TOL)
-    assert v["d1_lender_loss"][0, 0] == pytest.approx(130.895 - 121.8725, abs=TOL)
-    assert v["g1_recoveries"][0, 0] == pytest.approx(41.625, abs=TOL)
-    assert v["g1_net_cost"][0, 0] == pytest.approx(20.925, abs=TOL)
+    np.testing.assert_allclose(v["d1_lender_receipts"][0], [0, 35, 13 + 62.55, 1.2, 1.1 + 2.99475], atol=TOL)
+    assert total(v, "d1_workout_guarantor") == pytest.approx(26.95275, abs=TOL)
+    assert total(v, "d1_lender_receipts") == pytest.approx(115.84475, abs=TOL)
+    assert v["d1_lender_loss"][0, 0] == pytest.approx(118.8395 - 115.84475, abs=TOL)
+    assert v["g1_recoveries"][0, 0] == pytest.approx(47.65275, abs=TOL)
+    assert v["g1_net_cost"][0, 0] == pytest.approx(14.89725, abs=TOL)
     np.testing.assert_allclose(v["g1_exposure"][0], [90, 99, 74.25, 0, 0], atol=TOL)  # nothing left to claim
     assert_checks_pass(r, v)
 
@@ -127,8 +135,9 @@ def test_uncovered_facility_in_default():
     B (uncovered): paid 17.5 + 6.5 + 6 + 5.5 = 35.5; no claim, nothing to a guarantor; never paid 29.9475,
     recovered at the uncovered workout rate 80 % (cover.yaml workout.uncovered_recovery_rate) = 23.958:
     lenders receive 59.458 of the 65.4475 owed (contractual 62.5 + default interest 2.9475): loss 5.9895.
-    A (covered): claims 8.775 + 8.1 + 7.425 = 24.3; workout 50 % x 29.9475 = 14.97375, 12.15 to the guarantor
-    (50 % x its 24.3), 2.82375 to the lenders: receipts 35.5 + 24.3 + 2.82375 = 62.62375 <= 65.4475.
+    A (covered): claims 8.775 + 8.1 + 7.425 = 24.3, with their default interest 26.95275 at the end; workout 50 %
+    x 29.9475 = 14.97375: 13.476375 to the guarantor, 1.497375 to the lenders: receipts 35.5 + 24.3 + 1.497375
+    = 61.297375 <= owed 62.5 + 2.9475 - 2.65275 = 62.79475.
     """
     r, v = forty_percent(two_loans())
     assert "d2_claim" not in v and v["in_d2_recovery_rate"][0, 0] == pytest.approx(0.8)
@@ -139,10 +148,10 @@ def test_uncovered_facility_in_default():
     assert total(v, "d2_lender_entitlement") == pytest.approx(65.4475, abs=TOL)
     assert v["d2_lender_loss"][0, 0] == pytest.approx(5.9895, abs=TOL)
     assert total(v, "d1_claim") == pytest.approx(24.3, abs=TOL)
-    assert total(v, "d1_workout_guarantor") == pytest.approx(12.15, abs=TOL)
-    assert total(v, "d1_lender_receipts") == pytest.approx(62.62375, abs=TOL)
-    assert v["g1_net_cost"][0, 0] == pytest.approx(24.3 - 12.15, abs=TOL)
-    assert v["lender_loss_after_cover"][0, 0] == pytest.approx(65.4475 - 62.62375, abs=TOL)
+    assert total(v, "d1_workout_guarantor") == pytest.approx(13.476375, abs=TOL)
+    assert total(v, "d1_lender_receipts") == pytest.approx(61.297375, abs=TOL)
+    assert v["g1_net_cost"][0, 0] == pytest.approx(24.3 - 13.476375, abs=TOL)
+    assert v["lender_loss_after_cover"][0, 0] == pytest.approx(62.79475 - 61.297375, abs=TOL)
     assert_checks_pass(r, v)
 
 
@@ -433,8 +442,21 @@ def assert_no_party_overpaid(r, v):
         if f"{p}_claim" in v:
             claims = v[f"{p}_claim"].sum(axis=1)
             rec_g = (v[f"{p}_to_guarantor"] + v[f"{p}_workout_guarantor"]).sum(axis=1)
-            assert np.all(rec_g <= claims + ATOL), "guarantor recovered more than it paid"
+            owed_g = claims + v[f"{p}_subrogated_interest"].sum(axis=1)
+            assert np.all(rec_g <= owed_g + ATOL), "guarantor recovered more than it paid + interest"
             assert np.all(v[f"{p}_claim"] >= -ATOL) and np.all(v[f"{p}_to_guarantor"] >= -ATOL)
+        # indemnity, independently of the ledger's PV rows: discounted at the loan's own (period) rate, the
+        # lenders' receipts never exceed what the contractual schedule would have paid them
+        df = np.cumprod(1 / (1 + np.broadcast_to(v[f"{p}_period_rate"], v[f"{p}_lender_receipts"].shape)), axis=1)
+        rec_pv = (v[f"{p}_lender_receipts"] * df).sum(axis=1)
+        sched_pv = (v[f"{p}_contract_schedule"] * df).sum(axis=1)
+        assert np.all(rec_pv <= sched_pv + ATOL), f"{p}: lenders better off than under performance"
+        np.testing.assert_allclose(v[f"{p}_receipts_pv"][:, 0], rec_pv, rtol=1e-12, atol=ATOL)
+    for g in (k for k in range(1, 9) if f"g{k}_net_cost" in v):
+        # each guarantor's net cost = claims - recoveries - premiums (its result = premiums - claims + recoveries),
+        # to the cent, from the cash rows of its ledger
+        cash = v[f"g{g}_claim"] - v[f"g{g}_recovery"] - v[f"g{g}_premium"]
+        np.testing.assert_allclose(v[f"g{g}_net_cost"][:, 0], cash.sum(axis=1), atol=0.01)
     claim, expo = v["g1_claim"], v["g1_exposure"]
     assert np.all(claim <= expo + ATOL), "claim above cover x exposure"
     assert np.all(np.where(v["defaulted"] > 0, 0.0, np.abs(claim)) <= ATOL), "claim without a default or event"
