@@ -15,6 +15,7 @@ import dataclasses
 import numpy as np
 
 from finmodel import (
+    border_tax,
     checks,
     cost_shares,
     debt,
@@ -91,6 +92,7 @@ def build(scenario, *, sizing_case: bool = True) -> Builder:
     timeline.build(b)
     operations.build(b)
     debt.build(b)
+    border_tax.build(b)  # Withholding sheet: tax on interest paid abroad; declares the gross-up lines
     guarantees.build(b)  # Guarantees sheet: cover, premiums; declares its lines of the shared totals
     funding.build(b)  # the totals are built from here on: uses, tax deductions, CFADS, equity flows
     tax.build(b)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from finmodel import border_tax
 from finmodel.rows import Const, Max, Min, Prev, Ref, Sum
 from finmodel.timeline import R
 from finmodel.totals import line_rows
@@ -27,9 +28,36 @@ def build(b: Builder) -> None:
         _eq(b, "shl_paid", Const(0.0, scalar=False), "Shareholder loan service paid")
         _eq(b, "dividends", R("cash_to_equity"), "Dividends")
     eq_lines = line_rows(b, "equity_cf", lambda n, e, lab: _eq(b, n, e, lab))
-    _eq(b, "equity_cf", Sum([R("cash_to_equity") - R("equity_funding")] + eq_lines), "Equity cash flow (all sponsors)")
-    _sponsors(b)
+    before = Sum([R("cash_to_equity") - R("equity_funding")] + eq_lines)
+    rates = border_tax.sponsor_rates(b)
+    if any(rates):
+        before = _eq(b, "equity_cf_before_wht", before, "Equity cash flow before withholding (all sponsors)")
+        shares = _share_inputs(b)
+        wht = [_sponsor_wht(b, k, shares[k - 1], r) for k, r in enumerate(rates, start=1) if r is not None]
+        _eq(b, "equity_wht", Sum(wht), "Withholding tax on what the sponsors abroad receive", section="Withholding")
+        _eq(b, "equity_cf", before - R("equity_wht"), "Equity cash flow (all sponsors, after withholding)")
+        _sponsors(b, shares, before, rates)
+    else:
+        _eq(b, "equity_cf", before, "Equity cash flow (all sponsors)")
+        _sponsors(b, _share_inputs(b), R("equity_cf"), rates)
     _cash_conservation(b)
+
+
+def _sponsor_wht(b: Builder, k: int, share: Ref, rates) -> Ref:
+    """Sponsor ``k``'s withholding: its share of the dividends x the dividend rate + of the shareholder-loan
+    interest paid x the interest rate [currency per period]."""
+    div, intr = rates
+    expr = share * (div * R("dividends"))
+    if b.scenario.shareholder_loan:
+        expr = share * (div * R("dividends") + intr * R("shl_interest_paid"))
+    name = b.scenario.sponsors[k - 1].name
+    return _eq(
+        b,
+        f"sponsor{k}_wht",
+        expr,
+        f"{name}: withholding = share x (dividends x dividend rate + shareholder-loan interest x interest rate)",
+        section="Withholding",
+    )
 
 
 def _eq(b: Builder, name, expr, label, total=True, unit=None, fmt="money", section="Sponsors") -> Ref:
@@ -73,11 +101,10 @@ def _shareholder_loan(b: Builder) -> None:
     _eq(b, "dividends", R("cash_to_equity") - R("shl_paid"), "Dividends")
 
 
-def _sponsors(b: Builder) -> None:
-    """Each sponsor: input equity share [fraction]; cash flow, cumulative cash flow [currency per period] and
-    the not-yet-paid-back flag [flag]."""
-    for k, sp in enumerate(b.scenario.sponsors, start=1):
-        sh = b.model.add_input(
+def _share_inputs(b: Builder) -> list[Ref]:
+    """Inputs: each sponsor's equity share [fraction]."""
+    return [
+        b.model.add_input(
             f"in_sponsor{k}_share",
             sp.share,
             f"{sp.name}: equity share",
@@ -86,7 +113,18 @@ def _sponsors(b: Builder) -> None:
             fmt="pct",
             source=f"kind: {sp.kind}",
         )
-        _eq(b, f"sponsor{k}_cf", sh * R("equity_cf"), f"{sp.name}: cash flow")
+        for k, sp in enumerate(b.scenario.sponsors, start=1)
+    ]
+
+
+def _sponsors(b: Builder, shares: list[Ref], equity_cf, rates) -> None:
+    """Each sponsor: cash flow (its share of ``equity_cf``, less its withholding where ``rates`` has one),
+    cumulative cash flow [currency per period] and the not-yet-paid-back flag [flag]."""
+    for k, sp in enumerate(b.scenario.sponsors, start=1):
+        cf = shares[k - 1] * equity_cf
+        if rates[k - 1] is not None:
+            cf = cf - R(f"sponsor{k}_wht")
+        _eq(b, f"sponsor{k}_cf", cf, f"{sp.name}: cash flow" + (" (after withholding)" if rates[k - 1] else ""))
         _eq(
             b,
             f"sponsor{k}_cum_cf",

@@ -28,6 +28,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from finmodel import withholding
 from finmodel.blending.eligibility import facility_findings
 from finmodel.countries import get_country
 from finmodel.errors import InputError
@@ -51,7 +52,37 @@ def policy_problems(raw: Mapping) -> list[tuple[str, str]]:
     problems.extend(_eligibility_problems(raw, ppy))
     if raw.get("guarantees") is not None:
         problems.extend(guarantee_problems(raw))
+    problems.extend(_withholding_problems(raw))
     return problems
+
+
+def _withholding_problems(raw: Mapping) -> list[tuple[str, str]]:
+    """A lender or sponsor resident abroad needs the host country's withholding rate: from the table
+    (``finmodel/data/withholding.yaml``) or its own ``withholding_rate``."""
+    host = get_in(raw, "project", "country")
+    if not isinstance(host, str) or withholding.known(host):
+        return []
+    facilities = get_in(raw, "debt", "facilities")
+    items = [
+        (f"debt.facilities.{i}", item, "lender_residence")
+        for i, item in enumerate(facilities if isinstance(facilities, list) else [])
+    ]
+    sponsors = raw.get("sponsors")
+    items += [
+        (f"sponsors.{i}", item, "residence") for i, item in enumerate(sponsors if isinstance(sponsors, list) else [])
+    ]
+    return [
+        (
+            f"{path}.{key}",
+            f"expected a withholding_rate beside it: finmodel/data/withholding.yaml has no rates for {host}, "
+            f"found a payee resident in {item[key]}",
+        )
+        for path, item, key in items
+        if isinstance(item, Mapping)
+        and isinstance(item.get(key), str)
+        and item.get(key) != host
+        and item.get("withholding_rate") is None
+    ]
 
 
 def check_scenario(scenario: Scenario) -> None:

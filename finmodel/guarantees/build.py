@@ -219,8 +219,13 @@ def _check_cash_declared(b: Builder, lines: Lines) -> None:
     extra_uses = Total("uses") - add_sum(
         [Total(n) for n in ("capex_use", "upfront_fees", "commitment_fees", "idc", "dsra_initial")]
     )
-    extra_cfads = Total("cfads") - Total("ebitda") + Total("tax") + add_sum([Total(x.name) for x in lines.lost])
+    others = [Total(c.name) for c in b.contributions["cfads"] if c.owner != "guarantees"]  # e.g. withholding
+    extra_cfads = (
+        Total("cfads") - Total("ebitda") + Total("tax") + add_sum([Total(x.name) for x in lines.lost]) - add_sum(others)
+    )
     extra_equity = Total("equity_cf") - Total("cash_to_equity") + Total("equity_funding")
+    if "equity_wht" in b.model.rows:  # the sponsors' withholding goes to the tax authority, not to a guarantor
+        extra_equity = extra_equity + Total("equity_wht")
     add_check(
         b,
         "check_guarantee_cash_declared",

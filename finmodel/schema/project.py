@@ -198,6 +198,19 @@ class Sponsor(_Block):
         description="sponsor (private/corporate), fund (e.g. PIS sub-fund) or public."
     )
     share: PositiveShare = Field(description="Share of equity [fraction]; sponsors' shares sum to 1.")
+    residence: str | None = Field(
+        default=None,
+        pattern=r"^[A-Z]{3}$",
+        description="Country of tax residence, ISO 3166-1 alpha-3 (KOR for a Korean sponsor or the PIS fund); "
+        "dividends and shareholder-loan interest paid to a sponsor resident abroad bear the host country's "
+        "withholding tax (finmodel/data/withholding.yaml, treaty rate with Korea where one applies). Omitted: "
+        "resident in the host country, no withholding.",
+    )
+    withholding_rate: Fraction | None = Field(
+        default=None,
+        description="Withholding tax on this sponsor's dividends and shareholder-loan interest [fraction], "
+        "instead of the table's rate.",
+    )
 
 
 class ShareholderLoan(_Block):
@@ -265,6 +278,22 @@ class Facility(_Block):
         "one entry per year from grace_years to maturity_years; sums to 1.",
     )
     seniority: Literal["senior", "subordinated"] = Field(default="senior", description="Ranking in the waterfall.")
+    lender_residence: str | None = Field(
+        default=None,
+        pattern=r"^[A-Z]{3}$",
+        description="Country of the lenders' tax residence, ISO 3166-1 alpha-3 (KOR for KEXIM, EDCF, EDPF, K-SURE-"
+        "covered Korean banks); interest paid abroad bears the host country's withholding tax "
+        "(finmodel/data/withholding.yaml, treaty rate with Korea where one applies). Omitted: a lender resident "
+        "in the host country, no withholding.",
+    )
+    withholding_rate: Fraction | None = Field(
+        default=None, description="Withholding tax on this facility's interest [fraction], instead of the table's."
+    )
+    tax_gross_up: bool = Field(
+        default=False,
+        description="Tax gross-up clause: the borrower pays the withholding on top of the interest, so the lenders "
+        "receive the interest in full (usual in export-credit agreements); without it the lenders bear it.",
+    )
     cash_sweep: bool = Field(default=False, description="Prepaid by the cash sweep.")
     sme_margin_preference: float | None = Field(
         default=None,

@@ -39,6 +39,7 @@ SHEET_NOTES = {
     "Returns": "DSCR, LLCR, PLCR, project cash flows",
     "Guarantees": "cover, premiums, exposure; each guarantor's premiums, claims, recoveries, net cost",
     "Blending": "grant elements, all-in cost of debt (premiums included), finance mix",
+    "Withholding": "withholding tax on interest paid abroad (gross-up) and on what sponsors abroad receive",
     "Ledgers": "each facility's lenders: owed, paid before / after default, claims, subrogation, receipts",
     "Outputs": "the metrics of the credit paper (named cells)",
     ANNUAL: "every period row rolled up by model year, headlines and charts",
