@@ -255,6 +255,23 @@ def new_cmd(name, template, force):
     _echo_written([api.new_scenario(name, template, force=force)])
 
 
+# [countries]
+
+
+@main.command("countries")
+@_json_option("the country table")
+@_report_errors
+def countries_cmd(json_path):
+    """The country table: income group, OECD country risk category, UN LDC status and DAC list group, each with
+    the list it comes from, its date and a confidence code (finmodel/data/countries.yaml)."""
+    from finmodel import api
+
+    out = api.countries(json_path=json_path)
+    if json_path != "-":
+        _console().print(out.rich_table())
+    _echo_written(out.written, json_path)
+
+
 # [grant-element]
 
 

@@ -9,8 +9,8 @@ The Python API (the command line is built on it)::
     cmp = finmodel.compare("scenarios/pis_smart_city_subfund.yaml")   # cmp.tranches (PIS vs GIF)
     ge = finmodel.grant_element(sc)                       # ge.grant_elements: one row per facility
 
-and ``fund``, ``sensitivity``, ``frontier``, ``programme``, ``validate``, ``scenario_schema``, ``new_scenario``:
-every command of the command line has its function here.
+and ``fund``, ``countries``, ``sensitivity``, ``frontier``, ``programme``, ``validate``, ``scenario_schema``,
+``new_scenario``: every command of the command line has its function here.
 
 See :mod:`finmodel.api` (the functions) and :mod:`finmodel.results` (what they return). They are imported on
 first use, so ``import finmodel`` stays fast.
@@ -38,7 +38,7 @@ _API = (
 )
 _RESULTS = ("Result", "CaseRun", "SimulationResult", "GrantElementResult")
 
-__all__ = ["__version__", *_API, "fund", *_RESULTS]
+__all__ = ["__version__", *_API, "fund", "countries", *_RESULTS]
 
 
 def __getattr__(name):
@@ -51,10 +51,10 @@ def __getattr__(name):
         from finmodel import results
 
         return getattr(results, name)
-    if name == "fund":  # the subpackage, callable as finmodel.fund(portfolio, ...) (see finmodel/fund/__init__.py)
+    if name in ("fund", "countries"):  # callable modules: finmodel.fund(portfolio, ...), finmodel.countries()
         import importlib
 
-        return importlib.import_module("finmodel.fund")
+        return importlib.import_module(f"finmodel.{name}")
     raise AttributeError(f"module 'finmodel' has no attribute {name!r}")
 
 

@@ -805,6 +805,33 @@ def new_scenario(name, template: str | None = None, *, force: bool = False) -> P
     return new_scenario_file(name, template, force=force)
 
 
+def countries(*, json_path=None):
+    """The country table: ISO code, name, World Bank income group, OECD country risk category, UN LDC status
+    and DAC list group, each value with the list it comes from, that list's date and a confidence code
+    (``finmodel/data/countries.yaml``). ``finmodel countries [--json PATH]``.
+
+    Returns a :class:`finmodel.countries.CountryTable` (``.rows()``, ``.table``: the pandas view, ``.to_json()``,
+    ``.written``: the files written). ``finmodel.countries()`` returns the same table (the module is callable).
+
+    Examples
+    --------
+    >>> import finmodel
+    >>> tab = finmodel.api.countries()
+    >>> tab.rows()[0]["income_group"]["date"], tab.table.loc["KEN", "oecd_risk_category_date"]
+    ('2025-07-01', '2022-07')
+    """
+    import dataclasses
+
+    from finmodel import report
+    from finmodel.countries import country_table
+
+    js = check_output_path(json_path, ".json", "--json")
+    tab = country_table()
+    if js is not None:
+        tab = dataclasses.replace(tab, written=(report.write_json(tab.to_json(), js),))
+    return tab
+
+
 def warnings(scenario) -> list[dict]:
     """The warnings of a loaded scenario: ``{"kind", "field", "message"}`` each, ``kind`` ``"eligibility"`` (a
     policy exception the plan allows, a benefit left unused) or ``"plausibility"`` (a legal but unusual value).
@@ -822,6 +849,7 @@ __all__ = [
     "DICT_SOURCE",
     "InputError",
     "compare",
+    "countries",
     "frontier",
     "fund",
     "grant_element",

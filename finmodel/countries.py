@@ -1,16 +1,21 @@
-"""Country data: World Bank income group, OECD country risk category, UN LDC status.
+"""Country data: World Bank income group, OECD country risk category, UN LDC status, DAC list group.
 
-The values live in ``finmodel/data/countries.yaml`` with the source and date of every column and a
-per-row, per-column confidence code (H primary source, M secondary, L verify before relying). They
-are loaded once per process; a scenario overrides any value for its country through
-``get_country(iso3, overrides={...})``.
+The values live in ``finmodel/data/countries.yaml``: every value of every row with the list it comes from and
+that list's date (income group, LDC status and DAC list: one list each for the table; the OECD category: the
+list each row names, ``oecd_list``) and a per-row, per-column confidence code (H primary source, M secondary,
+L verify before relying). They are loaded once per process; a scenario overrides any value for its country
+through ``get_country(iso3, overrides={...})`` (``project.country_overrides``).
+
+``finmodel.countries()`` (this module is callable, as ``finmodel.fund`` is) returns the whole table as a
+:class:`CountryTable` with a pandas view; ``finmodel countries [--json PATH]`` prints it.
 
 Sources
 -------
 - World Bank country classifications by income level, FY26 (1 July 2025).
 - OECD, Country Risk Classifications of the Participants to the Arrangement on Officially Supported
-  Export Credits (prevailing list).
+  Export Credits: the list of each row (``oecd_lists`` in the data file, each with its date).
 - UN DESA / UN-OHRLLS, List of Least Developed Countries (December 2024).
+- OECD DAC, List of ODA Recipients effective for reporting on 2024 and 2025 flows (groups derived, L).
 
 Examples
 --------
@@ -19,6 +24,8 @@ Examples
 Country(iso3='MYS', name='Malaysia', income_group='UMIC', oecd_risk_category=2, ldc=False, ...)
 >>> get_country("MYS", overrides={"oecd_risk_category": 3}).oecd_risk_category
 3
+>>> get_country("KEN").oecd_risk_category, get_country("KEN").sources["oecd_risk_category"]["date"]
+(7, '2022-07')
 """
 
 from __future__ import annotations
@@ -33,10 +40,26 @@ import yaml
 
 from finmodel.errors import FinmodelError, InputError
 
-__all__ = ["Country", "INCOME_GROUPS", "get_country", "all_countries", "country_table_sources"]
+__all__ = [
+    "COLUMNS",
+    "Country",
+    "CountryTable",
+    "DAC_GROUPS",
+    "INCOME_GROUPS",
+    "all_countries",
+    "country_table",
+    "country_table_sources",
+    "get_country",
+]
 
 INCOME_GROUPS = ("LIC", "LMIC", "UMIC", "HIC")
 """World Bank income groups, poorest first."""
+
+DAC_GROUPS = ("LDC", "LIC", "LMIC", "UMIC")
+"""Groups of the DAC List of ODA Recipients (LIC: low income, not an LDC); None: not an ODA recipient."""
+
+COLUMNS = ("income_group", "oecd_risk_category", "ldc", "dac_list")
+"""The classified columns: each value has a source list, its date and a confidence code."""
 
 _OVERRIDABLE = ("name", "income_group", "oecd_risk_category", "ldc")
 
@@ -63,9 +86,14 @@ class Country:
     oecd_classified : bool
         False for "not classified" high-income OECD / euro-area countries.
     confidence : Mapping[str, str]
-        Confidence code (H/M/L) per column.
+        Confidence code (H/M/L, or "override") per column.
     notes : str
         Free text from the table.
+    dac_list : str or None
+        Group on the DAC List of ODA Recipients (``LDC``, ``LIC``, ``LMIC``, ``UMIC``); None: not a recipient.
+    sources : Mapping[str, Mapping[str, str]]
+        Per column of :data:`COLUMNS`: ``{"source": the list, "date": its date}`` (``date`` ISO text, as precise
+        as the list is dated: ``2025-07-01``, ``2022-07``, ``2025``); an overridden column: the scenario.
     """
 
     iso3: str
@@ -77,6 +105,8 @@ class Country:
     oecd_classified: bool = True
     confidence: Any = field(default_factory=lambda: MappingProxyType({}), compare=False, repr=False)
     notes: str = field(default="", compare=False, repr=False)
+    dac_list: str | None = field(default=None, compare=False, repr=False)
+    sources: Any = field(default_factory=lambda: MappingProxyType({}), compare=False, repr=False)
 
     @property
     def lic_or_ldc(self) -> bool:
@@ -101,24 +131,48 @@ def _validate(values: dict, where: str) -> list[tuple[str, str]]:
         )
     if not isinstance(values.get("ldc"), bool):
         problems.append((f"{where}.ldc", f"expected true or false, found {values.get('ldc')!r}"))
+    if values.get("dac_list") not in (*DAC_GROUPS, None):
+        problems.append(
+            (f"{where}.dac_list", f"expected one of {', '.join(DAC_GROUPS)} or null, found {values.get('dac_list')!r}")
+        )
     if not isinstance(values.get("name"), str) or not values.get("name"):
         problems.append((f"{where}.name", f"expected a non-empty string, found {values.get('name')!r}"))
     return problems
 
 
+def _row_sources(row: dict, columns: dict, oecd_lists: dict, where: str) -> tuple[dict, list]:
+    """``{column: {"source", "date"}}`` of one row: the column's list, or for the OECD category the row's own."""
+    out, problems = {}, []
+    for col in COLUMNS:
+        if col == "oecd_risk_category":
+            key = str(row.get("oecd_list"))
+            if key not in oecd_lists:
+                problems.append((f"{where}.oecd_list", f"expected a key of oecd_lists, found {key!r}"))
+                continue
+            listed = oecd_lists[key]
+            out[col] = {"source": " ".join(str(listed["title"]).split()), "date": str(listed["date"])}
+        else:
+            out[col] = {"source": columns[col]["short"], "date": str(columns[col]["date"])}
+        if not out[col]["date"] or out[col]["date"] == "None":
+            problems.append((f"{where}.{col}", "expected a dated source, found none"))
+    return out, problems
+
+
 @functools.cache
-def _table() -> tuple[dict[str, Country], MappingProxyType]:
+def _table() -> tuple[dict[str, Country], MappingProxyType, MappingProxyType]:
     text = resources.files("finmodel.data").joinpath("countries.yaml").read_text(encoding="utf-8")
     raw = yaml.safe_load(text)
     columns = raw["columns"]
-    base_source = "; ".join(
-        f"{col}: {columns[col]['short']} ({columns[col]['date']})"
-        for col in ("income_group", "oecd_risk_category", "ldc")
-    )
+    oecd_lists = raw["oecd_lists"]
     table: dict[str, Country] = {}
     problems = []
     for i, row in enumerate(raw["countries"]):
-        problems += _validate(row, f"countries.yaml:countries.{i}")
+        where = f"countries.yaml:countries.{i}"
+        problems += _validate(row, where)
+        sources, missing = _row_sources(row, columns, oecd_lists, where)
+        problems += missing
+        if set(row.get("confidence", {})) != set(COLUMNS):
+            problems.append((f"{where}.confidence", f"expected a code for each of {', '.join(COLUMNS)}"))
         cat = row["oecd_risk_category"]
         table[row["iso3"]] = Country(
             iso3=row["iso3"],
@@ -126,14 +180,16 @@ def _table() -> tuple[dict[str, Country], MappingProxyType]:
             income_group=row["income_group"],
             oecd_risk_category=0 if cat is None else cat,
             ldc=row["ldc"],
-            source=base_source,
+            source="; ".join(f"{col}: {s['source'][:60]} ({s['date']})" for col, s in sources.items()),
             oecd_classified=cat is not None,
             confidence=MappingProxyType(dict(row.get("confidence", {}))),
-            notes=row.get("notes", ""),
+            notes=" ".join(str(row.get("notes", "")).split()),
+            dac_list=row.get("dac_list"),
+            sources=MappingProxyType({k: MappingProxyType(v) for k, v in sources.items()}),
         )
     if problems:  # a broken shipped data file is a packaging bug, not user input
-        raise FinmodelError("finmodel/data/countries.yaml is invalid: " + "; ".join(m for _, m in problems))
-    return table, MappingProxyType(columns)
+        raise FinmodelError("finmodel/data/countries.yaml is invalid: " + "; ".join(f"{w}: {m}" for w, m in problems))
+    return table, MappingProxyType(columns), MappingProxyType(oecd_lists)
 
 
 def get_country(iso3: str, overrides: dict | None = None) -> Country | None:
@@ -155,7 +211,7 @@ def get_country(iso3: str, overrides: dict | None = None) -> Country | None:
         Unknown override key or a bad override value; field paths are ``country.<key>``.
     """
     code = str(iso3).strip().upper()
-    table, _ = _table()
+    table = _table()[0]
     base = table.get(code)
     if not overrides:
         return base
@@ -176,6 +232,7 @@ def get_country(iso3: str, overrides: dict | None = None) -> Country | None:
             "oecd_risk_category": base.oecd_risk_category if base.oecd_classified else None,
         }
         confidence = dict(base.confidence)
+    sources = dict(base.sources) if base else {}
     values.update(overrides)
     problems = _validate(values, "country")
     if problems:
@@ -183,6 +240,8 @@ def get_country(iso3: str, overrides: dict | None = None) -> Country | None:
     cat = values["oecd_risk_category"]
     for key in overrides:
         confidence[key] = "override"
+        if key in COLUMNS:
+            sources[key] = MappingProxyType({"source": "project.country_overrides (the scenario)", "date": ""})
     source = (base.source + "; " if base else "") + "overridden by scenario: " + ", ".join(sorted(overrides))
     return Country(
         iso3=code,
@@ -194,6 +253,8 @@ def get_country(iso3: str, overrides: dict | None = None) -> Country | None:
         oecd_classified=cat is not None,
         confidence=MappingProxyType(confidence),
         notes=base.notes if base else "",
+        dac_list=base.dac_list if base else None,
+        sources=MappingProxyType(sources),
     )
 
 
@@ -203,5 +264,155 @@ def all_countries() -> tuple[Country, ...]:
 
 
 def country_table_sources() -> dict:
-    """The table's column descriptions with their ``source`` and ``date`` (for provenance output)."""
-    return {k: dict(v) for k, v in _table()[1].items()}
+    """The table's column descriptions with their ``source`` and ``date`` (for provenance output), and under
+    ``oecd_lists`` the OECD lists the rows cite, each with its ``title`` and ``date``."""
+    _, columns, oecd_lists = _table()
+    return {**{k: dict(v) for k, v in columns.items()}, "oecd_lists": {k: dict(v) for k, v in oecd_lists.items()}}
+
+
+# --- the whole table: finmodel.countries(), `finmodel countries` ---------------------------------------------
+
+_SHOWN = (
+    ("income_group", "income group"),
+    ("oecd_risk_category", "OECD category"),
+    ("ldc", "UN LDC"),
+    ("dac_list", "DAC list"),
+)
+
+
+def _value(c: Country, col: str):
+    if col == "oecd_risk_category":
+        return c.oecd_risk_category if c.oecd_classified else None
+    return getattr(c, col)
+
+
+@dataclass(frozen=True)
+class CountryTable:
+    """The country table with the source and date of every value (what ``finmodel.countries()`` returns).
+
+    Attributes
+    ----------
+    countries : tuple of Country
+        Every row, in table order.
+    written : tuple of Path
+        Files written (``finmodel.api.countries(json_path=...)``; None for standard output).
+    """
+
+    countries: tuple[Country, ...]
+    written: tuple = ()
+
+    def rows(self) -> list[dict]:
+        """One mapping per country: ``iso3``, ``name``, and for each column of :data:`COLUMNS` a mapping
+        ``{"value", "source", "date", "confidence"}`` (an OECD category of None: not classified, priced as 0)."""
+        out = []
+        for c in self.countries:
+            row: dict = {"iso3": c.iso3, "name": c.name}
+            for col in COLUMNS:
+                row[col] = {"value": _value(c, col), **c.sources[col], "confidence": c.confidence.get(col, "")}
+            if c.notes:
+                row["notes"] = c.notes
+            out.append(row)
+        return out
+
+    @property
+    def table(self):
+        """pandas view: one row per country indexed by ISO code; per column its value, ``<column>_source``,
+        ``<column>_date`` and ``<column>_confidence``; ``notes``."""
+        import pandas as pd
+
+        flat = []
+        for r in self.rows():
+            row = {"iso3": r["iso3"], "name": r["name"]}
+            for col in COLUMNS:
+                row[col] = r[col]["value"]
+                for k in ("source", "date", "confidence"):
+                    row[f"{col}_{k}"] = r[col][k]
+            row["notes"] = r.get("notes", "")
+            flat.append(row)
+        df = pd.DataFrame(flat).set_index("iso3")
+        df["oecd_risk_category"] = df["oecd_risk_category"].astype("Int64")  # <NA>: not classified
+        return df
+
+    def to_json(self) -> dict:
+        """``{"finmodel_version", "source", "columns", "oecd_lists", "countries"}``: :meth:`rows` with the
+        table's column definitions and the OECD lists its rows cite."""
+        from finmodel.version import __version__
+
+        sources = country_table_sources()
+        return {
+            "finmodel_version": __version__,
+            "source": "finmodel/data/countries.yaml",
+            "columns": {k: v for k, v in sources.items() if k in COLUMNS},
+            "oecd_lists": sources["oecd_lists"],
+            "countries": self.rows(),
+        }
+
+    def rich_table(self):
+        """The terminal table: each value with its confidence; the OECD category with the date of its list;
+        the lists and their dates in the caption. Every text is inert (:func:`finmodel.term.text`)."""
+        from rich.table import Table
+        from rich.text import Text
+
+        from finmodel.term import text
+
+        t = Table(title="Country table (finmodel/data/countries.yaml)", title_justify="left")
+        t.add_column("ISO")
+        t.add_column("name")
+        for _, head in _SHOWN:
+            t.add_column(head)
+        for c in self.countries:
+            cells = []
+            for col, _ in _SHOWN:
+                v = _value(c, col)
+                if col == "oecd_risk_category":
+                    shown = f"{'not classified' if v is None else v}, {c.sources[col]['date'] or 'override'}"
+                elif isinstance(v, bool):
+                    shown = "yes" if v else "no"
+                else:
+                    shown = "-" if v is None else v
+                cells.append(text(f"{shown} ({c.confidence.get(col, '')})"))
+            t.add_row(text(c.iso3), text(c.name), *cells)
+        first = self.countries[0] if self.countries else None
+        lines = ["(H/M/L) confidence: H primary source, M secondary, L verify before relying."]
+        if first is not None:
+            for col, head in _SHOWN:
+                if col != "oecd_risk_category":
+                    lines.append(f"{head}: {first.sources[col]['source']} ({first.sources[col]['date']})")
+        for key, lst in country_table_sources()["oecd_lists"].items():
+            lines.append(f"OECD category, list {key} ({lst['date']}): {' '.join(str(lst['title']).split())}")
+        t.caption = Text("\n").join(text(line) for line in lines)
+        t.caption_justify = "left"
+        return t
+
+
+def country_table() -> CountryTable:
+    """The whole country table with the source and date of every value.
+
+    Examples
+    --------
+    >>> import finmodel
+    >>> tab = finmodel.countries()
+    >>> ken = tab.table.loc["KEN"]
+    >>> int(ken["oecd_risk_category"]), ken["oecd_risk_category_date"], ken["oecd_risk_category_confidence"]
+    (7, '2022-07', 'M')
+    >>> tab.table.loc["BOL", "oecd_risk_category_date"], tab.table.loc["LAO", "dac_list"]
+    ('2025-02', 'LDC')
+    """
+    return CountryTable(all_countries())
+
+
+class _CallableModule(type(functools)):
+    """``finmodel.countries`` is this module and also the API function ``finmodel.countries()``.
+
+    Any ``from finmodel.countries import ...`` binds the module to ``finmodel.countries``, so the module itself
+    is made callable (as ``finmodel.fund`` is): ``finmodel.countries()`` is :func:`country_table` (see
+    :func:`finmodel.api.countries`), while ``finmodel.countries.get_country`` and the rest stay.
+    """
+
+    def __call__(self) -> CountryTable:
+        return country_table()
+
+
+import sys as _sys  # noqa: E402 (the class above must exist first)
+
+_sys.modules[__name__].__class__ = _CallableModule

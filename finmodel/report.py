@@ -24,12 +24,15 @@ def case_json(result, scenario) -> dict:
 
 
 def metric_info(result, scenario) -> dict:
-    """``{metric: {"label", "unit"}}``: the workbook label and unit of every metric (money in the currency)."""
+    """``{metric: {"label", "unit", "definition"}}``: the workbook label and unit of every metric (money in the
+    currency) and its definition in words (:func:`finmodel.definitions.metric_definition`, as docs/metrics.md)."""
+    from finmodel.definitions import metric_definition
+
     out = {}
     for n in result.metric_names:
         row = result.model.rows[n]
         unit = row.unit or (scenario.project.currency if row.fmt.startswith("money") else "")
-        out[n] = {"label": row.label, "unit": unit}
+        out[n] = {"label": row.label, "unit": unit, "definition": metric_definition(n, row.label)}
     return out
 
 

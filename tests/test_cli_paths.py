@@ -73,7 +73,11 @@ def test_run_every_path_form_writes_and_prints_the_path_as_typed(fm, place, form
     assert (out / "m [1].xlsx").stat().st_size > 0
     data = json.loads((out / "r [1].json").read_text())
     assert data["scenario"] == str(scenario)
-    assert data["metric_info"]["min_dscr"] == {"label": "Minimum DSCR", "unit": "x"}
+    assert data["metric_info"]["min_dscr"] == {
+        "label": "Minimum DSCR",
+        "unit": "x",
+        "definition": "smallest DSCR = CFADS / senior debt service due, over the periods with senior debt service",
+    }
     assert list((out / "ch [1]").glob("*.png"))
     for line in r.stdout.splitlines():  # the summary is laid out for 100 columns; a long path is what it is
         assert len(line) <= 100 or line.startswith("wrote ") or str(scenario) in line, line

@@ -23,6 +23,7 @@ def test_generated_doc_is_current(path):
 
 def test_every_metric_has_a_unit_a_definition_and_a_place():
     text = (ROOT / "docs" / "metrics.md").read_text(encoding="utf-8").split(docs.END)[0]
+    text = text.split(docs.simulate_markdown()[0])[0]  # the deterministic metrics' table
     rows = [line for line in text.splitlines() if line.startswith("| `")]
     assert len(rows) > 40  # every metric of the shipped scenarios, numbered ones folded (sponsorN_, dN_, gN_)
     for row in rows:
@@ -80,3 +81,47 @@ def test_license_and_changelog():
     assert (ROOT / "LICENSE").read_text().startswith("MIT License")
     assert "license = MIT" in (ROOT / "setup.cfg").read_text()
     assert (ROOT / "CHANGELOG.md").read_text().startswith("# Changelog")
+
+
+def _doc_table(text: str, first: str) -> dict[str, str]:
+    """``{first cell: second cell}`` of the markdown table whose header starts with ``| first |``."""
+    block = text.split(f"| {first} |", 1)[1].split("\n\n", 1)[0]
+    out = {}
+    for line in block.splitlines()[2:]:
+        cells = [c.strip().replace("\\|", "|") for c in re.split(r"(?<!\\)\|", line)[1:-1]]
+        out[cells[0].strip("`")] = cells[1]
+    return out
+
+
+def test_json_definitions_are_the_doc_s(tmp_path):
+    """One truth: the definitions in the JSON of run (metric_info) and simulate (definitions) are the words of
+    docs/metrics.md, and the loss is the discounted loss at default the model computes."""
+    import finmodel
+    from finmodel import definitions, report
+
+    doc = (ROOT / "docs" / "metrics.md").read_text(encoding="utf-8")
+    run_table = {k: v.split(" | ")[0] for k, v in _doc_table(doc, "key | label | unit").items()}
+    run_doc = {}
+    for line in doc.split(docs.END)[0].split(docs.simulate_markdown()[0])[0].splitlines():
+        if line.startswith("| `"):
+            cells = [c.strip() for c in re.split(r"(?<!\\)\|", line)[1:-1]]
+            run_doc[cells[0].strip("`")] = cells[3].replace("\\|", "|")
+    assert run_table  # the table was found
+    res = finmodel.run(ROOT / "scenarios" / "iraq_bismaya.yaml")
+    info = report.metric_info(res.results[0], res.results[0].builder.scenario)
+    for key, entry in info.items():
+        pattern = definitions.RUN_NUMBERED.sub(
+            lambda m: {"sponsor": "sponsorN_", "d": "dN_", "g": "gN_"}[m.group(1)], key
+        )
+        assert entry["definition"] and entry["definition"] == run_doc[pattern], key
+
+    sim = finmodel.simulate(ROOT / "scenarios" / "kota_kinabalu.yaml", paths=64, seed=1, explain_paths=0)
+    js = sim.raw.to_json()
+    terms = _doc_table(doc, "term | definition")
+    keys = _doc_table(doc, "key | definition | amounts")
+    for k, v in js["definitions"].items():
+        assert v == (terms[k] if k in definitions.SIMULATE_TERMS else keys[k]), k
+    for k in js["metrics"]:
+        assert definitions.simulate_pattern(k) in js["definitions"], k  # every key is defined
+    assert "discounted to the first period of default" in js["definitions"]["loss"]
+    assert "undiscounted" not in js["definitions"]["loss"].split("without a default")[0]

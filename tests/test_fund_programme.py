@@ -189,6 +189,8 @@ def test_cli_programme_on_the_shipped_file(tmp_path):
     data = json.loads(r.stdout)
     assert data["reference"]["orders_usd"] == 2.0e10 and data["paths"] == 24
     assert set(data["tranches"]) == {"government", "public", "private", "fund"}
+    assert "not counted as -100 %" in data["irr_statistics"]  # the rule for IRR statistics over paths
+    assert all(0 <= t["irr"]["undefined_share"] <= 1 for t in data["tranches"].values())
     assert data["drivers"]["investable_capacity_krw"] == pytest.approx(1.5e12 * 0.95 / 1.15, rel=1e-12)
     assert data["drivers"]["fund_checks_passed_share"] == 1.0  # the shipped pipeline stays well within capacity
     assert (d / "programme.png").stat().st_size > 10_000 and (d / "p.xlsx").exists()

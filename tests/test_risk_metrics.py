@@ -252,3 +252,19 @@ def test_macro_factor_correlates_projects_and_keeps_marginals(shipped):
     assert abs(r - 0.5) < 0.03  # 0.03: ~4 standard errors of a correlation estimate from 20,000 pairs
     s = sc.risk.demand.sd
     assert abs(np.std(za) / s - 1) < 0.03  # the marginal is unchanged
+
+
+def test_paths_without_an_irr_are_not_counted_as_minus_100_percent():
+    """IRR statistics over paths: over the paths with an IRR, plus the share without one (finmodel.definitions)."""
+    from finmodel.risk.results import irr_metrics
+
+    irr = np.array([0.02, np.nan, 0.08, 0.12, np.nan, 0.20, 0.10, 0.06])
+    ok = irr[np.isfinite(irr)]
+    m = irr_metrics(irr, hurdle=0.09)
+    for q in (1, 5, 10, 50, 90, 95, 99):
+        assert m[f"equity_irr_p{q}"] == np.percentile(ok, q)  # the same numpy call on the same 6 values
+    assert m["equity_irr_mean"] == np.mean(ok) and m["equity_irr_missing_share"] == 2 / 8
+    assert m["equity_irr_p1"] > 0  # counting the two as -100 % would give a P1 of -1.0
+    assert m["p_equity_irr_below_hurdle"] == 5 / 8  # 0.02, 0.08, 0.06 and the two without an IRR
+    none = irr_metrics(np.array([np.nan, np.nan]), hurdle=0.09)
+    assert none["equity_irr_p50"] is None and none["equity_irr_missing_share"] == 1.0

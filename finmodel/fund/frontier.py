@@ -28,6 +28,7 @@ import math
 
 import numpy as np
 
+from finmodel import definitions
 from finmodel.conventions import KRW_TOLERANCE
 from finmodel.errors import InputError
 
@@ -176,7 +177,7 @@ class Frontier:
             "definition": "government share g of total commitments (total kept, the other tranches in their "
             "relative proportion); loss = contributions not returned [KRW]; private_el_removed_per_won_gov_el = "
             "(private EL at g = 0 - private EL at g) / government EL at g; private_capital_per_won_gov_el = private "
-            "commitment / government EL at g",
+            "commitment / government EL at g; private_irr_pN: " + definitions.IRR_OVER_PATHS,
             "points": self.points(),
         }
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from finmodel import definitions
 from finmodel.files import make_folder
 from finmodel.fund import outputs
 from finmodel.workbook.pngs import literal_text
@@ -99,6 +100,7 @@ def summary(res) -> dict:
         "simulated_candidates": dict(res.simulated),
         "distributions": {k: _stats(pp[k]) for k, *_ in DISTRIBUTIONS},
         "tranches": tranches,
+        "irr_statistics": definitions.IRR_OVER_PATHS,
         "reference": {
             "orders_usd": ref,
             "label": lp.spec.programme.reference_label,

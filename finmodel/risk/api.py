@@ -201,6 +201,7 @@ def summary_tables(res: simulation.SimulationResult) -> list:
     for q in (10, 50, 90):
         t.add_row(f"equity IRR P{q}", _pct(s[f"equity_irr_p{q}"]), _pct(det.get("equity_irr")) if q == 50 else "", "")
     t.add_row(f"P(equity IRR < hurdle {res.hurdle:.1%})", se("p_equity_irr_below_hurdle"), "", "")
+    t.add_row("paths without an equity IRR (not in the percentiles)", _pct(s.get("equity_irr_missing_share")), "", "")
     t.caption = (
         "default: senior debt service unpaid after the DSRA (or, with cover, a covered political event), counted "
         "from financial close; loss: balance never repaid, valued at the default date at the loan's rate; "

@@ -68,10 +68,11 @@ def distribution_pngs(result, folder) -> list[Path]:
             fmt = FuncFormatter(lambda x, _p: f"{x:.2f}x")
             note = f"{np.mean(np.nan_to_num(d[name], nan=np.inf) < 0):.1%} of paths have CFADS < 0 (shown at 0.00x)"
         else:
-            v = np.where(np.isnan(d[name]), -1.0, d[name])
+            v = d[name][np.isfinite(d[name])]  # paths with an IRR (finmodel.definitions.IRR_OVER_PATHS)
             v = np.maximum(v, np.percentile(v, 1)) if v.size else v
             fmt = PercentFormatter(1.0)
-            note = "no IRR (sponsors never repaid) counted as -100 %; left tail cut at P1"
+            missing = 1.0 - v.size / max(d[name].size, 1)
+            note = f"paths with an IRR; {missing:.1%} of paths have none (sponsors never repaid); left tail cut at P1"
         fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4))
         a1.hist(v, bins=HIST_BINS, color=BLUE)
         a1.set_title(f"{label}: histogram")

@@ -99,33 +99,6 @@ def cdf_points(values: np.ndarray, points: int = 101):
     return levels, np.quantile(v, levels)
 
 
-METRIC_NOTES = (
-    (
-        "cdr_",
-        "share of paths defaulting within N years of financial close (default: senior debt service unpaid "
-        "after the DSRA, or a covered political event)",
-    ),
-    ("p_default", "share of paths that default within the model horizon"),
-    ("p_min_dscr", "share of paths whose minimum DSCR is below the threshold"),
-    ("p_cfads_negative", "share of paths with CFADS < 0 in a period with senior debt service due"),
-    ("min_dscr_p", "percentile of the minimum DSCR floored at 0.00x (0 = CFADS at or below zero)"),
-    ("senior_shortfall", "senior debt service left unpaid, summed over periods [currency]"),
-    ("equity_irr", "equity IRR; no IRR (sponsors never repaid) counted as -100 %"),
-    ("p_equity_irr", "share of paths with equity IRR below the hurdle"),
-    ("_expected_loss_ratio", "expected loss / peak balance in the deterministic case"),
-    (
-        "_expected_loss",
-        "mean over all paths of the loss (balance never repaid, valued at the default date at the "
-        "loan's rate) [currency]",
-    ),
-    ("_loss_p99", "99th percentile of the loss over all paths"),
-    ("_recovery_mean", "mean over defaulted paths of 1 - loss / exposure at default"),
-    ("_lgd", "loss given default = 1 - mean recovery"),
-    ("_full_recovery_share", "share of defaulted paths with no loss"),
-    ("_claims", "guarantee claims paid [currency]"),
-)
-"""Definition shown beside a metric on the Risk sheet: the first pattern found in its name."""
-
 REFERENCE_OF = {
     "cdr_10y": "cdr_10y",
     "senior_recovery_mean": "recovery_mean",
@@ -136,12 +109,10 @@ REFERENCE_OF = {
 
 
 def _note(key: str) -> str:
-    if key.endswith("_se"):
-        return "binomial standard error sqrt(p (1 - p) / N)"
-    for pat, text in METRIC_NOTES:
-        if pat in key:
-            return text
-    return ""
+    """Definition shown beside a metric on the Risk sheet (:func:`finmodel.definitions.simulate_definition`)."""
+    from finmodel.definitions import simulate_definition
+
+    return simulate_definition(key)
 
 
 def _fmt(key: str) -> str:

@@ -1,6 +1,6 @@
 """The result of a Monte Carlo run: per-path data, the summary metrics, the JSON.
 
-Metric definitions: :mod:`finmodel.risk.metrics` and docs/metrics.md ("Monte Carlo metrics").
+Metric definitions: :mod:`finmodel.definitions` (the JSON, the Risk sheet and docs/metrics.md read them).
 """
 
 from __future__ import annotations
@@ -10,32 +10,38 @@ import math
 
 import numpy as np
 
-from finmodel import riskdata
+from finmodel import definitions, riskdata
 from finmodel.risk import metrics as mx
 
 REFERENCES = ("cdr_10y", "recovery_mean", "full_recovery_share", "expected_loss_10y")
 """Published reference figures (finmodel/data/risk.yaml ``reference``) shown beside the simulated metrics."""
 
-DEFINITIONS = {
-    "default": "first period in which senior debt service is left unpaid after the DSRA (payment default), or, "
-    "with a guarantees block, a covered political event; counted once per path",
-    "cdr_Ny": "share of paths that default within N years of financial close (cumulative default rate)",
-    "political / payment": "a default is political when it starts during a political event or within "
-    "1 year of its end, or at any time after an event that was not resolved; every other default is a payment "
-    "default",
-    "loss": "a facility's balance never repaid by the end of the model (nominal, undiscounted) [currency]",
-    "expected_loss": "mean loss over all paths; _ratio: over the facility's peak balance in the deterministic case",
-    "loss_p99": "99th percentile of the loss over all paths",
-    "recovery_mean": "average over defaulted paths of 1 - loss / exposure at default (opening balance of the "
-    "default period); lgd = 1 - recovery_mean",
-    "min_dscr_pN": "percentiles of the minimum DSCR floored at 0.00x (0 = CFADS at or below zero; "
-    "p_cfads_negative gives their share); no average of ratios is reported",
-}
+DEFINITIONS = definitions.SIMULATE_TERMS
+"""The terms the metrics are defined with (:mod:`finmodel.definitions`); the JSON adds each metric pattern's."""
 
 
-def _irr_for_percentiles(x: np.ndarray) -> np.ndarray:
-    """Equity IRR with NaN (sponsors never get their money back: no root) counted as -100 %."""
-    return np.where(np.isnan(x), -1.0, x)
+def irr_metrics(irr, hurdle: float, prefix: str = "equity_irr") -> dict[str, float | None]:
+    """Percentiles and mean of an IRR over the paths that have one, the share without one, and the share of all
+    paths below the hurdle (a path without an IRR is below it): :data:`finmodel.definitions.IRR_OVER_PATHS`.
+
+    >>> m = irr_metrics(np.array([0.05, np.nan, 0.15]), hurdle=0.10)
+    >>> m["equity_irr_p50"], m["equity_irr_mean"], round(m["equity_irr_missing_share"], 4)
+    (0.1, 0.1, 0.3333)
+    >>> round(m["p_equity_irr_below_hurdle"], 4)
+    0.6667
+    """
+    x = np.asarray(irr, dtype=float)
+    n = x.size
+    ok = x[np.isfinite(x)]
+    out: dict[str, float | None] = {}
+    for q in (1, 5, 10, 50, 90, 95, 99):
+        out[f"{prefix}_p{q}"] = float(np.percentile(ok, q)) if ok.size else None
+    out[f"{prefix}_mean"] = float(np.mean(ok)) if ok.size else None
+    out[f"{prefix}_missing_share"] = float(1.0 - ok.size / n) if n else None
+    p = float(np.mean(~(np.nan_to_num(x, nan=-np.inf) >= hurdle))) if n else float("nan")
+    out[f"p_{prefix}_below_hurdle"] = p
+    out[f"p_{prefix}_below_hurdle_se"] = math.sqrt(p * (1.0 - p) / n) if n else float("nan")
+    return out
 
 
 @dataclasses.dataclass
@@ -87,8 +93,8 @@ class SimulationResult:
         """The simulation metrics (JSON ``metrics``): flat names, numbers (definitions: :data:`DEFINITIONS`).
 
         Probabilities are shares of paths; ``*_se`` their binomial standard errors ``sqrt(p (1 - p) / N)``.
-        Percentiles: numpy's linear interpolation between order statistics. Equity IRR percentiles count a
-        path whose sponsors never recover their outlay (no IRR) as -100 %.
+        Percentiles: numpy's linear interpolation between order statistics. Equity IRR statistics are over the
+        paths with an IRR, ``equity_irr_missing_share`` the share without one (:func:`irr_metrics`).
         """
         d, n = self.paths_data, self.paths
         out: dict[str, float | None] = {}
@@ -103,13 +109,7 @@ class SimulationResult:
                 self.lockup_dscr,
             )
         )
-        irr = _irr_for_percentiles(d["equity_irr"])
-        for q in (1, 5, 10, 50, 90, 95, 99):
-            out[f"equity_irr_p{q}"] = float(np.percentile(irr, q))
-        out["equity_irr_mean"] = float(np.mean(irr))
-        p = float(np.mean(irr < self.hurdle))
-        out["p_equity_irr_below_hurdle"] = p
-        out["p_equity_irr_below_hurdle_se"] = math.sqrt(p * (1.0 - p) / n)
+        out.update(irr_metrics(d["equity_irr"], self.hurdle))
         # senior debt together, then each facility
         senior = [f for f in self.facilities if f[2] and f"ead_{f[0]}" in d]
         if senior:
@@ -208,7 +208,7 @@ class SimulationResult:
             "cdr_curve": self.cdr_curve(),
             "lenders": [{k: _json_value(v) for k, v in r.items()} for r in self.lenders(metrics)],
             "default_drivers": _json_value(self.default_drivers),
-            "definitions": DEFINITIONS,
+            "definitions": definitions.simulate_definitions(metrics),
             "references": {
                 k: {"value": v["value"], "source": v["citation"], "url": v["url"], "confidence": v["confidence"]}
                 for k, v in refs.items()
