@@ -35,10 +35,11 @@ _API = (
     "validate",
     "scenario_schema",
     "new_scenario",
+    "countries",
 )
 _RESULTS = ("Result", "CaseRun", "SimulationResult", "GrantElementResult")
 
-__all__ = ["__version__", *_API, "fund", "countries", *_RESULTS]
+__all__ = ["__version__", *_API, "fund", *_RESULTS]
 
 
 def __getattr__(name):
@@ -51,7 +52,7 @@ def __getattr__(name):
         from finmodel import results
 
         return getattr(results, name)
-    if name in ("fund", "countries"):  # callable modules: finmodel.fund(portfolio, ...), finmodel.countries()
+    if name == "fund":  # a callable module: finmodel.fund(portfolio, ...)
         import importlib
 
         return importlib.import_module(f"finmodel.{name}")

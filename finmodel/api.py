@@ -736,7 +736,7 @@ def grant_element(
             raise renamed(exc) from None
     else:
         from finmodel.blending.grant_element import grant_element_report
-        from finmodel.countries import get_country
+        from finmodel.country_table import get_country
 
         record = None
         if country is not None:
@@ -810,8 +810,8 @@ def countries(*, json_path=None):
     and DAC list group, each value with the list it comes from, that list's date and a confidence code
     (``finmodel/data/countries.yaml``). ``finmodel countries [--json PATH]``.
 
-    Returns a :class:`finmodel.countries.CountryTable` (``.rows()``, ``.table``: the pandas view, ``.to_json()``,
-    ``.written``: the files written). ``finmodel.countries()`` returns the same table (the module is callable).
+    Returns a :class:`finmodel.country_table.CountryTable` (``.rows()``, ``.table``: the pandas view, ``.to_json()``,
+    ``.written``: the files written). ``finmodel.countries()`` is this function.
 
     Examples
     --------
@@ -823,7 +823,7 @@ def countries(*, json_path=None):
     import dataclasses
 
     from finmodel import report
-    from finmodel.countries import country_table
+    from finmodel.country_table import country_table
 
     js = check_output_path(json_path, ".json", "--json")
     tab = country_table()

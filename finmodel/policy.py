@@ -30,7 +30,7 @@ from typing import Any
 
 from finmodel import withholding
 from finmodel.blending.eligibility import facility_findings
-from finmodel.countries import get_country
+from finmodel.country_table import get_country
 from finmodel.errors import InputError
 from finmodel.guarantees.rules import guarantee_problems
 from finmodel.schema.project import Scenario

@@ -2,7 +2,7 @@
 
 Every number carries its source and confidence in the data file; this module only reads it. It imports no
 domain module: the scenario schema (:mod:`finmodel.schema.risk`) uses it to expand ``risk: {preset: ...}`` and for
-the political-event defaults, so it sits in the bottom layer beside :mod:`finmodel.countries`.
+the political-event defaults, so it sits in the bottom layer beside :mod:`finmodel.country_table`.
 """
 
 from __future__ import annotations

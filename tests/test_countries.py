@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from finmodel.countries import (
+from finmodel.country_table import (
     COLUMNS,
     INCOME_GROUPS,
     Country,
@@ -172,12 +172,12 @@ def test_dac_list_groups():
 # --- finmodel countries / finmodel.countries() ------------------------------------------------------------------
 
 
-def test_api_and_callable_module_return_the_table():
+def test_the_api_function_returns_the_table():
     import finmodel
     from finmodel import api
 
-    tab = finmodel.countries()  # the module is callable, as finmodel.fund is
-    assert callable(finmodel.countries) and finmodel.countries.get_country is get_country
+    tab = finmodel.countries()  # the API function (the data module is finmodel.country_table)
+    assert finmodel.countries is api.countries
     assert tab.countries == api.countries().countries == all_countries()
     df = tab.table
     assert list(df.index) == [c.iso3 for c in all_countries()]

@@ -5,7 +5,7 @@ import pytest
 from finmodel.blending import eligibility as el
 from finmodel.blending.grant_element import grant_element_closed_form
 from finmodel.blending.terms import edcf_group_for, preset, preset_names
-from finmodel.countries import get_country
+from finmodel.country_table import get_country
 from finmodel.errors import InputError
 
 VNM, MYS, KOR, KHM, ETH = (get_country(c) for c in ("VNM", "MYS", "KOR", "KHM", "ETH"))

@@ -13,7 +13,7 @@ from finmodel.blending.grant_element import (
     helsinki_min_concessionality,
     loan_schedule,
 )
-from finmodel.countries import get_country
+from finmodel.country_table import get_country
 from finmodel.errors import InputError
 
 # Closed form vs explicit schedule: both are exact expressions of the same PV, so they agree to

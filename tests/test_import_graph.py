@@ -198,7 +198,7 @@ def test_the_schema_imports_no_domain_module():
 def test_policy_runs_on_the_schema_and_the_loader_on_both():
     """The policy stage reads domain data on top of the schema; loading (finmodel.validation) runs both."""
     graph = module_graph()
-    domain = {"finmodel.blending.eligibility", "finmodel.guarantees.rules", "finmodel.countries"}
+    domain = {"finmodel.blending.eligibility", "finmodel.guarantees.rules", "finmodel.country_table"}
     assert domain <= graph["finmodel.policy"]
     assert {"finmodel.policy", "finmodel.schema.errors"} <= graph["finmodel.validation"]
     assert "finmodel.policy" in graph["finmodel.engine"]  # engine.build runs it on a scenario not loaded

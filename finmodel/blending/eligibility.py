@@ -1,7 +1,7 @@
 """Eligibility rules for the plan's instruments: EDCF, EDPF, DAC ODA test, Helsinki tied-aid disciplines, SME
 co-entry preferences.
 
-Every rule is a pure function of plain inputs (a :class:`finmodel.countries.Country`, project flags, facility
+Every rule is a pure function of plain inputs (a :class:`finmodel.country_table.Country`, project flags, facility
 terms) returning a list of :class:`Finding`; an empty list means the rule passes. Rules never raise on a
 breach: a breach is a finding (severity ``"error"`` = the structure is not allowed as entered, ``"warning"``
 = allowed but worth a look). The scenario layer maps ``"error"`` findings to ``InputError`` (exit code 2).
@@ -121,7 +121,7 @@ def edcf_income(country, *, field_path="project.country") -> list[Finding]:
 
     Parameters
     ----------
-    country : finmodel.countries.Country
+    country : finmodel.country_table.Country
     field_path : str
         Path reported with the finding.
     """
@@ -270,7 +270,7 @@ def dac_oda_ge(
 
     Parameters
     ----------
-    country : finmodel.countries.Country
+    country : finmodel.country_table.Country
     annual_rate, maturity_years, grace_years, repayment, periods_per_year :
         Loan terms (finmodel grace convention), see :func:`grant_element_closed_form`.
     severity : {"error", "warning"}
@@ -323,7 +323,7 @@ def helsinki_min_concessionality_rule(
 
     Parameters
     ----------
-    country : finmodel.countries.Country
+    country : finmodel.country_table.Country
     tied : bool
         Untied loans are not subject to the rule.
     cirr : float or None

@@ -27,7 +27,7 @@ from __future__ import annotations
 from finmodel.blending.eligibility import Finding, facility_findings, sme_preference
 from finmodel.blending.grant_element import DiscountRate, discount_rate_for
 from finmodel.blending.terms import preset
-from finmodel.countries import get_country
+from finmodel.country_table import get_country
 from finmodel.errors import InputError
 
 __all__ = ["scenario_country", "ge_discount_rate", "warnings_for", "facility_is_tied"]
@@ -37,7 +37,7 @@ _SRC_HIC = "OECD DAC ODA loan test since 2018 (DAC HLM 2014); IMF unified 5 % ra
 
 
 def scenario_country(scenario):
-    """The :class:`finmodel.countries.Country` of a scenario, with its ``country_overrides``."""
+    """The :class:`finmodel.country_table.Country` of a scenario, with its ``country_overrides``."""
     overrides = scenario.project.country_overrides
     country = get_country(scenario.project.country, dict(overrides) if overrides else None)
     if country is None:  # a loaded scenario was validated: only a hand-built one gets here

@@ -493,7 +493,7 @@ def discount_rate_for(method, country=None, cirr=None, rate=None) -> DiscountRat
         ``"dac2018"``: DAC ODA loan test since 2018, by the country's group (LDC/LIC 9 %, LMIC 7 %,
         UMIC 6 %); ``"imf"``: IMF/World Bank unified 5 %; ``"ddr"``: OECD Arrangement DDR from ``cirr``;
         ``"rate"``: the given ``rate``.
-    country : finmodel.countries.Country, optional
+    country : finmodel.country_table.Country, optional
         Needed for ``"dac2018"``; gives the threshold for ``"ddr"``.
     cirr : float, optional
         CIRR [fraction per year], needed for ``"ddr"``.
@@ -512,7 +512,7 @@ def discount_rate_for(method, country=None, cirr=None, rate=None) -> DiscountRat
 
     Examples
     --------
-    >>> from finmodel.countries import get_country
+    >>> from finmodel.country_table import get_country
     >>> d = discount_rate_for("dac2018", get_country("VNM"))
     >>> d.rate, d.threshold
     (0.07, 0.15)
@@ -650,7 +650,7 @@ def grant_element_report(
     """Grant element of loan terms by the closed form and by the PV of the explicit schedule, with the test.
 
     Parameters are those of :func:`grant_element_closed_form` and :func:`discount_rate_for`; ``country`` is
-    a :class:`finmodel.countries.Country` or None.
+    a :class:`finmodel.country_table.Country` or None.
     """
     d = discount_rate_for(method, country=country, cirr=cirr, rate=discount_rate)
     ge_cf = grant_element_closed_form(

@@ -191,7 +191,7 @@ def preset(name: str, overrides: Mapping[str, Any] | None = None, *, field_path:
 
 
 def edcf_group_for(country) -> int:
-    """EDCF country group (1-5) of a :class:`finmodel.countries.Country`, finmodel's default mapping.
+    """EDCF country group (1-5) of a :class:`finmodel.country_table.Country`, finmodel's default mapping.
 
     1 = LDC, 2 = other LIC, 3 = LMIC, 5 = UMIC (group 4 only by override). High-income countries are not
     EDCF-eligible: raises ``InputError`` (field ``project.country``).

@@ -108,7 +108,7 @@ def load(path, read: tuple | None = None) -> LoadedProgramme:
     ``read``: the file as already read and validated, ``(spec, source, sha256)`` as
     :func:`finmodel.fund.programme_schema.read_programme` returns it; the file is then not read again."""
     from finmodel import engine
-    from finmodel.countries import get_country
+    from finmodel.country_table import get_country
     from finmodel.fund.schema import structures_data
     from finmodel.validation import case_scenario, load_scenario
 

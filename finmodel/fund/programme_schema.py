@@ -86,7 +86,7 @@ def validate_dict(raw, source: str = "") -> Programme:
     for name in ("government", "private"):
         if name not in pg.fund.tranches:
             problems.append(("fund.tranches", f"expected a {name} tranche, found {', '.join(pg.fund.tranches)}"))
-    from finmodel.countries import get_country
+    from finmodel.country_table import get_country
 
     names = []
     for i, c in enumerate(pg.pipeline):

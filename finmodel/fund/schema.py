@@ -311,7 +311,7 @@ def scenario_path(entry: ProjectEntry, portfolio_source: str):
 
 def high_risk_problem(i: int, entry: ProjectEntry, scenario) -> tuple[str, str] | None:
     """The plan's high-risk exception: OECD category 6-7 needs an MDB or ECA co-investor."""
-    from finmodel.countries import get_country
+    from finmodel.country_table import get_country
 
     hr = structures_data()["high_risk"]
     country = get_country(scenario.project.country, scenario.project.country_overrides)

@@ -238,7 +238,7 @@ def _check_cash_declared(b: Builder, lines: Lines) -> None:
 
 def _category(sc) -> int | None:
     """The OECD country risk category of the scenario's country (None: not classified)."""
-    from finmodel.countries import get_country
+    from finmodel.country_table import get_country
 
     c = get_country(sc.project.country, dict(sc.project.country_overrides) if sc.project.country_overrides else None)
     return None if c is None else c.oecd_risk_category

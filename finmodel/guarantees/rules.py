@@ -43,7 +43,7 @@ def _num(v: Any) -> float | None:
 
 
 def _category(raw: Mapping) -> int | None:
-    from finmodel.countries import get_country
+    from finmodel.country_table import get_country
     from finmodel.errors import InputError
 
     project = raw.get("project") if isinstance(raw.get("project"), Mapping) else {}

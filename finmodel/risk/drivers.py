@@ -100,7 +100,7 @@ class Timing:
 
     @classmethod
     def of(cls, scenario) -> Timing:
-        from finmodel.countries import get_country
+        from finmodel.country_table import get_country
 
         tl = scenario.timeline
         country = get_country(scenario.project.country, scenario.project.country_overrides)

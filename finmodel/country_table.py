@@ -6,7 +6,7 @@ list each row names, ``oecd_list``) and a per-row, per-column confidence code (H
 L verify before relying). They are loaded once per process; a scenario overrides any value for its country
 through ``get_country(iso3, overrides={...})`` (``project.country_overrides``).
 
-``finmodel.countries()`` (this module is callable, as ``finmodel.fund`` is) returns the whole table as a
+``finmodel.countries()`` (the API function, :func:`finmodel.api.countries`) returns the whole table as a
 :class:`CountryTable` with a pandas view; ``finmodel countries [--json PATH]`` prints it.
 
 Sources
@@ -19,7 +19,7 @@ Sources
 
 Examples
 --------
->>> from finmodel.countries import get_country
+>>> from finmodel.country_table import get_country
 >>> get_country("MYS")
 Country(iso3='MYS', name='Malaysia', income_group='UMIC', oecd_risk_category=2, ldc=False, ...)
 >>> get_country("MYS", overrides={"oecd_risk_category": 3}).oecd_risk_category
@@ -399,20 +399,3 @@ def country_table() -> CountryTable:
     ('2025-02', 'LDC')
     """
     return CountryTable(all_countries())
-
-
-class _CallableModule(type(functools)):
-    """``finmodel.countries`` is this module and also the API function ``finmodel.countries()``.
-
-    Any ``from finmodel.countries import ...`` binds the module to ``finmodel.countries``, so the module itself
-    is made callable (as ``finmodel.fund`` is): ``finmodel.countries()`` is :func:`country_table` (see
-    :func:`finmodel.api.countries`), while ``finmodel.countries.get_country`` and the rest stay.
-    """
-
-    def __call__(self) -> CountryTable:
-        return country_table()
-
-
-import sys as _sys  # noqa: E402 (the class above must exist first)
-
-_sys.modules[__name__].__class__ = _CallableModule
