@@ -33,12 +33,15 @@ def _at_rate(res, rate):
     return res.model.evaluate({**res.solved, "in_ge_discount_rate": np.array([[rate]])})
 
 
-def _single_loan_scenario(repayment, *, rate=0.02, grace=6, maturity=21):
-    """Annual model, one construction year: the whole loan is drawn in period 1 (t = 1 year) with no
-    interest during construction, no fees: the DAC assumptions (one disbursement, interest every period),
-    shifted by one year. Relative to the drawdown: grace - 1 years with no principal, maturity - 1 years."""
+def _single_loan_scenario(
+    repayment, *, rate=0.02, grace=6, maturity=21, periods_per_year=1, upfront_fee=0.0, amount=100_000_000
+):
+    """Annual model (by default), one construction year: the whole loan is drawn in period 1 (t = 1 year) with
+    no interest during construction, no fees (by default): the DAC assumptions (one disbursement, interest every
+    period), shifted by one year. Relative to the drawdown: grace - 1 years with no principal, maturity - 1
+    years. Fixed rate, no commitment fee, no DSRA, no capital grant."""
     raw = load_raw()
-    raw["timeline"].update(construction_years=1, operation_years=20, periods_per_year=1)
+    raw["timeline"].update(construction_years=1, operation_years=20, periods_per_year=periods_per_year)
     raw["capex"]["phasing"] = [1.0]
     raw["revenues"] = [r for r in raw["revenues"] if r["kind"] != "capital_grant"]
     raw["debt"] = {
@@ -47,9 +50,9 @@ def _single_loan_scenario(repayment, *, rate=0.02, grace=6, maturity=21):
             {
                 "name": "Test loan",
                 "kind": "other",
-                "amount": 100_000_000,
+                "amount": amount,
                 "rate": {"fixed": rate},
-                "upfront_fee": 0.0,
+                "upfront_fee": upfront_fee,
                 "commitment_fee": 0.0,
                 "grace_years": grace,
                 "maturity_years": maturity,
