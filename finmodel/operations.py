@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from finmodel.rows import Expr, Lookup, Mod, Ref, Sum
+from finmodel.rows import Expr, If, Lookup, Mod, Ref, Sum
 from finmodel.timeline import R
 
 if TYPE_CHECKING:
@@ -131,20 +131,40 @@ def _revenues(b: Builder) -> None:
         else:
             rev_rows.append(_revenue(b, i, rv))
     _add(b, "revenue", Sum(rev_rows), "Total revenue", section="Revenues")
-    _add(b, "grants", Sum(grant_rows), "Total capital grants", section="Grants")
+    if not grant_rows:
+        _add(b, "grants", Sum(grant_rows), "Total capital grants", section="Grants")
+        return
+    # a grant is disbursed against the period's construction cost, never beyond it (grantors pay eligible costs):
+    # every grant is scaled down alike where the scheduled grants exceed the period's capex
+    scheduled = _add(b, "grants_scheduled", Sum(grant_rows), "Capital grants as scheduled", section="Grants")
+    cap = _add(
+        b,
+        "grants_disbursed_share",
+        If(scheduled > R("capex"), R("capex") / scheduled, 1),
+        "Share of the scheduled grants disbursed = min(1, capex / scheduled grants)",
+        unit="fraction",
+        fmt="pct",
+        section="Grants",
+    )
+    disbursed = [
+        _add(b, f"grant{i}", R(f"grant{i}_scheduled") * cap, f"{rv.name} (capital grant, disbursed)", section="Grants")
+        for i, rv in enumerate(b.scenario.revenues, start=1)
+        if rv.kind == "capital_grant"
+    ]
+    _add(b, "grants", Sum(disbursed), "Total capital grants (disbursed)", section="Grants")
 
 
 def _grant(b: Builder, i: int, rv) -> Ref:
     """A capital grant: inputs amount [currency] and phasing by construction year [fraction]; the row
-    ``grant<i>`` [currency per period]."""
+    ``grant<i>_scheduled`` [currency per period] (``grant<i>``: what is disbursed, see :func:`_revenues`)."""
     g, p = f"Revenue {i}: {rv.name}", f"in_rev{i}_"
     a = b.model.add_input(p + "amount", rv.amount, "Grant amount", unit=b.cur, group=g, fmt="money")
     b.table(p + "phasing", rv.phasing, "Grant phasing by construction year", unit="fraction", group=g)
     return _add(
         b,
-        f"grant{i}",
+        f"grant{i}_scheduled",
         Lookup(p + "phasing", R("construction_year")) / b.model.ref("in_periods_per_year") * a,
-        f"{rv.name} (capital grant)",
+        f"{rv.name} (capital grant, scheduled)",
         section="Grants",
     )
 

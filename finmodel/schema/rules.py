@@ -98,6 +98,7 @@ def check_rules(raw: Mapping) -> list[tuple[str, str]]:
     if sponsors:
         _check_sum(problems, "sponsors", [s.get("share") for _, s in sponsors], "sponsors' shares")
     _facilities_rules(problems, raw, timeline)
+    _fixed_debt_rule(problems, raw)
     _dsra_rule(problems, raw, timeline[2])
     cases = raw.get("cases")
     if isinstance(cases, Mapping) and BASE_CASE in cases:
@@ -120,6 +121,34 @@ def _phasing_rules(problems: list, raw: Mapping, construction: int | None) -> No
             path = f"revenues.{i}.phasing"
             _check_phasing_length(problems, path, rev.get("phasing"), construction)
             _check_sum(problems, path, rev.get("phasing"), "construction-year shares")
+
+
+def _fixed_debt_rule(problems: list, raw: Mapping) -> None:
+    """The fixed facility amounts must fit the construction cost after grants (capex x (1 + contingency) x the
+    capex factor - capital grants): debt beyond it could never be drawn (the model draws debt against the uses
+    after grants, which are at least that cost plus fees, IDC and the DSRA)."""
+    amount = as_number(get_in(raw, "capex", "amount"))
+    contingency = as_number(get_in(raw, "capex", "contingency"))
+    factor = as_number(get_in(raw, "drivers", "capex_factor"))
+    facilities = mapping_items(get_in(raw, "debt", "facilities"))
+    fixed = [as_number(f.get("amount")) for _, f in facilities if f.get("share") is None]
+    if amount is None or not fixed or any(x is None for x in fixed):
+        return
+    grants = [
+        as_number(r.get("amount")) for _, r in mapping_items(raw.get("revenues")) if r.get("kind") == "capital_grant"
+    ]
+    if any(g is None for g in grants):
+        return
+    cost = amount * (1 + (contingency or 0.0)) * (1.0 if factor is None else factor) - sum(grants)
+    cap, what = cost, f"the construction cost after grants ({cost:,.6g})"
+    if sum(fixed) > cap:
+        problems.append(
+            (
+                "debt.facilities",
+                f"expected fixed facility amounts of at most {what} = {cap:,.6g}, found {sum(fixed):,.6g}: "
+                "debt beyond it could never be drawn",
+            )
+        )
 
 
 def _facilities_rules(problems: list, raw: Mapping, timeline: tuple) -> None:
