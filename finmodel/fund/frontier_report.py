@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from finmodel.files import make_folder
+from finmodel.files import make_folder, save_png
 from finmodel.fund import frontier as fr
 from finmodel.fund import outputs
 from finmodel.workbook.pngs import literal_text
@@ -125,7 +125,7 @@ def chart(f: fr.Frontier, folder) -> Path:
     fig.suptitle(title(f), fontsize=10)
     fig.tight_layout()
     folder = make_folder(folder)
-    p = outputs.atomic_write(folder / "frontier.png", lambda tmp: fig.savefig(tmp, format="png", dpi=110))
+    p = save_png(fig, folder / "frontier.png", dpi=110)
     plt.close(fig)
     return p
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from finmodel.errors import InputError
-from finmodel.files import atomic_write, make_folder
+from finmodel.files import atomic_write, make_folder, save_png
 from finmodel.workbook.pngs import literal_text
 
 HIST_BINS = 40
@@ -538,7 +538,7 @@ def sensitivity_pngs(res, folder) -> list[Path]:
             frameon=False,
         )
         fig.tight_layout()
-        out.append(atomic_write(folder / f"tornado_{metric}.png", lambda tmp, fig=fig: fig.savefig(tmp, format="png")))
+        out.append(save_png(fig, folder / f"tornado_{metric}.png"))
         plt.close(fig)
     labels = {t["driver"]: t["label"] for t in res.tornado}
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
@@ -569,6 +569,6 @@ def sensitivity_pngs(res, folder) -> list[Path]:
         ax.set_title(f"Spider: {label}, case {res.case}", fontsize=10)
         ax.legend(fontsize=7)
     fig.tight_layout()
-    out.append(atomic_write(folder / "spider.png", lambda tmp: fig.savefig(tmp, format="png")))
+    out.append(save_png(fig, folder / "spider.png"))
     plt.close(fig)
     return out
