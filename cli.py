@@ -503,14 +503,27 @@ def fund_cmd(
 @_json_option("the frontier")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the frontier table (.xlsx).")
 @click.option("--charts", type=click.Path(file_okay=False), metavar="DIR", help="Write frontier.png into DIR.")
+@click.option(
+    "--paths-out",
+    type=click.Path(dir_okay=False),
+    help="Per-path results (.csv, or .parquet): private and government loss, private IRR per share and path.",
+)
 @click.option("--quiet", is_flag=True, help="Do not print the table.")
 @_report_errors
-def frontier_cmd(portfolio, paths, seed, steps, case, json_path, output, charts, quiet):
+def frontier_cmd(portfolio, paths, seed, steps, case, json_path, output, charts, paths_out, quiet):
     """The subordination frontier of a PORTFOLIO: private risk against the government's first-loss share."""
     from finmodel import api
 
     out = api.frontier(
-        portfolio, paths=paths, seed=seed, steps=steps, case=case, json_path=json_path, workbook=output, charts=charts
+        portfolio,
+        paths=paths,
+        seed=seed,
+        steps=steps,
+        case=case,
+        json_path=json_path,
+        workbook=output,
+        charts=charts,
+        paths_out=paths_out,
     )
     if not quiet and json_path != "-":
         for table in out.tables():

@@ -536,6 +536,7 @@ def frontier(
     workbook=None,
     json_path=None,
     charts=None,
+    paths_out=None,
 ):
     """The subordination frontier of a portfolio: private risk against the government's first-loss share [KRW].
 
@@ -552,12 +553,15 @@ def frontier(
     workbook, json_path, charts : optional
         Also write the table (``.xlsx``), the JSON (``-``: standard output) and ``frontier.png`` into a folder;
         every output is checked before any work.
+    paths_out : str or Path, optional
+        Also write the per-path results (``.csv`` or ``.parquet``, as ``simulate``): one row per (share, path),
+        ``private_loss``, ``government_loss`` [KRW], ``private_irr`` (``.paths``).
 
     Returns
     -------
     finmodel.fund.frontier_report.FrontierOutput
-        ``.points`` (DataFrame, one row per government share), ``.frontier`` (per-path arrays), ``.data`` (the
-        JSON), ``.written``.
+        ``.points`` (DataFrame, one row per government share), ``.paths`` (DataFrame, one row per share and
+        path), ``.frontier`` (per-path arrays), ``.data`` (the JSON), ``.written``.
 
     Examples
     --------
@@ -579,6 +583,7 @@ def frontier(
         json_path=json_path,
         workbook_path=workbook,
         charts=charts,
+        paths_out=paths_out,
     )
 
 

@@ -532,6 +532,7 @@ HOSTILE_NAME_COMMANDS = {
     "compare": lambda d, s, p, g: ["compare", p, "-o", _out(d, "cmp.xlsx"), "--paths", "32"],
     "frontier": lambda d, s, p, g: [
         *("frontier", p, "--paths", "32", "--steps", "0,0.1", "-o", _out(d, "fr.xlsx"), "--charts", _out(d, "c")),
+        *("--paths-out", _out(d, "fr.csv")),
     ],
     "programme": lambda d, s, p, g: [
         *("programme", g, "--paths", "32", "-o", _out(d, "pg.xlsx"), "--charts", _out(d, "c")),
