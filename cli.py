@@ -399,14 +399,26 @@ def grant_element_cmd(
     metavar="RHO",
     help="With --paths: loading of every project on a shared macro factor (demand, political events). Default: 0.",
 )
+@click.option(
+    "--paths-out",
+    type=click.Path(dir_okay=False),
+    help="With --paths: per-path tranche losses by structure (.csv, or .parquet).",
+)
 @click.option("--quiet", is_flag=True, help="Do not print the table.")
 @_report_errors
-def compare_cmd(portfolio, case, output, json_path, paths, seed, correlation, quiet):
+def compare_cmd(portfolio, case, output, json_path, paths, seed, correlation, paths_out, quiet):
     """Run a PORTFOLIO file's fund under PIS (subordinated) and GIF (pari passu); each tranche side by side."""
     from finmodel import api
 
     out = api.compare(
-        portfolio, case, workbook=output, json_path=json_path, paths=paths, seed=seed, correlation=correlation
+        portfolio,
+        case,
+        workbook=output,
+        json_path=json_path,
+        paths=paths,
+        seed=seed,
+        correlation=correlation,
+        paths_out=paths_out,
     )
     if not quiet and json_path != "-":
         _console().print(out.table())

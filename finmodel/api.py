@@ -408,6 +408,7 @@ def compare(
     workbook=None,
     json_path=None,
     correlation: float | None = None,
+    paths_out=None,
 ):
     """The same portfolio under PIS (subordinated) and GIF (pari passu), tranche by tranche [KRW].
 
@@ -425,6 +426,9 @@ def compare(
     correlation : float, optional
         With ``paths``: every project's loading on a shared macro factor (default 0: independent projects).
         ``seed`` or ``correlation`` without ``paths`` is refused rather than ignored.
+    paths_out : str or Path, optional
+        With ``paths``: the per-path tranche losses ``<structure>_<tranche>_loss`` [KRW] (``.csv`` or
+        ``.parquet``, as ``simulate``; ``.monte_carlo.dataframe()``).
 
     Returns
     -------
@@ -443,7 +447,14 @@ def compare(
     from finmodel.fund import compare_portfolio
 
     return compare_portfolio(
-        portfolio, case, workbook=workbook, json_path=json_path, paths=paths, seed=seed, correlation=correlation
+        portfolio,
+        case,
+        workbook=workbook,
+        json_path=json_path,
+        paths=paths,
+        seed=seed,
+        correlation=correlation,
+        paths_out=paths_out,
     )
 
 
