@@ -26,10 +26,10 @@ def _report_errors(func):
         try:
             return func(*args, **kwargs)
         except InputError as exc:
-            _echo(f"error: {exc.format()}", err=True)
+            _echo_problems(exc, "error: ")
             sys.exit(2)
         except FinmodelError as exc:
-            _echo(f"error: {exc}", err=True)
+            _echo(f"error: {_inert(exc)}", err=True)  # one line, whatever the file names in it hold
             sys.exit(1)
         except Interrupted as exc:
             click.echo(f"error: interrupted ({exc}); no output file was left half-written", err=True)
@@ -48,13 +48,24 @@ def _echo(message, *, err=False):
     click.echo(inert_lines(message), err=err)
 
 
-def _echo_written(paths, json_path=None):
-    """``wrote PATH`` for every file written; on standard error when the JSON went to standard output."""
+def _inert(text) -> str:
     from finmodel.term import inert
 
+    return inert(text)
+
+
+def _echo_problems(exc, prefix="", *, err=True):
+    """An InputError's problems, one line each: a line break or escape in a file name shows as ``\\x0a``,
+    ``\\x1b``, never starts a line of its own nor reaches the terminal."""
+    for k, line in enumerate(exc.lines()):
+        _echo(f"{prefix if k == 0 else ''}{_inert(line)}", err=err)
+
+
+def _echo_written(paths, json_path=None):
+    """``wrote PATH`` for every file written; on standard error when the JSON went to standard output."""
     for path in paths:
         if path is not None:
-            _echo(f"wrote {inert(path)}", err=str(json_path) == "-")
+            _echo(f"wrote {_inert(path)}", err=str(json_path) == "-")
 
 
 def _json_option(what="the results"):
@@ -201,7 +212,7 @@ def validate_cmd(scenarios, json_path):
             entry["ok"] = False
             entry["problems"] = [{"field": p, "message": m} for p, m in exc.problems]
             if js != "-":
-                _echo(exc.format())
+                _echo_problems(exc, err=False)
         else:
             if base is not None:
                 entry["warnings"] = api.warnings(base)
@@ -405,14 +416,26 @@ def grant_element_cmd(
     metavar="RHO",
     help="With --paths: loading of every project on a shared macro factor (demand, political events). Default: 0.",
 )
+@click.option(
+    "--paths-out",
+    type=click.Path(dir_okay=False),
+    help="With --paths: per-path tranche losses by structure (.csv, or .parquet).",
+)
 @click.option("--quiet", is_flag=True, help="Do not print the table.")
 @_report_errors
-def compare_cmd(portfolio, case, output, json_path, paths, seed, correlation, quiet):
+def compare_cmd(portfolio, case, output, json_path, paths, seed, correlation, paths_out, quiet):
     """Run a PORTFOLIO file's fund under PIS (subordinated) and GIF (pari passu); each tranche side by side."""
     from finmodel import api
 
     out = api.compare(
-        portfolio, case, workbook=output, json_path=json_path, paths=paths, seed=seed, correlation=correlation
+        portfolio,
+        case,
+        workbook=output,
+        json_path=json_path,
+        paths=paths,
+        seed=seed,
+        correlation=correlation,
+        paths_out=paths_out,
     )
     if not quiet and json_path != "-":
         _console().print(out.table())
@@ -509,14 +532,27 @@ def fund_cmd(
 @_json_option("the frontier")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the frontier table (.xlsx).")
 @click.option("--charts", type=click.Path(file_okay=False), metavar="DIR", help="Write frontier.png into DIR.")
+@click.option(
+    "--paths-out",
+    type=click.Path(dir_okay=False),
+    help="Per-path results (.csv, or .parquet): private and government loss, private IRR per share and path.",
+)
 @click.option("--quiet", is_flag=True, help="Do not print the table.")
 @_report_errors
-def frontier_cmd(portfolio, paths, seed, steps, case, json_path, output, charts, quiet):
+def frontier_cmd(portfolio, paths, seed, steps, case, json_path, output, charts, paths_out, quiet):
     """The subordination frontier of a PORTFOLIO: private risk against the government's first-loss share."""
     from finmodel import api
 
     out = api.frontier(
-        portfolio, paths=paths, seed=seed, steps=steps, case=case, json_path=json_path, workbook=output, charts=charts
+        portfolio,
+        paths=paths,
+        seed=seed,
+        steps=steps,
+        case=case,
+        json_path=json_path,
+        workbook=output,
+        charts=charts,
+        paths_out=paths_out,
     )
     if not quiet and json_path != "-":
         for table in out.tables():

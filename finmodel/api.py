@@ -408,6 +408,7 @@ def compare(
     workbook=None,
     json_path=None,
     correlation: float | None = None,
+    paths_out=None,
 ):
     """The same portfolio under PIS (subordinated) and GIF (pari passu), tranche by tranche [KRW].
 
@@ -425,6 +426,9 @@ def compare(
     correlation : float, optional
         With ``paths``: every project's loading on a shared macro factor (default 0: independent projects).
         ``seed`` or ``correlation`` without ``paths`` is refused rather than ignored.
+    paths_out : str or Path, optional
+        With ``paths``: the per-path tranche losses ``<structure>_<tranche>_loss`` [KRW] (``.csv`` or
+        ``.parquet``, as ``simulate``; ``.monte_carlo.dataframe()``).
 
     Returns
     -------
@@ -443,7 +447,14 @@ def compare(
     from finmodel.fund import compare_portfolio
 
     return compare_portfolio(
-        portfolio, case, workbook=workbook, json_path=json_path, paths=paths, seed=seed, correlation=correlation
+        portfolio,
+        case,
+        workbook=workbook,
+        json_path=json_path,
+        paths=paths,
+        seed=seed,
+        correlation=correlation,
+        paths_out=paths_out,
     )
 
 
@@ -536,6 +547,7 @@ def frontier(
     workbook=None,
     json_path=None,
     charts=None,
+    paths_out=None,
 ):
     """The subordination frontier of a portfolio: private risk against the government's first-loss share [KRW].
 
@@ -552,12 +564,15 @@ def frontier(
     workbook, json_path, charts : optional
         Also write the table (``.xlsx``), the JSON (``-``: standard output) and ``frontier.png`` into a folder;
         every output is checked before any work.
+    paths_out : str or Path, optional
+        Also write the per-path results (``.csv`` or ``.parquet``, as ``simulate``): one row per (share, path),
+        ``private_loss``, ``government_loss`` [KRW], ``private_irr`` (``.paths``).
 
     Returns
     -------
     finmodel.fund.frontier_report.FrontierOutput
-        ``.points`` (DataFrame, one row per government share), ``.frontier`` (per-path arrays), ``.data`` (the
-        JSON), ``.written``.
+        ``.points`` (DataFrame, one row per government share), ``.paths`` (DataFrame, one row per share and
+        path), ``.frontier`` (per-path arrays), ``.data`` (the JSON), ``.written``.
 
     Examples
     --------
@@ -579,6 +594,7 @@ def frontier(
         json_path=json_path,
         workbook_path=workbook,
         charts=charts,
+        paths_out=paths_out,
     )
 
 

@@ -25,12 +25,14 @@ class InputError(FinmodelError):
         self.source = source
         super().__init__(self.format())
 
-    def format(self) -> str:
+    def lines(self) -> list[str]:
+        """One line per problem: ``source: field path: message`` (a file name's own line breaks are the caller's
+        to make inert: the command line shows each line through ``finmodel.term.inert``)."""
         head = f"{self.source}: " if self.source else ""
-        lines = []
-        for path, msg in self.problems:
-            lines.append(f"{head}{path}: {msg}" if path else f"{head}{msg}")
-        return "\n".join(lines)
+        return [f"{head}{path}: {msg}" if path else f"{head}{msg}" for path, msg in self.problems]
+
+    def format(self) -> str:
+        return "\n".join(self.lines())
 
 
 class ScenarioFileError(InputError):

@@ -125,6 +125,16 @@ def atomic_write(path, write: Callable[[str], object], *, suffix: str = ".tmp") 
     return path
 
 
+def save_png(fig, path, **savefig) -> Path:
+    """Write a matplotlib figure as a PNG through :func:`atomic_write`, every text of it made inert first
+    (:func:`finmodel.term.inert_figure`: control characters escaped, nothing parsed as mathtext).
+    ``savefig``: keywords of ``Figure.savefig`` (``dpi``)."""
+    from finmodel.term import inert_figure
+
+    inert_figure(fig)
+    return atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", **savefig))
+
+
 def _ignore_unraisable(_unraisable) -> None:
     pass
 

@@ -128,3 +128,36 @@ def test_cli_frontier_bad_input_exits_2_and_writes_nothing(tmp_path):
     assert r.exit_code == 2 and "--steps" in r.output and "never 5" in r.output and not js.exists()
     r = CliRunner().invoke(main, ["frontier", str(SHIPPED), "--paths", "8", "-o", str(tmp_path / "f.txt")])
     assert r.exit_code == 2 and "--output" in r.output
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_the_per_path_file_reproduces_the_frontier_statistics(tmp_path, suffix):
+    import pandas as pd
+
+    import finmodel
+
+    if suffix == ".parquet":
+        pytest.importorskip("pyarrow")
+    po, js = tmp_path / f"frontier paths{suffix}", tmp_path / "f.json"
+    out = finmodel.frontier(
+        "scenarios/pis_high_risk_subfund.yaml", paths=60, seed=3, steps="0,0.2", json_path=js, paths_out=po
+    )
+    assert po in out.written
+    df = pd.read_csv(po) if suffix == ".csv" else pd.read_parquet(po)
+    assert list(df.columns) == ["government_share", "path", "private_loss", "government_loss", "private_irr"]
+    points = json.loads(js.read_text())["points"]
+    tol = json.loads(js.read_text())["loss_tolerance_krw"]
+    assert sorted(df["government_share"].unique()) == [p["government_share"] for p in points]
+    for p in points:
+        at = df[df["government_share"] == p["government_share"]]
+        assert list(at["path"]) == list(range(60))
+        # 1e-9 relative: the CSV keeps 10 significant digits of each loss
+        assert at["private_loss"].mean() == pytest.approx(p["private_expected_loss"], rel=1e-9, abs=1e-3)
+        assert at["government_loss"].mean() == pytest.approx(p["government_expected_loss"], rel=1e-9, abs=1e-3)
+        assert (at["private_loss"] > tol).mean() == p["private_p_loss"]
+        irr = at["private_irr"].dropna().to_numpy()
+        assert 1 - irr.size / 60 == pytest.approx(p["private_irr_undefined_share"], abs=1e-12)
+        got = np.percentile(irr, [5, 50, 95])
+        want = [p["private_irr_p5"], p["private_irr_p50"], p["private_irr_p95"]]
+        assert got == pytest.approx(want, rel=1e-9, abs=1e-10)  # IRRs rounded to 10 digits in the CSV
+    assert df.set_index(["government_share", "path"]).shape == out.paths.shape

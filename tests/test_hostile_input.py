@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import resource
 import shutil
 import signal
@@ -461,3 +462,113 @@ def test_a_refused_portfolio_project_file_is_not_quoted(tmp_path):
         assert_clean(proc, 2)
         assert "SECRET" not in proc.stdout + proc.stderr and "BEGIN OPENSSH" not in proc.stdout + proc.stderr
         assert where in proc.stdout + proc.stderr
+
+
+# --- hostile file and folder names: every writer, every command ----------------------------------------------
+
+HOSTILE_NAME = "\x1b[31mr\x07e\x08d\x1b]0;t\x07\u202e\r\nx\x7f\x9b\u2028\u2066"
+"""ESC colour and OSC title sequences, BEL, backspace, a bidi override and isolate, CR, LF, DEL, CSI (C1) and a
+line separator: every kind of character ``finmodel.term.inert`` escapes, in one file or folder name."""
+
+_ACTIVE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+"""A character that acts on a terminal or viewer (written out here, independently of finmodel.term): controls
+but the newline that ends each line, bidi embeddings / overrides / isolates, line and paragraph separators."""
+
+
+@pytest.fixture(scope="module")
+def hostile_files(tmp_path_factory):
+    """A folder whose name and whose files' names are :data:`HOSTILE_NAME`: a scenario, a portfolio and a
+    programme over it (project scenario paths relative, as shipped: they resolve inside the hostile folder)."""
+    base = tmp_path_factory.mktemp("names")
+    d = base / f"dir{HOSTILE_NAME}"
+    d.mkdir()
+    shutil.copy(SCENARIOS / "kuwait_abdullah.yaml", d / "plain.yaml")
+    scenario = d / f"{HOSTILE_NAME}s.yaml"
+    shutil.copy(SCENARIOS / "kuwait_abdullah.yaml", scenario)
+    pf = yaml.safe_load((SCENARIOS / "pis_smart_city_subfund.yaml").read_text(encoding="utf-8"))
+    for p in pf["projects"]:
+        if p["scenario"] != "default":
+            p["scenario"] = "plain.yaml"
+    pf["cases"]["flat"] = {"description": "Monte Carlo case: no changes", "changes": {}}
+    portfolio = write_yaml(d / f"{HOSTILE_NAME}p.yaml", pf)
+    pg = yaml.safe_load((SCENARIOS / "pis_programme_2019.yaml").read_text(encoding="utf-8"))
+    for p in pg["pipeline"]:
+        if p.get("scenario") not in (None, "default"):
+            p["scenario"] = "plain.yaml"
+    programme = write_yaml(d / f"{HOSTILE_NAME}g.yaml", pg)
+    return base, d, scenario, portfolio, programme
+
+
+def _out(d: Path, tail: str) -> Path:
+    return d / f"{HOSTILE_NAME}{tail}"
+
+
+HOSTILE_NAME_COMMANDS = {
+    "run": lambda d, s, p, g: ["run", s, "-o", _out(d, ".xlsx"), "--json", _out(d, ".json"), "--charts", _out(d, "c")],
+    "run --brief": lambda d, s, p, g: ["run", s, "--brief"],
+    "cases": lambda d, s, p, g: ["cases", s, "--json", _out(d, "cases.json")],
+    "validate": lambda d, s, p, g: ["validate", s, p],
+    "validate (missing file)": lambda d, s, p, g: ["validate", _out(d, "missing.yaml")],
+    "simulate": lambda d, s, p, g: [
+        *("simulate", s, "--paths", "32", "--explain-paths", "0", "-o", _out(d, "sim.xlsx")),
+        *("--json", _out(d, "sim.json"), "--paths-out", _out(d, "sim.csv"), "--charts", _out(d, "c")),
+    ],
+    "simulate (unknown extension)": lambda d, s, p, g: ["simulate", s, "--paths", "8", "--paths-out", _out(d, ".txt")],
+    "sensitivity": lambda d, s, p, g: [
+        *("sensitivity", s, "--driver", "revenue", "-o", _out(d, "sens.xlsx"), "--charts", _out(d, "c")),
+    ],
+    "grant-element": lambda d, s, p, g: ["grant-element", s, "--json", _out(d, "ge.json")],
+    "fund": lambda d, s, p, g: ["fund", p, "-o", _out(d, "fund.xlsx"), "--json", _out(d, "fund.json")],
+    "fund --first-loss --paths": lambda d, s, p, g: [
+        "fund",
+        p,
+        "--first-loss",
+        "flat",
+        "--case",
+        "flat",
+        "--paths",
+        "32",
+    ],
+    "compare": lambda d, s, p, g: ["compare", p, "-o", _out(d, "cmp.xlsx"), "--paths", "32"],
+    "frontier": lambda d, s, p, g: [
+        *("frontier", p, "--paths", "32", "--steps", "0,0.1", "-o", _out(d, "fr.xlsx"), "--charts", _out(d, "c")),
+        *("--paths-out", _out(d, "fr.csv")),
+    ],
+    "programme": lambda d, s, p, g: [
+        *("programme", g, "--paths", "32", "-o", _out(d, "pg.xlsx"), "--charts", _out(d, "c")),
+    ],
+    "new (refused)": lambda d, s, p, g: ["new", _out(d, "new")],
+    "export": lambda d, s, p, g: ["export", _out(d, ".xlsx"), "-o", _out(d, "exported.yaml")],
+    "run WORKBOOK": lambda d, s, p, g: ["run", _out(d, ".xlsx"), "--quiet"],
+}
+"""Every command with its input and output files named :data:`HOSTILE_NAME`; ``export`` and ``run WORKBOOK``
+read the workbook ``run`` wrote (the dict's order is the run order)."""
+
+
+@pytest.mark.parametrize("command", list(HOSTILE_NAME_COMMANDS))
+def test_hostile_file_names_reach_no_writer_and_no_terminal(hostile_files, command):
+    from openpyxl import load_workbook
+
+    base, d, scenario, portfolio, programme = hostile_files
+    if command in ("export", "run WORKBOOK") and not _out(d, ".xlsx").exists():
+        finmodel(*HOSTILE_NAME_COMMANDS["run"](d, scenario, portfolio, programme), cwd=base)
+    before = set(d.rglob("*"))
+    proc = finmodel(*HOSTILE_NAME_COMMANDS[command](d, scenario, portfolio, programme), cwd=base)
+    refused = command.endswith(("(refused)", "(missing file)", "(unknown extension)"))
+    assert_clean(proc, 2 if refused else 0)
+    raw = _ACTIVE.findall(proc.stdout + proc.stderr)
+    assert not raw, f"raw {sorted(set(raw))!r} reached the terminal"
+    assert HOSTILE_NAME not in proc.stdout + proc.stderr
+    if refused:
+        assert set(d.rglob("*")) == before  # nothing written
+        shown = proc.stdout + proc.stderr
+        assert "\\x1b[31m" in shown or "U+001B" in shown  # the name shown, escaped
+        return
+    for wb_path in sorted(set(d.glob("*.xlsx")) - before):
+        wb = load_workbook(wb_path)  # the workbook opens
+        texts = [c.value for ws in wb.worksheets for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+        assert not any(_ACTIVE.search(t) for t in texts), wb_path.name
+        if command == "run":
+            assert any("\\x1b[31mr\\x07e" in t for t in texts)  # the Cover's provenance names the file, escaped
+    for png in sorted(set(d.rglob("*.png")) - before):
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -185,3 +185,33 @@ def test_macro_correlation_option(severe):
     for bad in (-0.1, 1.0):
         with pytest.raises(fund_paths.InputError, match="--correlation"):
             fund_paths.simulate_fund(path, paths=10, seed=5, correlation=bad)
+
+
+def test_compare_paths_out_reproduces_the_monte_carlo_statistics(tmp_path):
+
+    import pandas as pd
+
+    import finmodel
+
+    po, js = tmp_path / "tranche paths.csv", tmp_path / "c.json"
+    out = finmodel.compare(
+        "scenarios/pis_high_risk_subfund.yaml", paths=80, seed=2, json_path=js, paths_out=po, correlation=0.3
+    )
+    assert po in out.written
+    df = pd.read_csv(po, index_col="path")
+    assert list(df.index) == list(range(80))
+    mc = json.loads(js.read_text())["monte_carlo"]
+    tol = mc["loss_tolerance_krw"]
+    checked = 0
+    for structure, stats in mc["structures"].items():
+        for key, value in stats.items():
+            if not key.endswith("_p_loss"):
+                continue
+            tranche = key[len("fund_") : -len("_p_loss")]
+            loss = df[f"{structure}_{tranche}_loss"]
+            assert (loss > tol).mean() == value
+            # 1e-9 relative: the CSV keeps 10 significant digits of each loss
+            assert loss.mean() == pytest.approx(stats[f"fund_{tranche}_expected_loss"], rel=1e-9, abs=1e-3)
+            assert np.percentile(loss, 99) == pytest.approx(stats[f"fund_{tranche}_loss_p99"], rel=1e-9, abs=1e-3)
+            checked += 1
+    assert checked == len(df.columns) >= 4  # every tranche of both structures, each column once

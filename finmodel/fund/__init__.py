@@ -71,6 +71,7 @@ def compare_portfolio(
     paths: int | None = None,
     seed: int | None = None,
     correlation: float | None = None,
+    paths_out=None,
 ) -> FundOutput:
     """Run the portfolio's case under each structure; write the workbook (first structure live, the others
     side by side on the Cases sheet) and the JSON if asked. Bad input is reported before any file is written.
@@ -78,12 +79,15 @@ def compare_portfolio(
     ``paths``: also each tranche's loss probability and expected loss over that many Monte Carlo paths of the
     projects' risk blocks (:func:`finmodel.fund.montecarlo.simulate_fund`; JSON key ``monte_carlo``), with
     ``seed`` (default 0) and ``correlation`` (default 0): given without ``paths`` they are refused
-    (InputError), not ignored."""
+    (InputError), not ignored. ``paths_out``: with ``paths``, the per-path tranche losses (``.csv`` /
+    ``.parquet``, :meth:`finmodel.fund.montecarlo.FundSimulationResult.dataframe`)."""
     from finmodel import report
     from finmodel.fund import decompose, model, portfolio
     from finmodel.fund import workbook as wbk
+    from finmodel.risk import outputs as risk_outputs
 
-    refuse_without_paths(paths, {"--seed": seed, "--correlation": correlation}, "--paths N")
+    refuse_without_paths(paths, {"--seed": seed, "--correlation": correlation, "--paths-out": paths_out}, "--paths N")
+    po = risk_outputs.check_paths_out(paths_out)
     seed = 0 if seed is None else seed
     correlation = 0.0 if correlation is None else correlation
     wb_path = check_output_path(workbook, ".xlsx", "--output")
@@ -93,7 +97,7 @@ def compare_portfolio(
 
         simulation.check_options(paths, seed, simulation.DEFAULT_CHUNK_SIZE)
     lp = portfolio.load(path)
-    check_not_inputs({"--output": wb_path, "--json": js_path}, [path, *lp.paths])
+    check_not_inputs({"--output": wb_path, "--json": js_path, "--paths-out": po}, [path, *lp.paths])
     results = model.compare(lp, case, structures)
     data = wbk.compare_json(lp, results)
     dec = decompose.decompose(results)
@@ -118,6 +122,9 @@ def compare_portfolio(
         written.append(wbk.write(results, wb_path, lp))
     if js_path is not None:
         written.append(report.write_json(data, js_path))
+    if po is not None:
+        prov = {"scenario": lp.source, "scenario_sha256": lp.sha256, "case": mc.case, "seed": mc.seed, "paths": paths}
+        written.append(risk_outputs.write_frame(mc.dataframe(), po, prov))
     return FundOutput(lp, results, written, data=data, monte_carlo=mc, decomposition=dec)
 
 

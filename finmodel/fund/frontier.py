@@ -161,6 +161,20 @@ class Frontier:
             )
         return out
 
+    def dataframe(self):
+        """Per-path results at every share, one row per (share, path) (index ``government_share``, ``path``
+        0-based, the same paths at every share): ``private_loss``, ``government_loss`` [KRW] (contributions
+        not returned) and ``private_irr`` [per year] (NaN where the path has none). :meth:`points` are their
+        statistics: expected loss = mean, P(loss) = share of paths with a loss above ``tolerance``, IRR
+        percentiles over the paths with an IRR."""
+        import pandas as pd
+
+        n = len(self.shares)
+        index = pd.MultiIndex.from_product([self.shares, range(self.paths)], names=["government_share", "path"])
+        cols = {"private_loss": self.private_loss, "government_loss": self.government_loss}
+        cols["private_irr"] = self.private_irr
+        return pd.DataFrame({k: np.asarray(v, dtype=float).reshape(n * self.paths) for k, v in cols.items()}, index)
+
     def to_json(self) -> dict:
         from finmodel.version import __version__
 

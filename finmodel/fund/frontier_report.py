@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from finmodel.files import make_folder
+from finmodel.files import make_folder, save_png
 from finmodel.fund import frontier as fr
 from finmodel.fund import outputs
 from finmodel.workbook.pngs import literal_text
@@ -30,6 +30,12 @@ class FrontierOutput:
         import pandas as pd
 
         return pd.DataFrame(self.frontier.points()).set_index("government_share")
+
+    @property
+    def paths(self):
+        """Per-path results at every share (:meth:`finmodel.fund.frontier.Frontier.dataframe`): what
+        ``--paths-out`` writes."""
+        return self.frontier.dataframe()
 
     def tables(self) -> list:
         return [table(self.frontier)]
@@ -125,7 +131,7 @@ def chart(f: fr.Frontier, folder) -> Path:
     fig.suptitle(title(f), fontsize=10)
     fig.tight_layout()
     folder = make_folder(folder)
-    p = outputs.atomic_write(folder / "frontier.png", lambda tmp: fig.savefig(tmp, format="png", dpi=110))
+    p = save_png(fig, folder / "frontier.png", dpi=110)
     plt.close(fig)
     return p
 
@@ -149,18 +155,26 @@ def workbook(f: fr.Frontier, path) -> Path:
     return outputs.write_tables(path, [("Frontier", prov, keys, rows)])
 
 
-def run(path, *, paths, seed=0, steps=None, case=None, json_path=None, workbook_path=None, charts=None):
-    """Check every output path, run the frontier, write what was asked."""
+def run(path, *, paths, seed=0, steps=None, case=None, json_path=None, workbook_path=None, charts=None, paths_out=None):
+    """Check every output path, run the frontier, write what was asked (``paths_out``: the per-path file)."""
+    from finmodel.files import check_not_inputs
     from finmodel.fund import portfolio as pf
+    from finmodel.risk import outputs as risk_outputs
     from finmodel.risk import simulation
 
     outputs.check_outputs(json_path, workbook_path, charts, None)  # the options' own problems first
+    po = risk_outputs.check_paths_out(paths_out)
     simulation.check_options(paths, seed, simulation.DEFAULT_CHUNK_SIZE)
     fr.parse_steps(steps)
     lp = pf.load(path) if isinstance(path, (str, Path)) else path  # read once; the frontier runs on it
     inputs = [path, *lp.paths] if isinstance(path, (str, Path)) else None
     json_path, wb, charts = outputs.check_outputs(json_path, workbook_path, charts, inputs)
+    if po is not None and inputs is not None:
+        check_not_inputs({"--paths-out": po}, inputs)
     f = fr.frontier(lp, paths=paths, seed=seed, steps=steps, case=case)
     data = f.to_json()
     written = outputs.write_outputs(data, json_path, wb, charts, lambda p: workbook(f, p), lambda d: chart(f, d))
+    if po is not None:
+        prov = {k: data[k] for k in ("finmodel_version", "scenario", "scenario_sha256", "case", "seed", "paths")}
+        written.append(risk_outputs.write_frame(f.dataframe(), po, prov))
     return FrontierOutput(f, data, written)

@@ -82,6 +82,17 @@ class FundSimulationResult:
             out[f"fund_{t}_loss_p99"] = float(np.percentile(x, 99))
         return out
 
+    def dataframe(self):
+        """Per-path tranche losses, one row per path (index ``path``, 0-based): ``<structure>_<tranche>_loss``
+        [KRW] (contributions not returned). :meth:`summary` is their statistics: expected loss = mean, P(loss)
+        = share of paths with a loss above ``tolerance``, P99 = numpy's linear percentile."""
+        import pandas as pd
+
+        cols = {f"{s}_{t}_loss": self.losses[s][t] for s in self.structures for t in self.tranches[s]}
+        df = pd.DataFrame(cols)
+        df.index.name = "path"
+        return df
+
     def to_json(self) -> dict:
         return {
             "paths": self.paths,

@@ -100,6 +100,8 @@ def write_tables(path, sheets: list[tuple[str, list[tuple[str, str]], list[str],
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
+    from finmodel.workbook.cells import put_text
+
     def write(tmp):
         wb = Workbook()
         wb.remove(wb.active)
@@ -107,10 +109,9 @@ def write_tables(path, sheets: list[tuple[str, list[tuple[str, str]], list[str],
             ws = wb.create_sheet(name)
             r = 1
             for k, v in prov:
-                ws.cell(r, 1, str(k)).font = Font(bold=True)
-                c = ws.cell(r, 2)
-                c.value = str(v)
-                c.data_type = "s"  # a leading '=' in user text stays text
+                put_text(ws.cell(r, 1), k)
+                ws.cell(r, 1).font = Font(bold=True)
+                put_text(ws.cell(r, 2), v)  # a leading '=' in user text stays text; a path's ESC shows as \\x1b
                 r += 1
             r += 1
             for j, h in enumerate(header, start=1):
@@ -118,10 +119,10 @@ def write_tables(path, sheets: list[tuple[str, list[tuple[str, str]], list[str],
             for row in rows:
                 r += 1
                 for j, v in enumerate(row, start=1):
-                    c = ws.cell(r, j)
-                    c.value = json_ready(v) if not isinstance(v, str) else v
                     if isinstance(v, str):
-                        c.data_type = "s"
+                        put_text(ws.cell(r, j), v)
+                    else:
+                        ws.cell(r, j).value = json_ready(v)
             ws.column_dimensions["A"].width = 30
             for j in range(2, len(header) + 1):
                 ws.column_dimensions[ws.cell(1, j).column_letter].width = 16

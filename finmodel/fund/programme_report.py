@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from finmodel import definitions
-from finmodel.files import make_folder
+from finmodel.files import make_folder, save_png
 from finmodel.fund import outputs
 from finmodel.workbook.pngs import literal_text
 
@@ -269,7 +269,7 @@ def chart(res, s: dict, folder) -> Path:
     fig.suptitle(f"Programme {lp.spec.programme.name}: {res.paths:,} paths, seed {res.seed}", fontsize=11)
     fig.tight_layout()
     folder = make_folder(folder)
-    p = outputs.atomic_write(folder / "programme.png", lambda tmp: fig.savefig(tmp, format="png", dpi=110))
+    p = save_png(fig, folder / "programme.png", dpi=110)
     plt.close(fig)
     return p
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from finmodel.files import atomic_write, make_folder
+from finmodel.files import make_folder, save_png
 from finmodel.workbook.pngs import literal_text
 
 HIST_BINS = 40
@@ -28,7 +28,7 @@ def _plt():
 
 def _save(fig, path: Path) -> Path:
     plt = _plt()
-    out = atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", dpi=110))
+    out = save_png(fig, path, dpi=110)
     plt.close(fig)
     return out
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from finmodel.errors import InputError
-from finmodel.files import atomic_write, make_folder
+from finmodel.files import atomic_write, make_folder, save_png
 from finmodel.workbook.pngs import literal_text
 
 HIST_BINS = 40
@@ -49,15 +49,21 @@ def check_paths_out(path) -> Path | None:
 
 def write_paths(result, path) -> Path:
     """Per-path results (one row per path, ``path`` 0-based) as CSV or Parquet, by the file's suffix."""
+    return write_frame(result.dataframe(), path, _prov(result))
+
+
+def write_frame(df, path, provenance: dict) -> Path:
+    """A per-path DataFrame as CSV (10 significant digits) or Parquet (``provenance`` in the file's metadata),
+    by the file's suffix (:func:`check_paths_out`), written atomically: what every ``--paths-out`` writes."""
     path = check_paths_out(path)
-    df = result.dataframe()
+    df = df.copy()
     df.attrs = {}
     if path.suffix.lower() == ".parquet":
         import pyarrow as pa
         import pyarrow.parquet as pq
 
         table = pa.Table.from_pandas(df.reset_index(), preserve_index=False)
-        meta = {**(table.schema.metadata or {}), **{k.encode(): str(v).encode() for k, v in _prov(result).items()}}
+        meta = {**(table.schema.metadata or {}), **{k.encode(): str(v).encode() for k, v in provenance.items()}}
         return atomic_write(path, lambda tmp: pq.write_table(table.replace_schema_metadata(meta), tmp))
     return atomic_write(path, lambda tmp: df.to_csv(tmp, float_format="%.10g"))
 
@@ -509,7 +515,7 @@ def sensitivity_pngs(res, folder) -> list[Path]:
             frameon=False,
         )
         fig.tight_layout()
-        out.append(atomic_write(folder / f"tornado_{metric}.png", lambda tmp, fig=fig: fig.savefig(tmp, format="png")))
+        out.append(save_png(fig, folder / f"tornado_{metric}.png"))
         plt.close(fig)
     labels = {t["driver"]: t["label"] for t in res.tornado}
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
@@ -540,6 +546,6 @@ def sensitivity_pngs(res, folder) -> list[Path]:
         ax.set_title(f"Spider: {label}, case {res.case}", fontsize=10)
         ax.legend(fontsize=7)
     fig.tight_layout()
-    out.append(atomic_write(folder / "spider.png", lambda tmp: fig.savefig(tmp, format="png")))
+    out.append(save_png(fig, folder / "spider.png"))
     plt.close(fig)
     return out

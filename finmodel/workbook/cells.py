@@ -16,6 +16,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from finmodel.conventions import serial_to_datetime
+from finmodel.term import inert
 from finmodel.workbook import styles
 
 FIRST_COL = 5  # column E = period 1
@@ -24,8 +25,9 @@ LIVE_CASE = "live_case"  # the defined name of the live case selector (finmodel.
 
 
 def put_text(cell, text) -> None:
-    """Write user text as text, never as a formula (a name like ``=HYPERLINK(...)`` stays a string)."""
-    cell.value = "" if text is None else str(text)
+    """Write user text as text, never as a formula (a name like ``=HYPERLINK(...)`` stays a string), made inert
+    (:func:`finmodel.term.inert`: a file name holding ``ESC`` or ``BEL`` shows them as ``\\x1b``, ``\\x07``)."""
+    cell.value = "" if text is None else inert(text)
     cell.data_type = "s"
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from finmodel.conventions import serials_to_datetime64
-from finmodel.files import atomic_write, make_folder
+from finmodel.files import make_folder, save_png
 from finmodel.workbook.chart_specs import ChartSpec, chart_specs, scalar_value, span, y_limit
 
 MONEY_SCALE = 1e6  # money axes in millions of the model currency
@@ -50,7 +50,7 @@ def write_pngs(result, outdir: str | Path, *, dpi: int = 150) -> list[Path]:
             _draw_time(ax, spec, result)
         _axes(ax, spec, result.builder.cur)
         fig.tight_layout()
-        written.append(atomic_write(outdir / f"{spec.key}.png", lambda tmp, fig=fig: fig.savefig(tmp, format="png")))
+        written.append(save_png(fig, outdir / f"{spec.key}.png"))
     return written
 
 

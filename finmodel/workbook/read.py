@@ -49,15 +49,14 @@ _CHUNK = 30000  # characters per cell (Excel's limit is 32,767)
 
 def embed(wb, text: str, *, source: str, sha256: str, cases_run: list[str], selector: list[str]) -> None:
     """Add the hidden sheet holding the scenario's YAML text and what the workbook was run with."""
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
+    from finmodel.term import inert
     from finmodel.workbook.cells import put_text
 
     ws = wb.create_sheet(EMBED_SHEET)
     ws.sheet_state = "hidden"
     lines = text.split("\n")
     encoding = "lines"
-    if any(len(s) > _CHUNK or ILLEGAL_CHARACTERS_RE.search(s) for s in lines):
+    if any(len(s) > _CHUNK or inert(s) != s for s in lines):  # a tab, ESC, bidi override...: kept exactly
         raw = base64.b64encode(text.encode("utf-8")).decode("ascii")
         lines, encoding = [raw[i : i + _CHUNK] for i in range(0, len(raw), _CHUNK)], "base64"
     meta = [
