@@ -2,7 +2,8 @@
 application recalculates it, taken from the engine's own evaluation.
 
 Used by the tests and the benchmarks: write the workbook, recalculate it with headless LibreOffice
-(:mod:`finmodel.recalc`), and compare each formula cell with :func:`expected_cells`.
+(:mod:`finmodel.recalc`) or with the ``formulas`` package
+(:mod:`finmodel.recalc_formulas`), and compare each formula cell with :func:`expected_cells`.
 """
 
 from __future__ import annotations
@@ -45,6 +46,9 @@ def expected_cells(result) -> dict[tuple[str, str], object]:
 
 def compare(result, formulas_path, recalculated_path, *, rtol=1e-9, atol=1e-6):
     """Mismatches between the recalculated workbook and the engine (see :func:`finmodel.recalc.compare_workbooks`).
+
+    ``recalculated_path`` is the workbook LibreOffice recalculated, or the values another engine computed
+    (``{(sheet, "A1"): value}``, :func:`finmodel.recalc_formulas.recalculate_values`).
 
     Tolerances: relative 1e-9 (a sum over a few hundred float64 terms carries error ~1e-13 relative; the
     spreadsheet adds its own rounding of the same order); absolute 1e-6 for values that should be zero and

@@ -22,7 +22,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -241,7 +241,7 @@ def _close(expected, found, rtol: float, atol: float) -> bool:
 
 def compare_workbooks(
     formulas_path: Path,
-    recalculated_path: Path,
+    recalculated_path: Path | Mapping,
     expected: dict | Callable[[str, str], object],
     *,
     rtol: float = 1e-9,
@@ -253,8 +253,10 @@ def compare_workbooks(
     ----------
     formulas_path : pathlib.Path
         The workbook as written (formulas, no values).
-    recalculated_path : pathlib.Path
-        The same workbook after :func:`recalculate`.
+    recalculated_path : pathlib.Path or mapping
+        The same workbook after :func:`recalculate`, or the recalculated values themselves as
+        ``{(sheet, "A1"): value}`` (:func:`read_values`, or
+        :func:`finmodel.recalc_formulas.recalculate_values` for the ``formulas`` engine).
     expected : dict or callable
         ``{(sheet, "A1"): value}``, or ``f(sheet, "A1") -> value``; a formula cell missing from the dict, or
         for which the callable returns ``...`` (Ellipsis), is not compared.
@@ -279,7 +281,7 @@ def compare_workbooks(
                         formulas[(ws.title, cell.coordinate)] = cell.value
     finally:
         wb.close()
-    values = read_values(recalculated_path)
+    values = recalculated_path if isinstance(recalculated_path, Mapping) else read_values(recalculated_path)
     mismatches = []
     for key, formula in formulas.items():
         if callable(expected):

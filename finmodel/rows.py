@@ -66,6 +66,19 @@ class Expr(abc.ABC):
     def xl(self, w: FormulaWriter, col: int | None) -> str:
         """The Excel formula text of this node for period column ``col`` (None: a scalar cell)."""
 
+    #: True when the spreadsheet value is a logical (TRUE/FALSE): a comparison, AND, OR, NOT, or an IF one of
+    #: whose branches is one (see :func:`cell_formula`)
+    logical = False
+
+    def cell_formula(self, w: FormulaWriter, col: int | None) -> str:
+        """The formula of a cell holding this node, ``=`` included: ``=IF(<logical>,1,0)`` when the node is a
+        logical, so the cell holds the number 1/0 the engine computes. In Excel a logical is not a number
+        where it matters: ``SUM``, ``MAX``, ``MIN`` and ``AVERAGE`` over a range skip TRUE/FALSE cells and
+        ``TRUE=1`` is FALSE (LibreOffice, whose logicals are numbers, hides the difference; the ``formulas``
+        engine, following Excel, shows it)."""
+        f = self.xl(w, col)
+        return f"=IF({f},1,0)" if self.logical else f"={f}"
+
     @abc.abstractmethod
     def py(self, g) -> str:
         """The Python (numpy) source of this node for the evaluation mode of ``g`` (a :class:`finmodel.rowcode.Gen`)."""
@@ -318,6 +331,8 @@ def _is_zero(e) -> bool:
 class Cmp(Bin):
     """Comparison; evaluates to 1.0 / 0.0 (Excel TRUE/FALSE, which multiply as 1/0)."""
 
+    logical = True
+
     def py(self, g):
         return g.cmp(self.py_cond(g))
 
@@ -359,6 +374,12 @@ class Func(Expr):
 
     def children(self):
         return self.args
+
+    @property
+    def logical(self) -> bool:
+        if self.name == "IF":
+            return self.args[1].logical or self.args[2].logical
+        return self.name in ("AND", "OR", "NOT")
 
     def py(self, g):
         if self.name in ("AND", "OR", "NOT"):

@@ -64,7 +64,7 @@ def write_sheet(wb, ws, lay: Layout, sh: str) -> None:
 def _write_scalar(wb, ws, lay: Layout, sh: str, row, r: int) -> None:
     """A named scalar row: its formula in column C, a workbook-level defined name pointing at it."""
     fmt = FORMATS.get(row.fmt, FORMATS["number"])
-    f = "=" + row.expr.xl(lay.w, None)
+    f = row.expr.cell_formula(lay.w, None)
     role = styles.CHECK if row.fmt == "check" else (styles.LINK if LINK.match(f) else styles.CALC)
     styled(ws.cell(r, 3, f), role, fmt)
     wb.defined_names[row.name] = DefinedName(row.name, attr_text=f"{quote_sheet(sh)}!$C${r}")
@@ -77,13 +77,13 @@ def _write_periods(ws, lay: Layout, row, r: int) -> None:
     model, and ``ws.cell`` with a named style is the slow path."""
     w, periods = lay.w, lay.model.periods
     fmt = FORMATS.get(row.fmt, FORMATS["number"])
-    first = "=" + row.expr.xl(w, 0)
+    first = row.expr.cell_formula(w, 0)
     proto = styled(ws.cell(r, FIRST_COL, first), styles.LINK if LINK.match(first) else styles.CALC, fmt)
     cells = ws._cells
     for t in range(1, periods):
         col = FIRST_COL + t
         cells[(r, col)] = Cell(
-            ws, row=r, column=col, value="=" + row.expr.xl(w, t), style_array=copy.copy(proto._style)
+            ws, row=r, column=col, value=row.expr.cell_formula(w, t), style_array=copy.copy(proto._style)
         )
     if row.total:
         last_letter = get_column_letter(lay.last_col)

@@ -68,7 +68,10 @@ def check_rows(lay: Layout) -> list[tuple[str, int]]:
 
 
 def status_formula(r: int) -> str:
-    return f'=IF(C{r}=1,"OK","FAILED")'
+    """OK / FAILED beside the check in row ``r``. The check cell holds TRUE/FALSE (a comparison) or 1/0, so the
+    test is ``IF(C7, ...)``: in Excel ``TRUE=1`` is FALSE (a logical never equals a number; LibreOffice
+    coerces it), which would show FAILED beside every passing comparison."""
+    return f'=IF(C{r},"OK","FAILED")'
 
 
 def summary_formula() -> str:
