@@ -487,10 +487,26 @@ def compare_cmd(portfolio, case, output, json_path, paths, seed, correlation, pa
 )
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the live fund workbook (.xlsx).")
 @_json_option()
+@click.option(
+    "--paths-out",
+    type=click.Path(dir_okay=False),
+    help="With --paths: the fund at the solved share on every path (.csv, or .parquet).",
+)
 @click.option("--quiet", is_flag=True, help="Do not print the tables.")
 @_report_errors
 def fund_cmd(
-    portfolio, case, structure, first_loss_case, paths, seed, max_expected_loss, correlation, output, json_path, quiet
+    portfolio,
+    case,
+    structure,
+    first_loss_case,
+    paths,
+    seed,
+    max_expected_loss,
+    correlation,
+    output,
+    json_path,
+    paths_out,
+    quiet,
 ):
     """Run a PORTFOLIO file's fund: tranche results, first-loss share, mobilisation."""
     from finmodel import api
@@ -506,6 +522,7 @@ def fund_cmd(
         seed=seed,
         max_expected_loss=max_expected_loss,
         correlation=correlation,
+        paths_out=paths_out,
     )
     if not quiet and json_path != "-":
         _console().print(out.table())
@@ -570,13 +587,26 @@ def frontier_cmd(portfolio, paths, seed, steps, case, json_path, output, charts,
 @_json_option("the programme")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the summary tables (.xlsx).")
 @click.option("--charts", type=click.Path(file_okay=False), metavar="DIR", help="Write programme.png into DIR.")
+@click.option(
+    "--paths-out",
+    type=click.Path(dir_okay=False),
+    help="Per-path results (.csv, or .parquet): tranche losses and IRRs, deployments, orders, jobs.",
+)
 @click.option("--quiet", is_flag=True, help="Do not print the tables.")
 @_report_errors
-def programme_cmd(programme_file, paths, seed, json_path, output, charts, quiet):
+def programme_cmd(programme_file, paths, seed, json_path, output, charts, paths_out, quiet):
     """Simulate a PROGRAMME file: a fund deploying into a pipeline of candidate projects."""
     from finmodel import api
 
-    out = api.programme(programme_file, paths=paths, seed=seed, json_path=json_path, workbook=output, charts=charts)
+    out = api.programme(
+        programme_file,
+        paths=paths,
+        seed=seed,
+        json_path=json_path,
+        workbook=output,
+        charts=charts,
+        paths_out=paths_out,
+    )
     if not quiet and json_path != "-":
         for table in out.tables():
             _console().print(table)

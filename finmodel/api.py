@@ -344,6 +344,7 @@ def fund(
     seed: int | None = None,
     max_expected_loss: float | None = None,
     correlation: float | None = None,
+    paths_out=None,
 ):
     """Run a portfolio file's PIS / GIF fund: tranche results, first-loss share, mobilisation [KRW].
 
@@ -368,6 +369,9 @@ def fund(
         solver, so ``paths`` without ``first_loss_case`` (and ``seed``, ``max_expected_loss`` or ``correlation`` without
         ``paths``) is refused rather than ignored: each tranche's loss over Monte Carlo paths is
         :func:`compare` with ``paths``.
+    paths_out : str or Path, optional
+        With ``paths``: the fund at the solved share on every path (``.csv`` / ``.parquet``; each tranche's loss,
+        contributions, IRR and multiple, each project's equity cash flow to the fund).
 
     Returns
     -------
@@ -396,6 +400,7 @@ def fund(
         seed=seed,
         max_expected_loss=max_expected_loss,
         correlation=correlation,
+        paths_out=paths_out,
     )
 
 
@@ -598,7 +603,7 @@ def frontier(
     )
 
 
-def programme(path, *, paths: int = 2000, seed: int = 0, workbook=None, json_path=None, charts=None):
+def programme(path, *, paths: int = 2000, seed: int = 0, workbook=None, json_path=None, charts=None, paths_out=None):
     """Simulate a programme file: a fund deploying into a pipeline of candidate projects [KRW, USD].
 
     Parameters
@@ -610,6 +615,9 @@ def programme(path, *, paths: int = 2000, seed: int = 0, workbook=None, json_pat
     workbook, json_path, charts : optional
         Also write the summary tables (``.xlsx``), the JSON (``-``: standard output) and ``programme.png`` into
         a folder; every output is checked before any work.
+    paths_out : str or Path, optional
+        The per-path results (``.csv`` or ``.parquet``): tranche losses and IRRs, what was deployed, orders, jobs,
+        and each candidate's close (:meth:`finmodel.fund.programme.ProgrammeResult.dataframe`).
 
     Returns
     -------
@@ -620,7 +628,7 @@ def programme(path, *, paths: int = 2000, seed: int = 0, workbook=None, json_pat
     from finmodel.fund import programme_report
 
     return programme_report.run(
-        path, paths=paths, seed=seed, json_path=json_path, workbook_path=workbook, charts=charts
+        path, paths=paths, seed=seed, json_path=json_path, workbook_path=workbook, charts=charts, paths_out=paths_out
     )
 
 

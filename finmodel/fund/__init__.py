@@ -141,6 +141,7 @@ def run_portfolio(
     seed: int | None = None,
     max_expected_loss: float | None = None,
     correlation: float | None = None,
+    paths_out=None,
 ) -> FundOutput:
     """Run the portfolio's fund (its own structure, or ``structure``) under ``case``; with
     ``first_loss_case``, also the smallest first-loss share keeping ``protect`` whole under that case (with
@@ -149,11 +150,14 @@ def run_portfolio(
     mobilisation chain bottom-up from the fund's modelled investments, with the plan's top-down reference.
 
     ``paths`` serves the first-loss solver only, and ``seed`` / ``max_expected_loss`` / ``correlation``
-    (default 0) the Monte Carlo solver only: given where they would be ignored, they are refused (InputError)."""
+    (default 0) the Monte Carlo solver only: given where they would be ignored, they are refused (InputError).
+    ``paths_out``: with ``paths``, the fund at the solved share on every path (each tranche's loss, contributions,
+    IRR and multiple, each project's equity cash flow; :func:`finmodel.fund.montecarlo.first_loss_paths`)."""
     from finmodel import report
     from finmodel.fund import first_loss, model, portfolio
     from finmodel.fund import mobilisation as mob
     from finmodel.fund import workbook as wbk
+    from finmodel.risk import outputs as risk_outputs
 
     problems = []
     if paths is not None and first_loss_case is None:
@@ -168,7 +172,12 @@ def run_portfolio(
         raise InputError(problems)
     refuse_without_paths(
         paths,
-        {"--seed": seed, "--max-expected-loss": max_expected_loss, "--correlation": correlation},
+        {
+            "--seed": seed,
+            "--max-expected-loss": max_expected_loss,
+            "--correlation": correlation,
+            "--paths-out": paths_out,
+        },
         "--first-loss CASE --paths N",
     )
     seed = 0 if seed is None else seed
@@ -176,8 +185,9 @@ def run_portfolio(
     correlation = 0.0 if correlation is None else correlation
     wb_path = check_output_path(workbook, ".xlsx", "--output")
     js_path = check_output_path(json_path, ".json", "--json")
+    po = risk_outputs.check_paths_out(paths_out)
     lp = portfolio.load(path)
-    check_not_inputs({"--output": wb_path, "--json": js_path}, [path, *lp.paths])
+    check_not_inputs({"--output": wb_path, "--json": js_path, "--paths-out": po}, [path, *lp.paths])
     if first_loss_case is not None:
         first_loss_case = lp.check_case(first_loss_case)
     result = model.run(lp, case, structure=structure)
@@ -212,6 +222,10 @@ def run_portfolio(
         written.append(wbk.write([result], wb_path, lp))
     if js_path is not None:
         written.append(report.write_json(data, js_path))
+    if po is not None:
+        prov = {"scenario": lp.source, "scenario_sha256": lp.sha256, "case": fl.case, "seed": seed, "paths": paths}
+        prov["first_loss_share"] = fl.share
+        written.append(risk_outputs.write_frame(fl.per_path, po, prov))
     return FundOutput(lp, [result], written, first_loss=fl, mobilisation=mb, data=data)
 
 

@@ -250,7 +250,35 @@ def first_loss_monte_carlo(
         extra_overrides=extra or None,
     )
     res.case = case
+    res.per_path = first_loss_paths(builder, res, extra, paths)
     return res
+
+
+def first_loss_paths(builder, res, extra: dict, paths: int):
+    """The fund at the solved first-loss share on every simulated path: one row per path (index ``path``), each
+    tranche's loss [KRW], contributions [KRW], IRR [per year, empty without one] and multiple [x], and each
+    project's equity cash flow to the fund over the fund's term (``p<k>_equity_cf`` [KRW]: what the projects paid
+    on that path). The first-loss solver's criterion is the protected tranche's mean loss / contributions here."""
+    import pandas as pd
+
+    from finmodel.fund import first_loss
+
+    m = max(paths, 2)  # one path would evaluate in the scalar (Python float) mode
+    ov = {
+        k: np.repeat(v, m, axis=0)
+        for k, v in first_loss.commitment_overrides(builder.terms, [res.share], res.protected).items()
+    }
+    for k, v in extra.items():
+        ov[k] = np.repeat(v, 2, axis=0) if paths == 1 else v
+    names = builder.terms.names
+    targets = [f"fund_{t}_{w}" for t in names for w in ("loss", "contributions", "irr", "multiple")]
+    v = builder.model.evaluate(ov, paths=m, targets=targets)
+    cols = {t: v[t][:paths, 0] for t in targets}
+    for k, cf in extra.items():
+        cols[k.removeprefix("in_")] = np.asarray(cf)[:paths].sum(axis=1)
+    df = pd.DataFrame(cols)
+    df.index.name = "path"
+    return df
 
 
 def simulate_fund(

@@ -261,6 +261,24 @@ class ProgrammeResult:
     tranches: list[str]
     simulated: dict  # candidate -> seed
 
+    def dataframe(self):
+        """One row per path (index ``path``, 0-based): every per-path result the summary's statistics are taken
+        from -- each tranche's and the fund's loss [KRW] and IRR [per year, empty without one], the projects closed
+        and deployed [#], commitments deployed, project cost and orders [KRW], orders [USD], jobs -- and, per
+        candidate ``c<k>`` (in pipeline order), whether it closed and was deployed [1/0] and its close year."""
+        import pandas as pd
+
+        cols = dict(self.per_path)
+        cols.pop("master_check", None)
+        cols.pop("check_fund_within_commitments", None)
+        for k in range(1, len(self.programme.candidates) + 1):
+            cols[f"c{k}_closed"] = self.closed[:, k - 1].astype(float)
+            cols[f"c{k}_deployed"] = self.deployed[:, k - 1].astype(float)
+            cols[f"c{k}_close_year"] = np.where(self.closed[:, k - 1], self.year[:, k - 1], np.nan)
+        df = pd.DataFrame(cols)
+        df.index.name = "path"
+        return df
+
 
 def simulate(programme, *, paths: int, seed: int = 0, chunk_size: int | None = None) -> ProgrammeResult:
     """Simulate a programme file (path or :class:`LoadedProgramme`) over ``paths`` paths."""

@@ -351,16 +351,22 @@ class ProgrammeOutput:
         return driver_lines(self.summary)
 
 
-def run(path, *, paths, seed=0, json_path=None, workbook_path=None, charts=None) -> ProgrammeOutput:
-    """Check every output path, simulate, write what was asked."""
+def run(path, *, paths, seed=0, json_path=None, workbook_path=None, charts=None, paths_out=None) -> ProgrammeOutput:
+    """Check every output path, simulate, write what was asked (``paths_out``: the per-path file,
+    :meth:`finmodel.fund.programme.ProgrammeResult.dataframe`)."""
+    from finmodel.files import check_not_inputs
     from finmodel.fund import programme
     from finmodel.fund import programme_schema as ps
+    from finmodel.risk import outputs as risk_outputs
     from finmodel.risk import simulation
 
+    po = risk_outputs.check_paths_out(paths_out)
     simulation.check_options(paths, seed, 1)  # bad options refused before the candidates run
     read = ps.read_programme(path) if isinstance(path, (str, Path)) else None  # read once, used below
     inputs = programme.input_paths(path, read=read) if read is not None else None
     json_path, wb, charts = outputs.check_outputs(json_path, workbook_path, charts, inputs)
+    if po is not None and inputs is not None:
+        check_not_inputs({"--paths-out": po}, inputs)
     lp = programme.load(path, read=read) if read is not None else path
     res = programme.simulate(lp, paths=paths, seed=seed)
     s = summary(res)
@@ -368,4 +374,7 @@ def run(path, *, paths, seed=0, json_path=None, workbook_path=None, charts=None)
     written = outputs.write_outputs(
         data, json_path, wb, charts, lambda p: workbook(res, s, p), lambda d: chart(res, s, d)
     )
+    if po is not None:
+        prov = {k: data.get(k) for k in ("finmodel_version", "scenario", "scenario_sha256", "seed", "paths")}
+        written.append(risk_outputs.write_frame(res.dataframe(), po, prov))
     return ProgrammeOutput(res, s, data, written)
