@@ -155,35 +155,40 @@ def _sizing_check(b: Builder, not_solved_here: Expr) -> None:
     )
     dscr_binds = _abs(Agg("MIN", "dscr_sized") - td) < dtol
     no_room = _no_room(b, td, tol)
+    # fixed facilities alone at or above the gearing cap: the sized debt is zero (the gearing is the fixed debt's)
+    sized_debt = Sum([m.ref(f.i("amount")) for f in b.facilities if f.sized])
+    fixed_over_cap = And(sized_debt < tol, all_debt - sized_debt > cap - tol)
     add_check(
         b,
         "check_debt_sizing",
-        Or(not_solved_here, And(all_debt < cap + tol, Or(gear_binds, dscr_binds, no_room))),
-        "Debt sized at the smaller of the gearing cap and the DSCR capacity (zero where CFADS leaves no room)",
+        Or(not_solved_here, fixed_over_cap, And(all_debt < cap + tol, Or(gear_binds, dscr_binds, no_room))),
+        "Debt sized at the smaller of the gearing cap and the DSCR capacity (zero where CFADS leaves no room or "
+        "the fixed facilities already reach the cap)",
     )
 
 
 def _no_room(b: Builder, td: Ref, tol: Ref) -> Expr:
     """Returns sheet: the room for the sized facilities' debt service, ``max(0, CFADS / target DSCR - senior
-    scheduled debt service)`` in the periods any sized facility repays [currency per period]. Returns the condition
-    that the sized debt is zero because there is no room (no revenue, CFADS below the fixed facilities' debt
-    service): the DSCR capacity is then zero and no DSCR can bind [1/0]."""
+    scheduled debt service)`` in the periods any sized facility repays [currency per period, blank in the others].
+    Returns the condition that the sized debt is zero because some repayment period has no room (no revenue, or
+    the fixed facilities' debt service alone takes CFADS / target there): the DSCR capacity is then zero and no
+    DSCR can bind [1/0]."""
     sized = [f for f in b.facilities if f.sized]
     repays = R(sized[0].n("repay_flag"))
     for f in sized[1:]:
         repays = Max(repays, R(f.n("repay_flag")))
     b.model.add(
         "sizing_room",
-        Max(0, R("cfads") / td - R("senior_scheduled_ds")) * repays,
+        If(repays > 0, Max(0, R("cfads") / td - R("senior_scheduled_ds")), Blank()),
         "Returns",
         "Room for the sized facilities' debt service = max(0, CFADS / target DSCR - senior scheduled debt service)",
         unit=b.cur,
-        total=True,
+        total=False,
         fmt="money",
         section="Ratios",
     )
     sized_debt = Sum([b.model.ref(f.i("amount")) for f in sized])
-    return And(sized_debt < tol, Total("sizing_room") < tol)
+    return And(sized_debt < tol, Agg("MIN", "sizing_room") < tol)
 
 
 def _dscr_sized(b: Builder) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from finmodel.rows import Expr, If, Lookup, Mod, Ref, Sum
+from finmodel.rows import Expr, If, Lookup, Max, Mod, Ref, Sum
 from finmodel.timeline import R
 
 if TYPE_CHECKING:
@@ -184,7 +184,9 @@ def _revenue(b: Builder, i: int, rv) -> Ref:
         )
         gr = m.add_input(p + "volume_growth", rv.volume_growth, "Volume growth", unit="per year", group=g, fmt="pct")
         tar = m.add_input(p + "tariff", rv.tariff, "Tariff", unit=f"{b.cur}/unit", group=g, fmt="money2")
-        base = vol * (1 + gr) ** (R("operation_year") - 1) * tar
+        # the exponent is floored at 0 so that construction periods (operation year 0) never raise 0 to a negative
+        # power where the volume falls by 100 % a year (growth -1)
+        base = vol * (1 + gr) ** Max(0, R("operation_year") - 1) * tar
     path_factor = R("availability_path_factor" if rv.kind == "availability" else "revenue_path_factor")
     P, rf = m.ref("in_periods_per_year"), m.ref("in_revenue_factor")
     return _add(

@@ -188,24 +188,16 @@ def test_engine_invariants(raw):
     # --- the checks hold whenever no default occurred -------------------------------------------------------
     checks = res.checks()
     assert checks["check_sources_uses"] and checks["check_cash_conserved"] and checks["check_dsra_non_negative"]
-    # check_debt_sizing proves "sized at the smaller of the gearing cap and the DSCR capacity". Two scenarios
-    # make it fail with no payment default, because of the fixed-amount facilities alone (reported as
-    # findings, see test_engine_reference.test_sizing_check_when_fixed_facilities_breach_the_target):
-    # (a) fixed commitments above max_gearing x uses after grants: the sized facilities are 0 and total debt
-    #     is above the cap; (b) fixed facilities whose scheduled debt service alone exceeds CFADS / target
-    #     DSCR in a period where a sized facility repays: the sized debt cannot reach the target there.
-    # In both the sized debt takes no more than the headroom; every other check must hold.
+    # check_debt_sizing proves "sized at the smaller of the gearing cap and the DSCR capacity", also where the
+    # fixed-amount facilities alone leave the sized ones nothing: (a) fixed commitments above max_gearing x uses
+    # after grants, (b) fixed facilities whose scheduled debt service alone takes CFADS / target DSCR in a period
+    # where a sized facility repays. The sized debt is then 0 and the check holds (issue 22: no input the schema
+    # accepts fails an integrity check; it failed on both before).
     fixed = sum(f.facility.amount for f in facs if not f.sized)
     sz = raw["debt"]["sizing"]
     over_cap = fixed > sz["max_gearing"] * v["funding_need"].sum() + MONEY_ATOL
-    fixed_ds = sum((v[f.n("scheduled_ds")] for f in facs if f.senior and not f.sized), np.zeros_like(v["cfads"]))
-    sized_repay = np.any([v[f.n("repay_flag")] > 0 for f in facs if f.sized], axis=0)
-    breach = bool(np.any(sized_repay & (fixed_ds * sz["target_dscr"] > v["cfads"] + MONEY_ATOL)))
     if over_cap:
-        assert not checks["check_debt_sizing"]
         assert all(v[f.i("amount")][0] <= MONEY_ATOL for f in facs if f.sized)
-    if over_cap or breach:
-        checks = {k: c for k, c in checks.items() if k not in ("check_debt_sizing", "master_check")}
     if not defaulted:
         assert all(checks.values()), {k: c for k, c in checks.items() if not c}
     assert (res.metrics()["default_periods"] > 0) == defaulted

@@ -158,6 +158,24 @@ def test_the_issue_22_inputs_run_with_every_check_true(edit):
     assert _assert_checks_hold(raw) == "ran"
 
 
+@pytest.mark.parametrize(
+    "name, edit",
+    [
+        # a user-fee volume falling 100 % a year: 0 ** -1 in construction once made revenue NaN there and failed
+        # check_guarantee_cash_declared (the one exit 1 of the full mutation run)
+        ("iraq", lambda r: r["revenues"][1].__setitem__("volume_growth", -1)),
+        # a tiny construction cost with a capital grant larger than it: the grant is disbursed against the cost
+        ("bolivia", lambda r: r["capex"].__setitem__("amount", 1e6)),
+        ("default", lambda r: r["capex"].__setitem__("amount", 1e-6)),  # refused: fixed debt beyond the cost
+    ],
+    ids=["iraq volume -100 % a year", "bolivia grant above capex", "default tiny capex"],
+)
+def test_inputs_the_search_found(name, edit):
+    raw = copy.deepcopy(RAW[name])
+    edit(raw)
+    assert _assert_checks_hold(raw) in ("ran", "refused")
+
+
 def test_a_case_that_removes_the_facilities_runs():
     raw = copy.deepcopy(RAW["default"])
     raw["cases"]["all_equity"] = {
