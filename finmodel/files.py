@@ -19,6 +19,7 @@ An output path that is the same file as one of the command's inputs is refused b
 
 from __future__ import annotations
 
+import errno
 import gc
 import os
 import signal
@@ -84,6 +85,24 @@ def _discard(tmp: str) -> None:
     _LIVE_TEMPORARIES.discard(tmp)
 
 
+try:  # openpyxl writes through lxml when it is installed: its I/O errors are not OSErrors
+    from lxml.etree import SerialisationError as _SerialisationError
+except ImportError:  # pragma: no cover - lxml is optional
+
+    class _SerialisationError(Exception):
+        pass
+
+
+def _failure_text(exc: BaseException) -> str:
+    """The operating system's words for a failed write: an OSError's strerror, or lxml's ``IO_EFBIG`` as "File too
+    large" (lxml names the errno; anything else it raises is shown as it is)."""
+    if isinstance(exc, OSError):
+        return exc.strerror or str(exc) or type(exc).__name__
+    name = str(exc).strip()
+    code = getattr(errno, name[3:], None) if name.startswith("IO_") else None
+    return os.strerror(code) if isinstance(code, int) else name or type(exc).__name__
+
+
 def atomic_write(path, write: Callable[[str], object], *, suffix: str = ".tmp") -> Path:
     """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it to ``path``.
 
@@ -105,8 +124,8 @@ def atomic_write(path, write: Callable[[str], object], *, suffix: str = ".tmp") 
         _sync(tmp)
         os.chmod(tmp, _mode_for(path))  # mkstemp makes 0600 files: give the output its usual permissions
         os.replace(tmp, path)  # a symlink at ``path`` is replaced, never followed
-    except OSError as exc:
-        failure = exc.strerror or str(exc) or type(exc).__name__
+    except (OSError, _SerialisationError) as exc:
+        failure = _failure_text(exc)
         # the writer's half-closed generators (openpyxl) are finalised when this frame lets go of ``exc``: their
         # second failure would print "Exception ignored ... Traceback" on the way out, so it is silenced until
         # they are collected

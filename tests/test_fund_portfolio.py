@@ -103,10 +103,13 @@ def test_unknown_key_refused(tmp_path):
     assert path == "fund.fees" and "unknown key" in msg
 
 
-def _high_risk_scenario(tmp_path, facility_kind="commercial"):
-    """The default scenario moved to Bolivia (OECD 7) with no MDB or ECA facility."""
+def _high_risk_scenario(tmp_path, facility_kind="commercial", category=None):
+    """The default scenario moved to Bolivia (OECD 6 in the dated table, 7 where the scenario overrides it, as the
+    shipped Bolivia scenario does) with no MDB or ECA facility."""
     raw = load_raw(None)
     raw["project"]["country"] = "BOL"
+    if category is not None:
+        raw["project"]["country_overrides"] = {"oecd_risk_category": category}
     for f in raw["debt"]["facilities"]:
         if f["kind"] == "eca":
             f["kind"] = facility_kind
@@ -115,13 +118,15 @@ def _high_risk_scenario(tmp_path, facility_kind="commercial"):
     return p
 
 
-def test_high_risk_country_without_mdb_or_eca_refused(tmp_path):
-    _high_risk_scenario(tmp_path)
+@pytest.mark.parametrize("category", [None, 7])
+def test_high_risk_country_without_mdb_or_eca_refused(tmp_path, category):
+    _high_risk_scenario(tmp_path, category=category)
     data = portfolio_dict()
     data["projects"][0]["scenario"] = "bol.yaml"
     ((path, msg),) = problems(tmp_path, data)
     assert path == "projects.0.co_investors"
-    assert "PIS high-risk exception" in msg and "category 7" in msg and "MDB or ECA" in msg
+    shown = 6 if category is None else category  # the table's dated value, or the scenario's override
+    assert "PIS high-risk exception" in msg and f"category {shown} (>= 6)" in msg and "MDB or ECA" in msg
 
 
 @pytest.mark.parametrize("how", ["declared", "facility"])
