@@ -15,7 +15,12 @@ Rules (stated once; the row labels repeat them)
   payments above it after a default repay arrears (catch-up).
 * **Claims** (covered facilities; share = the cover share applying to the cause of default). Instalment cover:
   share x the unpaid part of each instalment, as it falls due. Accelerated cover: share x the balance left after
-  the default period's payments, once; every later project payment is a recovery.
+  the default period's payments, once; every later project payment is a recovery. With a claims waiting period
+  (``claims_waiting_months``) each claim arising (``d{k}_claim_arising``) waits that many periods
+  (``d{k}_claim_wait{j}``), growing at the contract rate where the cover pays interest on claims, reduced by the
+  project's catch-up on the covered share that the guarantor does not take (oldest claim first), and is paid when
+  its wait is over (``d{k}_claim_due``); claims still waiting at the end of the model are paid in its last period.
+  Without interest on claims the waiting interest stays owed by the project to the lenders.
 * **Subrogation**: the guarantor steps into the lenders' shoes for what it paid, with their rights: the amounts
   it paid bear default interest at the loan's contract rate, and that interest is the guarantor's, never the
   lenders' (``d{k}_subrogated_interest``; it is taken out of what the lenders may receive). Recoveries
@@ -211,12 +216,11 @@ class _Ledger:
         guarantor's unrecovered claims (no total). Returns (claim, to guarantor, recovery rate, its label)."""
         n, dflt, cover = self.n, self.dflt, self.cover
         share, acc, rr = R(cover.share), R(cover.accelerated), R(cover.recovery_rate)
-        claim = self.row(
-            "claim",
-            share * ((1 - acc) * R(n("unpaid_instalment")) + acc * R("default_start") * R(n("closing"))),
-            f"claims received from {cover.name} (instalment: share x unpaid instalment; accelerated: "
-            "share x balance at acceleration)",
-        )
+        arising = share * ((1 - acc) * R(n("unpaid_instalment")) + acc * R("default_start") * R(n("closing")))
+        what = "share x unpaid instalment; accelerated: share x balance at acceleration"
+        wait = cover.waiting_periods
+        if wait:
+            arising = self.row("claim_arising", arising, f"claims arising under {cover.name} (instalment: {what})")
         self.row(
             "recoverable",
             (1 - acc) * dflt * Max(0, paid - cds) + acc * Prev("defaulted") * paid,
@@ -234,6 +238,10 @@ class _Ledger:
             Min(share * R(n("recoverable")), Prev(unrec) + si),
             "passed to the guarantor under subrogation (its share, up to its unrecovered claims with interest)",
         )
+        if wait:
+            claim = self.waiting_claims(arising, share * R(n("recoverable")) - to_g, wait)
+        else:
+            claim = self.row("claim", arising, f"claims received from {cover.name} (instalment: {what})")
         self.row(
             "guarantor_unrecovered",
             Prev(unrec) + si + claim - to_g,
@@ -241,6 +249,49 @@ class _Ledger:
             total=False,
         )
         return claim, to_g, rr, f"recovery rate of {cover.name}"
+
+    def waiting_claims(self, arising: Ref, left: Expr, wait: int) -> Ref:
+        """Claims through a waiting period of ``wait`` periods: each claim arising waits, growing at the contract
+        rate where the cover pays interest on claims, reduced by the project's catch-up on the covered share
+        that the guarantor does not take (``left``, oldest claim first), and is paid when its wait is over;
+        claims still waiting at the end of the model are paid in its last period. Returns the claims row."""
+        n, name = self.n, self.cover.name
+        grow = 1 + R(self.cover.waiting_interest) * R(n("period_rate"))
+        red = self.row(
+            "wait_reduction",
+            Max(0, left),
+            f"catch-up on the covered share left after {name}'s recoveries: reduces claims still waiting",
+        )
+
+        def aged(j: int) -> Expr:  # a claim waiting j periods at the start of this period, grown to its end
+            return Prev(n(f"claim_wait{j - 1}")) * grow
+
+        due = self.row(
+            "claim_due",
+            Max(0, aged(wait) - red),
+            f"claims whose waiting period ends (after {wait} period(s), with interest on claims where the cover "
+            "pays it, less catch-up during the wait)",
+        )
+        rest = Max(0, red - aged(wait))
+        for j in range(wait - 1, -1, -1):  # younger claims take what catch-up is left, oldest first
+            if j < wait - 1:
+                rest = self.row(
+                    f"wait_rest{j + 1}", rest, f"catch-up left for claims waiting {j} period(s)", total=False
+                )
+            now = arising if j == 0 else aged(j)
+            self.row(
+                f"claim_wait{j}",
+                Max(0, now - rest),
+                f"claims waiting {j} period(s) at the end of the period (after catch-up)",
+                total=False,
+            )
+            rest = Max(0, rest - now)
+        pending = Sum([R(n(f"claim_wait{j}")) for j in range(wait)]) if wait > 1 else R(n("claim_wait0"))
+        return self.row(
+            "claim",
+            due + R("last_period_flag") * pending,
+            f"claims received from {name} (waiting period over; in the last period, every claim still waiting)",
+        )
 
     def uncovered_recovery_rate(self) -> Ref:
         """Uncovered facility: the input workout recovery rate [fraction of what is never paid]."""

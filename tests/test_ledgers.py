@@ -424,6 +424,9 @@ def test_no_row_edited_after_it_was_built(monkeypatch):
 @st.composite
 def scenarios(draw):
     raw = draw(covered())  # random cover terms, revenue, lifecycle cost, DSRA (test_guarantees)
+    # claims waiting period of 0, 1 or 2 (annual) periods, with or without interest on claims
+    raw["guarantees"][0]["claims_waiting_months"] = draw(st.sampled_from([0, 12, 24]))
+    raw["guarantees"][0]["waiting_interest"] = draw(st.booleans())
     raw = two_loans(raw) if draw(st.booleans()) else raw
     # default timing: a demand factor per period (0 = nothing paid that period)
     demand = draw(st.lists(st.floats(0.0, 1.3), min_size=5, max_size=5))
@@ -473,7 +476,7 @@ def assert_no_party_overpaid(r, v):
     np.testing.assert_allclose(uses, sources, atol=ATOL)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenarios())
 def test_no_party_receives_more_than_owed(case):
     raw, demand = case
@@ -531,10 +534,12 @@ def test_max_gearing_as_described():
 
 
 @pytest.mark.libreoffice
-def test_ledgers_recalculation_parity_with_workout(tmp_path, recalc):
+@pytest.mark.parametrize("wait", [0, 24], ids=["no wait", "two-period claims wait"])
+def test_ledgers_recalculation_parity_with_workout(tmp_path, recalc, wait):
     """A default that is never cured (revenue 30 < debt service 35 from the first instalment): claims on both
     payouts' rows, subrogation and workout recoveries are all non-zero; the recalculated workbook equals the
-    engine in every formula cell (tolerances of finmodel.parity.compare)."""
+    engine in every formula cell (tolerances of finmodel.parity.compare). With a claims waiting period (one
+    cover paying interest on claims, the other not), the waiting rows too."""
     import yaml
 
     from finmodel import api, parity
@@ -542,6 +547,9 @@ def test_ledgers_recalculation_parity_with_workout(tmp_path, recalc):
     raw = two_loans()
     raw["revenues"][0]["amount"] = 30.0
     raw["guarantees"].append(dict(small()["guarantees"][0], name="Cover B", facility="B", payout="accelerated"))
+    if wait:
+        raw["guarantees"][0].update(claims_waiting_months=wait, waiting_interest=True)
+        raw["guarantees"][1].update(claims_waiting_months=wait, waiting_interest=False)
     src = tmp_path / "never cured [ledgers].yaml"
     src.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
     path = tmp_path / "ledgers.xlsx"
@@ -549,6 +557,8 @@ def test_ledgers_recalculation_parity_with_workout(tmp_path, recalc):
     v = result.values
     assert total(v, "d1_workout") > 0 and total(v, "d2_claim") > 0 and total(v, "d2_to_guarantor") > 0
     assert total(v, "d1_workout_guarantor") > 0 and result.checks()["master_check"]
+    if wait:
+        assert total(v, "d1_claim_arising") > 0 and total(v, "d2_claim_arising") > 0
     recalculated = recalc(path)
     assert recalculated.exists()
     assert parity.compare(result, path, recalculated) == []

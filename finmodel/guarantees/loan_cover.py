@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from finmodel.guarantees.cover import Cover, Lines
 from finmodel.guarantees.data import cover_source, minimum_premium_upfront
-from finmodel.rows import Agg, If, Max, Not, Prev, Ref, Total
+from finmodel.rows import Agg, If, Max, Not, Prev, Ref, Sum, Total
 from finmodel.timeline import R
 
 if TYPE_CHECKING:
@@ -29,6 +29,8 @@ class LoanCover:
     share: str  # row: cover share applying (cause of default)
     accelerated: str  # input: 1 = accelerated payout
     recovery_rate: str  # input
+    waiting_periods: int = 0  # claims waiting period [periods] (structural: the number of waiting rows)
+    waiting_interest: str = ""  # input: 1 = the cover pays contract interest for the wait
 
 
 @dataclasses.dataclass(frozen=True)
@@ -43,6 +45,11 @@ class _Terms:
     financed: Ref
     accelerated: Ref
     recovery_lag: Ref
+
+
+def waiting_periods(months: int, periods_per_year: int) -> int:
+    """The claims waiting period in whole periods (validation makes ``months`` a whole number of them)."""
+    return round(months * periods_per_year / 12)
 
 
 def build_loan_cover(b: Builder, c: Cover, lines: Lines, category: int | None) -> None:
@@ -98,6 +105,20 @@ def _inputs(b: Builder, c: Cover, f: FacilitySpec, category: int | None) -> _Ter
         unit="years",
         fmt="number",
     )
+    c.input(
+        "claims_waiting",
+        g.claims_waiting_months,
+        "Claims waiting period (structure: the number of waiting rows; change it in the scenario and re-run)",
+        unit="months",
+        fmt="int",
+    )
+    c.input(
+        "waiting_interest",
+        1.0 if g.waiting_interest else 0.0,
+        "Interest on claims for the waiting period paid by the cover (1) or borne by the lenders (0)",
+        unit="1 = paid",
+        fmt="int",
+    )
     if g.kind == "eca_cover" and category is not None:
         hor = b.scenario.timeline.construction_years / 2 + (f.facility.maturity_years - f.facility.grace_years)
         mpr = minimum_premium_upfront(category, horizon_years=hor, cover_share=max(com, pol))
@@ -126,8 +147,9 @@ def _exposure(b: Builder, c: Cover, f: FacilitySpec, t: _Terms) -> tuple[Ref, Re
         total=False,
         fmt="pct",
     )
+    wait = waiting_periods(c.g.claims_waiting_months, b.scenario.timeline.periods_per_year)
     b.loan_covers[f.facility.name] = LoanCover(
-        c.g.name, p, f"{p}_share", f"in_{p}_accelerated", f"in_{p}_recovery_rate"
+        c.g.name, p, f"{p}_share", f"in_{p}_accelerated", f"in_{p}_recovery_rate", wait, f"in_{p}_waiting_interest"
     )
     c.row(
         "outstanding",
@@ -136,9 +158,13 @@ def _exposure(b: Builder, c: Cover, f: FacilitySpec, t: _Terms) -> tuple[Ref, Re
         "covered debt outstanding (balance + interest; after default the performing balance, Ledgers)",
         total=False,
     )
-    expo = c.row(
-        "exposure", If(prev_def, share, mx) * R(f"{p}_outstanding"), "exposure (cover share x outstanding)", total=False
-    )
+    expo = If(prev_def, share, mx) * R(f"{p}_outstanding")
+    what = "exposure (cover share x outstanding"
+    if wait:  # claims still waiting (Ledgers), grown to this period as the claims are
+        grow = 1 + R(f"in_{p}_waiting_interest") * R(f.n("period_rate"))
+        expo = expo + Sum([Prev(f.n(f"claim_wait{j}")) for j in range(wait)]) * grow
+        what += " + claims still waiting"
+    expo = c.row("exposure", expo, what + ")", total=False)
     return mx, expo
 
 

@@ -21,7 +21,8 @@ GUARANTEE-UNCOVERED-MARGIN
 GUARANTEE-REVENUE
     an availability guarantee names an availability revenue line.
 GUARANTEE-PERIODS
-    recovery lags are whole numbers of periods; event years lie within the model's life.
+    recovery lags and claims waiting periods are whole numbers of periods; event years lie within the model's
+    life.
 """
 
 from __future__ import annotations
@@ -134,8 +135,8 @@ def _name_rule(problems: list, path: str, i: int, name: Any, ctx: _Context) -> N
 
 
 def _loan_cover_rules(problems: list, path: str, i: int, g: Mapping, ctx: _Context) -> None:
-    """GUARANTEE-FACILITY (a senior facility, one loan cover each), GUARANTEE-PERIODS (recovery lag in whole
-    periods), GUARANTEE-UNCOVERED-MARGIN."""
+    """GUARANTEE-FACILITY (a senior facility, one loan cover each), GUARANTEE-PERIODS (recovery lag and claims
+    waiting period in whole periods), GUARANTEE-UNCOVERED-MARGIN."""
     fac = g.get("facility")
     if isinstance(fac, str):
         if fac not in ctx.senior:
@@ -165,6 +166,16 @@ def _loan_cover_rules(problems: list, path: str, i: int, g: Mapping, ctx: _Conte
                 f"{path}.recovery_lag_years",
                 f"expected a whole number of periods ({ppy} per "
                 f"year) (GUARANTEE-PERIODS), found {lag:g} years = {lag * ppy:g} periods",
+            )
+        )
+    wait = _num(g.get("claims_waiting_months"))
+    periods = None if wait is None or wait < 0 or ppy is None else wait * ppy / 12
+    if periods is not None and abs(periods - round(periods)) > INTEGER_TOLERANCE:
+        problems.append(
+            (
+                f"{path}.claims_waiting_months",
+                f"expected a whole number of periods ({ppy} per year, {12 / ppy:g} months each) "
+                f"(GUARANTEE-PERIODS), found {wait:g} months = {periods:g} periods",
             )
         )
     if g.get("uncovered_margin") is not None and isinstance(fac, str) and fac in ctx.senior:

@@ -411,6 +411,19 @@ class _LoanCover(_Block):
         description="Years from the end of the model to the workout recovery, for its present value "
         "[years]; a whole number of periods.",
     )
+    claims_waiting_months: int = Field(
+        default=0,
+        ge=0,
+        le=36,
+        description="Claims waiting period: months from an unpaid instalment (accelerated: the acceleration) "
+        "to the guarantor's payment of the claim [months]; a whole number of periods. Project payments during "
+        "the wait reduce the claim; claims still waiting at the end of the model are paid in its last period.",
+    )
+    waiting_interest: bool = Field(
+        default=True,
+        description="The cover pays interest at the loan's contract rate for the waiting period (interest on "
+        "claims); otherwise the lenders bear it (it stays owed by the project).",
+    )
     subrogation: Literal["pro_rata"] = Field(
         default="pro_rata",
         description="Project payments after a claim go to the guarantor pro rata to its cover share until it "
