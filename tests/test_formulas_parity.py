@@ -9,10 +9,10 @@ reason, in :data:`finmodel.recalc_formulas.UNSUPPORTED`.
 Tolerances are those of :func:`finmodel.parity.compare` (relative 1e-9, IRR cells 1e-7; justified there): the
 same comparison as the LibreOffice parity, so both engines are held to one standard.
 
-Cost: ``formulas`` compiles every cell before it calculates, about 90 s for the default project workbook on one
-shared core (against about 3 s for LibreOffice), so CI recalculates the default project workbook and the fund
-workbook (pis live) with it; the shipped project scenarios use the same rows and functions (the function test
-below checks that) and are recalculated when ``FINMODEL_FORMULAS_ALL=1`` is set (about 90 s each).
+Cost: ``formulas`` compiles every cell before it calculates, about 90 s for a project workbook on one core
+(against about 3 s for LibreOffice). The workbooks are recalculated once, in parallel processes (one per core):
+locally the default project workbook and the fund workbook (pis live); in CI (``CI`` set) or with
+``FINMODEL_FORMULAS_ALL=1`` every shipped project scenario's workbook too.
 """
 
 from __future__ import annotations
@@ -138,8 +138,27 @@ def _report(mismatches, n=15):
     return "\n".join(str(m) for m in mismatches[:n]) + more
 
 
-def _check(result, path, compare):
-    values = recalculate_values(path)
+def _all_books() -> bool:
+    return in_ci() or os.environ.get("FINMODEL_FORMULAS_ALL") == "1"
+
+
+@pytest.fixture(scope="module")
+def recalculated(workbooks):
+    """``{name: values}``: the workbooks recalculated by ``formulas`` in parallel processes (spawned: each is one
+    core's work for about a minute and a half), the largest first."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    _require_formulas()
+    names = list(workbooks) if _all_books() else ["default", "fund"]
+    names.sort(key=lambda n: -workbooks[n][1].stat().st_size)
+    workers = max(1, min(len(names), os.cpu_count() or 1))
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = {n: pool.submit(recalculate_values, workbooks[n][1]) for n in names}
+        return {n: f.result() for n, f in futures.items()}
+
+
+def _check(result, path, compare, values):
     cells = set(formula_cells(path))
     assert len(cells & set(parity.expected_cells(result))) > 1000  # compared
     assert cells <= set(values), sorted(cells - set(values))[:20]  # every formula cell computed
@@ -147,21 +166,18 @@ def _check(result, path, compare):
     assert mismatches == [], _report(mismatches)
 
 
-def test_default_workbook_formulas_parity(workbooks):
-    _require_formulas()
+def test_default_workbook_formulas_parity(workbooks, recalculated):
     result, path = workbooks["default"]
-    _check(result, path, parity.compare)
+    _check(result, path, parity.compare, recalculated["default"])
 
 
-def test_fund_workbook_formulas_parity(workbooks):
-    _require_formulas()
+def test_fund_workbook_formulas_parity(workbooks, recalculated):
     result, path = workbooks["fund"]
-    _check(result, path, parity_compare)
+    _check(result, path, parity_compare, recalculated["fund"])
 
 
-@pytest.mark.skipif(os.environ.get("FINMODEL_FORMULAS_ALL") != "1", reason="about 90 s each: FINMODEL_FORMULAS_ALL=1")
+@pytest.mark.skipif(not _all_books(), reason="about 90 s each: run in CI or with FINMODEL_FORMULAS_ALL=1")
 @pytest.mark.parametrize("scenario", [s.stem for s in project_scenarios()])
-def test_scenario_workbook_formulas_parity(workbooks, scenario):
-    _require_formulas()
+def test_scenario_workbook_formulas_parity(workbooks, recalculated, scenario):
     result, path = workbooks[scenario]
-    _check(result, path, parity.compare)
+    _check(result, path, parity.compare, recalculated[scenario])
