@@ -577,6 +577,69 @@ def frontier_cmd(portfolio, paths, seed, steps, case, json_path, output, charts,
     _echo_written(out.written, json_path)
 
 
+# [solve]
+
+
+@main.command("solve")
+@click.argument("scenario", required=False, type=click.Path(dir_okay=False))
+@click.option(
+    "--target",
+    "targets",
+    multiple=True,
+    metavar="METRIC>=VALUE",
+    help="A target on a run JSON metric, >= or <= (e.g. equity_irr>=12%, min_dscr>=1.30); repeatable; with "
+    "--paths, Monte Carlo metrics too (cdr_10y<=2%).",
+)
+@click.option(
+    "--vary",
+    multiple=True,
+    metavar="LEVER[=LOW:HIGH]",
+    help="A lever by field path (revenues[Availability payment].amount, debt.facilities[EDPF].rate.fixed), "
+    "optionally narrowed; repeatable (1 to 4). Default range: the schema's limits and the policy rules.",
+)
+@click.option(
+    "--minimise",
+    default=None,
+    metavar="subsidy_equivalent|LEVER",
+    help="What to minimise among the values meeting every target. Default: the lever (one), else subsidy_equivalent.",
+)
+@click.option("--case", "cases", multiple=True, metavar="NAME", help="Case every target must hold in (repeatable).")
+@click.option("--paths", type=int, default=None, help="Monte Carlo paths per trial (for Monte Carlo targets).")
+@click.option("--seed", type=int, default=0, show_default=True, help="With --paths: the seed of every trial.")
+@_json_option("the solution")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the solved scenario's live workbook.")
+@click.option(
+    "--write-scenario",
+    type=click.Path(dir_okay=False),
+    metavar="OUT.yaml",
+    help="Write the solved scenario: the original file with the solved values in place and a comment saying so.",
+)
+@click.option("--quiet", is_flag=True, help="Do not print the tables.")
+@_report_errors
+def solve_cmd(scenario, targets, vary, minimise, cases, paths, seed, json_path, output, write_scenario, quiet):
+    """Find the terms a deal needs: the lever values meeting every --target with the least subsidy equivalent
+    (or the least lever), each trial re-sizing the financing as `finmodel run` does. Infeasible: exit 0 with
+    what each target reaches at best and what binds."""
+    from finmodel import api
+
+    out = api.solve(
+        scenario,
+        targets=targets,
+        vary=vary,
+        minimise=minimise,
+        cases=cases,
+        paths=paths,
+        seed=seed,
+        json_path=json_path,
+        workbook=output,
+        write_scenario=write_scenario,
+    )
+    if not quiet and json_path != "-":
+        for table in out.tables():
+            _console().print(table)
+    _echo_written(out.written, json_path)
+
+
 # [programme]
 
 

@@ -9,7 +9,8 @@ The Python API (the command line is built on it)::
     cmp = finmodel.compare("scenarios/pis_smart_city_subfund.yaml")   # cmp.tranches (PIS vs GIF)
     ge = finmodel.grant_element(sc)                       # ge.grant_elements: one row per facility
 
-and ``fund``, ``countries``, ``sensitivity``, ``frontier``, ``programme``, ``validate``, ``scenario_schema``,
+and ``solve`` (the structuring solver), ``fund``, ``countries``, ``sensitivity``, ``frontier``, ``programme``,
+``validate``, ``scenario_schema``,
 ``new_scenario``: every command of the command line has its function here.
 
 See :mod:`finmodel.api` (the functions) and :mod:`finmodel.results` (what they return). They are imported on
@@ -36,6 +37,7 @@ _API = (
     "scenario_schema",
     "new_scenario",
     "countries",
+    "solve",
 )
 _RESULTS = ("Result", "CaseRun", "SimulationResult", "GrantElementResult")
 

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from finmodel.errors import InputError
 from finmodel.files import check_folder, check_not_inputs, check_output_path
-from finmodel.results import Result, SimulationResult
+from finmodel.results import Result, SimulationResult, integrity_failures
 
 DICT_SOURCE = "<dict>"
 """``Scenario.source`` of a scenario given as a mapping rather than a file."""
@@ -212,23 +212,6 @@ def export(workbook_path, scenario_out) -> tuple[Path, list]:
             fh.write(src.text)
 
     return atomic_write(out, write), src.changes
-
-
-def integrity_failures(results) -> list[str]:
-    """One line per case whose integrity checks fail: the case and each failed check's name and label.
-
-    Every check on the Checks sheet is an integrity check (sources = uses, cash conserved, balances repaid
-    unless in default and never negative, DSRA never negative, commitments drawn, debt sized as solved): a
-    failure means the model cannot be trusted, not that the project is weak. Covenant breaches and payment
-    defaults are results (rows and metrics), never checks.
-    """
-    lines = []
-    for r in results:
-        failed = [n for n, ok in r.checks().items() if not ok and n != "master_check"]
-        if failed:
-            names = "; ".join(f"{n} ({r.model.rows[n].label})" for n in failed)
-            lines.append(f"case {r.case}: {names}")
-    return lines
 
 
 def summary(out: Result, *, brief: bool = False):
@@ -600,6 +583,71 @@ def frontier(
         workbook_path=workbook,
         charts=charts,
         paths_out=paths_out,
+    )
+
+
+def solve(
+    scenario=None,
+    *,
+    targets,
+    vary,
+    minimise=None,
+    cases=None,
+    paths=None,
+    seed=0,
+    json_path=None,
+    workbook=None,
+    write_scenario=None,
+):
+    """The structuring solver: the lever values that meet every target at the least subsidy (``finmodel solve``).
+
+    Parameters
+    ----------
+    scenario : str, Path or None
+        A project scenario file (None: the embedded default).
+    targets : list of str
+        ``METRIC>=VALUE`` or ``METRIC<=VALUE`` on metrics of the run JSON (``equity_irr>=12%``, ``min_dscr>=1.3``);
+        with ``paths``, the Monte Carlo summary's too (``cdr_10y<=2%``, ``senior_expected_loss_ratio<=1%``).
+    vary : list of str
+        Levers ``PATH[=LOW:HIGH]`` named as validation messages name fields
+        (``debt.facilities[EDPF].rate.fixed=0.01:0.05``); 1 to 4. Ranges default to the schema's limits and the
+        policy rules (found by validating trial values), narrowed by ``=LOW:HIGH``.
+    minimise : str, optional
+        ``subsidy_equivalent`` or a lever's path (default: the lever for one lever, else ``subsidy_equivalent``).
+    cases : list of str, optional
+        Cases every target must hold in (default base); financing sized on the base case, as ``run`` does.
+    paths, seed : int, optional
+        Monte Carlo targets: paths and seed (the same seed for every trial).
+    json_path, workbook, write_scenario : optional
+        Also write the JSON (``-``: standard output), the solved scenario's live workbook and the solved scenario
+        file (the original with the solved values in place and a comment saying so). Checked before any work.
+
+    Returns
+    -------
+    finmodel.structuring.SolveResult
+        ``.feasible``, ``.table`` (levers and targets, a DataFrame), ``.tradeoff_table``, ``.binding``, ``.data``
+        (the JSON), ``.scenario`` (the solved scenario, which :func:`run` reproduces), ``.written``.
+
+    Examples
+    --------
+    >>> import finmodel
+    >>> r = finmodel.solve(targets=["equity_irr>=15%"], vary=["revenues[Availability payment].amount"])
+    >>> r.feasible, round(r.data["targets"][0]["achieved"], 3)
+    (True, 0.15)
+    """
+    from finmodel import structuring
+
+    return structuring.solve(
+        scenario,
+        targets=list(targets),
+        vary=list(vary),
+        minimise=minimise,
+        cases=list(cases) if cases else None,
+        paths=paths,
+        seed=seed,
+        json_path=json_path,
+        workbook=workbook,
+        write_scenario=write_scenario,
     )
 
 

@@ -401,3 +401,20 @@ class GrantElementResult:
         if written is not None:  # None: standard output
             self.written.append(written)
         return written
+
+
+def integrity_failures(results) -> list[str]:
+    """One line per case whose integrity checks fail: the case and each failed check's name and label.
+
+    Every check on the Checks sheet is an integrity check (sources = uses, cash conserved, balances repaid
+    unless in default and never negative, DSRA never negative, commitments drawn, debt sized as solved): a
+    failure means the model cannot be trusted, not that the project is weak. Covenant breaches and payment
+    defaults are results (rows and metrics), never checks.
+    """
+    lines = []
+    for r in results:
+        failed = [n for n, ok in r.checks().items() if not ok and n != "master_check"]
+        if failed:
+            names = "; ".join(f"{n} ({r.model.rows[n].label})" for n in failed)
+            lines.append(f"case {r.case}: {names}")
+    return lines

@@ -1,0 +1,185 @@
+"""The structuring solver (``finmodel solve``, :func:`finmodel.solve`): the terms, the least concessionality and
+the support a deal needs.
+
+Given targets on any metric of the run JSON (``equity_irr>=12%``, ``min_dscr>=1.30``; with ``paths``, the Monte
+Carlo summary's: ``cdr_10y<=2%``, ``d1_expected_loss_ratio<=1%``) and levers named by field path
+(``revenues[Availability payment].amount``, ``debt.facilities[EDCF].rate.fixed``), it finds the lever values
+that meet every target in every case asked for, with the least objective (``subsidy_equivalent``, the
+grant-element-weighted concessional money, or a lever's own value). Every trial is a whole scenario, validated
+by the same rules as ``finmodel run`` (so no trial breaks an OECD/DAC, Helsinki or instrument rule) and with its
+financing re-sized as ``run`` sizes it: a lever changes the deal, not a breakeven on frozen debt.
+
+Modules: :mod:`.levers` (paths and ranges), :mod:`.targets`, :mod:`.trials` (one trial, cached),
+:mod:`.search` (the search), :mod:`.output` (result, JSON, terminal), :mod:`.rewrite` (the solved file).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from finmodel.errors import InputError
+from finmodel.structuring import search as search_mod
+from finmodel.structuring.levers import parse_lever
+from finmodel.structuring.output import SolveResult, binding_text, build_data
+from finmodel.structuring.targets import parse_target
+from finmodel.structuring.trials import Evaluator, simulated_summary
+
+__all__ = ["SolveResult", "solve"]
+
+
+def _valid(source):
+    from finmodel.validation import scenario_from_dict
+
+    def valid(raw):
+        try:
+            scenario_from_dict(raw, source)
+        except InputError as exc:
+            return exc.problems[0][1] if exc.problems else str(exc)
+        return None
+
+    return valid
+
+
+def _mc_names(sc, case, seed) -> set[str]:
+    return set(simulated_summary(sc, 8, seed, case).index)
+
+
+def solve(
+    scenario=None,
+    *,
+    targets,
+    vary,
+    minimise=None,
+    cases=None,
+    paths=None,
+    seed=0,
+    json_path=None,
+    workbook=None,
+    write_scenario=None,
+) -> SolveResult:
+    """Find the lever values that meet every target at the least objective.
+
+    Parameters
+    ----------
+    scenario : str, Path or None
+        A project scenario file (None: the embedded default).
+    targets : list of str
+        ``METRIC>=VALUE`` / ``METRIC<=VALUE`` (``VALUE`` a decimal or ``12%``); every one must hold in every case.
+    vary : list of str
+        Levers ``PATH[=LOW:HIGH]`` (1 to 4), by field path as validation messages name fields.
+    minimise : str, optional
+        ``subsidy_equivalent`` or a lever's path; default: the lever itself for one lever, else
+        ``subsidy_equivalent``.
+    cases : list of str, optional
+        Cases the targets must hold in (default: base); the financing is sized on the base case as ``run`` does.
+    paths, seed : int, optional
+        Monte Carlo paths and seed for Monte Carlo targets (the same seed in every trial).
+    json_path, workbook, write_scenario : optional
+        Also write the JSON (``-``: standard output), the solved scenario's live workbook (``.xlsx``) and the
+        solved scenario file (``.yaml``: the original with the solved values in place and a comment saying so).
+        Every output is checked before any work.
+
+    Returns
+    -------
+    SolveResult
+        ``.feasible``, ``.table`` (DataFrame of levers and targets), ``.tradeoff_table``, ``.binding``, ``.data``
+        (the JSON), ``.scenario`` (the solved scenario), ``.written``.
+
+    Examples
+    --------
+    >>> import finmodel
+    >>> r = finmodel.solve(targets=["equity_irr>=15%"], vary=["revenues[Availability payment].amount"])
+    >>> r.feasible, r.data["targets"][0]["achieved"] >= 0.15
+    (True, True)
+    """
+    from finmodel import engine
+    from finmodel.files import check_not_inputs, check_output_path
+    from finmodel.results import Result
+    from finmodel.schema import reading
+    from finmodel.validation import load_scenario
+
+    js = check_output_path(json_path, ".json", "--json")
+    wb = check_output_path(workbook, ".xlsx", "--output")
+    ys = None
+    if write_scenario is not None:
+        if Path(write_scenario).suffix.lower() not in (".yaml", ".yml"):
+            raise InputError([("--write-scenario", f"expected a .yaml file name, found {str(write_scenario)!r}")])
+        ys = check_output_path(write_scenario, Path(write_scenario).suffix.lower(), "--write-scenario")
+    if isinstance(scenario, str | Path):
+        check_not_inputs({"--json": js, "--output": wb, "--write-scenario": ys}, [scenario])
+    if not targets:
+        raise InputError([("--target", "expected at least one target METRIC>=VALUE, found none")])
+    if not vary:
+        raise InputError([("--vary", "expected at least one lever PATH[=LOW:HIGH], found none")])
+    if paths is not None and paths < 1:
+        raise InputError([("--paths", f"expected a positive number of paths, found {paths}")])
+    data, source = reading.read(None if scenario is None else scenario)
+    raw = reading.parse(data, source)
+    text = data.decode("utf-8-sig")
+    base_sc = load_scenario(scenario)
+    cases = list(dict.fromkeys(cases or ["base"]))
+    base_runs = engine.run_scenario(base_sc, list(dict.fromkeys(["base", *cases])))
+    deterministic = set(base_runs[0].metric_names)
+    mc = _mc_names(base_sc, cases[0], seed) if paths else None
+    if mc is not None and not base_sc.risk:
+        raise InputError([("--paths", "expected a scenario with a risk: block for Monte Carlo targets, found none")])
+    tgts = [parse_target(t, deterministic, mc) for t in targets]
+    valid = _valid(source)
+    scale = float(base_runs[0].metrics().get("total_uses") or 0.0)
+    levers = [parse_lever(v, raw, base_sc, valid, scale) for v in vary]
+    if len({lv.keys for lv in levers}) != len(levers):
+        raise InputError([("--vary", "expected each lever once, found a field named twice")])
+    objective = minimise or (levers[0].name if len(levers) == 1 else "subsidy_equivalent")
+    names = [lv.name for lv in levers]
+    if objective not in {*names, "subsidy_equivalent"}:
+        allowed = ", ".join(["subsidy_equivalent", *names])
+        raise InputError([("--minimise", f"expected one of {allowed}, found {objective!r}")])
+    ev = Evaluator(raw, source, levers, tgts, cases, paths, seed)
+    found = search_mod.run(ev, objective)
+    cur = base_sc.project.currency
+    fmts = {n: base_runs[0].model.rows[n].fmt for n in deterministic}
+    binding = binding_text(found, ev, tgts, cur, fmts)
+    out = build_data(base_sc, ev, tgts, objective, found, binding, search_mod.TOLERANCE, found.outer_step)
+    out["currency"], out["formats"] = (
+        cur,
+        {t.metric: fmts.get(t.metric) for t in tgts}
+        | {
+            k: fmts[k]
+            for k in ("subsidy_equivalent", "package_grant_element", "equity_irr", "min_dscr", "total_debt")
+            if k in fmts
+        },
+    )
+    res = SolveResult(
+        found.best is not None,
+        out["levers"],
+        out["targets"],
+        objective,
+        found.best,
+        found.tradeoff,
+        binding,
+        len(found.trials),
+        out,
+    )
+    if found.best is not None:
+        from finmodel.structuring.rewrite import rewrite
+
+        stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d")
+        solved_text = rewrite(text, levers, found.best.values, f"solved by finmodel solve {stamp}")
+        res.scenario = ev.scenario(found.best.values)
+        if ys is not None:
+            from finmodel.files import atomic_write
+
+            res.written.append(atomic_write(ys, lambda tmp: Path(tmp).write_text(solved_text, encoding="utf-8")))
+        if wb is not None:
+            solved = Result(res.scenario, engine.run_scenario(res.scenario, cases))
+            solved.scenario_text = solved_text
+            solved.to_excel(wb)
+            res.written.extend(solved.written)
+    elif wb is not None or ys is not None:
+        out["not_written"] = "infeasible: no solved scenario to write"
+    if js is not None:
+        from finmodel.report import write_json
+
+        res.written.append(write_json(out, js))
+    return res

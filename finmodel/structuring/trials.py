@@ -1,0 +1,115 @@
+"""One trial of the structuring solver: the scenario with the levers at given values, validated, its financing
+re-sized as ``finmodel run`` sizes it (debt sizing, funding split, IDC and fees solved anew), its cases run and
+(with ``--paths``) simulated; the metrics the targets and the objective read. Trials are cached by value."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+from finmodel.errors import InputError
+from finmodel.structuring.levers import with_values
+
+# what every trial records besides the targets' metrics (the objective and the officer's summary)
+ALWAYS = ("subsidy_equivalent", "package_grant_element", "equity_irr", "min_dscr", "total_debt")
+
+
+@dataclasses.dataclass
+class Trial:
+    """Lever values, the achieved value of each target (the worst over the cases), the recorded metrics of the
+    base case, and why the trial could not run (``refused``: a rule refuses the values; ``failed``: an
+    integrity check failed, a finmodel defect reported as such)."""
+
+    values: tuple
+    achieved: dict
+    metrics: dict
+    refused: str | None = None
+    failed: str | None = None
+
+    def feasible(self, targets) -> bool:
+        return self.refused is None and self.failed is None and all(t.met(self.achieved.get(t.text)) for t in targets)
+
+    def objective(self, name: str, levers) -> float:
+        names = [lv.name for lv in levers]
+        if name in names:
+            return self.values[names.index(name)]
+        v = self.metrics.get(name)
+        return math.inf if v is None else float(v)
+
+
+class Evaluator:
+    """Run trials of ``raw`` (the base scenario as read) for lever values; ``count``: trials run (not cached)."""
+
+    def __init__(self, raw, source, levers, targets, cases, paths=None, seed=0):
+        self.raw, self.source, self.levers, self.targets = raw, source, levers, targets
+        self.cases = list(cases) or ["base"]
+        self.paths, self.seed = paths, seed
+        self.cache: dict[tuple, Trial] = {}
+        self.count = 0
+
+    def scenario(self, values):
+        """The validated scenario with the levers at ``values`` (InputError if a rule refuses them)."""
+        from finmodel.validation import scenario_from_dict
+
+        return scenario_from_dict(with_values(self.raw, self.levers, values), self.source)
+
+    def __call__(self, values) -> Trial:
+        key = tuple(lv.clamp(x) for lv, x in zip(self.levers, values, strict=True))
+        if key not in self.cache:
+            self.cache[key] = self._run(key)
+            self.count += 1
+        return self.cache[key]
+
+    def _run(self, values) -> Trial:
+        from finmodel import engine
+        from finmodel.results import integrity_failures
+
+        try:
+            sc = self.scenario(values)
+        except InputError as exc:
+            return Trial(values, {}, {}, refused=exc.problems[0][1] if exc.problems else str(exc))
+        runs = engine.run_scenario(sc, list(dict.fromkeys(["base", *self.cases])))
+        failures = integrity_failures(runs)
+        by_case = {r.case: r.metrics() for r in runs}
+        base = by_case["base"]
+        metrics = {k: base.get(k) for k in ALWAYS}
+        achieved = {}
+        for t in self.targets:
+            if t.monte_carlo:
+                continue
+            vals = [by_case[c].get(t.metric) for c in self.cases]
+            achieved[t.text] = _worst(t, vals)
+            metrics[t.metric] = base.get(t.metric)
+        if any(t.monte_carlo for t in self.targets):
+            for t, v in self._simulate(sc).items():
+                achieved[t] = v
+        return Trial(values, achieved, metrics, failed="; ".join(failures) if failures else None)
+
+    def _simulate(self, sc) -> dict:
+        """Monte Carlo metrics of the targets (the worst over the cases): the same seed in every trial, so the
+        solver moves along one set of paths (common random numbers) and a target is a function of the lever."""
+        out: dict = {}
+        for case in self.cases:
+            summary = simulated_summary(sc, self.paths, self.seed, case)
+            for t in self.targets:
+                if t.monte_carlo:
+                    v = summary.get(t.metric)
+                    v = None if v is None or not math.isfinite(float(v)) else float(v)
+                    out[t.text] = v if t.text not in out else _worst(t, [out[t.text], v])
+        return out
+
+
+def _worst(t, vals):
+    vals = [v for v in vals]
+    if any(v is None or not math.isfinite(v) for v in vals):
+        return None
+    return min(vals) if t.op == ">=" else max(vals)
+
+
+def simulated_summary(sc, paths: int, seed: int, case: str):
+    """The Monte Carlo summary (a Series) of a scenario, in this process, without the driver explanation."""
+    from finmodel.results import SimulationResult
+    from finmodel.risk import api as risk_api
+
+    out = risk_api.simulate(sc, paths=paths, seed=seed, case=case, workers=1, explain_paths=0)
+    return SimulationResult(out.result, out.deterministic, out.written).summary
