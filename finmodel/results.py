@@ -223,15 +223,21 @@ class Result:
             self.written.append(written)
         return written
 
-    def to_excel(self, path) -> Path:
-        """Write the live workbook (first case live, every case on the Cases sheet) to ``path`` (``.xlsx``)."""
+    def to_excel(self, path, extra=None) -> Path:
+        """Write the live workbook (first case live, every case on the Cases sheet) to ``path`` (``.xlsx``);
+        ``extra(wb, lay, live)`` adds a sheet of its own (:func:`finmodel.workbook.writer.write_workbook`)."""
         from finmodel.workbook import writer
 
         p = check_output_path(path, ".xlsx", "--output")
         prov = writer.provenance(self.scenario, self.results[0].case)
         self.written.append(
             writer.write_scenario_workbook(
-                self.scenario, self.results, p, provenance=prov, scenario_text=getattr(self, "scenario_text", None)
+                self.scenario,
+                self.results,
+                p,
+                provenance=prov,
+                scenario_text=getattr(self, "scenario_text", None),
+                extra=extra,
             )
         )
         return self.written[-1]

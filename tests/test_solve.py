@@ -133,13 +133,26 @@ def test_monte_carlo_target_reproduces_with_the_same_seed(tmp_path):
     assert sim.summary["cdr_10y"] == pytest.approx(achieved, abs=1e-15)
 
 
-def test_solved_workbook_reads_back(tmp_path):
-    """``-o``: the solved scenario's live workbook, which ``finmodel run`` reads back to the same metrics."""
+def test_solved_workbook_has_a_live_solve_sheet(tmp_path, recalc):
+    """``-o``: the solved scenario's live workbook, which ``finmodel run`` reads back to the same metrics, with a
+    Solve sheet whose achieved values (formulas on the named results) and checks recalculate (LibreOffice) to the
+    solver's figures and to 1 (every target holds)."""
+    import openpyxl
+
     book = tmp_path / "solved.xlsx"
-    r = finmodel.solve(targets=["equity_irr>=15%"], vary=[AP], workbook=book)
-    assert book.exists()
+    r = finmodel.solve(targets=["equity_irr>=16%", "min_dscr>=1.35"], vary=[GRANT, EDPF_RATE], workbook=book)
     again = finmodel.run(str(book)).results[0].metrics()
     assert again["equity_irr"] == pytest.approx(r.data["targets"][0]["achieved"], rel=1e-9)
+    ws = openpyxl.load_workbook(book)["Solve"]
+    formulas = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str) and c.value.startswith("=")]
+    assert "=equity_irr" in formulas and "=in_d1_fixed_rate" in formulas
+    values = openpyxl.load_workbook(recalc(book), data_only=True)["Solve"]
+    rows = {row[0].value: [c.value for c in row] for row in values.iter_rows() if row[0].value}
+    for t in r.data["targets"]:
+        assert rows[t["target"]][4] == pytest.approx(t["achieved"], rel=1e-9)
+        assert rows[t["target"]][5] == 1
+    assert rows["Every target holds"][5] == 1
+    assert rows[EDPF_RATE][4] == pytest.approx(r.data["levers"][1]["solved"], rel=1e-12)
 
 
 def test_odd_names_and_paths(tmp_path):

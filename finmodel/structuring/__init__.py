@@ -174,7 +174,9 @@ def solve(
         if wb is not None:
             solved = Result(res.scenario, engine.run_scenario(res.scenario, cases))
             solved.scenario_text = solved_text
-            solved.to_excel(wb)
+            from finmodel.structuring.sheet import add_sheet
+
+            solved.to_excel(wb, extra=lambda book, lay, live: add_sheet(book, lay, live, out, levers))
             res.written.extend(solved.written)
     elif wb is not None or ys is not None:
         out["not_written"] = "infeasible: no solved scenario to write"

@@ -23,6 +23,7 @@ GRID = 7
 TOLERANCE = 1e-4  # of a lever's range: the last lever's bisection
 MAX_LEVERS = 4
 BISECT_STEPS = 60
+ROUNDING_SLACK = 1e-6  # a round solved value may cost this much more objective (relative): inside the tolerance
 
 
 @dataclasses.dataclass
@@ -100,7 +101,7 @@ def line(ev, values, i, objective, low=None, high=None, n=GRID) -> Line:
 def tidy(ev, best, objective, steps):
     """Round each lever of the best trial to a round number within its tolerance (``steps``: the tolerance of
     each lever), up or down, keeping a rounding only if every target still holds and the objective is no worse
-    (an officer reads 117.39m, not 117385416.67)."""
+    than ROUNDING_SLACK (an officer reads 117.39m, not 117385416.67)."""
     for j, lv in enumerate(ev.levers):
         step = steps[j] if j < len(steps) else None
         if lv.integer or not step or step <= 0:
@@ -112,7 +113,8 @@ def tidy(ev, best, objective, steps):
             r = float(f"{r:.12g}")
             if lv.low <= r <= lv.high and r != x:
                 t = ev(_with(list(best.values), j, r))
-                if t.feasible(ev.targets) and _key(t, ev, objective)[0] <= _key(best, ev, objective)[0]:
+                worse = _key(t, ev, objective)[0] - _key(best, ev, objective)[0]
+                if t.feasible(ev.targets) and worse <= ROUNDING_SLACK * max(abs(_key(best, ev, objective)[0]), 1.0):
                     options.append(t)
         if options:
             best = min(options, key=lambda t: _key(t, ev, objective))

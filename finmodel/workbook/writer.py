@@ -29,13 +29,17 @@ from finmodel.workbook.layout import ANNUAL, CASES, COVER, Layout, check_columns
 from finmodel.workbook.links import extra_cells
 
 
-def write_workbook(results: list, path: str | Path, *, scenario, provenance: dict, embed: dict | None = None) -> Path:
+def write_workbook(
+    results: list, path: str | Path, *, scenario, provenance: dict, embed: dict | None = None, extra=None
+) -> Path:
     """Write the workbook of ``results[0]`` (live) and, for several results, a Cases sheet comparing them.
 
     ``provenance``: what the Cover says about where the workbook came from (:func:`provenance`); ``embed``: the
     scenario behind the workbook (:func:`finmodel.workbook.read.embed`'s keywords), for ``finmodel export`` and
     ``finmodel run WORKBOOK``, or None. Written to a temporary file in the target folder and renamed, so an
-    interrupted run never leaves a broken file nor destroys the previous one. Returns the path written.
+    interrupted run never leaves a broken file nor destroys the previous one. ``extra(wb, lay, live)``: adds a
+    sheet of its own (the Solve sheet of ``finmodel solve -o``) once every model cell and name is placed. Returns
+    the path written.
     """
     live = results[0]
     check_columns(live.model.periods)
@@ -51,6 +55,8 @@ def write_workbook(results: list, path: str | Path, *, scenario, provenance: dic
         annual.write_sheet(sheets[ANNUAL], lay, live)
     if "Checks" in lay.titles:
         checks.write_reasons(sheets[lay.titles["Checks"]], lay)
+    if extra is not None:
+        extra(wb, lay, live)
     write_cover(sheets[COVER], lay, live, results, scenario, provenance, wb.sheetnames)
     if CASES in sheets:
         write_cases(sheets[CASES], lay, results, scenario)
@@ -80,7 +86,9 @@ def _create_sheets(wb, lay: Layout, *, several: bool) -> dict:
     return sheets
 
 
-def write_scenario_workbook(scenario, results: list, path, *, provenance: dict, scenario_text: str | None = None):
+def write_scenario_workbook(
+    scenario, results: list, path, *, provenance: dict, scenario_text: str | None = None, extra=None
+):
     """The live workbook of ``results`` (the first live) with the case selector over every case of ``scenario``
     (:mod:`finmodel.workbook.selector`) and the scenario embedded (:mod:`finmodel.workbook.read`): what
     ``finmodel run -o`` writes. ``scenario_text``: the YAML to embed (default: the scenario file's text)."""
@@ -98,7 +106,7 @@ def write_scenario_workbook(scenario, results: list, path, *, provenance: dict, 
         "cases_run": list(dict.fromkeys(r.case for r in results)),
         "selector": cases.names,
     }
-    return write_workbook(results, path, scenario=scenario, provenance=provenance, embed=embedded)
+    return write_workbook(results, path, scenario=scenario, provenance=provenance, embed=embedded, extra=extra)
 
 
 def atomic_save(wb, path) -> Path:
