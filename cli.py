@@ -419,7 +419,8 @@ def grant_element_cmd(
 @click.option(
     "--paths-out",
     type=click.Path(dir_okay=False),
-    help="With --paths: per-path tranche losses by structure (.csv, or .parquet).",
+    help="With --paths: per path, each structure's tranche losses, IRRs and multiples, each project's loss "
+    "(.csv, or .parquet).",
 )
 @click.option("--quiet", is_flag=True, help="Do not print the table.")
 @_report_errors
@@ -552,7 +553,8 @@ def fund_cmd(
 @click.option(
     "--paths-out",
     type=click.Path(dir_okay=False),
-    help="Per-path results (.csv, or .parquet): private and government loss, private IRR per share and path.",
+    help="Per-path results (.csv, or .parquet): private and government loss, private IRR per share and path, each "
+    "project's loss.",
 )
 @click.option("--quiet", is_flag=True, help="Do not print the table.")
 @_report_errors

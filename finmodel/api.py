@@ -415,8 +415,10 @@ def compare(
         With ``paths``: every project's loading on a shared macro factor (default 0: independent projects).
         ``seed`` or ``correlation`` without ``paths`` is refused rather than ignored.
     paths_out : str or Path, optional
-        With ``paths``: the per-path tranche losses ``<structure>_<tranche>_loss`` [KRW] (``.csv`` or
-        ``.parquet``, as ``simulate``; ``.monte_carlo.dataframe()``).
+        With ``paths``: per path, each structure's tranche loss [KRW], IRR and multiple
+        (``<structure>_fund_<tranche>_loss``, ``_irr``, ``_multiple``) and each project's ``p<k>_invested``,
+        ``p<k>_returned``, ``p<k>_loss`` [KRW] (``.csv`` or ``.parquet``, as ``simulate``;
+        ``.monte_carlo.dataframe()``).
 
     Returns
     -------
@@ -554,7 +556,8 @@ def frontier(
         every output is checked before any work.
     paths_out : str or Path, optional
         Also write the per-path results (``.csv`` or ``.parquet``, as ``simulate``): one row per (share, path),
-        ``private_loss``, ``government_loss`` [KRW], ``private_irr`` (``.paths``).
+        ``fund_private_loss``, ``fund_government_loss`` [KRW], ``fund_private_irr``, each project's
+        ``p<k>_invested``, ``p<k>_returned``, ``p<k>_loss`` [KRW] (``.paths``).
 
     Returns
     -------

@@ -144,7 +144,9 @@ def test_the_per_path_file_reproduces_the_frontier_statistics(tmp_path, suffix):
     )
     assert po in out.written
     df = pd.read_csv(po) if suffix == ".csv" else pd.read_parquet(po)
-    assert list(df.columns) == ["government_share", "path", "private_loss", "government_loss", "private_irr"]
+    head = ["government_share", "path", "fund_private_loss", "fund_government_loss", "fund_private_irr"]
+    assert list(df.columns[:5]) == head
+    assert list(df.columns[5:]) == [f"p{k}_{w}" for k in (1, 2) for w in ("invested", "returned", "loss")]
     points = json.loads(js.read_text())["points"]
     tol = json.loads(js.read_text())["loss_tolerance_krw"]
     assert sorted(df["government_share"].unique()) == [p["government_share"] for p in points]
@@ -152,12 +154,18 @@ def test_the_per_path_file_reproduces_the_frontier_statistics(tmp_path, suffix):
         at = df[df["government_share"] == p["government_share"]]
         assert list(at["path"]) == list(range(60))
         # 1e-9 relative: the CSV keeps 10 significant digits of each loss
-        assert at["private_loss"].mean() == pytest.approx(p["private_expected_loss"], rel=1e-9, abs=1e-3)
-        assert at["government_loss"].mean() == pytest.approx(p["government_expected_loss"], rel=1e-9, abs=1e-3)
-        assert (at["private_loss"] > tol).mean() == p["private_p_loss"]
-        irr = at["private_irr"].dropna().to_numpy()
+        assert at["fund_private_loss"].mean() == pytest.approx(p["private_expected_loss"], rel=1e-9, abs=1e-3)
+        assert at["fund_government_loss"].mean() == pytest.approx(p["government_expected_loss"], rel=1e-9, abs=1e-3)
+        assert (at["fund_private_loss"] > tol).mean() == p["private_p_loss"]
+        irr = at["fund_private_irr"].dropna().to_numpy()
         assert 1 - irr.size / 60 == pytest.approx(p["private_irr_undefined_share"], abs=1e-12)
         got = np.percentile(irr, [5, 50, 95])
         want = [p["private_irr_p5"], p["private_irr_p50"], p["private_irr_p95"]]
         assert got == pytest.approx(want, rel=1e-9, abs=1e-10)  # IRRs rounded to 10 digits in the CSV
     assert df.set_index(["government_share", "path"]).shape == out.paths.shape
+    projects = json.loads(js.read_text())["projects"]
+    for key, st in projects.items():  # the same project paths at every share; the JSON's statistics are theirs
+        at0 = df[df["government_share"] == 0.0][f"{key}_loss"].to_numpy()
+        at1 = df[df["government_share"] == 0.2][f"{key}_loss"].to_numpy()
+        np.testing.assert_array_equal(at0, at1)
+        assert at0.mean() == pytest.approx(st["expected_loss"], rel=1e-9, abs=1e-3)

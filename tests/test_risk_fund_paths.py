@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,6 +20,8 @@ from finmodel.fund import model
 from finmodel.fund import montecarlo as fund_paths
 from finmodel.risk import simulation
 from finmodel.schema import load_raw
+
+ROOT = Path(__file__).resolve().parent.parent
 
 DEGENERATE = {
     "capex_overrun": {"kind": "lognormal", "mean": 1.0, "sd": 0.0},
@@ -208,10 +212,33 @@ def test_compare_paths_out_reproduces_the_monte_carlo_statistics(tmp_path):
             if not key.endswith("_p_loss"):
                 continue
             tranche = key[len("fund_") : -len("_p_loss")]
-            loss = df[f"{structure}_{tranche}_loss"]
+            loss = df[f"{structure}_fund_{tranche}_loss"]
             assert (loss > tol).mean() == value
             # 1e-9 relative: the CSV keeps 10 significant digits of each loss
             assert loss.mean() == pytest.approx(stats[f"fund_{tranche}_expected_loss"], rel=1e-9, abs=1e-3)
             assert np.percentile(loss, 99) == pytest.approx(stats[f"fund_{tranche}_loss_p99"], rel=1e-9, abs=1e-3)
             checked += 1
-    assert checked == len(df.columns) >= 4  # every tranche of both structures, each column once
+    # column names are metric names and positions, never user text (a portfolio's project names are lower-case
+    # identifiers by its schema, and still stay out of the columns: the JSON maps p<k> to the name)
+    assert all(re.fullmatch(r"[a-z0-9_]+", c) for c in df.columns)
+    tranche_cols = [c for c in df.columns if not re.match(r"p\d+_", c)]
+    assert checked * 3 == len(tranche_cols) >= 12  # loss, IRR and multiple of every tranche of both structures
+    for structure, stats in mc["structures"].items():
+        for key in stats:
+            if key.endswith("_p_loss"):
+                t = f"{structure}_{key[: -len('_p_loss')]}"
+                loss, irr, mult = df[f"{t}_loss"], df[f"{t}_irr"], df[f"{t}_multiple"]
+                # independent invariants: a tranche that loses gets back less than it paid in, and an IRR, where
+                # there is one, is negative exactly when the multiple is below 1
+                assert (mult[loss > tol] < 1).all()
+                both = irr.notna()
+                assert ((irr[both] < 0) == (mult[both] < 1 - 1e-9)).all()
+    # each project: invested, returned, loss = invested not returned; the JSON's statistics are the file's
+    assert set(mc["projects"]) == {"p1", "p2"} and mc["projects"]["p1"]["name"] == "santa_cruz"
+    for key, st in mc["projects"].items():
+        inv, ret, loss = df[f"{key}_invested"], df[f"{key}_returned"], df[f"{key}_loss"]
+        # the CSV keeps 10 significant digits of invested and returned: their difference, 1e-9 of them
+        np.testing.assert_allclose(loss, np.maximum(0.0, inv - ret), rtol=1e-9, atol=1e-9 * float(inv.max()))
+        assert (inv > 0).all()
+        assert loss.mean() == pytest.approx(st["expected_loss"], rel=1e-9, abs=1e-3)
+        assert (loss > tol).mean() == st["p_loss"]

@@ -127,6 +127,8 @@ class Frontier:
     sha256: str = ""
     simulated: dict = dataclasses.field(default_factory=dict)  # project -> seed
     tolerance: float = TOLERANCE
+    projects: dict = dataclasses.field(default_factory=dict)  # p<k>_<measure> -> (paths,) [KRW], any share
+    project_names: dict = dataclasses.field(default_factory=dict)  # p<k> -> project name
 
     def points(self) -> list[dict]:
         """The frontier's figures per share (see the module notes)."""
@@ -163,17 +165,21 @@ class Frontier:
 
     def dataframe(self):
         """Per-path results at every share, one row per (share, path) (index ``government_share``, ``path``
-        0-based, the same paths at every share): ``private_loss``, ``government_loss`` [KRW] (contributions
-        not returned) and ``private_irr`` [per year] (NaN where the path has none). :meth:`points` are their
-        statistics: expected loss = mean, P(loss) = share of paths with a loss above ``tolerance``, IRR
-        percentiles over the paths with an IRR."""
+        0-based, the same paths at every share), under the fund's metric names: ``fund_private_loss``,
+        ``fund_government_loss`` [KRW] (contributions not returned) and ``fund_private_irr`` [per year] (NaN
+        where the path has none); each project's ``p<k>_invested``, ``p<k>_returned``, ``p<k>_loss`` [KRW] (the
+        same at every share; ``p<k>`` named in the JSON's ``projects``). :meth:`points` are their statistics:
+        expected loss = mean, P(loss) = share of paths with a loss above ``tolerance``, IRR percentiles over the
+        paths with an IRR."""
         import pandas as pd
 
         n = len(self.shares)
         index = pd.MultiIndex.from_product([self.shares, range(self.paths)], names=["government_share", "path"])
-        cols = {"private_loss": self.private_loss, "government_loss": self.government_loss}
-        cols["private_irr"] = self.private_irr
-        return pd.DataFrame({k: np.asarray(v, dtype=float).reshape(n * self.paths) for k, v in cols.items()}, index)
+        cols = {"fund_private_loss": self.private_loss, "fund_government_loss": self.government_loss}
+        cols["fund_private_irr"] = self.private_irr
+        data = {k: np.asarray(v, dtype=float).reshape(n * self.paths) for k, v in cols.items()}
+        data.update({k: np.tile(np.asarray(v, dtype=float), n) for k, v in self.projects.items()})
+        return pd.DataFrame(data, index)
 
     def to_json(self) -> dict:
         from finmodel.version import __version__
@@ -193,6 +199,15 @@ class Frontier:
             "(private EL at g = 0 - private EL at g) / government EL at g; private_capital_per_won_gov_el = private "
             "commitment / government EL at g; private_irr_pN: " + definitions.IRR_OVER_PATHS,
             "points": self.points(),
+            "projects": {
+                key: {
+                    "name": name,
+                    "expected_loss": float(np.mean(self.projects[f"{key}_loss"])),
+                    "p_loss": float(np.mean(self.projects[f"{key}_loss"] > self.tolerance)),
+                }
+                for key, name in self.project_names.items()
+                if f"{key}_loss" in self.projects
+            },
         }
 
 
@@ -225,6 +240,7 @@ def frontier(
     commitments = [{k[8:-11]: float(v[i, 0]) for k, v in commit.items()} for i in range(len(shares))]
     chunk = chunk_size or max(1, MAX_EVAL_PATHS // len(shares))
     res = {k: np.full((len(shares), paths), np.nan) for k in OUTPUTS}
+    proj: dict[str, np.ndarray] = {}
     for a, z in simulation.chunks(paths, chunk):
         cfs = fund_paths.chunk_equity_cf(projects, a, z)
         ov = fund_paths.fund_overrides(projects, cfs, builder.periods)
@@ -233,6 +249,11 @@ def frontier(
         v = evaluate_shares(builder, shares, ov)
         for k in OUTPUTS:
             res[k][:, a:z] = v[k]
+        n = z - a  # each project's flows to the fund, the same at every share: one evaluation of the paths
+        po = {k: (np.repeat(x, 2, axis=0) if n == 1 else x) for k, x in ov.items()}
+        pv = builder.model.evaluate(po, paths=max(n, 2), targets=fund_paths.project_targets(builder))
+        for key, x in fund_paths.project_columns(builder, pv, n).items():
+            proj.setdefault(key, np.full(paths, np.nan))[a:z] = x
     return Frontier(
         shares=shares,
         commitments=commitments,
@@ -245,4 +266,6 @@ def frontier(
         source=lp.source,
         sha256=lp.sha256,
         simulated={p.name: p.seed for p in projects},
+        projects=proj,
+        project_names=fund_paths.project_index(builder),
     )

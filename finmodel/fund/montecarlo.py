@@ -66,6 +66,10 @@ class FundSimulationResult:
     losses: dict[str, dict[str, np.ndarray]]
     deterministic: dict[str, dict[str, float]]  # structure -> tranche -> deterministic loss [KRW]
     correlation: float = 0.0  # loading on the shared macro factor
+    irr: dict = dataclasses.field(default_factory=dict)  # structure -> tranche -> (paths,) [per year], NaN: none
+    multiple: dict = dataclasses.field(default_factory=dict)  # structure -> tranche -> (paths,) [x]
+    projects: dict = dataclasses.field(default_factory=dict)  # p<k>_<measure> -> (paths,) [KRW]
+    project_names: dict = dataclasses.field(default_factory=dict)  # p<k> -> project name
 
     def summary(self, structure: str) -> dict[str, float]:
         """``fund_<tranche>_p_loss`` (+ ``_se``, binomial ``sqrt(p (1 - p) / N)``), ``fund_<tranche>_expected_loss``
@@ -83,12 +87,23 @@ class FundSimulationResult:
         return out
 
     def dataframe(self):
-        """Per-path tranche losses, one row per path (index ``path``, 0-based): ``<structure>_<tranche>_loss``
-        [KRW] (contributions not returned). :meth:`summary` is their statistics: expected loss = mean, P(loss)
-        = share of paths with a loss above ``tolerance``, P99 = numpy's linear percentile."""
+        """Per-path results, one row per path (index ``path``, 0-based): per structure and tranche the fund's
+        metric names prefixed by the structure, ``<structure>_fund_<tranche>_loss`` [KRW] (contributions not
+        returned), ``_irr`` [per year, NaN where the path has none] and ``_multiple`` [x]; per project
+        ``p<k>_invested``, ``p<k>_returned``, ``p<k>_loss`` [KRW]
+        (:func:`project_columns`; ``p<k>`` named in the JSON's ``projects``). :meth:`summary` is their statistics:
+        expected loss = mean, P(loss) = share of paths with a loss above ``tolerance``, P99 = numpy's linear
+        percentile."""
         import pandas as pd
 
-        cols = {f"{s}_{t}_loss": self.losses[s][t] for s in self.structures for t in self.tranches[s]}
+        cols = {}
+        for s in self.structures:
+            for t in self.tranches[s]:
+                cols[f"{s}_fund_{t}_loss"] = self.losses[s][t]
+                if s in self.irr:
+                    cols[f"{s}_fund_{t}_irr"] = self.irr[s][t]
+                    cols[f"{s}_fund_{t}_multiple"] = self.multiple[s][t]
+        cols.update(self.projects)
         df = pd.DataFrame(cols)
         df.index.name = "path"
         return df
@@ -104,6 +119,15 @@ class FundSimulationResult:
             "note": "project drivers as in each scenario's risk block, financing as sized on its base case; "
             "projects without a risk block keep their deterministic cash flows",
             "structures": {s: self.summary(s) for s in self.structures},
+            "projects": {
+                key: {
+                    "name": name,
+                    "expected_loss": float(np.mean(self.projects[f"{key}_loss"])),
+                    "p_loss": float(np.mean(self.projects[f"{key}_loss"] > self.tolerance)),
+                }
+                for key, name in self.project_names.items()
+                if f"{key}_loss" in self.projects
+            },
         }
 
     def table(self):
@@ -190,6 +214,44 @@ def fund_overrides(projects: list[_Project], cfs: dict, fund_periods: int) -> di
     return {f"in_p{p.k}_equity_cf": p.flows.fund_series(fund_periods, equity_cf=cfs[p.k]) for p in projects}
 
 
+TRANCHE_MEASURES = ("loss", "irr", "multiple")
+
+
+def project_targets(builder) -> list[str]:
+    """The fund rows each project's per-path figures come from: ``p<k>_invest``, ``p<k>_dist``, ``p<k>_exit``."""
+    return [f"p{k}_{w}" for k in range(1, len(builder.projects) + 1) for w in ("invest", "dist", "exit")]
+
+
+def project_columns(builder, v, n: int) -> dict[str, np.ndarray]:
+    """Per path (the first ``n`` of ``v``), each project ``p<k>`` (its position in the portfolio, 1-based; the
+    names are in the JSON's ``projects``): ``p<k>_invested`` [KRW] (the fund's investment in it over the term),
+    ``p<k>_returned`` [KRW] (distributions in the term + the exit value at the term) and ``p<k>_loss`` [KRW]
+    (invested not returned, at least 0)."""
+    out: dict[str, np.ndarray] = {}
+    for k in range(1, len(builder.projects) + 1):
+        invested = v[f"p{k}_invest"][:n].sum(axis=1)
+        returned = v[f"p{k}_dist"][:n].sum(axis=1) + v[f"p{k}_exit"][:n].sum(axis=1)
+        out[f"p{k}_invested"] = invested
+        out[f"p{k}_returned"] = returned
+        out[f"p{k}_loss"] = np.maximum(0.0, invested - returned)
+    return out
+
+
+def project_index(builder) -> dict[str, str]:
+    """``{"p1": project name, ...}``: what the per-path files' ``p<k>_`` columns stand for (user text stays out
+    of column names)."""
+    return {f"p{k}": p.name for k, p in enumerate(builder.projects, 1)}
+
+
+def project_summary(builder, cols: dict, tolerance: float = TOLERANCE) -> dict:
+    """Each project's name, expected loss [KRW] and loss probability over the paths, from :func:`project_columns`."""
+    out = {}
+    for key, name in project_index(builder).items():
+        x = cols[f"{key}_loss"]
+        out[key] = {"name": name, "expected_loss": float(np.mean(x)), "p_loss": float(np.mean(x > tolerance))}
+    return out
+
+
 def expected_loss_within(target: float, tolerance: float = TOLERANCE):
     """First-loss criterion: mean over paths of the protected tranche's loss / contributions at most
     ``target``, a loss up to ``tolerance`` [KRW] counting as none (as the deterministic solver's "whole")."""
@@ -256,9 +318,11 @@ def first_loss_monte_carlo(
 
 def first_loss_paths(builder, res, extra: dict, paths: int):
     """The fund at the solved first-loss share on every simulated path: one row per path (index ``path``), each
-    tranche's loss [KRW], contributions [KRW], IRR [per year, empty without one] and multiple [x], and each
-    project's equity cash flow to the fund over the fund's term (``p<k>_equity_cf`` [KRW]: what the projects paid
-    on that path). The first-loss solver's criterion is the protected tranche's mean loss / contributions here."""
+    tranche's ``fund_<tranche>_loss`` [KRW], ``_contributions`` [KRW], ``_irr`` [per year, empty without one]
+    and ``_multiple`` [x] (the fund's metric names), and each project's ``p<k>_invested``, ``p<k>_returned``,
+    ``p<k>_loss`` [KRW]
+    (:func:`project_columns`). The first-loss solver's criterion is the protected tranche's mean loss /
+    contributions here."""
     import pandas as pd
 
     from finmodel.fund import first_loss
@@ -272,10 +336,9 @@ def first_loss_paths(builder, res, extra: dict, paths: int):
         ov[k] = np.repeat(v, 2, axis=0) if paths == 1 else v
     names = builder.terms.names
     targets = [f"fund_{t}_{w}" for t in names for w in ("loss", "contributions", "irr", "multiple")]
-    v = builder.model.evaluate(ov, paths=m, targets=targets)
+    v = builder.model.evaluate(ov, paths=m, targets=targets + project_targets(builder))
     cols = {t: v[t][:paths, 0] for t in targets}
-    for k, cf in extra.items():
-        cols[k.removeprefix("in_")] = np.asarray(cf)[:paths].sum(axis=1)
+    cols.update(project_columns(builder, v, paths))
     df = pd.DataFrame(cols)
     df.index.name = "path"
     return df
@@ -326,7 +389,10 @@ def simulate_fund(
     for s, b in builders.items():
         v = b.model.evaluate()
         deterministic[s] = {t: float(v[f"fund_{t}_loss"][0, 0]) for t in tranches[s]}
-    losses = {s: {t: np.full(paths, np.nan) for t in tranches[s]} for s in structures}
+    per = {w: {s: {t: np.full(paths, np.nan) for t in tranches[s]} for s in structures} for w in TRANCHE_MEASURES}
+    first = builders[structures[0]]
+    proj = {f"p{k}_{w}": np.full(paths, np.nan) for k in range(1, len(first.projects) + 1)
+            for w in ("invested", "returned", "loss")}  # fmt: skip
     for a, z in simulation.chunks(paths, chunk_size):
         n = z - a
         m = max(n, 2)  # one path would evaluate in the scalar (Python float) mode: keep the numpy one
@@ -335,11 +401,17 @@ def simulate_fund(
             ov = {}
             for k, cf in fund_overrides(projects, cfs, b.periods).items():
                 ov[k] = np.repeat(cf, m, axis=0) if n == 1 else cf
-            names = [f"fund_{t}_loss" for t in tranches[s]]
-            v = b.model.evaluate(ov, paths=m, targets=names)
+            names = [f"fund_{t}_{w}" for t in tranches[s] for w in TRANCHE_MEASURES]
+            extra = project_targets(b) if b is first else []
+            v = b.model.evaluate(ov, paths=m, targets=names + extra)
             for t in tranches[s]:
-                losses[s][t][a:z] = v[f"fund_{t}_loss"][:n, 0]
+                for w in TRANCHE_MEASURES:
+                    per[w][s][t][a:z] = v[f"fund_{t}_{w}"][:n, 0]
+            if b is first:  # a project's flows to the fund do not depend on the structure
+                for key, x in project_columns(b, v, n).items():
+                    proj[key][a:z] = x
         del cfs
+    losses = per["loss"]
     return FundSimulationResult(
         correlation=float(correlation),
         portfolio=lp,
@@ -353,4 +425,8 @@ def simulate_fund(
         tranches=tranches,
         losses=losses,
         deterministic=deterministic,
+        irr=per["irr"],
+        multiple=per["multiple"],
+        projects=proj,
+        project_names=project_index(first),
     )
