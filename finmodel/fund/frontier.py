@@ -182,6 +182,7 @@ class Frontier:
         return pd.DataFrame(data, index)
 
     def to_json(self) -> dict:
+        from finmodel.fund.montecarlo import project_stats
         from finmodel.version import __version__
 
         return {
@@ -199,15 +200,7 @@ class Frontier:
             "(private EL at g = 0 - private EL at g) / government EL at g; private_capital_per_won_gov_el = private "
             "commitment / government EL at g; private_irr_pN: " + definitions.IRR_OVER_PATHS,
             "points": self.points(),
-            "projects": {
-                key: {
-                    "name": name,
-                    "expected_loss": float(np.mean(self.projects[f"{key}_loss"])),
-                    "p_loss": float(np.mean(self.projects[f"{key}_loss"] > self.tolerance)),
-                }
-                for key, name in self.project_names.items()
-                if f"{key}_loss" in self.projects
-            },
+            "projects": project_stats(self.project_names, self.projects, self.tolerance),
         }
 
 

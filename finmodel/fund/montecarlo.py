@@ -119,15 +119,7 @@ class FundSimulationResult:
             "note": "project drivers as in each scenario's risk block, financing as sized on its base case; "
             "projects without a risk block keep their deterministic cash flows",
             "structures": {s: self.summary(s) for s in self.structures},
-            "projects": {
-                key: {
-                    "name": name,
-                    "expected_loss": float(np.mean(self.projects[f"{key}_loss"])),
-                    "p_loss": float(np.mean(self.projects[f"{key}_loss"] > self.tolerance)),
-                }
-                for key, name in self.project_names.items()
-                if f"{key}_loss" in self.projects
-            },
+            "projects": project_stats(self.project_names, self.projects, self.tolerance),
         }
 
     def table(self):
@@ -243,12 +235,14 @@ def project_index(builder) -> dict[str, str]:
     return {f"p{k}": p.name for k, p in enumerate(builder.projects, 1)}
 
 
-def project_summary(builder, cols: dict, tolerance: float = TOLERANCE) -> dict:
-    """Each project's name, expected loss [KRW] and loss probability over the paths, from :func:`project_columns`."""
+def project_stats(names: dict, cols: dict, tolerance: float = TOLERANCE) -> dict:
+    """``{p<k>: {"name", "expected_loss" [KRW], "p_loss"}}`` over the paths of :func:`project_columns`' ``cols``:
+    the JSON's statistics of the per-path files' project columns (mean; share of paths above ``tolerance``)."""
     out = {}
-    for key, name in project_index(builder).items():
-        x = cols[f"{key}_loss"]
-        out[key] = {"name": name, "expected_loss": float(np.mean(x)), "p_loss": float(np.mean(x > tolerance))}
+    for key, name in names.items():
+        if f"{key}_loss" in cols:
+            x = cols[f"{key}_loss"]
+            out[key] = {"name": name, "expected_loss": float(np.mean(x)), "p_loss": float(np.mean(x > tolerance))}
     return out
 
 
