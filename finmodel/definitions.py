@@ -188,6 +188,47 @@ SIMULATE = {
 }
 """Monte Carlo metrics by key pattern: ``(definition, discounted)``; the first pattern that matches wins."""
 
+SIMULATE_LABELS = {
+    "p_default": "Probability of default (model horizon)",
+    "p_default_{kind}": "Probability of a {kind} default",
+    "cdr_{q}y": "Cumulative default rate, {q} years",
+    "cdr_{q}y_{kind}": "Cumulative default rate, {q} years, {kind}",
+    "{share}_se": "Standard error of {share}",
+    "p_min_dscr_below_1": "Probability that the minimum DSCR is below 1.00x",
+    "p_min_dscr_below_lockup": "Probability that the minimum DSCR is below the lock-up ratio",
+    "p_cfads_negative": "Probability of negative CFADS with debt service due",
+    "min_dscr_p{q}": "Minimum DSCR, P{q}",
+    "senior_shortfall_{stat}": "Senior debt service unpaid ({stat})",
+    "equity_irr_p{q}": "Equity IRR, P{q}",
+    "equity_irr_mean": "Equity IRR, mean",
+    "equity_irr_missing_share": "Share of paths without an equity IRR",
+    "p_equity_irr_below_hurdle": "Probability that the equity IRR is below the hurdle",
+    "{p}_expected_loss": "Expected loss at default, {p}",
+    "{p}_expected_loss_ratio": "Expected loss / peak balance, {p}",
+    "{p}_loss_p99": "P99 loss at default, {p}",
+    "{p}_loss_p99_ratio": "P99 loss / peak balance, {p}",
+    "p_{p}_loss": "Probability of a loss, {p}",
+    "{p}_recovery_mean": "Mean recovery in default, {p}",
+    "{p}_lgd": "Loss given default, {p}",
+    "{p}_full_recovery_share": "Share of defaults fully recovered, {p}",
+    "{p}_defaults": "Defaulted paths, {p}",
+    "{g}_claims_expected": "Expected claims, guarantor {g}",
+    "{g}_claims_p99": "P99 claims, guarantor {g}",
+    "p_{g}_claim": "Probability of a claim, guarantor {g}",
+    "{g}_expected_loss": "Expected loss (claims - recoveries), guarantor {g}",
+    "{g}_loss_p99": "P99 loss (claims - recoveries), guarantor {g}",
+    "lender_expected_loss_after_cover": "Lenders' expected loss after cover",
+    "guarantee_claims_{stat}": "Guarantee claims, all guarantors ({stat})",
+    "p_guarantee_claim": "Probability of a guarantee claim",
+    "p_{stem}_loss": "Probability of a loss, {stem}",
+    "{stem}_expected_loss": "Expected loss, {stem}",
+    "paths": "Paths simulated",
+}
+"""The workbook (Risk sheet) and JSON label of each :data:`SIMULATE` pattern; the placeholders take the key's
+parts (``d1_lgd`` -> ``Loss given default, facility d1``). ``tests/test_docs.py`` keeps the two registries equal."""
+
+_PART_WORDS = {"p": lambda v: "senior debt" if v == "senior" else f"facility {v}", "g": lambda v: v}
+
 _TOKENS = {
     "q": r"\d+",
     "p": r"senior|d\d+",
@@ -233,3 +274,32 @@ def simulate_definition(key: str) -> str:
     """The definition of one Monte Carlo metric key ('' when no pattern matches)."""
     pat = simulate_pattern(key)
     return SIMULATE[pat][0] if pat else ""
+
+
+def simulate_label(key: str) -> str:
+    """The label of one Monte Carlo metric key, from :data:`SIMULATE_LABELS` ('' when no pattern matches).
+
+    Examples
+    --------
+    >>> simulate_label("cdr_10y"), simulate_label("d2_lgd"), simulate_label("senior_expected_loss")
+    ('Cumulative default rate, 10 years', 'Loss given default, facility d2', 'Expected loss at default, senior debt')
+    """
+    pat = simulate_pattern(key)
+    if pat is None:
+        return ""
+    if pat == "{share}_se":
+        stem = key[: -len("_se")]
+        return f"Standard error of: {simulate_label(stem) or stem}"
+    names = re.findall(r"\{(\w+)\}", pat)
+    m = _COMPILED_GROUPS[pat].match(key)
+    parts = {n: _PART_WORDS.get(n, lambda v: v)(v) for n, v in zip(names, m.groups(), strict=True)}
+    return SIMULATE_LABELS[pat].format(**parts)
+
+
+def _groups(pattern: str) -> re.Pattern:
+    parts = re.split(r"\{(\w+)\}", pattern)
+    body = "".join(re.escape(s) if i % 2 == 0 else f"({_TOKENS[s]})" for i, s in enumerate(parts))
+    return re.compile(f"^{body}$")
+
+
+_COMPILED_GROUPS = {pat: _groups(pat) for pat in SIMULATE}

@@ -238,9 +238,10 @@ def simulate_markdown() -> list[str]:
         "|---|---|",
     ]
     out += [f"| {_esc(k)} | {_esc(v)} |" for k, v in definitions.SIMULATE_TERMS.items()]
-    out += ["", "| key | definition | amounts |", "|---|---|---|"]
+    out += ["", "| key | label (JSON metric_info, Risk sheet) | definition | amounts |", "|---|---|---|---|"]
     for k, (text, disc) in definitions.SIMULATE.items():
-        out.append(f"| `{_esc(k)}` | {_esc(text)} | {_DISCOUNTED[disc]} |")
+        label = definitions.SIMULATE_LABELS[k]
+        out.append(f"| `{_esc(k)}` | {_esc(label)} | {_esc(text)} | {_DISCOUNTED[disc]} |")
     out.append("")
     return out
 

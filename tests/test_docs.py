@@ -83,13 +83,13 @@ def test_license_and_changelog():
     assert (ROOT / "CHANGELOG.md").read_text().startswith("# Changelog")
 
 
-def _doc_table(text: str, first: str) -> dict[str, str]:
-    """``{first cell: second cell}`` of the markdown table whose header starts with ``| first |``."""
+def _doc_table(text: str, first: str, col: int = 1) -> dict[str, str]:
+    """``{first cell: cell col}`` of the markdown table whose header starts with ``| first |``."""
     block = text.split(f"| {first} |", 1)[1].split("\n\n", 1)[0]
     out = {}
     for line in block.splitlines()[2:]:
         cells = [c.strip().replace("\\|", "|") for c in re.split(r"(?<!\\)\|", line)[1:-1]]
-        out[cells[0].strip("`")] = cells[1]
+        out[cells[0].strip("`")] = cells[col]
     return out
 
 
@@ -118,10 +118,32 @@ def test_json_definitions_are_the_doc_s(tmp_path):
     sim = finmodel.simulate(ROOT / "scenarios" / "kota_kinabalu.yaml", paths=64, seed=1, explain_paths=0)
     js = sim.raw.to_json()
     terms = _doc_table(doc, "term | definition")
-    keys = _doc_table(doc, "key | definition | amounts")
+    head = "key | label (JSON metric_info, Risk sheet) | definition | amounts"
+    keys = _doc_table(doc, head, col=2)
+    assert _doc_table(doc, head, col=1) == definitions.SIMULATE_LABELS  # the labels, as the registry has them
     for k, v in js["definitions"].items():
         assert v == (terms[k] if k in definitions.SIMULATE_TERMS else keys[k]), k
     for k in js["metrics"]:
         assert definitions.simulate_pattern(k) in js["definitions"], k  # every key is defined
     assert "discounted to the first period of default" in js["definitions"]["loss"]
     assert "undiscounted" not in js["definitions"]["loss"].split("without a default")[0]
+
+
+def test_every_monte_carlo_metric_has_one_label(tmp_path):
+    """The Monte Carlo registry: every pattern has a label and a definition, and every metric a simulation
+    reports gets a distinct non-empty label from it; the Risk sheet and the JSON's metric_info show that label."""
+    from openpyxl import load_workbook
+
+    import finmodel
+    from finmodel import definitions
+
+    assert set(definitions.SIMULATE_LABELS) == set(definitions.SIMULATE)
+    sim = finmodel.simulate(ROOT / "scenarios" / "iraq_bismaya.yaml", paths=60, seed=1, workers=1, explain_paths=0)
+    labels = {k: definitions.simulate_label(k) for k in sim.summary.index}
+    assert all(labels.values()), [k for k, v in labels.items() if not v]
+    assert len(set(labels.values())) == len(labels)  # no two metrics share a label
+    assert {k: v["label"] for k, v in sim.raw.to_json()["metric_info"].items()} == labels
+    sim.to_excel(tmp_path / "risk.xlsx")
+    ws = load_workbook(tmp_path / "risk.xlsx")["Risk"]
+    shown = {row[0]: row[5] for row in ws.iter_rows(values_only=True) if row and row[0] in labels}
+    assert shown == labels

@@ -121,6 +121,13 @@ def _note(key: str) -> str:
     return simulate_definition(key)
 
 
+def _label(key: str) -> str:
+    """Label shown beside a metric on the Risk sheet (:func:`finmodel.definitions.simulate_label`)."""
+    from finmodel.definitions import simulate_label
+
+    return simulate_label(key)
+
+
 def _fmt(key: str) -> str:
     if (
         key.endswith("_se")
@@ -170,7 +177,7 @@ def add_risk_sheet(wb, result) -> None:
         r += 1
     r += 1
     refs = result.references()
-    _header(ws, r, 1, ["metric", "value", "definition", "published reference", "source"], bold)
+    _header(ws, r, 1, ["metric", "value", "definition", "published reference", "source", "label"], bold)
     r += 1
     for k, v in result.summary().items():
         put_text(ws.cell(r, 1), k)
@@ -180,6 +187,7 @@ def add_risk_sheet(wb, result) -> None:
             ref = refs[REFERENCE_OF[k]]
             ws.cell(r, 4, float(ref["value"])).number_format = "0.00%"
             put_text(ws.cell(r, 5), f"{ref['citation']} (confidence {ref['confidence']})")
+        put_text(ws.cell(r, 6), _label(k))  # the registry's label, as the JSON's metric_info
         r += 1
     r += 1
     put_text(ws.cell(r, 1), "deterministic case")

@@ -209,6 +209,7 @@ class SimulationResult:
             "lenders": [{k: _json_value(v) for k, v in r.items()} for r in self.lenders(metrics)],
             "default_drivers": _json_value(self.default_drivers),
             "definitions": definitions.simulate_definitions(metrics),
+            "metric_info": {k: {"label": definitions.simulate_label(k)} for k in metrics},
             "references": {
                 k: {"value": v["value"], "source": v["citation"], "url": v["url"], "confidence": v["confidence"]}
                 for k, v in refs.items()
