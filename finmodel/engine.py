@@ -23,6 +23,7 @@ from finmodel import (
     equity,
     funding,
     guarantees,
+    hedging,
     ledgers,
     operations,
     policy,
@@ -93,6 +94,7 @@ def build(scenario, *, sizing_case: bool = True) -> Builder:
     operations.build(b)
     debt.build(b)
     border_tax.build(b)  # Withholding sheet: tax on interest paid abroad; declares the gross-up lines
+    hedging.build(b)  # Hedging sheet: interest-rate swaps; declares their settlement lines
     guarantees.build(b)  # Guarantees sheet: cover, premiums; declares its lines of the shared totals
     funding.build(b)  # the totals are built from here on: uses, tax deductions, CFADS, equity flows
     tax.build(b)

@@ -243,6 +243,24 @@ class Rate(_Block):
 FACILITY_KINDS = ("edcf", "edpf", "eca", "commercial", "mdb", "dfi", "other")
 
 
+class Hedge(_Block):
+    """An interest-rate swap on a floating facility: the borrower pays a fixed rate and receives the base rate on
+    a share of the facility's balance, from the first operating period for a stated number of years."""
+
+    share: PositiveShare = Field(description="Share of the facility's balance swapped to fixed [fraction], in (0, 1].")
+    swap_rate: Fraction = Field(
+        description="Fixed rate the borrower pays on the swapped balance [per year, decimal], against the facility's "
+        "base rate (unfloored: the loan's zero floor is not in a vanilla swap)."
+    )
+    years: float | None = Field(
+        default=None,
+        gt=0,
+        le=100,
+        description="Years the swap runs from the start of operations [years], a whole number of periods; "
+        "default: to the facility's maturity.",
+    )
+
+
 class Facility(_Block):
     """A debt facility.
 
@@ -293,6 +311,12 @@ class Facility(_Block):
         default=False,
         description="Tax gross-up clause: the borrower pays the withholding on top of the interest, so the lenders "
         "receive the interest in full (usual in export-credit agreements); without it the lenders bear it.",
+    )
+    hedge: Hedge | None = Field(
+        default=None,
+        description="Interest-rate swap on a floating facility (pay fixed, receive the base rate): net settlements "
+        "are paid from CFADS ahead of debt service, tax-deductible, in the facility's all-in cost, and the Monte "
+        "Carlo base-rate driver moves only the unhedged part.",
     )
     cash_sweep: bool = Field(default=False, description="Prepaid by the cash sweep.")
     sme_margin_preference: float | None = Field(

@@ -212,7 +212,37 @@ def _facility_rules(problems: list, i: int, fac: Mapping, scan: _FacilityScan) -
     _rate_rules(problems, path, fac.get("rate"), scan.base_names)
     grace, maturity = as_number(fac.get("grace_years")), as_number(fac.get("maturity_years"))
     _tenor_rules(problems, path, grace, maturity, scan.timeline)
+    _hedge_rules(problems, path, fac, scan.timeline)
     _profile_rules(problems, path, fac, grace, maturity)
+
+
+def _hedge_rules(problems: list, path: str, fac: Mapping, timeline: tuple) -> None:
+    """A hedge needs a floating rate (base + margin); its years are a whole number of periods and end within the
+    facility's maturity after the construction years."""
+    hedge = fac.get("hedge")
+    if not isinstance(hedge, Mapping):
+        return
+    rate = fac.get("rate")
+    if not (isinstance(rate, Mapping) and rate.get("base") is not None):
+        problems.append(
+            (f"{path}.hedge", "expected a floating-rate facility (rate: {base, margin}) for a swap, found a fixed rate")
+        )
+    years, construction, ppy = as_number(hedge.get("years")), timeline[0], timeline[2]
+    maturity = as_number(fac.get("maturity_years"))
+    if years is None or years <= 0:
+        return
+    if ppy is not None and not is_whole(years * ppy):
+        problems.append(
+            (f"{path}.hedge.years", f"expected a whole number of periods ({ppy} per year), found {found_text(years)}")
+        )
+    if construction is not None and maturity is not None and years > maturity - construction:
+        problems.append(
+            (
+                f"{path}.hedge.years",
+                f"expected at most maturity_years - construction_years ({found_text(maturity - construction)}: the "
+                f"swap runs from the start of operations), found {found_text(years)}",
+            )
+        )
 
 
 def _rate_rules(problems: list, path: str, rate: Any, base_names: list) -> None:
