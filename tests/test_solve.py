@@ -103,6 +103,24 @@ def test_policy_rule_bounds_a_lever():
     assert lever["high"] == 0.975 and "KSURE-COVER-SHARE" in lever["high_reason"]
 
 
+def test_least_concessionality_stops_at_the_helsinki_minimum():
+    """Bolivia's tied EDCF loan: the rate's range ends where the Helsinki minimum concessionality (35 % at the
+    DDR) refuses it, and with targets the project meets anyway the least-subsidy solution is that rate: the
+    least concessional loan the rules allow."""
+    r = finmodel.solve(
+        BOLIVIA, targets=["equity_irr>=12%", "min_dscr>=1.3"], vary=["debt.facilities.0.rate.fixed"],
+        minimise="subsidy_equivalent",
+    )  # fmt: skip
+    lever = r.data["levers"][0]
+    assert "HELSINKI-MIN-CONCESSIONALITY" in lever["high_reason"] and lever["low_reason"] == "schema minimum"
+    assert r.feasible and lever["solved"] == lever["high"]
+    assert any("HELSINKI-MIN-CONCESSIONALITY" in line for line in r.binding)
+    raw = yaml.safe_load(BOLIVIA.read_text(encoding="utf-8"))
+    raw["debt"]["facilities"][0]["rate"]["fixed"] = lever["high"] * 1.001
+    with pytest.raises(finmodel.errors.InputError, match="HELSINKI-MIN-CONCESSIONALITY"):
+        finmodel.load(raw)
+
+
 def test_infeasible_says_what_binds():
     r = finmodel.solve(targets=["equity_irr>=40%"], vary=[GRANT, f"{EDPF_RATE}=0.01:0.05"])
     assert not r.feasible and r.scenario is None

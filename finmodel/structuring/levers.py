@@ -134,17 +134,45 @@ def _schema_limits(scenario, keys: tuple) -> tuple[float | None, float | None, b
         else:
             return None, None, False
     low = high = None
-    if info is not None:
-        for c in info.metadata:
-            for attr, kind in (("ge", "low"), ("gt", "low"), ("le", "high"), ("lt", "high")):
-                v = getattr(c, attr, None)
-                if v is not None:
-                    if kind == "low":
-                        low = float(v) if low is None else max(low, float(v))
-                    else:
-                        high = float(v) if high is None else min(high, float(v))
+    for kind, v in _constraints(info) if info is not None else []:
+        if kind == "low":
+            low = v if low is None else max(low, v)
+        else:
+            high = v if high is None else min(high, v)
     integer = isinstance(node, int) and not isinstance(node, bool)
     return low, high, integer
+
+
+def _constraints(info) -> list[tuple[str, float]]:
+    """``("low" | "high", value)`` of a pydantic field: its own ``ge``/``le`` and those of the annotated types
+    inside its annotation (``Fraction | None``), as constraints or as JSON-schema ``minimum``/``maximum``."""
+    import typing
+
+    out: list[tuple[str, float]] = []
+
+    def from_meta(items):
+        for c in items:
+            for attr, kind in (("ge", "low"), ("gt", "low"), ("le", "high"), ("lt", "high")):
+                v = getattr(c, attr, None)
+                if isinstance(v, int | float) and not isinstance(v, bool):
+                    out.append((kind, float(v)))
+            extra = getattr(c, "json_schema_extra", None)
+            if isinstance(extra, dict):
+                for key, kind in (("minimum", "low"), ("exclusiveMinimum", "low"), ("maximum", "high"),
+                                  ("exclusiveMaximum", "high")):  # fmt: skip
+                    if isinstance(extra.get(key), int | float):
+                        out.append((kind, float(extra[key])))
+            from_meta(getattr(c, "metadata", []) or [])
+
+    def walk(tp):
+        if hasattr(tp, "__metadata__"):
+            from_meta(tp.__metadata__)
+        for arg in typing.get_args(tp):
+            walk(arg)
+
+    from_meta(info.metadata)
+    walk(info.annotation)
+    return out
 
 
 def _refusal(valid, raw, lever_keys, x) -> str | None:
