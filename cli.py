@@ -606,6 +606,12 @@ def frontier_cmd(portfolio, paths, seed, steps, case, json_path, output, charts,
     help="What to minimise among the values meeting every target. Default: the lever (one), else subsidy_equivalent.",
 )
 @click.option("--case", "cases", multiple=True, metavar="NAME", help="Case every target must hold in (repeatable).")
+@click.option(
+    "--structure",
+    type=click.Choice(["pis", "gif"]),
+    default=None,
+    help="A fund portfolio: the structure the fund runs under (default: the file's).",
+)
 @click.option("--paths", type=int, default=None, help="Monte Carlo paths per trial (for Monte Carlo targets).")
 @click.option("--seed", type=int, default=0, show_default=True, help="With --paths: the seed of every trial.")
 @_json_option("the solution")
@@ -618,7 +624,9 @@ def frontier_cmd(portfolio, paths, seed, steps, case, json_path, output, charts,
 )
 @click.option("--quiet", is_flag=True, help="Do not print the tables.")
 @_report_errors
-def solve_cmd(scenario, targets, vary, minimise, cases, paths, seed, json_path, output, write_scenario, quiet):
+def solve_cmd(
+    scenario, targets, vary, minimise, cases, structure, paths, seed, json_path, output, write_scenario, quiet
+):
     """Find the terms a deal needs: the lever values meeting every --target with the least subsidy equivalent
     (or the least lever), each trial re-sizing the financing as `finmodel run` does. Infeasible: exit 0 with
     what each target reaches at best and what binds."""
@@ -635,6 +643,7 @@ def solve_cmd(scenario, targets, vary, minimise, cases, paths, seed, json_path, 
         json_path=json_path,
         workbook=output,
         write_scenario=write_scenario,
+        structure=structure,
     )
     if not quiet and json_path != "-":
         for table in out.tables():

@@ -601,6 +601,7 @@ def solve(
     json_path=None,
     workbook=None,
     write_scenario=None,
+    structure=None,
 ):
     """The structuring solver: the lever values that meet every target at the least subsidy (``finmodel solve``).
 
@@ -624,6 +625,11 @@ def solve(
     json_path, workbook, write_scenario : optional
         Also write the JSON (``-``: standard output), the solved scenario's live workbook and the solved scenario
         file (the original with the solved values in place and a comment saying so). Checked before any work.
+    structure : str, optional
+        For a fund portfolio (``scenario`` a portfolio file): ``pis`` or ``gif`` (default: the file's). Its levers
+        include ``fund.tranches.government.share`` (the first-loss share, the other tranches in proportion), its
+        targets the fund's metrics (``fund_private_irr``) and with ``paths`` the tranche Monte Carlo summary
+        (``fund_private_expected_loss``, ``fund_private_p_loss``).
 
     Returns
     -------
@@ -651,6 +657,7 @@ def solve(
         json_path=json_path,
         workbook=workbook,
         write_scenario=write_scenario,
+        structure=structure,
     )
 
 

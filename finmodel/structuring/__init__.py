@@ -57,6 +57,7 @@ def solve(
     json_path=None,
     workbook=None,
     write_scenario=None,
+    structure=None,
 ) -> SolveResult:
     """Find the lever values that meet every target at the least objective.
 
@@ -79,6 +80,10 @@ def solve(
         Also write the JSON (``-``: standard output), the solved scenario's live workbook (``.xlsx``) and the
         solved scenario file (``.yaml``: the original with the solved values in place and a comment saying so).
         Every output is checked before any work.
+    structure : str, optional
+        A fund portfolio: the structure the fund runs under (``pis``, ``gif``; default the file's). A portfolio's
+        levers are its fields and ``fund.tranches.government.share``; its targets the fund's metrics and, with
+        ``paths``, the tranche Monte Carlo summary (:mod:`finmodel.structuring.portfolio`).
 
     Returns
     -------
@@ -116,6 +121,15 @@ def solve(
         raise InputError([("--paths", f"expected a positive number of paths, found {paths}")])
     data, source = reading.read(None if scenario is None else scenario)
     raw = reading.parse(data, source)
+    if "projects" in raw and "project" not in raw:  # a fund portfolio
+        from finmodel.structuring.portfolio import solve_portfolio
+
+        return solve_portfolio(
+            raw, data, source, targets=targets, vary=vary, minimise=minimise, cases=cases, paths=paths, seed=seed,
+            structure=structure, js=js, wb=wb, ys=ys,
+        )  # fmt: skip
+    if structure is not None:
+        raise InputError([("--structure", "expected a fund portfolio for --structure, found a project scenario")])
     text = data.decode("utf-8-sig")
     base_sc = load_scenario(scenario)
     cases = list(dict.fromkeys(cases or ["base"]))

@@ -23,6 +23,9 @@ from typing import Any
 from finmodel.errors import InputError
 
 _TOKEN = re.compile(r"\[([^\[\]]+)\]|\.?([^.\[\]]+)")
+GOVERNMENT = "government"
+GOVERNMENT_SHARE = "fund.tranches.government.share"  # a lever of its own: the first-loss share of commitments
+MAX_GOVERNMENT_SHARE = 0.95  # the frontier's shares are below 1: some commitment must stay with the others
 BISECTIONS = 40  # validity bisection steps for a policy bound: 2^-40 of the range, far below any tolerance
 
 
@@ -39,6 +42,21 @@ class Lever:
     low_reason: str
     high_reason: str
     integer: bool = False
+    kind: str = "field"  # "field": one scenario field; "government_share": the fund's first-loss share
+
+    def edits(self, raw: Mapping, x: float) -> list[tuple[tuple, float]]:
+        """``[(keys, value)]``: the scalar fields that hold the lever at ``x``. The government share of a fund
+        sets the government tranche to ``x`` of the total commitments and the other tranches to the rest in
+        their relative proportion (the subordination frontier's rule), the total unchanged."""
+        if self.kind != "government_share":
+            return [(self.keys, int(round(x)) if self.integer else float(x))]
+        tranches = raw["fund"]["tranches"]
+        total = sum(float(t["commitment"]) for t in tranches.values())
+        others = {k: float(t["commitment"]) for k, t in tranches.items() if k != GOVERNMENT}
+        rest = sum(others.values())
+        out = [(("fund", "tranches", GOVERNMENT, "commitment"), float(x) * total)]
+        out += [(("fund", "tranches", k, "commitment"), (1 - float(x)) * total * c / rest) for k, c in others.items()]
+        return out
 
     @property
     def name(self) -> str:
@@ -105,14 +123,28 @@ def get(raw: Mapping, keys: tuple) -> Any:
 
 
 def with_values(raw: Mapping, levers, values) -> dict:
-    """A deep copy of ``raw`` with each lever's field set to its value (whole numbers as int)."""
+    """A deep copy of ``raw`` with each lever's fields set to its value (whole numbers as int)."""
     out = copy.deepcopy(dict(raw))
     for lever, x in zip(levers, values, strict=True):
-        node: Any = out
-        for k in lever.keys[:-1]:
-            node = node[k]
-        node[lever.keys[-1]] = int(round(x)) if lever.integer else float(x)
+        for keys, v in lever.edits(raw, x):
+            node: Any = out
+            for k in keys[:-1]:
+                node = node[k]
+            node[keys[-1]] = v
     return out
+
+
+def government_share_lever(raw: Mapping) -> Lever:
+    """The fund's government (first-loss) share of total commitments as a lever, in [0, 0.95]."""
+    tranches = raw.get("fund", {}).get("tranches") if isinstance(raw.get("fund"), Mapping) else None
+    if not isinstance(tranches, Mapping) or GOVERNMENT not in tranches or len(tranches) < 2:
+        raise InputError([("--vary", f"expected a fund with a {GOVERNMENT} tranche and others, found none")])
+    total = sum(float(t["commitment"]) for t in tranches.values())
+    value = float(tranches[GOVERNMENT]["commitment"]) / total
+    return Lever(
+        GOVERNMENT_SHARE, ("fund", "tranches", GOVERNMENT, "commitment"), value, 0.0, MAX_GOVERNMENT_SHARE,
+        "no first loss", "most of the fund (the others keep 5 %)", kind="government_share",
+    )  # fmt: skip
 
 
 def _schema_limits(scenario, keys: tuple) -> tuple[float | None, float | None, bool]:
@@ -207,6 +239,18 @@ def parse_lever(text: str, raw: Mapping, scenario, valid, scale: float) -> Lever
     """A lever from ``PATH[=LOW:HIGH]``; ``valid(raw) -> None | reason`` validates a trial scenario; ``scale``
     (the project's total uses) is the default high bound of a field at 0 without a schema maximum."""
     path, _, rng = text.partition("=")
+    if path.strip() == GOVERNMENT_SHARE and "projects" in raw:
+        lever = government_share_lever(raw)
+        if rng:
+            lo, sep, hi = rng.partition(":")
+            try:
+                low, high = float(lo or lever.low), float(hi or lever.high)
+            except ValueError:
+                low = high = math.nan
+            if not sep or not (lever.low <= low <= high <= lever.high):
+                raise InputError([("--vary", f"expected {GOVERNMENT_SHARE}=LOW:HIGH within 0:0.95, found {text!r}")])
+            lever = dataclasses.replace(lever, low=low, high=high, low_reason="--vary LOW", high_reason="--vary HIGH")
+        return lever
     keys = resolve(raw, split_path(path))
     value = float(get(raw, keys))
     s_low, s_high, integer = _schema_limits(scenario, keys)

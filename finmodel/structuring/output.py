@@ -16,17 +16,17 @@ def fmt_value(name: str, v, currency: str, fmt: str | None = None) -> str:
     """A value as officers write it: % for rates and shares, x for cover ratios, m for money."""
     if v is None or (isinstance(v, float) and not math.isfinite(v)):
         return "n/a"
-    fmt = fmt or _guess(name)
+    fmt = fmt or guess_format(name)
     if fmt == "pct":
         return f"{v:.2%}"
     if fmt == "x":
         return f"{v:.2f}x"
     if fmt == "money":
-        return f"{v / 1e6:,.2f}m {currency}"
+        return f"{v / 1e9:,.2f} bn {currency}" if currency == "KRW" else f"{v / 1e6:,.2f}m {currency}"
     return f"{v:,.6g}"
 
 
-def _guess(name: str) -> str:
+def guess_format(name: str) -> str:
     n = name.lower()
     if "dscr" in n or "llcr" in n or "plcr" in n:
         return "x"
@@ -220,9 +220,9 @@ def summary_tables(res: SolveResult) -> list:
         facts = Table(title="The solution", title_justify="left", show_header=False)
         facts.add_column("what")
         facts.add_column("value", justify="right")
-        for k in ("subsidy_equivalent", "package_grant_element", "equity_irr", "min_dscr", "total_debt"):
-            if k in sol:
-                facts.add_row(k, text(fmt_value(k, sol[k], cur, fmts.get(k))))
+        first = ("subsidy_equivalent", "package_grant_element", "equity_irr", "min_dscr", "total_debt")
+        for k in [*(k for k in first if k in sol), *(k for k in sol if k not in first)]:
+            facts.add_row(k, text(fmt_value(k, sol[k], cur, fmts.get(k))))
         out.append(facts)
     bind = Table(title="What binds", title_justify="left", show_header=False)
     bind.add_column("")

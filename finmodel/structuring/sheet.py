@@ -29,9 +29,9 @@ def _input_of(model, keys) -> str | None:
 
 
 def _fmt(fmt: str | None, name: str) -> str:
-    from finmodel.structuring.output import _guess
+    from finmodel.structuring.output import guess_format
 
-    return styles.FORMATS.get(fmt or _guess(name), styles.FORMATS["number"])
+    return styles.FORMATS.get(fmt or guess_format(name), styles.FORMATS["number"])
 
 
 def add_sheet(wb, lay, live, data: dict, levers) -> None:

@@ -113,3 +113,70 @@ def simulated_summary(sc, paths: int, seed: int, case: str):
 
     out = risk_api.simulate(sc, paths=paths, seed=seed, case=case, workers=1, explain_paths=0)
     return SimulationResult(out.result, out.deterministic, out.written).summary
+
+
+class PortfolioEvaluator(Evaluator):
+    """Trials of a fund portfolio (``finmodel solve PORTFOLIO``): the portfolio file with the levers set, validated
+    by the fund's rules, its projects loaded as ``finmodel compare`` loads them, the fund run under ``structure``
+    (default the file's); targets on the fund's metrics (``fund_private_irr``, ``fund_private_loss`` ...) and,
+    with ``paths``, the Monte Carlo tranche summary (``fund_private_expected_loss``, ``fund_private_p_loss``). The
+    projects' cash flows are computed once per distinct ``projects`` block (a fund lever leaves them alone)."""
+
+    def __init__(self, raw, source, levers, targets, cases, paths=None, seed=0, structure=None, sha256=""):
+        super().__init__(raw, source, levers, targets, cases, paths, seed)
+        self.structure, self.sha256 = structure, sha256
+        self._flows: dict = {}
+
+    def scenario(self, values):
+        from finmodel.fund import portfolio, schema
+
+        spec = schema.validate_dict(with_values(self.raw, self.levers, values), self.source)
+        return portfolio.load(None, read=(spec, self.source, self.sha256))
+
+    def results(self, lp, case):
+        """The fund under the structure for ``case`` (project flows cached)."""
+        import json
+
+        from finmodel.fund import model
+        from finmodel.fund import portfolio as pf
+        from finmodel.fund import waterfall as wf
+
+        case = lp.check_case(None if case == "base" else case)
+        key = (case, json.dumps(lp.spec.model_dump(mode="json", exclude={"fund"}), sort_keys=True, default=str))
+        if key not in self._flows:
+            self._flows[key] = pf.project_flows(lp, case)
+        terms = wf.FundTerms.from_spec(lp.fund)
+        structure = self.structure or terms.structure
+        return model.evaluate(terms.as_structure(structure), self._flows[key], case), self._flows[key], case
+
+    def _run(self, values) -> Trial:
+        try:
+            lp = self.scenario(values)
+        except InputError as exc:
+            return Trial(values, {}, {}, refused=exc.problems[0][1] if exc.problems else str(exc))
+        by_case, failures = {}, []
+        for case in self.cases:
+            res, flows, pcase = self.results(lp, case)
+            m = res.metrics()
+            if self.paths and any(t.monte_carlo for t in self.targets):
+                from finmodel.fund import montecarlo
+
+                s = res.structure
+                mc = montecarlo.simulate_fund(
+                    lp, paths=self.paths, seed=self.seed, case=pcase, structures=(s,), flows=flows
+                )
+                m = {**m, **mc.summary(s)}
+            failed = [n for n, ok in res.checks().items() if not ok and n != "master_check"]
+            failures += [f"case {case}: {n}" for n in failed]
+            by_case[case] = m
+        first = by_case[self.cases[0]]
+        achieved = {t.text: _worst(t, [by_case[c].get(t.metric) for c in self.cases]) for t in self.targets}
+        metrics = {k: first.get(k) for k in PORTFOLIO_ALWAYS if k in first}
+        metrics.update({t.metric: first.get(t.metric) for t in self.targets})
+        return Trial(values, achieved, metrics, failed="; ".join(failures) if failures else None)
+
+
+PORTFOLIO_ALWAYS = (
+    "fund_private_irr", "fund_private_loss", "fund_government_loss", "fund_government_contributions",
+    "fund_irr", "fund_loss",
+)  # fmt: skip
