@@ -20,25 +20,12 @@ from pathlib import Path
 
 from finmodel.errors import InputError
 from finmodel.structuring import search as search_mod
-from finmodel.structuring.levers import parse_lever
+from finmodel.structuring.levers import parse_lever, validator
 from finmodel.structuring.output import SolveResult, binding_text, build_data
 from finmodel.structuring.targets import parse_target
 from finmodel.structuring.trials import Evaluator, simulated_summary
 
 __all__ = ["SolveResult", "solve"]
-
-
-def _valid(source):
-    from finmodel.validation import scenario_from_dict
-
-    def valid(raw):
-        try:
-            scenario_from_dict(raw, source)
-        except InputError as exc:
-            return exc.problems[0][1] if exc.problems else str(exc)
-        return None
-
-    return valid
 
 
 def _mc_names(sc, case, seed) -> set[str]:
@@ -139,7 +126,9 @@ def solve(
     if mc is not None and not base_sc.risk:
         raise InputError([("--paths", "expected a scenario with a risk: block for Monte Carlo targets, found none")])
     tgts = [parse_target(t, deterministic, mc) for t in targets]
-    valid = _valid(source)
+    from finmodel.validation import scenario_from_dict
+
+    valid = validator(scenario_from_dict, source)
     scale = float(base_runs[0].metrics().get("total_uses") or 0.0)
     levers = [parse_lever(v, raw, base_sc, valid, scale) for v in vary]
     if len({lv.keys for lv in levers}) != len(levers):

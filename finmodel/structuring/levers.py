@@ -207,6 +207,25 @@ def _constraints(info) -> list[tuple[str, float]]:
     return out
 
 
+def first_problem(exc: InputError) -> str:
+    """The words of an InputError's first problem (what a refused trial reports)."""
+    return exc.problems[0][1] if exc.problems else str(exc)
+
+
+def validator(check, source: str):
+    """``valid(raw) -> None | reason``: ``check(raw, source)`` (a scenario's or a portfolio's validation) turned
+    into the refusal reason the lever bounds read, None when the values are accepted."""
+
+    def valid(raw):
+        try:
+            check(raw, source)
+        except InputError as exc:
+            return first_problem(exc)
+        return None
+
+    return valid
+
+
 def _refusal(valid, raw, lever_keys, x) -> str | None:
     """None if the scenario with the field at ``x`` validates, else the first problem's message."""
     probe = Lever("", lever_keys, x, x, x, "", "")

@@ -11,25 +11,12 @@ from pathlib import Path
 
 from finmodel.errors import InputError
 from finmodel.structuring import search as search_mod
-from finmodel.structuring.levers import parse_lever
+from finmodel.structuring.levers import parse_lever, validator
 from finmodel.structuring.output import SolveResult, binding_text, build_data
 from finmodel.structuring.targets import parse_target
 from finmodel.structuring.trials import PortfolioEvaluator
 
 MC_MEASURES = ("p_loss", "p_loss_se", "expected_loss", "expected_loss_se", "loss_p99")
-
-
-def _valid(source):
-    from finmodel.fund import schema
-
-    def valid(raw):
-        try:
-            schema.validate_dict(raw, source)
-        except InputError as exc:
-            return exc.problems[0][1] if exc.problems else str(exc)
-        return None
-
-    return valid
 
 
 def solve_portfolio(
@@ -49,7 +36,7 @@ def solve_portfolio(
     mc = {f"fund_{t}_{w}" for t in tranches for w in MC_MEASURES} if paths else None
     tgts = [parse_target(t, deterministic, mc) for t in targets]
     scale = float(sum(t.commitment for t in spec.fund.tranches.values()))
-    levers = [parse_lever(v, raw, spec, _valid(source), scale) for v in vary]
+    levers = [parse_lever(v, raw, spec, validator(schema.validate_dict, source), scale) for v in vary]
     if len({lv.keys for lv in levers}) != len(levers):
         raise InputError([("--vary", "expected each lever once, found a field named twice")])
     names = [lv.name for lv in levers]

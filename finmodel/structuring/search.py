@@ -81,10 +81,10 @@ def _bisect(ev, values, i, inside: float, outside: float):
     return best
 
 
-def line(ev, values, i, objective, low=None, high=None, n=GRID) -> Line:
+def line(ev, values, i, objective) -> Line:
     """Solve lever ``i`` with the other levers at ``values``."""
     lv = ev.levers[i]
-    xs = grid(lv.low if low is None else low, lv.high if high is None else high, n, lv.integer)
+    xs = grid(lv.low, lv.high, GRID, lv.integer)
     trials = [ev(_with(values, i, x)) for x in xs]
     feasible = [t.feasible(ev.targets) for t in trials]
     if not any(feasible):

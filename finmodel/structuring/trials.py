@@ -8,7 +8,7 @@ import dataclasses
 import math
 
 from finmodel.errors import InputError
-from finmodel.structuring.levers import with_values
+from finmodel.structuring.levers import first_problem, with_values
 
 # what every trial records besides the targets' metrics (the objective and the officer's summary)
 ALWAYS = ("subsidy_equivalent", "package_grant_element", "equity_irr", "min_dscr", "total_debt")
@@ -67,7 +67,7 @@ class Evaluator:
         try:
             sc = self.scenario(values)
         except InputError as exc:
-            return Trial(values, {}, {}, refused=exc.problems[0][1] if exc.problems else str(exc))
+            return Trial(values, {}, {}, refused=first_problem(exc))
         runs = engine.run_scenario(sc, list(dict.fromkeys(["base", *self.cases])))
         failures = integrity_failures(runs)
         by_case = {r.case: r.metrics() for r in runs}
@@ -100,7 +100,6 @@ class Evaluator:
 
 
 def _worst(t, vals):
-    vals = [v for v in vals]
     if any(v is None or not math.isfinite(v) for v in vals):
         return None
     return min(vals) if t.op == ">=" else max(vals)
@@ -153,7 +152,7 @@ class PortfolioEvaluator(Evaluator):
         try:
             lp = self.scenario(values)
         except InputError as exc:
-            return Trial(values, {}, {}, refused=exc.problems[0][1] if exc.problems else str(exc))
+            return Trial(values, {}, {}, refused=first_problem(exc))
         by_case, failures = {}, []
         for case in self.cases:
             res, flows, pcase = self.results(lp, case)
