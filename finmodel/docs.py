@@ -44,7 +44,7 @@ def _type(prop: dict, defs: dict) -> str:
     if t == "array":
         return f"list of {_type(prop.get('items', {}), defs)}"
     if t == "object":
-        extra = prop.get("additionalProperties")
+        extra = _values(prop)
         return f"mapping of name -> {_type(extra, defs)}" if isinstance(extra, dict) else "mapping"
     bounds = []
     for key, op in (("minimum", ">="), ("exclusiveMinimum", ">"), ("maximum", "<="), ("exclusiveMaximum", "<")):
@@ -65,15 +65,24 @@ def _refs(prop: dict) -> list[str]:
             out += _refs(p)
     if isinstance(prop.get("items"), dict):
         out += _refs(prop["items"])
-    if isinstance(prop.get("additionalProperties"), dict):
-        out += _refs(prop["additionalProperties"])
+    if isinstance(_values(prop), dict):
+        out += _refs(_values(prop))
     return out
+
+
+def _values(prop: dict):
+    """The schema of a mapping's values: ``additionalProperties``, or the one ``patternProperties`` (keys with a
+    pattern, such as the ISO 4217 codes of ``fx``)."""
+    pattern = prop.get("patternProperties")
+    if isinstance(pattern, dict) and len(pattern) == 1:
+        return next(iter(pattern.values()))
+    return prop.get("additionalProperties")
 
 
 def _suffix(prop: dict) -> str:
     if prop.get("type") == "array" or any(p.get("type") == "array" for p in prop.get("anyOf", [])):
         return "[]"
-    if isinstance(prop.get("additionalProperties"), dict):
+    if isinstance(_values(prop), dict):
         return ".NAME"
     return ""
 

@@ -36,7 +36,7 @@ DEGENERATE = {
 
 SEVERE = {
     "capex_overrun": {"kind": "lognormal", "mean": 1.10, "sd": 0.15},
-    "fx": {"volatility": 0.25, "drift": -0.02},  # on every revenue (demand moves user fees only)
+    "fx": {"volatility": 0.25},  # on the ringgit lines (demand moves user fees only)
     "opex": {"kind": "normal", "mean": 1.0, "sd": 0.10},
 }
 

@@ -22,7 +22,7 @@ RISK = {
     "construction_delay": {"kind": "triangular", "low": 0, "mode": 0, "high": 6},
     "opex": {"kind": "normal", "mean": 1.0, "sd": 0.05},
     "demand": {"sd": 0.12, "autocorrelation": 0.7},
-    "fx": {"volatility": 0.06, "drift": -0.01},
+    "fx": {"volatility": 0.06},
     "base_rate": {"volatility": 0.008, "mean_reversion": 0.15},
     "inflation": {"sd": 0.01, "autocorrelation": 0.5},
     "political_event": {"annual_probability": 0.02, "revenue_loss": 1.0, "duration_months": 12},

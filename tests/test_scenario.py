@@ -50,7 +50,7 @@ def test_default_loads_with_provenance():
     assert s.timeline.periods_per_year == 2
     assert s.capex.phasing == [0.25, 0.40, 0.35]
     assert [type(r) for r in s.revenues] == [AvailabilityRevenue, UserFeeRevenue, CapitalGrantRevenue]
-    assert s.revenues[1].tariff == 0.55
+    assert s.revenues[1].tariff == 2.365 and s.revenues[1].currency == "MYR"
     assert s.base_rates["sofr"][-1] == 0.035
     edpf = s.facility("EDPF")
     assert edpf.rate.fixed == 0.025 and edpf.rate.base is None and edpf.rate.is_fixed

@@ -75,7 +75,7 @@ def test_written_scenario_keeps_the_file_as_written(tmp_path):
     changed = [(a, b) for a, b in zip(before, after, strict=True) if a != b]
     assert len(changed) == 1
     old, new = changed[0]
-    assert "118000000" in old and "solved by finmodel solve" in new and f"{AP} was 118000000" in new
+    assert "154580000000" in old and "solved by finmodel solve" in new and f"{AP} was 154580000000" in new
 
 
 def test_two_levers_least_subsidy_beats_every_tradeoff_point():
@@ -267,16 +267,18 @@ def test_portfolio_least_first_loss_for_a_private_irr(tmp_path):
 
 def test_portfolio_monte_carlo_target_agrees_with_the_frontier():
     """The least government share keeping the high-risk sub-fund's private tranche loss probability at most
-    0.3 % over 300 paths; the subordination frontier, which moves the commitments by its own code, finds the same
-    loss probability at that share on the same paths (project seeds seed + i)."""
-    r = finmodel.solve(HIGH_RISK, targets=["fund_private_p_loss<=0.3%"], vary=[GOV], paths=300, seed=1)
+    5 % over 300 paths of its stress case; the subordination frontier, which moves the commitments by its own
+    code, finds the same loss probability at that share on the same paths (project seeds seed + i)."""
+    kw = {"paths": 300, "seed": 1, "case": "stress"}
+    r = finmodel.solve(HIGH_RISK, cases=["stress"], targets=["fund_private_p_loss<=5%"], vary=[GOV], paths=300, seed=1)
     assert r.feasible and r.data["targets"][0]["monte_carlo"]
     share = r.data["levers"][0]["solved"]
-    f = finmodel.frontier(HIGH_RISK, paths=300, seed=1, steps=[share])
+    assert share > 0.02
+    f = finmodel.frontier(HIGH_RISK, steps=[share], **kw)
     at = f.points.loc[share]
-    assert at["private_p_loss"] == r.data["targets"][0]["achieved"] <= 0.003
-    below = finmodel.frontier(HIGH_RISK, paths=300, seed=1, steps=[max(0.0, share - 0.02)])
-    assert below.points.iloc[-1]["private_p_loss"] > 0.003
+    assert at["private_p_loss"] == r.data["targets"][0]["achieved"] <= 0.05
+    below = finmodel.frontier(HIGH_RISK, steps=[share - 0.02], **kw)
+    assert below.points.iloc[-1]["private_p_loss"] > 0.05
 
 
 def test_structure_needs_a_portfolio(tmp_path):

@@ -19,9 +19,10 @@ Processes (``dt = 1 / periods_per_year`` years; ``a`` = annual autocorrelation, 
 * demand: ``x_1 = s z_1``, ``x_t = phi x_{t-1} + s sqrt(1 - phi^2) z_t`` (stationary, sd ``s``);
   factor ``exp(x_t - s^2 / 2)`` (mean 1) on user-fee revenues (``in_demand_factor``; an availability
   payment does not move with usage).
-* FX: ``f_t = exp(sum_{u<=t} (ln(1 + drift) - v^2 / 2) dt + v sqrt(dt) z_u)`` (geometric Brownian motion
-  from 1 at financial close, ``E[f] = (1 + drift)^years``) on every revenue (revenue earned in local currency,
-  costs and debt in the model currency).
+* FX: ``f_t = exp(sum_{u<=t} v sqrt(dt) z_u)``, a driftless log random walk from 1 at financial close: the value
+  of one currency (``risk.fx.currency``, default the first of the ``fx`` block) against the scenario's fx path
+  (``in_fx_factor``, :mod:`finmodel.fx`), whose median path it is. It moves only the lines stated in that
+  currency (revenues and costs alike); a depreciation expected is the fx path's, seen by the deterministic case.
 * base rate: Ornstein-Uhlenbeck shift from 0: ``r_t = r_{t-1} e^{-k dt} + v sqrt((1 - e^{-2 k dt}) / 2k) z_t``
   (``v sqrt(dt) z_t`` when ``k = 0``), added to every floating rate (``in_rate_shift_path``).
 * inflation: deviation ``d_t`` of annual inflation, AR(1) as demand (not logged); price factor
@@ -250,9 +251,10 @@ def sample(risk, timing: Timing, z0: np.ndarray, zt: np.ndarray, z_res: np.ndarr
         demand = np.exp(_ar1(first["demand"], later["demand"], s, risk.demand.autocorrelation, dt) - 0.5 * s * s)
     fx = ones
     if given("fx"):
-        v, mu = risk.fx.volatility, math.log1p(risk.fx.drift)
+        # driftless in logs: the median path is the scenario's fx path (finmodel.fx), volatility 0 gives 1
+        v = risk.fx.volatility
         innov = np.concatenate([first["fx"][np.newaxis, :], later["fx"].T], axis=0)  # (T, n), as in _ar1
-        fx = np.exp(np.cumsum((mu - 0.5 * v * v) * dt + v * math.sqrt(dt) * innov, axis=0)).T
+        fx = np.exp(np.cumsum(v * math.sqrt(dt) * innov, axis=0)).T
     rate = zeros
     if given("base_rate"):
         v, k = risk.base_rate.volatility, risk.base_rate.mean_reversion

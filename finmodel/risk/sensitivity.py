@@ -13,7 +13,7 @@ capex      construction cost x (1 + change)                ``in_capex_factor``
 opex       opex and lifecycle costs x (1 + change)         ``in_opex_factor``
 delay      first revenue ``change`` months late             ``in_service_factor`` (see drivers module)
 rates      every base rate + change [per year]             ``in_rate_shift``
-fx         local-currency revenue x (1 + change)           ``in_fx_factor`` (every period)
+fx         value of the FX currency's lines x (1 + change)  ``in_fx_factor`` (every period; see finmodel.fx)
 =========  ==============================================  ==========================================
 
 Breakevens (:func:`breakevens`) are solved together by a vectorised multisection: each iteration places
@@ -52,7 +52,7 @@ DRIVERS = (
     Driver("opex", "Opex and lifecycle", "fraction", (-0.2, -0.1, 0.1, 0.2), -0.1, 0.1),
     Driver("delay", "Completion delay", "months", (3.0, 6.0, 12.0), 0.0, 6.0),
     Driver("rates", "Base rates", "per year", (-0.02, -0.01, 0.01, 0.02), -0.01, 0.01),
-    Driver("fx", "FX (local-currency revenue)", "fraction", (-0.2, -0.1, 0.1, 0.2), -0.1, 0.1),
+    Driver("fx", "FX (value of the local-currency lines)", "fraction", (-0.2, -0.1, 0.1, 0.2), -0.1, 0.1),
 )
 DRIVER_NAMES = tuple(d.name for d in DRIVERS)
 
@@ -303,6 +303,7 @@ def run(scenario_path=None, case: str = "base", *, only=None, fund=None) -> Sens
     (:func:`finmodel.fund.sensitivity.tranche_sensitivities` for a portfolio file; ``finmodel sensitivity
     --portfolio``). The caller supplies it: the fund package builds on this one, not the other way round.
     """
+    from finmodel.fx import simulated_currency
     from finmodel.risk.simulation import prepare
 
     drivers = DRIVERS
@@ -312,6 +313,12 @@ def run(scenario_path=None, case: str = "base", *, only=None, fund=None) -> Sens
             raise InputError([("--driver", f"expected one of {', '.join(DRIVER_NAMES)}, found {', '.join(unknown)}")])
         drivers = tuple(d for d in DRIVERS if d.name in only)
     sc, det = prepare(scenario_path, case)
+    if simulated_currency(sc) is None:  # every line in the model currency: the FX driver has nothing to move
+        if only and "fx" in only:
+            raise InputError(
+                [("--driver", "expected a scenario with lines in another currency (an fx block) for fx, found none")]
+            )
+        drivers = tuple(d for d in drivers if d.name != "fx")
     ctx = Context(sc, det)
     base, spider, tornado = sensitivities(ctx, drivers)
     rows = fund(drivers) if fund is not None else None

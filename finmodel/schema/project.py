@@ -27,6 +27,7 @@ from finmodel.schema.rules import check_rules
 from finmodel.schema.types import (
     BASE_CASE,
     BaseRateCurve,
+    Currency,
     Factor,
     Fraction,
     Gearing,
@@ -42,6 +43,16 @@ from finmodel.schema.types import (
     not_bool,
     start_date_in_range,
 )
+
+
+LineCurrency = Annotated[
+    Union[Currency, None],  # noqa: UP007 (an annotated optional field type)
+    Field(
+        description="ISO 4217 currency of the amounts of this line: the model currency (project.currency, the "
+        "default) or a currency of the fx block, converted on the FX sheet."
+    ),
+]
+"""The ``currency`` of a revenue, cost, capex or grant line (None: the model currency)."""
 
 
 class _Block(BaseModel):
@@ -111,6 +122,7 @@ class Capex(_Block):
         "year; sums to 1.",
     )
     contingency: Fraction = Field(default=0.0, description="Contingency [fraction of amount].")
+    currency: LineCurrency = None
 
 
 class AvailabilityRevenue(_Block):
@@ -120,6 +132,13 @@ class AvailabilityRevenue(_Block):
     kind: Literal["availability"] = Field(description="Revenue kind.")
     amount: Money = Field(description="Payment at start-date prices [currency/year].")
     indexation: SignedRate = Field(default=0.0, description="Annual indexation [per year, decimal].")
+    currency: LineCurrency = None
+    hard_currency_share: Fraction = Field(
+        default=0.0,
+        description="Share of the payment indexed to the model currency [fraction]: that part keeps its value in the "
+        "model currency (converted at the spot rate of financial close), the rest is paid in the line's currency "
+        "and carries its FX risk. Needs a line in a currency of the fx block.",
+    )
 
 
 class UserFeeRevenue(_Block):
@@ -131,6 +150,11 @@ class UserFeeRevenue(_Block):
     volume_growth: SignedRate = Field(default=0.0, description="Annual volume growth [per year, decimal].")
     tariff: Money = Field(description="Tariff at start-date prices [currency/unit].")
     indexation: SignedRate = Field(default=0.0, description="Annual tariff indexation [per year, decimal].")
+    currency: LineCurrency = None
+    hard_currency_share: Fraction = Field(
+        default=0.0,
+        description="Share of the tariff indexed to the model currency [fraction] (as for an availability payment).",
+    )
 
 
 class CapitalGrantRevenue(_Block):
@@ -149,6 +173,7 @@ class CapitalGrantRevenue(_Block):
         description="Who pays the grant: koica (Korean grant aid, concessional), host_government, mdb "
         "(concessional), other (for the blended-finance metrics of finmodel.blending).",
     )
+    currency: LineCurrency = None
 
 
 Revenue = Annotated[
@@ -166,6 +191,7 @@ class Opex(_Block):
     name: Name = Field(description="Cost name.")
     amount: Money = Field(description="Cost at start-date prices [currency/year].")
     indexation: SignedRate = Field(default=0.0, description="Annual indexation [per year, decimal].")
+    currency: LineCurrency = None
 
 
 class Lifecycle(_Block):
@@ -177,6 +203,63 @@ class Lifecycle(_Block):
         gt=0, description="Interval [years]: incurred in operating years every_years, 2*every_years, ..."
     )
     indexation: SignedRate = Field(default=0.0, description="Annual indexation [per year, decimal].")
+    currency: LineCurrency = None
+
+
+class Devaluation(_Block):
+    """A step in the path: from a model year on, the currency is worth ``size`` less (a devaluation)."""
+
+    year: int = Field(
+        default=1, ge=1, le=100, description="Model year from which the devaluation holds [year, 1 = first]."
+    )
+    size: float = Field(
+        ge=0, lt=1, description="Fall in the currency's value [fraction]: 0.30 = the rate rises by 1 / 0.70; 0 = none."
+    )
+
+
+class Ppp(_Block):
+    """Relative purchasing-power parity: the rate moves with the two inflation rates."""
+
+    local_inflation: SignedRate = Field(description="Inflation of the currency's country [per year, decimal].")
+    model_inflation: SignedRate = Field(description="Inflation of the model currency [per year, decimal].")
+
+
+class FxPath(_Block):
+    """One currency against the model currency: a spot rate and its path by model year.
+
+    The rate is in units of this currency per unit of the model currency (BOB per USD). Its path: constant (no
+    path given), a constant ``depreciation`` a year, relative purchasing-power parity (``ppp``: the rate grows by
+    (1 + local inflation) / (1 + model inflation) a year), or an explicit table ``rates`` by model year (the last
+    carried forward); a ``devaluation`` multiplies it from its year on. Model year y's rate is
+    ``spot x growth ** (y - 1)`` (the same yearly steps as indexation).
+    """
+
+    spot: float = Field(
+        gt=0, le=1e7, description="Rate at financial close [units of this currency per unit of the model currency]."
+    )
+    depreciation: float | None = Field(
+        default=None,
+        ge=-0.5,
+        le=2.0,
+        description="Constant depreciation against the model currency [per year, decimal]: the rate grows by it.",
+    )
+    ppp: Ppp | None = Field(default=None, description="Relative purchasing-power parity instead of a depreciation.")
+    rates: list[Annotated[float, Field(gt=0, le=1e7)]] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=100,
+        description="Rate by model year [units per unit of the model currency], from year 1; the last carried "
+        "forward. Instead of depreciation or ppp.",
+    )
+    devaluation: Devaluation | None = Field(default=None, description="A devaluation from a model year on.")
+    source: Text | None = Field(default=None, description="Where the rate and its path come from (free text).")
+
+    @model_validator(mode="after")
+    def _one_path(self) -> FxPath:
+        given = [k for k in ("depreciation", "ppp", "rates") if getattr(self, k) is not None]
+        if len(given) > 1:
+            raise ValueError(f"expected at most one of depreciation, ppp or rates, found {' and '.join(given)}")
+        return self
 
 
 class Tax(_Block):
@@ -609,6 +692,11 @@ class Scenario(_Block):
         "guarantees, political risk insurance (finmodel.guarantees).",
     )
     cases: dict[str, Case] = Field(default_factory=dict, description="Named cases; 'base' is reserved.")
+    fx: dict[Currency, FxPath] = Field(
+        default_factory=dict,
+        description="Exchange-rate paths of the currencies other than the model currency that lines are stated "
+        "in, keyed by ISO 4217 code (finmodel.fx: the FX sheet).",
+    )
 
     _source: str = PrivateAttr(default="")
     _sha256: str | None = PrivateAttr(default=None)

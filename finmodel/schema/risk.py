@@ -31,7 +31,7 @@ from __future__ import annotations
 from typing import Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from finmodel import riskdata
 
@@ -145,12 +145,32 @@ class Ar1(_RiskBlock):
 
 
 class Fx(_RiskBlock):
-    """Value of local-currency revenue in the model currency: geometric Brownian motion from 1 at close."""
+    """Value of a currency of the scenario's fx block against its fx path: a driftless log random walk from 1
+    at close (``exp(volatility x sqrt(dt) x cumulative normals)``), so the median path is the fx block's path and
+    a volatility of 0 reproduces the deterministic case. It moves only the lines stated in that currency."""
 
     volatility: float = Field(ge=0, le=1.0, description="Annual volatility of the log FX factor [decimal].")
-    drift: float = Field(
-        default=0.0, ge=-0.5, le=0.5, description="Expected annual change of the FX factor [decimal], e.g. -0.02."
+    currency: str | None = Field(
+        default=None,
+        pattern=r"^[A-Z]{3}$",
+        description="Which currency of the fx block the process moves (ISO 4217); default: the first.",
     )
+    drift: float | None = Field(
+        default=None,
+        description="Not accepted: the FX process is centred on the scenario's fx path; a depreciation belongs "
+        "in fx.<currency>.depreciation (or ppp, rates), where the deterministic case sees it too.",
+    )
+
+    @field_validator("drift")
+    @classmethod
+    def _no_drift(cls, drift):
+        if drift is not None:
+            raise ValueError(
+                f"expected no drift (the FX process is centred on the scenario's fx path: state a depreciation as "
+                f"fx.<currency>.depreciation, ppp or rates, where the deterministic case has it too), found "
+                f"{drift!r}"
+            )
+        return drift
 
 
 class BaseRate(_RiskBlock):

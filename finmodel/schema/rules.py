@@ -100,6 +100,7 @@ def check_rules(raw: Mapping) -> list[tuple[str, str]]:
     _facilities_rules(problems, raw, timeline)
     _fixed_debt_rule(problems, raw)
     _dsra_rule(problems, raw, timeline[2])
+    _currency_rules(problems, raw, timeline)
     cases = raw.get("cases")
     if isinstance(cases, Mapping) and BASE_CASE in cases:
         problems.append(
@@ -357,3 +358,75 @@ def _dsra_rule(problems: list, raw: Mapping, ppy: Any) -> None:
                 f"= {months * ppy / 12:g} periods",
             )
         )
+
+
+_CURRENCY_LINES = ("revenues", "opex", "lifecycle")
+
+
+def _currency_rules(problems: list, raw: Mapping, timeline: tuple) -> None:
+    """Lines' currencies: the model currency or a key of ``fx`` (which never names the model currency); a
+    hard-currency share needs a line in a foreign currency; a devaluation falls within the model years; the risk
+    block's FX process needs a currency of ``fx`` to move."""
+    model = get_in(raw, "project", "currency")
+    fx = raw.get("fx")
+    known = [str(k) for k in fx] if isinstance(fx, Mapping) else []
+    if isinstance(model, str) and model in known:
+        problems.append(
+            (f"fx.{model}", f"expected currencies other than the model currency {model} (its rate is 1), found {model}")
+        )
+    allowed = ", ".join([f"the model currency {model}" if isinstance(model, str) else "the model currency", *known])
+
+    def line(path: str, item: Mapping) -> None:
+        cur = item.get("currency")
+        if isinstance(cur, str) and cur != model and cur not in known:
+            problems.append(
+                (
+                    f"{path}.currency",
+                    f"expected {allowed} (a currency other than the model currency needs its path in the fx block), "
+                    f"found {found_text(cur)}",
+                )
+            )
+        share = as_number(item.get("hard_currency_share"))
+        if share and (cur is None or cur == model):
+            problems.append(
+                (
+                    f"{path}.hard_currency_share",
+                    "expected 0 on a line in the model currency (the share indexed to the model currency needs a "
+                    f"line in a currency of the fx block), found {found_text(share)}",
+                )
+            )
+
+    capex = raw.get("capex")
+    if isinstance(capex, Mapping):
+        line("capex", capex)
+    for block in _CURRENCY_LINES:
+        for i, item in mapping_items(raw.get(block)):
+            line(f"{block}.{i}", item)
+    years = None if timeline[0] is None or timeline[1] is None else timeline[0] + timeline[1]
+    for cur in known:
+        year = as_int(get_in(fx, cur, "devaluation", "year"))
+        if years is not None and year is not None and year > years:
+            problems.append(
+                (
+                    f"fx.{cur}.devaluation.year",
+                    f"expected a model year from 1 to {years} (construction + operation years), found {year}",
+                )
+            )
+    risk_fx = get_in(raw, "risk", "fx")
+    if isinstance(risk_fx, Mapping):
+        cur = risk_fx.get("currency")
+        if not known:
+            problems.append(
+                (
+                    "risk.fx",
+                    "expected a scenario with lines in a currency of an fx block for the FX process to move (it "
+                    "moves only the flows in its currency), found no fx block",
+                )
+            )
+        elif isinstance(cur, str) and cur not in known:
+            problems.append(
+                (
+                    "risk.fx.currency",
+                    f"expected a currency of the fx block ({', '.join(known)}), found {found_text(cur)}",
+                )
+            )

@@ -176,6 +176,8 @@ Name = Annotated[str, Field(min_length=1, max_length=readfile.MAX_NAME)]
 """A name or label (free text): no control characters (checked for every string of a file by
 :func:`finmodel.readfile.check_text`), at most ``MAX_NAME`` characters."""
 Text = Annotated[str, Field(max_length=readfile.MAX_TEXT)]
+Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+"""An ISO 4217 currency code (three capital letters)."""
 """Free text such as a description: no control characters, at most ``MAX_TEXT`` characters."""
 
 FIRST_START_DATE = datetime.date(1990, 1, 1)

@@ -16,13 +16,18 @@ import re
 
 from finmodel.conventions import EXCEL_EPOCH
 
-# (input name pattern, scenario path template); {k} = the 1-based number in the name, as a 0-based list index
+# (input name pattern, scenario path template); {k} = the 1-based number in the name, as a 0-based list index;
+# {U} = the first group in capitals (a currency code: fx keys are ISO 4217, input names lower case)
 _RULES = [
     (r"in_start_date", "timeline.start_date"),
     (r"in_(periods_per_year|construction_years|operation_years)", "timeline.{1}"),
     (r"in_(revenue_factor|capex_factor|opex_factor|rate_shift)", "drivers.{1}"),
     (r"in_capex_(amount|contingency|phasing)", "capex.{1}"),
-    (r"in_rev(\d+)_(amount|indexation|volume|volume_growth|tariff|phasing)", "revenues.{k}.{2}"),
+    (r"in_fx_([a-z]{3})_(spot|depreciation|rates)", "fx.{U}.{2}"),
+    (r"in_fx_([a-z]{3})_(local_inflation|model_inflation)", "fx.{U}.ppp.{2}"),
+    (r"in_fx_([a-z]{3})_devaluation", "fx.{U}.devaluation.size"),
+    (r"in_fx_([a-z]{3})_devaluation_year", "fx.{U}.devaluation.year"),
+    (r"in_rev(\d+)_(amount|indexation|volume|volume_growth|tariff|phasing|hard_currency_share)", "revenues.{k}.{2}"),
     (r"in_opex(\d+)_(amount|indexation)", "opex.{k}.{2}"),
     (r"in_lc(\d+)_(amount|every_years|indexation)", "lifecycle.{k}.{2}"),
     (r"in_base_(.+)", "base_rates.{1}"),
@@ -57,7 +62,8 @@ def scenario_path(name: str, inp=None) -> str | None:
         if m:
             groups = m.groups()
             k = str(int(groups[0]) - 1) if groups and groups[0].isdigit() else ""
-            return template.replace("{k}", k).format(None, *groups)
+            upper = groups[0].upper() if groups else ""
+            return template.replace("{k}", k).replace("{U}", upper).format(None, *groups)
     return None
 
 
