@@ -112,7 +112,7 @@ def test_unknown_case_is_refused_before_any_work(monkeypatch):
     monkeypatch.setattr(engine, "evaluate_case", boom)
     with pytest.raises(InputError) as exc:
         finmodel.run(BOLIVIA, cases=["base", "nope"])
-    assert "expected a case name (base, downside, imf_method), found 'nope'" in exc.value.format()
+    assert "expected a case name (base, downside, imf_method, devaluation), found 'nope'" in exc.value.format()
 
 
 def test_bad_output_path_leaves_nothing(tmp_path, monkeypatch):
@@ -245,9 +245,19 @@ def test_compare_tranches_side_by_side(tmp_path):
     cmp = finmodel.compare(PORTFOLIO, case="severe", json_path=tmp_path / "c.json")
     assert list(cmp.structures) == ["pis", "gif"]
     loss = cmp.tranches.xs("loss", axis=1, level="metric")
+    net = cmp.tranches.xs("distributions", axis=1, level="metric") - cmp.tranches.xs(
+        "contributions", axis=1, level="metric"
+    )
     for s in ("pis", "gif"):
-        assert loss.loc["fund", s] == pytest.approx(loss.drop(index="fund")[s].sum(), rel=1e-12)  # losses add up
-        assert loss.loc["fund", s] == cmp.structures[s].metrics["fund_loss"]
+        tranches = loss.drop(index="fund")[s]
+        m = cmp.structures[s].metrics
+        # conservation: the tranches' net results sum to the fund's; the tranche losses add up to the fund's loss
+        # plus what a tranche gains while the fund loses (under PIS the private tranche ends just above par here)
+        assert net.loc["fund", s] == pytest.approx(net.drop(index="fund")[s].sum(), rel=1e-12)
+        gains = net.drop(index="fund")[s].clip(lower=0).sum()
+        assert tranches.sum() == pytest.approx(loss.loc["fund", s] + gains, rel=1e-12)
+        assert m["fund_tranche_losses"] == pytest.approx(tranches.sum(), rel=1e-12)
+        assert loss.loc["fund", s] == m["fund_loss"]
     assert loss.loc["private", "pis"] <= loss.loc["private", "gif"]  # subordination protects the private tranche
     assert json.loads((tmp_path / "c.json").read_text())["case"] == "severe"
     cf = cmp.structures["pis"].cashflows

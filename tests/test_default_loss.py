@@ -18,7 +18,7 @@ from finmodel.risk import sensitivity
 from finmodel.risk import simulation as sim
 
 REPO = Path(__file__).resolve().parents[1]
-SCENARIO = REPO / "scenarios" / "bolivia_santa_cruz.yaml"
+SCENARIO = REPO / "scenarios" / "iraq_bismaya.yaml"  # of the shipped scenarios, the one with most senior losses
 PATHS = 3000
 CENT = 0.01  # the money tolerance (finmodel.conventions.MONEY_TOLERANCE)
 
