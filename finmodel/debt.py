@@ -19,7 +19,7 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING
 
-from finmodel import checks
+from finmodel import checks, termination
 from finmodel.blending.findings import sme_margin_preference
 from finmodel.finance import instalment_share
 from finmodel.rows import And, Const, Expr, Func, If, Int, Lookup, Max, Min, Model, Prev, Ref, Sum, Total
@@ -293,13 +293,8 @@ def _corkscrew(b: Builder, fs: FacilitySpec, t: _Terms) -> None:
     _add(b, fs, "interest_paid", R(n("interest_due")) * R(f"{tier}_interest_ratio"), "interest paid", total=True)
     _add(b, fs, "principal_paid", R(n("principal_due")) * R(f"{tier}_principal_ratio"), "principal paid", total=True)
     sweep = R(n("sweep")) if b.sweep_facilities and fs in b.sweep_facilities else 0
-    _add(
-        b,
-        fs,
-        "balance",
-        R(n("opening")) + R(n("draw")) + R(n("interest_due")) - R(n("interest_paid")) - R(n("principal_paid")) - sweep,
-        "balance after the period's flows",
-    )
+    flows = R(n("opening")) + R(n("draw")) + R(n("interest_due")) - R(n("interest_paid")) - R(n("principal_paid"))
+    _add(b, fs, "balance", flows - sweep - termination.prepayment(b, fs), "balance after the period's flows")
     # within the money tolerance of the schedule it *is* the schedule: float rounding of a repaid balance
     # (1e-9 of a unit) would otherwise leave phantom debt service, which spreadsheets round away
     bal, sched = R(n("balance")), R(n("scheduled_balance"))

@@ -71,6 +71,13 @@ RUN = {
     "a negative DSCR says nothing more than this",
     "senior_shortfall_total": "sum over the periods of senior debt service due and not paid after the DSRA "
     "(undiscounted)",
+    "termination": "1 if the concession is terminated early (a termination event, a permanent political event "
+    "with authority_default compensation, or a senior payment default with project_default compensation); "
+    "Termination sheet",
+    "termination_debt_compensation": "compensation paid on termination for senior debt: the cause's debt_share x "
+    "each senior facility's balance after the period's debt service; Termination sheet",
+    "termination_equity_compensation": "compensation paid to the sponsors on termination: the cause's equity_share "
+    "x the sponsors' funding subscribed to date; Termination sheet",
     "total_grants": "sum of capital grants received (revenues of kind capital_grant)",
     "total_debt": "sum of drawdowns of every facility",
     "senior_debt": "sum of drawdowns of the senior facilities",

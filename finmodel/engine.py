@@ -29,6 +29,7 @@ from finmodel import (
     policy,
     returns,
     tax,
+    termination,
     timeline,
     waterfall,
 )
@@ -95,6 +96,7 @@ def build(scenario, *, sizing_case: bool = True) -> Builder:
     debt.build(b)
     border_tax.build(b)  # Withholding sheet: tax on interest paid abroad; declares the gross-up lines
     hedging.build(b)  # Hedging sheet: interest-rate swaps; declares their settlement lines
+    termination.build(b)  # Termination sheet: compensation by cause; declares the sponsors' compensation line
     guarantees.build(b)  # Guarantees sheet: cover, premiums; declares its lines of the shared totals
     funding.build(b)  # the totals are built from here on: uses, tax deductions, CFADS, equity flows
     tax.build(b)

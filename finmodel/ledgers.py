@@ -10,9 +10,12 @@ Rules (stated once; the row labels repeat them)
   sheet capitalises it). What the lenders may receive over the model = contractual debt service + default
   interest (+ cash sweep prepayments made before a default, which lower the later contractual debt service) +
   (at the end of the model, in default) the performing balance not yet due.
-* **Project payments** (``d{k}_project_paid``: interest, principal, sweep) are applied first to the period's
-  contractual instalment; the part of the instalment left unpaid after a default is ``d{k}_unpaid_instalment``;
-  payments above it after a default repay arrears (catch-up).
+* **Termination** (:mod:`finmodel.termination`): the loan is accelerated in the termination period (the whole
+  performing balance falls due then, nothing after); the compensation prepayment is a project payment, and it is
+  the lenders' recovery: no workout recovery on top.
+* **Project payments** (``d{k}_project_paid``: interest, principal, sweep, termination compensation) are applied
+  first to the period's contractual instalment; the part of the instalment left unpaid after a default is
+  ``d{k}_unpaid_instalment``; payments above it after a default repay arrears (catch-up).
 * **Claims** (covered facilities; share = the cover share applying to the cause of default). Instalment cover:
   share x the unpaid part of each instalment, as it falls due. Accelerated cover: share x the balance left after
   the default period's payments, once; every later project payment is a recovery. With a claims waiting period
@@ -48,6 +51,7 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING
 
+from finmodel import termination
 from finmodel.checks import add_check, tolerance
 from finmodel.guarantees.data import cover_source, cover_value
 from finmodel.rows import Blank, Expr, Func, If, Max, Min, Or, Prev, Ref, Sum, Total
@@ -167,10 +171,13 @@ class _Ledger:
         n, dflt, ops = self.n, self.dflt, R("operation_flag")
         cc = n("contract_close")
         self.row("contract_interest", ops * Prev(cc) * R(n("period_rate")), "contractual interest (performing balance)")
+        due = Max(0, Prev(cc) - R(n("scheduled_balance")))
+        ends = termination.active(self.b)  # a termination accelerates the loan: the whole balance falls due then
         self.row(
             "contract_principal",
-            ops * Max(0, Prev(cc) - R(n("scheduled_balance"))),
-            "contractual principal (performing balance above the schedule)",
+            ops * (If(R("termination_flag"), Prev(cc), due) if ends else due),
+            "contractual principal (performing balance above the schedule"
+            + ("; all of it in the termination period)" if ends else ")"),
         )
         self.row(
             "contract_close",
@@ -195,10 +202,11 @@ class _Ledger:
         """Paid by the project (interest, principal, sweep), before and from the default, the unpaid part of the
         contractual instalment, what is never paid by the end. Returns the project payments."""
         n, dflt = self.n, self.dflt
+        comp = termination.prepayment(self.b, self.f)
         paid = self.row(
             "project_paid",
-            R(n("interest_paid")) + R(n("principal_paid")) + self._sweep(),
-            "paid by the project (interest, principal, sweep)",
+            R(n("interest_paid")) + R(n("principal_paid")) + self._sweep() + comp,
+            "paid by the project (interest, principal, sweep" + (", termination compensation)" if comp else ")"),
         )
         self.row("paid_before_default", (1 - dflt) * paid, "paid by the project before the default")
         self.row("paid_after_default", dflt * paid, "paid by the project from the default on")
@@ -309,6 +317,9 @@ class _Ledger:
     def workout(self, rr: Ref, rr_label: str) -> None:
         """Workout recovery of what is never paid, its part to the guarantor (covered) and to the lenders."""
         n = self.n
+        if termination.active(self.b):  # in a termination the compensation is the recovery: no workout on top
+            rr = rr * (1 - R("terminated"))
+            rr_label += ", none after a termination"
         workout = self.row("workout", rr * R(n("unpaid_at_end")), f"workout recovery ({rr_label} x never paid)")
         wg = 0
         if self.cover is not None:
@@ -411,11 +422,14 @@ def _conservation_checks(b: Builder, t: _Totals) -> None:
     project, lenders and guarantors."""
     tol = tolerance(b)
     waterfall = Total("senior_paid") + Total("sub_paid") + Total("sweep")
+    if termination.active(b):
+        waterfall = waterfall + Total("termination_debt_paid")
     add_check(
         b,
         "check_ledgers_project_paid",
         Func("ABS", Sum(t.paid) - waterfall) < tol,
-        "Ledgers: the project's payments to lenders = the waterfall's debt service paid + sweep",
+        "Ledgers: the project's payments to lenders = the waterfall's debt service paid + sweep"
+        + (" + termination compensation" if termination.active(b) else ""),
     )
     creditors = Sum(t.receipts + t.recovered)
     if t.claims:

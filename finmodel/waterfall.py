@@ -12,12 +12,16 @@ Order in each operating period:
 5. Lock-up test: historical DSCR below the lock-up ratio (or any senior shortfall) -> cash is retained.
 6. Cash sweep: a fraction of the remaining cash prepays the sweep facilities pro rata to their balances.
 7. Cash to sponsors: shareholder loan (interest, then principal), then dividends (:mod:`finmodel.equity`).
+
+A termination of the concession (:mod:`finmodel.termination`) is a default; from the period after it nothing is
+paid to the lenders and all cash is retained (the compensation, on the Termination sheet, settles the debt).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from finmodel import termination
 from finmodel.rows import And, Const, Expr, If, LeadSum, Max, Min, Not, Or, Prev, Ref, Sum
 from finmodel.timeline import R
 from finmodel.totals import line_rows
@@ -49,9 +53,9 @@ def build(b: Builder) -> None:
     _cfads(b)
     _senior(b, covered)
     _dsra(b, int(round(sc.dsra.months * sc.timeline.periods_per_year / 12)))
-    _subordinated(b, covered)
+    _subordinated(b)
     _lockup(b, lockup, covered)
-    _sweep(b, covered)
+    _sweep(b)
     _to_sponsors(b, covered)
 
 
@@ -61,9 +65,21 @@ def _wf(b: Builder, name, expr, label, total=True, unit=None, fmt="money", secti
     return b.model.add(name, expr, "Waterfall", label, unit=unit, total=total, fmt=fmt, section=section)
 
 
-def _blocked(expr: Expr, covered: bool) -> Expr:
-    """A payment to the lenders: nothing during a political event when the scenario has a guarantees block."""
-    return expr * (1 - R("political_event_flag")) if covered else expr
+def _blocking(b: Builder) -> list[Expr]:
+    """What stops payments to the lenders: a political event (with a guarantees block) and the periods after a
+    termination of the concession (finmodel.termination)."""
+    out = [R("political_event_flag")] if b.scenario.guarantees else []
+    if termination.active(b):
+        out.append(Prev("terminated"))
+    return out
+
+
+def _blocked(b: Builder, expr: Expr) -> Expr:
+    """A payment to the lenders: nothing during a political event when the scenario has a guarantees block, nor
+    after a termination."""
+    for x in _blocking(b):
+        expr = expr * (1 - x)
+    return expr
 
 
 def _cfads(b: Builder) -> None:
@@ -89,18 +105,23 @@ def _senior(b: Builder, covered: bool) -> None:
     _wf(
         b,
         "senior_paid",
-        _blocked(paid, covered),
-        "Senior debt service paid" + (" (nothing during a political event)" if covered else ""),
+        _blocked(b, paid),
+        "Senior debt service paid"
+        + (" (nothing during a political event)" if covered else "")
+        + (" (nothing after a termination)" if termination.active(b) else ""),
     )
     _wf(b, "senior_shortfall", R("senior_due") - R("senior_paid"), "Senior debt service unpaid (default)")
     # permanent default flag; with a guarantees block a political event is a default too, and equity receives
     # nothing from the default on (lock-up to the end, final release included)
-    trigger = Or(R("senior_shortfall") > 0, R("political_event_flag")) if covered else R("senior_shortfall") > 0
+    causes = [R("senior_shortfall") > 0] + ([R("political_event_flag")] if covered else [])
+    if termination.active(b):  # a termination is a default for the lenders
+        causes.append(R("terminated"))
+    trigger = Or(*causes) if len(causes) > 1 else causes[0]
     _wf(
         b,
         "defaulted",
         Max(Prev("defaulted"), trigger),
-        "Defaulted (permanent from the first payment default or political event)",
+        "Defaulted (permanent from the first payment default, political event or termination)",
         total=False,
         unit="flag",
         fmt="flag",
@@ -155,12 +176,12 @@ def _dsra(b: Builder, n_dsra: int) -> None:
     _wf(b, "cash_after_dsra", R("cash_after_senior") - R("dsra_fund") + R("dsra_release"), "Cash after DSRA")
 
 
-def _subordinated(b: Builder, covered: bool) -> None:
+def _subordinated(b: Builder) -> None:
     """Subordinated debt service due and paid, interest and principal paid and their ratios [fraction], cash
     after subordinated debt [currency per period unless marked]."""
     _wf(b, "sub_due", R("sub_interest_due") + R("sub_principal_due"), "Subordinated debt service due")
     sub = Min(R("sub_due"), Max(0, R("cash_after_dsra")))
-    _wf(b, "sub_paid", _blocked(sub, covered), "Subordinated debt service paid")
+    _wf(b, "sub_paid", _blocked(b, sub), "Subordinated debt service paid")
     _tier_ratios(b, "sub")
     _wf(b, "cash_after_sub", R("cash_after_dsra") - R("sub_paid"), "Cash after subordinated debt")
 
@@ -208,7 +229,7 @@ def _lockup(b: Builder, lockup: Ref, covered: bool) -> None:
     )
 
 
-def _sweep(b: Builder, covered: bool) -> None:
+def _sweep(b: Builder) -> None:
     """The cash sweep: input sweep fraction [fraction of cash]; each sweep facility's balance before the sweep
     and its prepayment (Debt sheet), the balances open to the sweep, the sweep [currency per period]; a row of
     zeros without sweep facilities."""
@@ -238,7 +259,7 @@ def _sweep(b: Builder, covered: bool) -> None:
         section="Lock-up and sweep",
     )
     sw = Min(pre, frac * Max(0, R("cash_after_sub")))
-    _wf(b, "sweep", _blocked(sw, covered), "Cash sweep prepayment", section="Lock-up and sweep")
+    _wf(b, "sweep", _blocked(b, sw), "Cash sweep prepayment", section="Lock-up and sweep")
     for f in sweepers:
         m.add(
             f.n("sweep"),
@@ -256,11 +277,12 @@ def _to_sponsors(b: Builder, covered: bool) -> None:
     total), cash to sponsors [currency per period]."""
     locked = And(R("lockup_flag"), Not(R("last_period_flag")))
     _wf(b, "cash_after_sweep", R("cash_after_sub") - R("sweep"), "Cash after sweep")
+    keep = [locked] + ([R("defaulted")] if covered else []) + ([R("terminated")] if termination.active(b) else [])
     _wf(
         b,
         "cash_retained",
         If(
-            Or(locked, R("defaulted")) if covered else locked,
+            Or(*keep) if len(keep) > 1 else locked,
             R("cash_after_sweep"),
             Min(0, R("cash_after_sweep")),
         ),

@@ -226,6 +226,9 @@ def _check_cash_declared(b: Builder, lines: Lines) -> None:
     extra_equity = Total("equity_cf") - Total("cash_to_equity") + Total("equity_funding")
     if "equity_wht" in b.model.rows:  # the sponsors' withholding goes to the tax authority, not to a guarantor
         extra_equity = extra_equity + Total("equity_wht")
+    for c in b.contributions["equity_cf"]:  # e.g. termination compensation: the authority's cash, not a guarantor's
+        if c.owner != "guarantees":
+            extra_equity = extra_equity - Total(c.name)
     add_check(
         b,
         "check_guarantee_cash_declared",

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from finmodel import termination
 from finmodel.guarantees.cover import Cover, Lines, period_flags
-from finmodel.rows import LeadSum, Max, Prev, Total
+from finmodel.rows import LeadSum, Max, Min, Prev, Total
 from finmodel.timeline import R
 
 if TYPE_CHECKING:
@@ -117,11 +118,30 @@ def build_political_risk_insurance(b: Builder, c: Cover, lines: Lines) -> None:
         "exposure (insured share of sponsor funding)",
         total=False,
     )
-    claim = c.row("claim", expo * R("political_event_flag"), "claims paid to the sponsors")
+    comp = termination.active(b) and any(
+        getattr(b.scenario.termination, k) is not None and getattr(b.scenario.termination, k).equity_share > 0
+        for k in termination.CAUSES
+    )
+    if comp:  # indemnity: the insurer pays what the termination compensation does not, and recovers the rest
+        claim = c.row(
+            "claim",
+            R("political_event_flag") * Max(0, expo - sh * R("termination_equity_cum")),
+            "claims paid to the sponsors (insured share of their funding less the compensation received)",
+        )
+        back = c.row(
+            "recovery",
+            Prev(f"{p}_claimed") * Min(sh * R("termination_equity_paid"), Total(f"{p}_claim")),
+            "recovered from the sponsors: the insured share of compensation paid after the claim, at most the claim",
+        )
+    else:
+        claim = c.row("claim", expo * R("political_event_flag"), "claims paid to the sponsors")
+        back = 0
     prem = c.row("premium", rate / P * expo, "premium (paid by the sponsors)")
-    lines.sponsor.append(claim - prem)
-    lines.project_cash.append(c.row("from_project", prem - claim, "net cash from the sponsors (premiums - claims)"))
-    c.row("net_cost_cf", claim - prem, "net cost to the insurer")
+    lines.sponsor.append(claim - prem - back)
+    lines.project_cash.append(
+        c.row("from_project", prem - claim + back, "net cash from the sponsors (premiums + recoveries - claims)")
+    )
+    c.row("net_cost_cf", claim - prem - back, "net cost to the insurer")
     c.row("premium_pv_row", prem * R("guarantee_df"), "discounted premium")
     c.row("claim_headroom", expo - claim, "exposure - claim (never negative)", total=False)
     c.row("claim_untriggered", claim * (1 - R("political_event_flag")), "claims without an event (always 0)")

@@ -309,7 +309,8 @@ def overrides(draws: Draws, timing: Timing, base_inputs: dict[str, np.ndarray]) 
     """Model input overrides of the paths: the drivers applied on top of the scenario's own values.
 
     ``base_inputs`` holds the scenario's values of ``in_capex_factor`` and ``in_opex_factor`` (a case may
-    have changed them) and tells which optional inputs the model has (``in_political_event``).
+    have changed them) and tells which optional inputs the model has (``in_political_event``,
+    ``in_political_termination``).
     """
     n = draws.capex_overrun.shape[0]
     service = delay_availability(draws.construction_delay, timing) * (1.0 - draws.revenue_interruption)
@@ -325,6 +326,8 @@ def overrides(draws: Draws, timing: Timing, base_inputs: dict[str, np.ndarray]) 
     if "in_political_event" in base_inputs:
         base_ev = base_inputs["in_political_event"].reshape(1, -1)
         out["in_political_event"] = np.maximum(base_ev, draws.political_event)
+    if "in_political_termination" in base_inputs:  # a permanent political event terminates the concession
+        out["in_political_termination"] = draws.political_event
     return out
 
 

@@ -273,8 +273,9 @@ def make_spec(scenario, case: str, det, seed: int, keep_rows: tuple = ()) -> Sim
     names, factor = drv.copula_factor(scenario.risk)
     m = det.model
     base_inputs = {k: np.asarray(m.inputs[k].value, dtype=float) for k in ("in_capex_factor", "in_opex_factor")}
-    if "in_political_event" in m.inputs:
-        base_inputs["in_political_event"] = np.asarray(m.inputs["in_political_event"].value, dtype=float)
+    for k in ("in_political_event", "in_political_termination"):
+        if k in m.inputs:
+            base_inputs[k] = np.asarray(m.inputs[k].value, dtype=float)
     metrics = tuple(n for n in PATH_METRICS + OPTIONAL_METRICS if n in m.rows)
     facilities = tuple((f.p, f.facility.name, bool(f.senior)) for f in det.builder.facilities)
     guarantors = tuple(

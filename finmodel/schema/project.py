@@ -44,7 +44,6 @@ from finmodel.schema.types import (
     start_date_in_range,
 )
 
-
 LineCurrency = Annotated[
     Union[Currency, None],  # noqa: UP007 (an annotated optional field type)
     Field(
@@ -342,6 +341,62 @@ class Hedge(_Block):
         description="Years the swap runs from the start of operations [years], a whole number of periods; "
         "default: to the facility's maturity.",
     )
+
+
+class Compensation(_Block):
+    """What the concession pays on an early termination for one cause."""
+
+    debt_share: Fraction = Field(
+        description="Share of senior debt outstanding at termination paid as compensation [fraction], in [0, 1]: "
+        "it prepays the senior facilities pro rata to their balances."
+    )
+    equity_share: Fraction = Field(
+        default=0.0,
+        description="Share of the sponsors' funding subscribed (share capital and shareholder loan) paid to them as "
+        "compensation [fraction], in [0, 1].",
+    )
+    collected: Fraction = Field(
+        default=1.0,
+        description="Share of the compensation the authority actually pays [fraction], in [0, 1]: an authority in "
+        "default may not pay it; what it does not pay stays owed, the lenders' loss that political-risk cover "
+        "responds to.",
+    )
+
+
+class TerminationEvent(_Block):
+    """A termination in a case: its cause and the model year in which the concession ends."""
+
+    cause: Literal["authority_default", "project_default", "voluntary"] = Field(
+        description="authority_default (authority default or political force majeure), project_default (project "
+        "company default) or voluntary (the authority's voluntary termination)."
+    )
+    year: int = Field(ge=1, description="Model year of the termination [year], at most the model's years.")
+
+
+class Termination(_Block):
+    """The concession's compensation on early termination, by cause (finmodel.termination: the Termination sheet).
+
+    On a termination the compensation for its cause prepays the senior debt (a share of what is outstanding) and
+    pays the sponsors a share of their funding; the concession then ends: nothing more is paid to lenders or
+    sponsors, and what the compensation leaves unpaid is the lenders' loss. In the Monte Carlo a permanent
+    political event is an authority-default termination, and (with ``project_default`` given) senior debt service
+    left unpaid after the DSRA is a project-company-default termination."""
+
+    authority_default: Compensation | None = Field(
+        default=None, description="Compensation on authority default or political force majeure."
+    )
+    project_default: Compensation | None = Field(
+        default=None,
+        description="Compensation on project company default; given, a senior payment default terminates the "
+        "concession.",
+    )
+    voluntary: Compensation | None = Field(
+        default=None, description="Compensation on the authority's voluntary termination."
+    )
+    event: TerminationEvent | None = Field(
+        default=None, description="A termination in this scenario or case (its cause needs its compensation)."
+    )
+    source: str = Field(default="", description="The concession agreement's clause, or 'estimate'.")
 
 
 class Facility(_Block):
@@ -692,6 +747,10 @@ class Scenario(_Block):
         "guarantees, political risk insurance (finmodel.guarantees).",
     )
     cases: dict[str, Case] = Field(default_factory=dict, description="Named cases; 'base' is reserved.")
+    termination: Termination | None = Field(
+        default=None,
+        description="Compensation on early termination of the concession, by cause (finmodel.termination).",
+    )
     fx: dict[Currency, FxPath] = Field(
         default_factory=dict,
         description="Exchange-rate paths of the currencies other than the model currency that lines are stated "

@@ -101,6 +101,7 @@ def check_rules(raw: Mapping) -> list[tuple[str, str]]:
     _fixed_debt_rule(problems, raw)
     _dsra_rule(problems, raw, timeline[2])
     _currency_rules(problems, raw, timeline)
+    _termination_rules(problems, raw, timeline)
     cases = raw.get("cases")
     if isinstance(cases, Mapping) and BASE_CASE in cases:
         problems.append(
@@ -430,3 +431,36 @@ def _currency_rules(problems: list, raw: Mapping, timeline: tuple) -> None:
                     f"expected a currency of the fx block ({', '.join(known)}), found {found_text(cur)}",
                 )
             )
+
+
+def _termination_rules(problems: list, raw: Mapping, timeline: tuple) -> None:
+    """A termination event falls in an operating year (from construction + 1 to the last model year) and its
+    cause has its compensation in the termination block."""
+    term = raw.get("termination")
+    event = get_in(raw, "termination", "event")
+    if not isinstance(term, Mapping) or not isinstance(event, Mapping):
+        return
+    cause = event.get("cause")
+    if (
+        isinstance(cause, str)
+        and cause in ("authority_default", "project_default", "voluntary")
+        and not isinstance(term.get(cause), Mapping)
+    ):
+        problems.append(
+            (
+                "termination.event.cause",
+                f"expected a cause with its compensation in the termination block (termination.{cause}: "
+                f"{{debt_share: ...}}), found {found_text(cause)} without one",
+            )
+        )
+    year = as_int(event.get("year"))
+    if year is None or timeline[0] is None or timeline[1] is None:
+        return
+    first, last = timeline[0] + 1, timeline[0] + timeline[1]
+    if not first <= year <= last:
+        problems.append(
+            (
+                "termination.event.year",
+                f"expected an operating year from {first} to {last} (a termination ends the operations), found {year}",
+            )
+        )

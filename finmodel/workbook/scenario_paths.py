@@ -48,6 +48,11 @@ _RULES = [
     (r"in_sponsor(\d+)_share", "sponsors.{k}.share"),
     (r"in_equity_discount_rate", "equity_discount_rate"),
     (r"in_(max_gearing|target_dscr)", "debt.sizing.{1}"),
+    (
+        r"in_term_(authority_default|project_default|voluntary)_(debt_share|equity_share|collected)",
+        "termination.{1}.{2}",
+    ),
+    (r"in_term_event_year", "termination.event.year"),
 ]
 _COMPILED = [(re.compile(p + r"$"), t) for p, t in _RULES]
 
