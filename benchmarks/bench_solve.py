@@ -14,16 +14,23 @@ from pathlib import Path
 import finmodel
 
 ROOT = Path(__file__).resolve().parent.parent
+SC = ROOT / "scenarios"
 CASES = [
-    ("default: least availability payment for equity IRR 15 %", None,
-     dict(targets=["equity_irr>=15%"], vary=["revenues[Availability payment].amount"])),
-    ("default: grant x EDPF rate, least subsidy (IRR 16 %, DSCR 1.35x)", None,
-     dict(targets=["equity_irr>=16%", "min_dscr>=1.35"],
-          vary=["revenues[Viability-gap grant].amount", "debt.facilities[EDPF].rate.fixed"])),
-    ("iraq: least availability payment for equity IRR 14 %", ROOT / "scenarios" / "iraq_bismaya.yaml",
-     dict(targets=["equity_irr>=14%", "min_dscr>=1.3"], vary=["revenues[Availability payment].amount"])),
-    ("bolivia: EDCF amount for CDR(10y) <= 2 %, 1,000 paths", ROOT / "scenarios" / "bolivia_santa_cruz.yaml",
-     dict(targets=["cdr_10y<=2%"], vary=["debt.facilities.0.amount"], paths=1000, seed=5)),
+    # the README's examples (issue 24), then the targets of the issue's benchmark
+    ("kota: least availability payment, equity IRR 12 %, min DSCR 1.30x", SC / "kota_kinabalu.yaml",
+     dict(targets=["equity_irr>=12%", "min_dscr>=1.30"], vary=["revenues[Availability payment].amount"])),
+    ("bolivia: KOICA grant x EDCF amount, least subsidy (IRR 12 %, 1.30x)", SC / "bolivia_santa_cruz.yaml",
+     dict(targets=["equity_irr>=12%", "min_dscr>=1.30"],
+          vary=["revenues[KOICA grant].amount", "debt.facilities[EDCF].amount"])),
+    ("high-risk fund: government share, private EL <= 1 % (stress, 2,000)", SC / "pis_high_risk_subfund.yaml",
+     dict(targets=["fund_private_expected_loss_ratio<=1%"], vary=["fund.tranches.government.share"],
+          cases=["stress"], paths=2000, seed=7)),
+    ("bolivia: grant x EDCF amount x EDCF rate, least subsidy (3 levers)", SC / "bolivia_santa_cruz.yaml",
+     dict(targets=["equity_irr>=12%", "min_dscr>=1.30"],
+          vary=["revenues[KOICA grant].amount", "debt.facilities[EDCF].amount", "debt.facilities[EDCF].rate.fixed"])),
+    ("iraq: availability payment, P(min DSCR < 1) <= 20 % (20,000 paths)", SC / "iraq_bismaya.yaml",
+     dict(targets=["p_min_dscr_below_1<=20%"], vary=["revenues[Availability payment].amount"], paths=20000,
+          seed=7)),
 ]  # fmt: skip
 
 

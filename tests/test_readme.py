@@ -37,7 +37,9 @@ COMMANDS = readme_commands()
 
 def test_the_readme_has_examples_of_every_command():
     used = {shlex.split(c)[1] for c in COMMANDS if len(shlex.split(c)) > 1}
-    assert {"run", "new", "validate", "cases", "grant-element", "sensitivity", "simulate", "fund", "compare"} <= used
+    assert {
+        "run", "new", "validate", "cases", "grant-element", "sensitivity", "simulate", "fund", "compare", "solve"
+    } <= used  # fmt: skip
 
 
 @pytest.fixture(scope="module")

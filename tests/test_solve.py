@@ -284,3 +284,43 @@ def test_portfolio_monte_carlo_target_agrees_with_the_frontier():
 def test_structure_needs_a_portfolio(tmp_path):
     p = cli("solve", "--target", "equity_irr>=12%", "--vary", AP, "--structure", "gif", cwd=tmp_path)
     assert p.returncode == 2 and "expected a fund portfolio for --structure" in p.stderr
+
+
+def test_closed_form_availability_payment_for_an_exact_dscr_on_an_annuity(tmp_path):
+    """Hand-worked: 200 of capex funded by a fixed loan of 100 at 10 % repaid as a 4-year annuity and 100 of
+    equity; revenue = the availability payment, no costs, no tax, no DSRA. Debt service is the annuity
+    D = 100 x 0.1 / (1 - 1.1^-4) = 31.547 a year, so the least payment with a minimum DSCR of 1.50x is 1.5 D."""
+    import datetime as dt
+
+    raw = {
+        "project": dict(name="Annuity", country="VNM", sector="test", currency="USD", fx_to_krw=1000.0, fx_to_usd=1.0,
+                        borrower="spc", commercially_viable=True),
+        "timeline": dict(start_date=dt.date(2027, 1, 1), construction_years=1, operation_years=4, periods_per_year=1),
+        "capex": dict(amount=200.0, phasing=[1.0]),
+        "revenues": [dict(name="AP", kind="availability", amount=60.0)],
+        "tax": dict(rate=0.0, depreciation_years=4),
+        "sponsors": [dict(name="S", kind="sponsor", share=1.0)],
+        "equity_discount_rate": 0.1,
+        "debt": dict(facilities=[dict(name="Loan", kind="eca", amount=100.0, rate=dict(fixed=0.1), grace_years=1,
+                                      maturity_years=5, repayment="annuity")]),
+        "dsra": dict(months=0),
+        "lockup_dscr": 1.1,
+    }  # fmt: skip
+    src = tmp_path / "annuity.yaml"
+    src.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
+    closed = 1.5 * 100 * 0.1 / (1 - 1.1**-4)
+    r = finmodel.solve(str(src), targets=["min_dscr>=1.5"], vary=["revenues[AP].amount"])
+    lever = r.data["levers"][0]
+    assert r.feasible and closed <= lever["solved"] <= closed + lever["tolerance"]
+    assert r.data["targets"][0]["achieved"] == pytest.approx(1.5, abs=lever["tolerance"] / closed * 1.5)
+    cheaper = _run_with(raw, ("revenues", 0, "amount"), closed - lever["tolerance"], tmp_path)
+    assert cheaper["min_dscr"] < 1.5  # the least: a tolerance below misses it
+
+
+def test_the_readme_kota_example_says_what_it_solves():
+    """The README's first solve example, with its figure: MYR 160.6 m a year, min DSCR binding at 1.30x."""
+    kota = ROOT / "scenarios" / "kota_kinabalu.yaml"
+    r = finmodel.solve(str(kota), targets=["equity_irr>=12%", "min_dscr>=1.30"], vary=[AP])
+    lever = r.data["levers"][0]
+    assert lever["currency"] == "MYR" and round(lever["solved"] / 1e6, 1) == 160.6
+    assert "MYR 160.6 m a year" in (ROOT / "README.md").read_text(encoding="utf-8")

@@ -43,6 +43,7 @@ class Lever:
     high_reason: str
     integer: bool = False
     kind: str = "field"  # "field": one scenario field; "government_share": the fund's first-loss share
+    currency: str | None = None  # the currency of a line stated in another than the model's (None: the model's)
 
     def edits(self, raw: Mapping, x: float) -> list[tuple[tuple, float]]:
         """``[(keys, value)]``: the scalar fields that hold the lever at ``x``. The government share of a fund
@@ -317,4 +318,16 @@ def parse_lever(text: str, raw: Mapping, scenario, valid, scale: float) -> Lever
         high_reason = f"rule: {high_reason}"
     if integer:
         low, high = float(math.ceil(low)), float(math.floor(high))
-    return Lever(path.strip(), keys, value, low, high, low_reason, high_reason, integer)
+    return Lever(path.strip(), keys, value, low, high, low_reason, high_reason, integer, currency=_line_currency(raw, keys))
+
+
+def _line_currency(raw: Mapping, keys: tuple) -> str | None:
+    """The ``currency`` of the line holding the field at ``keys`` (a revenue stated in MYR), or None."""
+    node = raw
+    for k in keys[:-1]:
+        try:
+            node = node[k]
+        except (KeyError, IndexError, TypeError):
+            return None
+    cur = node.get("currency") if isinstance(node, Mapping) else None
+    return cur if isinstance(cur, str) else None

@@ -94,7 +94,7 @@ def binding_text(search, ev, targets, currency, fmts) -> list[str]:
         for lv, x in zip(ev.levers, best.values, strict=True):
             for bound, reason in ((lv.low, lv.low_reason), (lv.high, lv.high_reason)):
                 if abs(x - bound) <= 1e-9 * max(1.0, abs(bound)):
-                    out.append(f"{lv.name} at its bound {fmt_value(lv.name, x, currency)} ({reason})")
+                    out.append(f"{lv.name} at its bound {fmt_value(lv.name, x, lv.currency or currency)} ({reason})")
         return out
     ran = [tr for tr in search.trials if tr.refused is None and tr.failed is None]
     for t in targets:
@@ -106,7 +106,7 @@ def binding_text(search, ev, targets, currency, fmts) -> list[str]:
             out.append(f"{t.text}: no trial ran (every value refused)")
             continue
         where = ", ".join(
-            f"{lv.name} = {fmt_value(lv.name, x, currency)}" + _at_bound(lv, x)
+            f"{lv.name} = {fmt_value(lv.name, x, lv.currency or currency)}" + _at_bound(lv, x)
             for lv, x in zip(ev.levers, reach.values, strict=True)
         )
         got = fmt_value(t.metric, reach.achieved.get(t.text), currency, fmts.get(t.metric))
@@ -130,6 +130,7 @@ def build_data(scenario, ev, targets, objective, search, binding, tolerance, out
         levers.append(
             {
                 "lever": lv.name,
+                "currency": lv.currency or getattr(getattr(scenario, "project", None), "currency", None),
                 "scenario_value": lv.value,
                 "low": lv.low,
                 "high": lv.high,
@@ -196,14 +197,12 @@ def summary_tables(res: SolveResult) -> list:
     lv = Table(title=f"finmodel solve: {head}", title_justify="left")
     for col in ("lever", "low", "high", "scenario", "solved"):
         lv.add_column(col, justify="left" if col == "lever" else "right")
+    lever_cur = {row["lever"]: row.get("currency") or cur for row in res.data["levers"]}  # a line's own currency
     for row in res.data["levers"]:
         name = row["lever"]
         lv.add_row(
             text(name),
-            text(fmt_value(name, row["low"], cur)),
-            text(fmt_value(name, row["high"], cur)),
-            text(fmt_value(name, row["scenario_value"], cur)),
-            text(fmt_value(name, row["solved"], cur)),
+            *(text(fmt_value(name, row[k], lever_cur[name])) for k in ("low", "high", "scenario_value", "solved")),
         )
     tg = Table(title="Targets", title_justify="left")
     for col in ("target", "achieved", "met"):
@@ -237,8 +236,8 @@ def summary_tables(res: SolveResult) -> list:
             tr.add_column(text(col), justify="right")
         for row in res.data["tradeoff"]:
             tr.add_row(
-                text(fmt_value(a, row[a], cur)),
-                text(fmt_value(b, row[b], cur) if row["feasible"] else "infeasible"),
+                text(fmt_value(a, row[a], lever_cur[a])),
+                text(fmt_value(b, row[b], lever_cur[b]) if row["feasible"] else "infeasible"),
                 text(fmt_value("subsidy_equivalent", row["subsidy_equivalent"], cur, "money")),
                 text(fmt_value("package_grant_element", row["package_grant_element"], cur, "pct")),
             )

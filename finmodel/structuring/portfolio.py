@@ -16,7 +16,7 @@ from finmodel.structuring.output import SolveResult, binding_text, build_data
 from finmodel.structuring.targets import parse_target
 from finmodel.structuring.trials import PortfolioEvaluator
 
-MC_MEASURES = ("p_loss", "p_loss_se", "expected_loss", "expected_loss_se", "loss_p99")
+MC_MEASURES = ("p_loss", "p_loss_se", "expected_loss", "expected_loss_se", "expected_loss_ratio", "loss_p99")
 
 
 def solve_portfolio(

@@ -164,7 +164,7 @@ class PortfolioEvaluator(Evaluator):
                 mc = montecarlo.simulate_fund(
                     lp, paths=self.paths, seed=self.seed, case=pcase, structures=(s,), flows=flows
                 )
-                m = {**m, **mc.summary(s)}
+                m = {**m, **mc.summary(s), **expected_loss_ratios(lp, mc.summary(s))}
             failed = [n for n, ok in res.checks().items() if not ok and n != "master_check"]
             failures += [f"case {case}: {n}" for n in failed]
             by_case[case] = m
@@ -179,3 +179,13 @@ PORTFOLIO_ALWAYS = (
     "fund_private_irr", "fund_private_loss", "fund_government_loss", "fund_government_contributions",
     "fund_irr", "fund_loss",
 )  # fmt: skip
+
+
+def expected_loss_ratios(lp, summary: dict) -> dict[str, float | None]:
+    """``fund_<tranche>_expected_loss_ratio``: each tranche's expected loss / its commitment [fraction] (the
+    frontier's measure: "private expected loss under 1 % of its commitments")."""
+    out = {}
+    for name, tr in lp.fund.tranches.items():
+        el = summary.get(f"fund_{name}_expected_loss")
+        out[f"fund_{name}_expected_loss_ratio"] = el / tr.commitment if el is not None and tr.commitment > 0 else None
+    return out
