@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from finmodel.conventions import MONEY_TOLERANCE
+from finmodel.loan_currency import commitment
 from finmodel.rows import Agg, And, Blank, Expr, Func, If, Max, Or, Ref, Sum, Total
 from finmodel.timeline import R
 
@@ -66,7 +67,7 @@ def build(b: Builder, *, sizing_case: bool) -> list[str]:
         add_check(
             b,
             f"check_{f.p}_drawn",
-            Or(not_solved_here, _abs(Total(f.n("draw")) - b.model.ref(f.i("amount"))) < tol),
+            Or(not_solved_here, _abs(Total(f.n("draw")) - commitment(b, f)) < tol),
             f"{f.facility.name}: commitment fully drawn (solved amount consistent)",
         )
     if any(f.sized for f in b.facilities):
@@ -139,9 +140,9 @@ def _sizing_check(b: Builder, not_solved_here: Expr) -> None:
         "in_target_dscr", sz.target_dscr, "Target DSCR for sizing and sculpting", unit="x", group=g, fmt="x"
     )
     _dscr_sized(b)
-    all_debt = m.ref(b.facilities[0].i("amount"))
+    all_debt = commitment(b, b.facilities[0])
     for f in b.facilities[1:]:
-        all_debt = all_debt + m.ref(f.i("amount"))
+        all_debt = all_debt + commitment(b, f)
     cap = mg * Total("funding_need")
     gear_binds = _abs(all_debt - cap) < tol
     dtol = m.add_input(

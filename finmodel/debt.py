@@ -19,10 +19,11 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING
 
-from finmodel import checks, termination
+from finmodel import checks, fx, termination
 from finmodel.blending.findings import sme_margin_preference
 from finmodel.finance import instalment_share
-from finmodel.rows import And, Const, Expr, Func, If, Int, Lookup, Max, Min, Model, Prev, Ref, Sum, Total
+from finmodel.loan_currency import commitment, revalued
+from finmodel.rows import And, Const, Expr, Func, If, Index, Int, Lookup, Max, Min, Model, Prev, Ref, Sum, Total
 from finmodel.timeline import R
 
 if TYPE_CHECKING:
@@ -38,6 +39,7 @@ class FacilitySpec:
     index: int
     facility: object
     p: str  # name prefix, "d1"
+    currency: str | None = None  # the loan's currency where it is not the model's (finmodel.fx converts it)
 
     @property
     def senior(self) -> bool:
@@ -60,7 +62,11 @@ class FacilitySpec:
 
 def facility_specs(scenario) -> list[FacilitySpec]:
     """One :class:`FacilitySpec` per facility of the scenario, prefixes ``d1``, ``d2`` ... in file order."""
-    return [FacilitySpec(k, f, f"d{k}") for k, f in enumerate(scenario.debt.facilities, start=1)]
+    model = scenario.project.currency
+    return [
+        FacilitySpec(k, f, f"d{k}", f.currency if f.currency not in (None, model) else None)
+        for k, f in enumerate(scenario.debt.facilities, start=1)
+    ]
 
 
 def build(b: Builder) -> None:
@@ -141,7 +147,10 @@ def _terms(b: Builder, fs: FacilitySpec) -> _Terms:
             source=f"solved: {f.share:.0%} of the sized debt (see Checks)",
         )
     else:
-        amount = m.add_input(fs.i("amount"), f.amount, "Commitment", unit=b.cur, group=g, fmt="money")
+        unit = fs.currency or b.cur
+        amount = m.add_input(fs.i("amount"), f.amount, "Commitment", unit=unit, group=g, fmt="money")
+    if fs.currency:
+        _fx_rows(b, fs, amount)
     rate, close_rate = _interest_rate(b, fs, g)
     upfront = m.add_input(fs.i("upfront_fee"), f.upfront_fee, "Upfront fee", unit="of commitment", group=g, fmt="pct")
     cfee = m.add_input(
@@ -154,6 +163,22 @@ def _terms(b: Builder, fs: FacilitySpec) -> _Terms:
         fs.i("maturity_years"), f.maturity_years, "Maturity (from financial close)", unit="years", group=g, fmt="number"
     )
     return _Terms(g, amount, rate, close_rate, upfront, cfee, grace, mat)
+
+
+def _fx_rows(b: Builder, fs: FacilitySpec, amount: Ref) -> None:
+    """A loan in another currency: its value [model currency per unit, the FX sheet's], the growth of that value
+    over the period [factor; 1 in the first], its commitment in the model currency at financial close [scalar]
+    and its drawdowns in its own currency [its currency per period]."""
+    cur = fs.currency
+    close = Index(fx.value_name(cur), 1)
+    _add(b, fs, "fx", If(R("construction_flag"), close, R(fx.value_name(cur))), f"value of {cur}: at financial close "
+         "during construction (drawdowns convert at it), then the period's (FX sheet)", unit=f"{b.cur} per {cur}",
+         fmt="number")  # fmt: skip
+    prev = Prev(fs.n("fx"))
+    _add(b, fs, "fx_growth", If(prev > 0, R(fs.n("fx")) / prev, 1), f"change in the value of {cur} over the period",
+         unit="factor", fmt="factor")  # fmt: skip
+    _add(b, fs, "commitment", amount * close, f"commitment in {b.cur} at financial close", sheet=SHEET)
+    _add(b, fs, "draw_own", R(fs.n("draw")) / R(fs.n("fx")), f"drawdown in {cur}", unit=cur, total=True)
 
 
 def _interest_rate(b: Builder, fs: FacilitySpec, g: str) -> tuple[Expr, Expr]:
@@ -230,13 +255,13 @@ def _schedule(b: Builder, fs: FacilitySpec, t: _Terms) -> None:
         fmt="pct",
     )
     # exactly zero from final maturity on (a cumulative sum of fractions is 1 only to rounding)
-    amount = t.amount
+    amount = t.amount * R(fs.n("fx")) if fs.currency else t.amount  # in the model currency at the loan's rate
     _add(
         b,
         fs,
         "scheduled_balance",
         amount * (1 - R(fs.n("cum_profile"))) * (period < t.maturity * P),
-        "scheduled balance",
+        "scheduled balance" + (f" (the {fs.currency} schedule at the period's rate)" if fs.currency else ""),
     )
     _add(
         b,
@@ -279,13 +304,19 @@ def _corkscrew(b: Builder, fs: FacilitySpec, t: _Terms) -> None:
     interest, fees, interest and principal due and paid, balance, closing; the final maturity flag [flag]; the
     balance left at final maturity [currency, Checks sheet]."""
     P, period, n = b.model.ref("in_periods_per_year"), R("period"), fs.n
-    ops, cons, amount = R("operation_flag"), R("construction_flag"), t.amount
-    _add(b, fs, "opening", Prev(n("closing")), "opening balance")
-    _add(b, fs, "undrawn", amount - Prev(n("cum_draw")), "undrawn commitment (start of period)")
+    ops, cons = R("operation_flag"), R("construction_flag")
+    if fs.currency:  # owed in its own currency: last period's balance at this period's rate
+        label = f"opening balance ({fs.currency} balance at the period's rate)"
+        _add(b, fs, "opening", revalued(fs, Prev(n("closing"))), label)
+    else:
+        _add(b, fs, "opening", Prev(n("closing")), "opening balance")
+    # a loan in another currency is drawn to its commitment's value at financial close (d{k}_commitment): what it
+    # then owes in its own currency is each drawdown at its period's rate (d{k}_draw_own)
+    _add(b, fs, "undrawn", commitment(b, fs) - Prev(n("cum_draw")), "undrawn commitment (start of period)")
     _add(b, fs, "draw", cons * Min(R(n("undrawn")), R("debt_need") * R(n("draw_share"))), "drawdown", total=True)
     _add(b, fs, "cum_draw", Prev(n("cum_draw")) + R(n("draw")), "cumulative drawdowns")
     _add(b, fs, "interest", R(n("opening")) * R(n("period_rate")), "interest accrued", total=True)
-    _add(b, fs, "upfront_fee_paid", period.eq(1) * amount * t.upfront, "upfront fee", total=True)
+    _add(b, fs, "upfront_fee_paid", period.eq(1) * commitment(b, fs) * t.upfront, "upfront fee", total=True)
     _add(b, fs, "commitment_fee_paid", cons * R(n("undrawn")) * t.commitment_fee / P, "commitment fee", total=True)
     _add(b, fs, "interest_due", ops * R(n("interest")), "interest due (operations)", total=True)
     _add(b, fs, "principal_due", ops * Max(0, R(n("opening")) - R(n("scheduled_balance"))), "principal due", total=True)
@@ -318,11 +349,11 @@ def _corkscrew(b: Builder, fs: FacilitySpec, t: _Terms) -> None:
 def _draw_shares(b: Builder) -> None:
     """Funding sheet: each facility's share of debt drawdowns, pro rata to its commitment [fraction, per period]."""
     m = b.model
-    total_amount = Sum([m.ref(fs.i("amount")) for fs in b.facilities]) if b.facilities else 0
+    total_amount = Sum([commitment(b, fs) for fs in b.facilities]) if b.facilities else 0
     for fs in b.facilities:
         m.add(
             fs.n("draw_share"),
-            If(total_amount > 0, m.ref(fs.i("amount")) / total_amount, 0),
+            If(total_amount > 0, commitment(b, fs) / total_amount, 0),
             "Funding",
             f"{fs.facility.name}: share of debt drawdowns",
             unit="fraction",

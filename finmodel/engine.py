@@ -152,10 +152,11 @@ def solve(b: Builder, overrides: dict | None = None) -> dict[str, np.ndarray]:
     pro_rata = sc.debt.drawdown != "equity_first"
     fund_key = "in_debt_fraction" if pro_rata else "in_equity_commitment"
     solved[fund_key] = np.zeros((P, 1)) if pro_rata else np.full((P, 1), np.inf)
-    fixed_total = sum((m.inputs[f.i("amount")].value for f in fixed), np.zeros((1, 1)))
+    own = [f for f in fixed if not f.currency]  # loans in another currency: their commitment row, evaluated
+    fixed_total = sum((m.inputs[f.i("amount")].value for f in own), np.zeros((1, 1)))
     if overrides:
         fixed_total = sum(
-            (np.asarray(overrides.get(f.i("amount"), m.inputs[f.i("amount")].value)).reshape(-1, 1) for f in fixed),
+            (np.asarray(overrides.get(f.i("amount"), m.inputs[f.i("amount")].value)).reshape(-1, 1) for f in own),
             np.zeros((1, 1)),
         )
     sz = sc.debt.sizing
@@ -165,10 +166,16 @@ def solve(b: Builder, overrides: dict | None = None) -> dict[str, np.ndarray]:
     targets = ["funding_need", "operation_flag", "cfads"] + [
         f.n(w) for f in fac for w in ("scheduled_ds", "repay_flag", "period_rate", "profile", "cum_profile")
     ]
+    foreign = [f for f in fixed if f.currency]
+    targets += [f.n("commitment") for f in foreign]
+    first = True
     prev = None
     recent: collections.deque = collections.deque(maxlen=SETTLE_WINDOW)  # (total, solved) of the last iterates
     for _ in range(MAX_ITERATIONS):
         v = m.evaluate({**(overrides or {}), **solved}, paths=P, targets=targets)
+        if first and foreign:  # their commitment at the rate of financial close (no solved input moves it)
+            fixed_total = fixed_total + sum(np.asarray(v[f.n("commitment")]).reshape(-1, 1) for f in foreign)
+        first = False
         need = np.nansum(v["funding_need"], axis=1, keepdims=True)  # (P, 1)
         amounts = {}
         if sized or fixed_sculpted:
@@ -290,9 +297,13 @@ def sizing_limits(result, path: int = 0) -> dict | None:
     row = {k: np.asarray(x)[path : path + 1] for k, x in v.items()}
     avail = _room_after_fixed_sculpted(row, [f for f in fixed if f.sculpted], _room(row, fixed, sz.target_dscr))
     weights = np.array([f.facility.share for f in sized])
-    fixed_total = sum(float(row[f.i("amount")][0, 0]) for f in fixed)
+
+    def amount(f):  # in the model currency
+        return float(row[f.n("commitment") if f.currency else f.i("amount")][0, 0])
+
+    fixed_total = sum(amount(f) for f in fixed)
     need = float(np.nansum(row["funding_need"]))
-    debt = sum(float(row[f.i("amount")][0, 0]) for f in fac)
+    debt = sum(amount(f) for f in fac)
     gearing_cap = sz.max_gearing * need
     dscr_capacity = fixed_total + float(_capacity(row, sized, weights, avail)[0, 0])
     return {

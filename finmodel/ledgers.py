@@ -54,6 +54,7 @@ from typing import TYPE_CHECKING
 from finmodel import termination
 from finmodel.checks import add_check, tolerance
 from finmodel.guarantees.data import cover_source, cover_value
+from finmodel.loan_currency import revalued
 from finmodel.rows import Blank, Expr, Func, If, Max, Min, Or, Prev, Ref, Sum, Total
 from finmodel.timeline import R
 
@@ -170,18 +171,19 @@ class _Ledger:
         contractual debt service due, default interest. Returns the contractual debt service."""
         n, dflt, ops = self.n, self.dflt, R("operation_flag")
         cc = n("contract_close")
-        self.row("contract_interest", ops * Prev(cc) * R(n("period_rate")), "contractual interest (performing balance)")
-        due = Max(0, Prev(cc) - R(n("scheduled_balance")))
+        before = revalued(self.f, Prev(cc))  # a loan in another currency: at this period's rate
+        self.row("contract_interest", ops * before * R(n("period_rate")), "contractual interest (performing balance)")
+        due = Max(0, before - R(n("scheduled_balance")))
         ends = termination.active(self.b)  # a termination accelerates the loan: the whole balance falls due then
         self.row(
             "contract_principal",
-            ops * (If(R("termination_flag"), Prev(cc), due) if ends else due),
+            ops * (If(R("termination_flag"), before, due) if ends else due),
             "contractual principal (performing balance above the schedule"
             + ("; all of it in the termination period)" if ends else ")"),
         )
         self.row(
             "contract_close",
-            If(dflt, Prev(cc) + R(n("draw")) - R(n("contract_principal")), R(n("closing"))),
+            If(dflt, before + R(n("draw")) - R(n("contract_principal")), R(n("closing"))),
             "performing balance (the balance had the project kept paying from the default on)",
             total=False,
         )

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from finmodel.funding import uses_lines
+from finmodel.loan_currency import commitment
 from finmodel.rows import Agg, And, Blank, Expr, If, Max, Ref, Sum, SumFrom, Total
 from finmodel.timeline import R
 
@@ -102,7 +103,7 @@ def _cover_rate(b: Builder) -> tuple[Expr, Expr]:
     senior = [f for f in b.facilities if f.senior]
     if not senior:
         return 0.0, 0.0
-    amt = [m.ref(f.i("amount")) for f in senior]
+    amt = [commitment(b, f) for f in senior]
     num = amt[0] * R(senior[0].n("close_rate"))
     for f, a in zip(senior[1:], amt[1:], strict=True):
         num = num + a * R(f.n("close_rate"))

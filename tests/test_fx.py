@@ -221,3 +221,85 @@ def test_fx_sheet_is_in_the_workbook(tmp_path):
     assert any("BOB per USD" in t for t in text) and any(t.startswith("=") for t in text)
     names = set(wb.defined_names)
     assert {"in_fx_bob_spot", "in_fx_bob_local_inflation", "in_fx_bob_devaluation"} <= names
+
+
+# --- a loan in another currency ----------------------------------------------------------------------------------
+
+KRW_SPOT = 1380.0  # an estimate: KRW per USD
+
+
+def _krw_edcf(depreciation: float) -> dict:
+    """Bolivia with its EDCF loan (fixed USD 180 m at 0.15 %, equal instalments) stated in KRW at the spot rate."""
+    raw = _raw(BOLIVIA)
+    raw["fx"]["KRW"] = {"spot": KRW_SPOT, "depreciation": depreciation, "source": "estimate"}
+    edcf = raw["debt"]["facilities"][0]
+    edcf["currency"], edcf["amount"] = "KRW", edcf["amount"] * KRW_SPOT
+    return raw
+
+
+def test_a_loan_in_krw_at_a_constant_rate_equals_its_usd_statement():
+    usd, krw = _run(_raw(BOLIVIA)).metrics(), _run(_krw_edcf(0.0)).metrics()
+    assert set(usd) <= set(krw)
+    for name, value in usd.items():
+        if isinstance(value, float) and math.isfinite(value):
+            assert krw[name] == pytest.approx(value, rel=1e-9, abs=1e-9), name
+
+
+def test_a_loan_in_krw_is_owed_in_krw_by_hand():
+    dep = -0.02  # the won gains 2 % a year on the dollar: the USD cost of the loan rises
+    r = _run(_krw_edcf(dep))
+    ops = r.row("operation_flag") > 0
+    fx = r.row("d1_fx")  # USD per KRW: at close through construction, then the FX sheet's
+    years = _years(r)
+    np.testing.assert_allclose(fx[~ops], 1 / KRW_SPOT, rtol=1e-15)
+    np.testing.assert_allclose(fx[ops], (1 / KRW_SPOT) / (1 + dep) ** (years[ops] - 1), rtol=1e-12)
+    amount = 180e6 * KRW_SPOT
+    assert r.row("d1_draw_own").sum() == pytest.approx(amount, rel=1e-12)  # drawn in full, in KRW
+    # the balance owed in KRW follows the KRW schedule; in USD it is revalued each period
+    own = r.row("d1_closing") / fx
+    np.testing.assert_allclose(own[ops], amount * (1 - r.row("d1_cum_profile")[ops]), rtol=1e-9, atol=1e-3)
+    t = int(np.argmax(ops)) + 3
+    assert r.row("d1_opening")[t] == pytest.approx(r.row("d1_closing")[t - 1] * fx[t] / fx[t - 1], rel=1e-12)
+    rate = r.row("d1_period_rate")[t]
+    assert r.row("d1_interest_due")[t] == pytest.approx(own[t - 1] * rate * fx[t], rel=1e-12)
+    assert r.checks()["master_check"]
+    # the grant element is the loan's terms: its flows in KRW (DAC: in the loan's currency), discounted at the
+    # grant-element rate; the all-in cost is the borrower's, in USD, and carries the won's rise
+    m = r.metrics()
+    disc = (1 + r.values["in_ge_discount_rate"][0, 0]) ** -(r.row("period") / 2)
+    cons = r.row("construction_flag")
+    ds = cons * r.row("d1_interest") + r.row("d1_interest_paid") + r.row("d1_principal_paid")
+    by_hand = 1 - np.sum(ds / fx * disc) / np.sum(r.row("d1_draw") / fx * disc)
+    assert m["d1_grant_element"] == pytest.approx(by_hand, rel=1e-12)
+    usd = _run(_raw(BOLIVIA)).metrics()
+    assert m["d1_grant_element"] == pytest.approx(usd["d1_grant_element"], abs=1e-4)  # drawdown timing only
+    assert m["d1_all_in_cost"] > (1 + usd["d1_all_in_cost"]) * (1 - dep) - 1 - 1e-3
+
+
+@pytest.mark.parametrize(
+    ("change", "where", "words"),
+    [
+        ({"share": 1.0, "amount": None}, "debt.facilities.0.share", "expected a fixed amount (in KRW)"),
+        ({"repayment": "sculpted"}, "debt.facilities.0.repayment", "found sculpted"),
+        ({"currency": "EUR"}, "debt.facilities.0.currency", "needs its path in the fx block"),
+    ],
+)
+def test_a_loan_in_another_currency_is_refused_where_it_cannot_be_modelled(change, where, words):
+    raw = _krw_edcf(0.0)
+    raw["debt"]["facilities"][0].update(change)
+    raw["debt"]["facilities"][0] = {k: x for k, x in raw["debt"]["facilities"][0].items() if x is not None}
+    raw["debt"]["facilities"][2]["share"] = 1.0
+    with pytest.raises(InputError) as e:
+        scenario_from_dict(raw, "test")
+    assert where in str(e.value) and words in str(e.value)
+
+
+def test_a_loan_in_krw_recalculates_in_libreoffice(tmp_path, recalc):
+    from finmodel import api, parity
+
+    src = tmp_path / "bolivia krw edcf.yaml"
+    src.write_text(yaml.safe_dump(_krw_edcf(-0.02), sort_keys=False), encoding="utf-8")
+    path = tmp_path / "krw.xlsx"
+    result = api.run(str(src), ["base"], workbook=path).results[0]
+    assert result.checks()["master_check"]
+    assert parity.compare(result, path, recalc(path)) == []

@@ -78,8 +78,9 @@ from typing import TYPE_CHECKING
 from finmodel.blending.findings import ge_discount_rate, warnings_for
 from finmodel.blending.terms import preset
 from finmodel.errors import FinmodelError
+from finmodel.loan_currency import commitment
 from finmodel.returns import annual_irr
-from finmodel.rows import Blank, Const, Expr, If, Ref, Sum, Total
+from finmodel.rows import Blank, Const, Expr, If, Index, Ref, Sum, Total
 from finmodel.timeline import R
 
 if TYPE_CHECKING:
@@ -245,27 +246,35 @@ def _facility_pv(b: Builder, f: FacilitySpec, df: Ref, sec: str) -> tuple[Ref, R
     name = f.facility.name
     swept = f in b.sweep_facilities
     sweep = R(f.n("sweep")) if swept else 0
+    # a loan in another currency: its terms, not the FX path, make its grant element: flows at the rate of close
+    at_close, note = 1, ""
+    if f.currency:
+        at_close = _add(b, f.n("ge_at_close"), Index(f.n("fx"), 1) / R(f.n("fx")), f"{name}: {f.currency} flows at "
+                        "the rate of financial close (value at close / value in the period)", unit="factor",
+                        total=False, section=sec, fmt="factor")  # fmt: skip
+        note = f", in {f.currency} at the rate of close"
     ds = _add(
         b,
         f.n("ge_debt_service"),
-        R("construction_flag") * R(f.n("interest")) + R(f.n("interest_paid")) + R(f.n("principal_paid")) + sweep,
+        (R("construction_flag") * R(f.n("interest")) + R(f.n("interest_paid")) + R(f.n("principal_paid")) + sweep)
+        * at_close,
         f"{name}: debt service = interest during construction (paid from drawdowns) + interest paid"
-        " + principal paid" + (" + sweep" if swept else ""),
+        " + principal paid" + (" + sweep" if swept else "") + note,
         total=True,
         section=sec,
     )
     fees = _add(
         b,
         f.n("ge_fees"),
-        R(f.n("upfront_fee_paid")) + R(f.n("commitment_fee_paid")),
-        f"{name}: fees paid (upfront + commitment)",
+        (R(f.n("upfront_fee_paid")) + R(f.n("commitment_fee_paid"))) * at_close,
+        f"{name}: fees paid (upfront + commitment)" + note,
         total=True,
         section=sec,
     )
     _add(
         b,
         f.n("ge_draw_pv"),
-        R(f.n("draw")) * df,
+        R(f.n("draw")) * at_close * df,
         f"{name}: PV of drawdowns (gross, incl. IDC)",
         total=True,
         section=sec,
@@ -364,7 +373,7 @@ def _cost_of_debt(b: Builder) -> None:
     debt cost cash flow [currency per period]; the all-in cost of debt (a yield) and the average charge rate [per
     year]."""
     m, sd = b.model, "Cost of debt"
-    amounts = [m.ref(f.i("amount")) for f in b.facilities]
+    amounts = [commitment(b, f) for f in b.facilities]
     weighted = Sum([a * m.ref(f.n("close_rate")) for a, f in zip(amounts, b.facilities, strict=True)])
     committed = _add(b, "debt_committed", Sum(amounts), "Debt committed (all facilities)", section=sd)
     _out(
@@ -459,10 +468,13 @@ def _facility_cost(b: Builder, f: FacilitySpec, premiums) -> Ref:
     yield) [per year]. Returns the debt-years."""
     name, sd = f.facility.name, "Cost of debt"
     lines = [_add(b, c.name, c.expr, c.label, total=True, section=sd) for c in premiums]
+    # the borrower's cost is in the model currency: a loan in another currency's flows at each period's rate
+    undo = 1 / R(f.n("ge_at_close")) if f.currency else 1
+    fees = R(f.n("ge_fees")) * undo
     _add(
         b,
         f.n("debt_charges"),
-        Sum([R(f.n("interest")), R(f.n("ge_fees"))] + lines),
+        Sum([R(f.n("interest")), fees] + lines),
         f"{name}: debt charges = interest accrued + fees" + (" + premiums for its cover" if lines else ""),
         total=True,
         section=sd,
@@ -487,7 +499,7 @@ def _facility_cost(b: Builder, f: FacilitySpec, premiums) -> Ref:
     _add(
         b,
         f.n("cost_in"),
-        Sum([R(f.n("ge_debt_service")), R(f.n("ge_fees"))] + lines),
+        Sum([R(f.n("ge_debt_service")) * undo, fees] + lines),
         f"{name}: paid = debt service + fees" + (" + premiums for its cover" if lines else ""),
         total=True,
         section=sy,

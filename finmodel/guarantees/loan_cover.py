@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from finmodel.guarantees.cover import Cover, Lines
 from finmodel.guarantees.data import cover_source, minimum_premium_upfront
+from finmodel.loan_currency import commitment, revalued
 from finmodel.rows import Agg, If, Max, Not, Prev, Ref, Sum, Total
 from finmodel.timeline import R
 
@@ -154,7 +155,7 @@ def _exposure(b: Builder, c: Cover, f: FacilitySpec, t: _Terms) -> tuple[Ref, Re
     c.row(
         "outstanding",
         (1 - prev_def) * (R(f.n("opening")) + R(f.n("draw")) + R(f.n("interest")))
-        + prev_def * (1 - t.accelerated) * Prev(f.n("contract_close")) * (1 + R(f.n("period_rate"))),
+        + prev_def * (1 - t.accelerated) * revalued(f, Prev(f.n("contract_close"))) * (1 + R(f.n("period_rate"))),
         "covered debt outstanding (balance + interest; after default the performing balance, Ledgers)",
         total=False,
     )
@@ -174,7 +175,7 @@ def _premiums(b: Builder, c: Cover, f: FacilitySpec, t: _Terms, mx: Ref, lines: 
     line of ``debt_premiums``. Returns the premium income row."""
     p, P = c.p, b.model.ref("in_periods_per_year")
     prev_def = Prev("defaulted")
-    amount = b.model.ref(f.i("amount"))
+    amount = commitment(b, f)
     c.row("upfront_premium_paid", R("period").eq(1) * t.upfront * mx * amount, "upfront premium")
     c.row("running_premium_paid", (1 - prev_def) * t.running / P * mx * R(f.n("opening")), "running premium")
     prem = c.row(

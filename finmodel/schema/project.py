@@ -456,6 +456,12 @@ class Facility(_Block):
         "are paid from CFADS ahead of debt service, tax-deductible, in the facility's all-in cost, and the Monte "
         "Carlo base-rate driver moves only the unhedged part.",
     )
+    currency: LineCurrency = Field(
+        default=None,
+        description="Currency of the loan (ISO 4217; default the model currency): its amount and schedule are in it, "
+        "and every payment is converted at the period's rate (finmodel.fx); needs a fixed amount and a repayment "
+        "other than sculpted.",
+    )
     cash_sweep: bool = Field(default=False, description="Prepaid by the cash sweep.")
     sme_margin_preference: float | None = Field(
         default=None,

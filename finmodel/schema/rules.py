@@ -128,16 +128,29 @@ def _phasing_rules(problems: list, raw: Mapping, construction: int | None) -> No
 def _fixed_debt_rule(problems: list, raw: Mapping) -> None:
     """The fixed facility amounts must fit the construction cost after grants (capex x (1 + contingency) x the
     capex factor - capital grants): debt beyond it could never be drawn (the model draws debt against the uses
-    after grants, which are at least that cost plus fees, IDC and the DSRA)."""
-    amount = as_number(get_in(raw, "capex", "amount"))
+    after grants, which are at least that cost plus fees, IDC and the DSRA). Amounts in another currency count at
+    their spot rate (the rate of financial close)."""
+    model = get_in(raw, "project", "currency")
+
+    def in_model(item: Mapping, x: float | None) -> float | None:  # at the spot rate of an fx block's currency
+        cur = item.get("currency")
+        if x is None or not isinstance(cur, str) or cur == model:
+            return x
+        spot = as_number(get_in(raw, "fx", cur, "spot"))
+        return x / spot if spot else None
+
+    capex = raw.get("capex") if isinstance(raw.get("capex"), Mapping) else {}
+    amount = in_model(capex, as_number(get_in(raw, "capex", "amount")))
     contingency = as_number(get_in(raw, "capex", "contingency"))
     factor = as_number(get_in(raw, "drivers", "capex_factor"))
     facilities = mapping_items(get_in(raw, "debt", "facilities"))
-    fixed = [as_number(f.get("amount")) for _, f in facilities if f.get("share") is None]
+    fixed = [in_model(f, as_number(f.get("amount"))) for _, f in facilities if f.get("share") is None]
     if amount is None or not fixed or any(x is None for x in fixed):
         return
     grants = [
-        as_number(r.get("amount")) for _, r in mapping_items(raw.get("revenues")) if r.get("kind") == "capital_grant"
+        in_model(r, as_number(r.get("amount")))
+        for _, r in mapping_items(raw.get("revenues"))
+        if r.get("kind") == "capital_grant"
     ]
     if any(g is None for g in grants):
         return
@@ -400,6 +413,27 @@ def _currency_rules(problems: list, raw: Mapping, timeline: tuple) -> None:
     capex = raw.get("capex")
     if isinstance(capex, Mapping):
         line("capex", capex)
+    for i, item in mapping_items(get_in(raw, "debt", "facilities")):
+        line(f"debt.facilities.{i}", item)
+        cur = item.get("currency")
+        if not isinstance(cur, str) or cur == model:
+            continue
+        if item.get("share") is not None:
+            problems.append(
+                (
+                    f"debt.facilities.{i}.share",
+                    f"expected a fixed amount (in {cur}) for a facility in another currency than the model's: "
+                    "debt sizing is in the model currency, found a share of the sized debt",
+                )
+            )
+        if item.get("repayment") == "sculpted":
+            problems.append(
+                (
+                    f"debt.facilities.{i}.repayment",
+                    f"expected equal, annuity or custom for a facility in {cur} (a schedule in its own currency), "
+                    "found sculpted (sculpting follows CFADS in the model currency)",
+                )
+            )
     for block in _CURRENCY_LINES:
         for i, item in mapping_items(raw.get(block)):
             line(f"{block}.{i}", item)

@@ -318,7 +318,8 @@ def parse_lever(text: str, raw: Mapping, scenario, valid, scale: float) -> Lever
         high_reason = f"rule: {high_reason}"
     if integer:
         low, high = float(math.ceil(low)), float(math.floor(high))
-    return Lever(path.strip(), keys, value, low, high, low_reason, high_reason, integer, currency=_line_currency(raw, keys))
+    cur = _line_currency(raw, keys)
+    return Lever(path.strip(), keys, value, low, high, low_reason, high_reason, integer, currency=cur)
 
 
 def _line_currency(raw: Mapping, keys: tuple) -> str | None:
