@@ -28,7 +28,7 @@ from pathlib import Path
 
 RISK = {
     "preset": "smart_city_platform",  # capex, delay, opex, demand, political events (finmodel/data/risk.yaml)
-    "fx": {"volatility": 0.06, "drift": -0.01},
+    "fx": {"volatility": 0.06},
     "base_rate": {"volatility": 0.008, "mean_reversion": 0.15},
     "inflation": {"sd": 0.01, "autocorrelation": 0.5},
     "correlation": {

@@ -324,3 +324,30 @@ def test_the_readme_kota_example_says_what_it_solves():
     lever = r.data["levers"][0]
     assert lever["currency"] == "MYR" and round(lever["solved"] / 1e6, 1) == 160.6
     assert "MYR 160.6 m a year" in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_the_quick_way_finds_what_the_full_way_finds(monkeypatch):
+    """Trials on the model built once (the levers' inputs set) give the same answer as trials that build it
+    again; the answer is run the full way before it is reported."""
+    from finmodel.structuring import trials
+
+    args = dict(targets=["equity_irr>=16%", "min_dscr>=1.35"], vary=[GRANT, EDPF_RATE])
+    quick = finmodel.solve(**args)
+    monkeypatch.setattr(trials.Evaluator, "quicken", lambda self: False)
+    full = finmodel.solve(**args)
+    assert [lv["solved"] for lv in quick.data["levers"]] == [lv["solved"] for lv in full.data["levers"]]
+    for a, b in zip(quick.data["targets"], full.data["targets"], strict=True):
+        assert a["achieved"] == pytest.approx(b["achieved"], rel=1e-12)
+    assert quick.data["solution_metrics"] == pytest.approx(full.data["solution_metrics"], rel=1e-12)
+
+
+def test_a_quick_answer_the_full_way_disagrees_with_is_searched_again(monkeypatch):
+    from finmodel import structuring
+    from finmodel.structuring import search
+
+    calls = []
+    real = search.run
+    monkeypatch.setattr(structuring, "_agree", lambda a, b: False)
+    monkeypatch.setattr(search, "run", lambda ev, obj: calls.append(ev.quick is not None) or real(ev, obj))
+    r = finmodel.solve(targets=["equity_irr>=15%"], vary=[AP])
+    assert calls == [True, False] and r.feasible  # quick, then the full way

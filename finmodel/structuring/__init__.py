@@ -16,6 +16,7 @@ Modules: :mod:`.levers` (paths and ranges), :mod:`.targets`, :mod:`.trials` (one
 from __future__ import annotations
 
 import datetime as dt
+import math
 from pathlib import Path
 
 from finmodel.errors import InputError
@@ -139,7 +140,7 @@ def solve(
         allowed = ", ".join(["subsidy_equivalent", *names])
         raise InputError([("--minimise", f"expected one of {allowed}, found {objective!r}")])
     ev = Evaluator(raw, source, levers, tgts, cases, paths, seed)
-    found = search_mod.run(ev, objective)
+    found = _search(ev, objective)
     cur = base_sc.project.currency
     fmts = {n: base_runs[0].model.rows[n].fmt for n in deterministic}
     binding = binding_text(found, ev, tgts, cur, fmts)
@@ -188,3 +189,41 @@ def solve(
 
         res.written.append(write_json(out, js))
     return res
+
+
+def _search(ev, objective: str):
+    """The search, the quick way where it applies (:meth:`Evaluator.quicken`), its answer then run the full way:
+    kept when every target's achieved value and every recorded metric agree to 1e-9 (relative), else searched
+    again the full way (a lever whose value changes the model's structure, not only its input)."""
+    if not ev.quicken():
+        return search_mod.run(ev, objective)
+    found = search_mod.run(ev, objective)
+    count = ev.count
+    if found.best is None:
+        ev.slow()
+        return search_mod.run(ev, objective)
+    quick = found.best
+    ev.slow()
+    full = ev(quick.values)
+    if _agree(quick, full):
+        ev.count += count
+        ev.cache.update({t.values: t for t in found.trials if t.values not in ev.cache})
+        ev.cache[full.values] = full
+        found.best = full
+        return found
+    return search_mod.run(ev, objective)
+
+
+def _agree(a, b, rel: float = 1e-9) -> bool:
+    """Two trials of the same values with the same outcome: refusals, failures, achieved values and metrics."""
+    if (a.refused, a.failed) != (b.refused, b.failed) or a.achieved.keys() != b.achieved.keys():
+        return False
+
+    def close(x, y):
+        if x is None or y is None:
+            return x is y
+        return math.isclose(x, y, rel_tol=rel, abs_tol=1e-12)
+
+    return all(close(a.achieved[k], b.achieved[k]) for k in a.achieved) and all(
+        close(a.metrics.get(k), b.metrics.get(k)) for k in a.metrics
+    )
