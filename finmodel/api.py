@@ -904,13 +904,13 @@ def countries(*, json_path=None):
     """
     import dataclasses
 
-    from finmodel import report
+    from finmodel import contract
     from finmodel.country_table import country_table
 
     js = check_output_path(json_path, ".json", "--json")
     tab = country_table()
     if js is not None:
-        tab = dataclasses.replace(tab, written=(report.write_json(tab.to_json(), js),))
+        tab = dataclasses.replace(tab, written=(contract.write_json(tab.to_json(), js),))
     return tab
 
 

@@ -2,7 +2,7 @@
 
 * :data:`RUN`: the deterministic metrics (``finmodel run``) whose workbook label does not carry the formula
   (``label = formula``); numbered keys by pattern (``dN_default_loss``). The label and unit are the model row's
-  (the workbook's), read beside these by ``report.metric_info`` and ``docs.metrics_markdown``.
+  (the workbook's), read beside these by ``contract.metric_info`` and ``docs.metrics_markdown``.
 * :data:`SIMULATE`: the Monte Carlo metrics (``finmodel simulate`` JSON ``metrics`` and ``definitions``, the
   Risk sheet), by pattern: ``{q}`` a number, ``{p}`` a facility (``d1``, ``d2``, ...) or ``senior``, ``{g}`` a
   guarantor (``g1``, ...). Each entry: ``(definition, discounted)``; ``discounted``: ``True`` (a present value),

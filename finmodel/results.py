@@ -201,24 +201,24 @@ class Result:
     @functools.cached_property
     def warnings(self) -> list[dict]:
         """Eligibility and plausibility warnings of the run: ``{"kind", "field", "message"}`` (in the JSON too)."""
-        from finmodel import report
+        from finmodel import contract
 
-        return report.run_warnings(self.scenario, self.results)
+        return contract.run_warnings(self.scenario, self.results)
 
     def json(self) -> dict:
         """The JSON output contract (one case: the case object; several: ``{"cases": [...]}``), with
         ``metric_info`` (label and unit of every metric) and ``warnings``."""
-        from finmodel import report
+        from finmodel import contract
 
-        return report.run_json(self.results, self.scenario, self.warnings)
+        return contract.run_json(self.results, self.scenario, self.warnings)
 
     def to_json(self, path) -> Path | None:
         """Write :meth:`json` to ``path`` (``.json``; ``-``: standard output, returns None), atomically; returns
         the path."""
-        from finmodel import report
+        from finmodel import contract
 
         p = check_output_path(path, ".json", "--json")
-        written = report.write_json(self.json(), p)
+        written = contract.write_json(self.json(), p)
         if written is not None:
             self.written.append(written)
         return written
@@ -400,10 +400,10 @@ class GrantElementResult:
 
     def to_json(self, path) -> Path:
         """Write :meth:`contract_json` to ``path`` (``-``: standard output)."""
-        from finmodel import report
+        from finmodel import contract
 
         p = check_output_path(path, ".json", "--json")
-        written = report.write_json(self.contract_json(), p)
+        written = contract.write_json(self.contract_json(), p)
         if written is not None:  # None: standard output
             self.written.append(written)
         return written

@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 
 import finmodel
-from finmodel import engine, report
+from finmodel import contract, engine
 from finmodel.errors import InputError
 from finmodel.results import ROLLUP, row_kinds
 from finmodel.risk import simulation
@@ -195,7 +195,7 @@ def test_metrics_and_checks_are_the_engine_s(bolivia):
 
 def test_to_json_is_the_output_contract(bolivia, tmp_path):
     path = bolivia.to_json(tmp_path / "a b [1].json")
-    assert json.loads(path.read_text()) == json.loads(json.dumps(report.run_json(bolivia.results, bolivia.scenario)))
+    assert json.loads(path.read_text()) == json.loads(json.dumps(contract.run_json(bolivia.results, bolivia.scenario)))
 
 
 def test_to_excel_writes_the_live_workbook(bolivia, tmp_path):

@@ -97,7 +97,7 @@ def test_json_definitions_are_the_doc_s(tmp_path):
     """One truth: the definitions in the JSON of run (metric_info) and simulate (definitions) are the words of
     docs/metrics.md, and the loss is the discounted loss at default the model computes."""
     import finmodel
-    from finmodel import definitions, report
+    from finmodel import contract, definitions
 
     doc = (ROOT / "docs" / "metrics.md").read_text(encoding="utf-8")
     run_table = {k: v.split(" | ")[0] for k, v in _doc_table(doc, "key | label | unit").items()}
@@ -108,7 +108,7 @@ def test_json_definitions_are_the_doc_s(tmp_path):
             run_doc[cells[0].strip("`")] = cells[3].replace("\\|", "|")
     assert run_table  # the table was found
     res = finmodel.run(ROOT / "scenarios" / "iraq_bismaya.yaml")
-    info = report.metric_info(res.results[0], res.results[0].builder.scenario)
+    info = contract.metric_info(res.results[0], res.results[0].builder.scenario)
     for key, entry in info.items():
         pattern = definitions.RUN_NUMBERED.sub(
             lambda m: {"sponsor": "sponsorN_", "d": "dN_", "g": "gN_"}[m.group(1)], key

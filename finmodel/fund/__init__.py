@@ -81,7 +81,7 @@ def compare_portfolio(
     ``seed`` (default 0) and ``correlation`` (default 0): given without ``paths`` they are refused
     (InputError), not ignored. ``paths_out``: with ``paths``, the per-path tranche losses (``.csv`` /
     ``.parquet``, :meth:`finmodel.fund.montecarlo.FundSimulationResult.dataframe`)."""
-    from finmodel import report
+    from finmodel import contract
     from finmodel.fund import decompose, model, portfolio
     from finmodel.fund import workbook as wbk
     from finmodel.risk import outputs as risk_outputs
@@ -121,7 +121,7 @@ def compare_portfolio(
     if wb_path is not None:
         written.append(wbk.write(results, wb_path, lp))
     if js_path is not None:
-        written.append(report.write_json(data, js_path))
+        written.append(contract.write_json(data, js_path))
     if po is not None:
         prov = {"scenario": lp.source, "scenario_sha256": lp.sha256, "case": mc.case, "seed": mc.seed, "paths": paths}
         written.append(risk_outputs.write_frame(mc.dataframe(), po, prov))
@@ -153,7 +153,7 @@ def run_portfolio(
     (default 0) the Monte Carlo solver only: given where they would be ignored, they are refused (InputError).
     ``paths_out``: with ``paths``, the fund at the solved share on every path (each tranche's loss, contributions,
     IRR and multiple, each project's equity cash flow; :func:`finmodel.fund.montecarlo.first_loss_paths`)."""
-    from finmodel import report
+    from finmodel import contract
     from finmodel.fund import first_loss, model, portfolio
     from finmodel.fund import mobilisation as mob
     from finmodel.fund import workbook as wbk
@@ -221,7 +221,7 @@ def run_portfolio(
     if wb_path is not None:
         written.append(wbk.write([result], wb_path, lp))
     if js_path is not None:
-        written.append(report.write_json(data, js_path))
+        written.append(contract.write_json(data, js_path))
     if po is not None:
         prov = {"scenario": lp.source, "scenario_sha256": lp.sha256, "case": fl.case, "seed": seed, "paths": paths}
         prov["first_loss_share"] = fl.share

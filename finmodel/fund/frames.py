@@ -72,10 +72,10 @@ class FundFrames:
 
     def to_json(self, path) -> Path:
         """Write :meth:`json` to ``path`` (``.json``), atomically."""
-        from finmodel import report
+        from finmodel import contract
 
         p = check_output_path(path, ".json", "--json")
-        self.written.append(report.write_json(self.data, p))
+        self.written.append(contract.write_json(self.data, p))
         return self.written[-1]
 
     def to_excel(self, path) -> Path:

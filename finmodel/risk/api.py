@@ -275,9 +275,9 @@ def sensitivity(
     if wb is not None:
         written.append(outputs.write_sensitivity_workbook(res, wb))
     if js is not None:
-        from finmodel import report
+        from finmodel import contract
 
-        written.append(report.write_json(res.to_json(), js))
+        written.append(contract.write_json(res.to_json(), js))
     if charts is not None:
         written.extend(outputs.sensitivity_pngs(res, charts))
     return SensitivityOutput(res, written)

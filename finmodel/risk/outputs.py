@@ -82,9 +82,9 @@ def _prov(result) -> dict:
 
 
 def write_json(result, path) -> Path:
-    from finmodel import report
+    from finmodel import contract
 
-    return report.write_json(result.to_json(), path)
+    return contract.write_json(result.to_json(), path)
 
 
 def histogram(values: np.ndarray, bins: int = HIST_BINS):

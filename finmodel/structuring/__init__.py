@@ -185,7 +185,7 @@ def solve(
     elif wb is not None or ys is not None:
         out["not_written"] = "infeasible: no solved scenario to write"
     if js is not None:
-        from finmodel.report import write_json
+        from finmodel.contract import write_json
 
         res.written.append(write_json(out, js))
     return res

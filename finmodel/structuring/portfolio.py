@@ -70,7 +70,7 @@ def solve_portfolio(
             solved, _, _ = ev.results(res.scenario, cases[0])
             res.written.append(wbk.write([solved], wb, res.scenario))
     if js is not None:
-        from finmodel.report import write_json
+        from finmodel.contract import write_json
 
         res.written.append(write_json(out, js))
     return res

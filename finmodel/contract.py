@@ -1,4 +1,4 @@
-"""Outputs of a run: the JSON of the output contract and the terminal summary table."""
+"""The JSON output contract of a run (run_json, case_json, metric_info, run_warnings) and its atomic writer."""
 
 from __future__ import annotations
 
