@@ -83,6 +83,8 @@ def _balance_checks(b: Builder) -> None:
     """Per facility: repaid at maturity unless in default; balance never negative."""
     m, tol = b.model, tolerance(b)
     defaulted = m.ref("default_periods") > 0
+    if "terminated" in m.rows:  # a termination is a default: what its compensation leaves is never repaid
+        defaulted = Or(defaulted, Agg("MAX", "terminated") > 0)
     for f in b.facilities:
         # a subordinated facility may be in default on its own (its unpaid debt service: finmodel.ledgers)
         in_default = (

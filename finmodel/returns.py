@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from finmodel import termination
 from finmodel.funding import uses_lines
 from finmodel.loan_currency import commitment
 from finmodel.rows import Agg, And, Blank, Expr, If, Max, Ref, Sum, SumFrom, Total
@@ -65,7 +66,9 @@ def build(b: Builder) -> None:
         group="Returns",
         fmt="pct",
     )
-    _add(b, "dscr", If(R("senior_due") > 0, R("cfads") / R("senior_due"), Blank()), "DSCR", unit="x", fmt="x")
+    due = R("senior_due") > 0
+    _add(b, "dscr", If(And(due, R("concession_live")) if termination.active(b) else due, R("cfads") / R("senior_due"),
+         Blank()), "DSCR", unit="x", fmt="x")  # fmt: skip
     _cover_ratios(b)
     _irrs(b)
     kp = b.model.add(
@@ -137,7 +140,7 @@ def _cover_ratios(b: Builder) -> None:
     _add(b, "loan_life_flag", R("period") <= final * P, "Loan life flag", unit="flag", fmt="flag")
     _add(b, "cfads_pv_loan_life", R("cfads") * R("cover_df") * R("loan_life_flag"), "Discounted CFADS in loan life")
     _add(b, "cfads_pv", R("cfads") * R("cover_df") * R("operation_flag"), "Discounted CFADS in operations")
-    live = And(R("operation_flag"), R("senior_opening") > 0)
+    live = And(R("operation_flag"), R("senior_opening") > 0, *live_terms(b))
     start_df = R("cover_df") * (1 + r / P)
     _add(
         b,
@@ -210,7 +213,12 @@ def _amount_metrics(b: Builder) -> None:
 
 def _period_metrics(b: Builder) -> None:
     """Periods in lock-up and with unpaid senior debt service [periods]."""
-    _out(b, "lockup_periods", Total("lockup_flag"), "Periods in lock-up", unit="periods", fmt="int")
+    lockup = "lockup_flag"
+    if termination.active(b):  # the periods of the concession only
+        lockup = "lockup_counted"
+        _add(b, lockup, R("lockup_flag") * R("concession_live"), "Lock-up flag, to the termination", unit="flag",
+             fmt="flag", total=True, section="Cash flows")  # fmt: skip
+    _out(b, "lockup_periods", Total(lockup), "Periods in lock-up", unit="periods", fmt="int")
     _out(
         b,
         "default_periods",
@@ -244,10 +252,15 @@ def _debt_rows(b: Builder) -> None:
     _add(
         b,
         "default_flag",
-        R("senior_shortfall") > 0,
+        (R("senior_shortfall") > 0) * R("concession_live") if termination.active(b) else R("senior_shortfall") > 0,
         "Payment default flag",
         unit="flag",
         fmt="flag",
         total=True,
         section=s,
     )
+
+
+def live_terms(b: Builder) -> list:
+    """The condition that the concession still runs (a termination ends it), for the ratios; none without one."""
+    return [R("concession_live")] if termination.active(b) else []

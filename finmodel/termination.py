@@ -11,7 +11,8 @@ Rules (stated once; the row labels repeat them)
 * **Termination** ``terminated`` [flag]: permanent from the first trigger; ``termination_flag`` marks its period.
   It is a default for the lenders (``defaulted``); from the next period on nothing more is paid to the lenders
   (their payments are blocked as in a political event) or to the sponsors (all cash is retained): the concession
-  is over. The rows of operations after it are not used by any party.
+  is over. The rows of operations after it are not used by any party, and the cover ratios (DSCR, LLCR, PLCR),
+  the periods in lock-up and in default count only the periods to the termination (``concession_live``).
 * **Collected**: the authority pays the cause's ``collected`` share of the compensation (default all of it; an
   authority in default may not pay): every amount below is x that share.
 * **Compensation for debt** ``d{k}_termination_paid`` [currency]: in the termination period, the cause's
@@ -100,6 +101,8 @@ def build(b: Builder) -> None:
     flag = _add(
         b, "termination_flag", R("terminated") - Prev("terminated"), "Termination period", unit="flag", fmt="flag"
     )
+    _add(b, "concession_live", 1 - Prev("terminated"), "Concession running (to the termination period, included): the "
+         "periods the cover ratios and default counts read", unit="flag", fmt="flag", total=False)  # fmt: skip
     debt_share, eq_share = Const(0.0), Const(0.0)
     for c in reversed(causes):  # nested: the first cause in CAUSES order that fires counts
         debt_share = If(triggers[c], shares[c][0], debt_share)

@@ -59,6 +59,9 @@ def test_compensation_repays_the_senior_debt_and_ends_the_concession():
     # the sponsors: their funding back (equity_share 1.0), nothing from operations from the termination on
     assert _row(v, "termination_equity_paid")[t] == pytest.approx(_row(v, "equity_funding").sum(), abs=ATOL)
     assert np.all(_row(v, "cash_to_equity")[t:] == 0)
+    # the cover ratios and default counts read the concession's periods only
+    assert np.all(np.isnan(_row(v, "dscr")[t + 1 :])) and not np.isnan(_row(v, "dscr")[t])
+    assert r.metrics()["default_periods"] == 0 and r.metrics()["min_dscr"] == np.nanmin(_row(v, "dscr")[: t + 1])
     assert r.checks()["master_check"]
 
 
