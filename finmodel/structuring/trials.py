@@ -2,11 +2,11 @@
 re-sized as ``finmodel run`` sizes it (debt sizing, funding split, IDC and fees solved anew), its cases run and
 (with ``--paths``) simulated; the metrics the targets and the objective read. Trials are cached by value.
 
-The quick way (:meth:`Evaluator.quick`): where every lever is one scalar input of the model (the availability
+The quick way (:meth:`Evaluator.quicken`): where every lever is one scalar input of the model (the availability
 payment is ``in_rev1_amount``) and only the base case is asked for, without ``--paths``, a trial validates the
 scenario with the levers set (the same rules as ``run``) and then solves and evaluates one model built once,
 with the levers' inputs set, instead of building it again (about half the time of a trial). The solver then runs
-the answer the full way and keeps it only if every metric agrees (:func:`finmodel.structuring.solve`); otherwise
+the answer the full way and keeps it only if every metric agrees (``finmodel.structuring._search``); otherwise
 it searches again the full way."""
 
 from __future__ import annotations
