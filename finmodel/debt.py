@@ -325,7 +325,11 @@ def _corkscrew(b: Builder, fs: FacilitySpec, t: _Terms) -> None:
     _add(b, fs, "principal_paid", R(n("principal_due")) * R(f"{tier}_principal_ratio"), "principal paid", total=True)
     sweep = R(n("sweep")) if b.sweep_facilities and fs in b.sweep_facilities else 0
     flows = R(n("opening")) + R(n("draw")) + R(n("interest_due")) - R(n("interest_paid")) - R(n("principal_paid"))
-    _add(b, fs, "balance", flows - sweep - termination.prepayment(b, fs), "balance after the period's flows")
+    paid_off = termination.prepayment(b, fs)
+    if paid_off:  # the compensation prepays a share of this balance (finmodel.termination)
+        flows = _add(b, fs, "pre_termination", flows - sweep, "balance after the period's debt service")
+        sweep = 0
+    _add(b, fs, "balance", flows - sweep - paid_off, "balance after the period's flows")
     # within the money tolerance of the schedule it *is* the schedule: float rounding of a repaid balance
     # (1e-9 of a unit) would otherwise leave phantom debt service, which spreadsheets round away
     bal, sched = R(n("balance")), R(n("scheduled_balance"))

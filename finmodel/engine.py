@@ -166,16 +166,14 @@ def solve(b: Builder, overrides: dict | None = None) -> dict[str, np.ndarray]:
     targets = ["funding_need", "operation_flag", "cfads"] + [
         f.n(w) for f in fac for w in ("scheduled_ds", "repay_flag", "period_rate", "profile", "cum_profile")
     ]
-    foreign = [f for f in fixed if f.currency]
+    foreign = [f for f in fixed if f.currency]  # their commitment: at the rate of close, evaluated with the rows
     targets += [f.n("commitment") for f in foreign]
-    first = True
+    own_total = fixed_total
     prev = None
     recent: collections.deque = collections.deque(maxlen=SETTLE_WINDOW)  # (total, solved) of the last iterates
     for _ in range(MAX_ITERATIONS):
         v = m.evaluate({**(overrides or {}), **solved}, paths=P, targets=targets)
-        if first and foreign:  # their commitment at the rate of financial close (no solved input moves it)
-            fixed_total = fixed_total + sum(np.asarray(v[f.n("commitment")]).reshape(-1, 1) for f in foreign)
-        first = False
+        fixed_total = own_total + sum((np.asarray(v[f.n("commitment")]).reshape(-1, 1) for f in foreign), 0.0)
         need = np.nansum(v["funding_need"], axis=1, keepdims=True)  # (P, 1)
         amounts = {}
         if sized or fixed_sculpted:

@@ -67,8 +67,8 @@ def build(b: Builder) -> None:
         fmt="pct",
     )
     due = R("senior_due") > 0
-    _add(b, "dscr", If(And(due, R("concession_live")) if termination.active(b) else due, R("cfads") / R("senior_due"),
-         Blank()), "DSCR", unit="x", fmt="x")  # fmt: skip
+    counted = And(due, *live_terms(b)) if live_terms(b) else due
+    _add(b, "dscr", If(counted, R("cfads") / R("senior_due"), Blank()), "DSCR", unit="x", fmt="x")
     _cover_ratios(b)
     _irrs(b)
     kp = b.model.add(

@@ -167,13 +167,11 @@ def _triggers(b: Builder, causes: list[str]) -> dict[str, Ref]:
 
 
 def _facility_prepayment(b: Builder, f: FacilitySpec) -> Ref:
-    """``d{k}_termination_paid`` (Debt sheet): the cause's share x the balance after the period's debt service."""
-    n = f.n
-    sweep = R(n("sweep")) if b.sweep_facilities and f in b.sweep_facilities else 0
-    before = R(n("opening")) + R(n("draw")) + R(n("interest_due")) - R(n("interest_paid")) - R(n("principal_paid"))
+    """``d{k}_termination_paid`` (Debt sheet): the cause's share x the balance after the period's debt service
+    (``d{k}_pre_termination``, finmodel.debt)."""
     return b.model.add(
-        n("termination_paid"),
-        R("termination_debt_share") * Max(0, before - sweep),
+        f.n("termination_paid"),
+        R("termination_debt_share") * Max(0, R(f.n("pre_termination"))),
         "Debt",
         f"{f.facility.name}: termination compensation prepayment (share x balance after the period's debt service)",
         unit=b.cur,
