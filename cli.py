@@ -147,14 +147,15 @@ def run(scenario, cases, output, json_path, charts_dir, brief, quiet):
 @_report_errors
 def cases_cmd(scenario, json_path):
     """List the cases of SCENARIO (no SCENARIO: the embedded default); run them with --case NAME or --case all."""
-    from finmodel import api, contract
+    from finmodel import api
     from finmodel.files import check_output_path
+    from finmodel.outputs.contract import write_json
 
     js = check_output_path(json_path, ".json", "--json")
     cases = api.case_names(scenario)
     if js is not None:
         data = {"scenario": scenario or "<default>", "cases": [{"name": n, "description": d} for n, d in cases]}
-        _echo_written([contract.write_json(data, js)], json_path)
+        _echo_written([write_json(data, js)], json_path)
     if js != "-":
         for name, description in cases:
             _echo(f"{name:<20} {description}")
@@ -198,8 +199,9 @@ def export_cmd(workbook, output):
 def validate_cmd(scenarios, json_path):
     """Check scenario files (every case in them) and fund portfolio files; print each problem with its field
     path (exit 2 if any)."""
-    from finmodel import api, contract
+    from finmodel import api
     from finmodel.files import check_output_path
+    from finmodel.outputs.contract import write_json
 
     js = check_output_path(json_path, ".json", "--json")
     failed, files = False, []
@@ -221,7 +223,7 @@ def validate_cmd(scenarios, json_path):
                 _echo_warnings(entry["warnings"], err=False)
         files.append(entry)
     if js is not None:
-        _echo_written([contract.write_json({"files": files}, js)], json_path)
+        _echo_written([write_json({"files": files}, js)], json_path)
     if failed:
         sys.exit(2)
 

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
-from finmodel import api, engine
-from finmodel.validation import load_scenario
+from finmodel import api
+from finmodel.inputs.validation import load_scenario
+from finmodel.model import engine
 
 
 def best(fn, repeat):

@@ -11,7 +11,7 @@ periods, with the full waterfall, and guarantee claims / fund tranches as far as
 are printed; nothing is asserted.
 
 LibreOffice comparison: the same model as a workbook recalculated once by headless LibreOffice
-(``finmodel.recalc.recalculate``): one path's worth of work, against the per-path time of the simulation.
+(``finmodel.workbook.recalc.recalculate``): one path's worth of work, against the per-path time of the simulation.
 """
 
 from __future__ import annotations
@@ -111,9 +111,9 @@ def report(r: dict) -> None:
 
 
 def libreoffice(path: str, per_path_s: float) -> None:
-    from finmodel import engine, recalc
-    from finmodel.validation import load_scenario
-    from finmodel.workbook import writer
+    from finmodel.inputs.validation import load_scenario
+    from finmodel.model import engine
+    from finmodel.workbook import recalc, writer
 
     if not recalc.soffice_available():
         print("LibreOffice: soffice not on PATH; comparison skipped")

@@ -20,7 +20,8 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--no-formulas", action="store_true", help="LibreOffice only")
     args = ap.parse_args(argv)
-    from finmodel import api, parity, recalc, recalc_formulas
+    from finmodel import api
+    from finmodel.workbook import parity, recalc, recalc_formulas
 
     print(f"{'workbook':28} {'expected':>9} {'LO mism.':>9} {'LO s':>6} {'formulas mism.':>15} {'formulas s':>11}")
     with tempfile.TemporaryDirectory() as d:

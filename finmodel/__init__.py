@@ -13,7 +13,7 @@ and ``solve`` (the structuring solver), ``fund``, ``countries``, ``sensitivity``
 ``validate``, ``scenario_schema``,
 ``new_scenario``: every command of the command line has its function here.
 
-See :mod:`finmodel.api` (the functions) and :mod:`finmodel.results` (what they return). They are imported on
+See :mod:`finmodel.api` (the functions) and :mod:`finmodel.outputs.results` (what they return). They are imported on
 first use, so ``import finmodel`` stays fast.
 
 The data flow, one module per concern::
@@ -38,10 +38,11 @@ _API = (
     "new_scenario",
     "countries",
     "solve",
+    "fund",
 )
 _RESULTS = ("Result", "CaseRun", "SimulationResult", "GrantElementResult")
 
-__all__ = ["__version__", *_API, "fund", *_RESULTS]
+__all__ = ["__version__", *_API, *_RESULTS]
 
 
 def __getattr__(name):
@@ -50,16 +51,12 @@ def __getattr__(name):
         from finmodel import api
 
         return getattr(api, name)
+    if name == "SimulationResult":
+        from finmodel.risk.frames import SimulationResult
+
+        return SimulationResult
     if name in _RESULTS:
-        from finmodel import results
+        from finmodel.outputs import results
 
         return getattr(results, name)
-    if name == "fund":  # a callable module: finmodel.fund(portfolio, ...)
-        import importlib
-
-        return importlib.import_module(f"finmodel.{name}")
     raise AttributeError(f"module 'finmodel' has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(set(globals()) | set(__all__))

@@ -90,7 +90,7 @@ NAME_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,79}")
 """Every input and row name: lower-case ASCII identifier chosen by finmodel (``d1_closing``), never user text.
 
 Names become Python identifiers in the generated evaluation code and defined names in the workbook, so they
-are checked where they are created (:mod:`finmodel.rows`) and again by :mod:`finmodel.rowcode` before any code
+are checked where they are created (:mod:`finmodel.rows`) and again by :mod:`finmodel.rows.code` before any code
 is compiled.
 """
 
@@ -162,7 +162,7 @@ a limit passes and any value a person can type beyond it fails."""
 MONEY_TOLERANCE = 0.01
 """[currency] A project amount below a cent is float residue, not money (a senior loss or a guarantee claim on a
 simulated path counts above it). Also the default of the workbook input ``in_check_tolerance`` of the money checks
-(:mod:`finmodel.checks`): sums of up to a few hundred amounts of 1e9 carry floating-point error around 1e-6."""
+(:mod:`finmodel.model.checks`): sums of up to a few hundred amounts of 1e9 carry floating-point error around 1e-6."""
 
 KRW_TOLERANCE = 1.0
 """[KRW] The fund's money tolerance: KRW has no minor unit, and float error on sums of ~1e12 KRW is ~1e-4 KRW, so a

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from finmodel import recalc as _recalc
+from finmodel.workbook import recalc as _recalc
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -55,7 +55,7 @@ def pytest_runtest_setup(item):
 
 @pytest.fixture(scope="session")
 def recalc():
-    """``finmodel.recalc.recalculate``, after the soffice check above (skip, or fail in CI).
+    """``finmodel.workbook.recalc.recalculate``, after the soffice check above (skip, or fail in CI).
 
     Session-scoped so that module-scoped fixtures can recalculate a workbook once and share it.
     """

@@ -1,4 +1,4 @@
-"""The all-in cost of debt as a yield (finmodel.blending.sheet): the IRR of the borrower's dated flows with its
+"""The all-in cost of debt as a yield (finmodel.model.blending): the IRR of the borrower's dated flows with its
 lenders and guarantors (drawdowns in; interest, principal, fees and premiums out), per facility
 (``d{k}_all_in_cost``) and for the package (``all_in_cost_of_debt``), annualised ``(1 + IRR) ** P - 1``; the old
 balance-weighted average kept as ``d{k}_average_charge_rate`` and ``average_charge_rate_of_debt``.
@@ -22,7 +22,7 @@ import numpy_financial as npf
 import pytest
 from test_blending_sheet import _single_loan_scenario
 
-from finmodel import engine
+from finmodel.model import engine
 from finmodel.workbook.layout import Layout
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -19,9 +19,10 @@ import pandas as pd
 import pytest
 
 import finmodel
-from finmodel import contract, engine
 from finmodel.errors import InputError
-from finmodel.results import ROLLUP, row_kinds
+from finmodel.model import engine
+from finmodel.outputs import contract
+from finmodel.outputs.results import ROLLUP, row_kinds
 from finmodel.risk import simulation
 from finmodel.schema import load_raw, reading
 
@@ -231,9 +232,9 @@ def test_simulate_writes_json(tmp_path):
 
 
 def test_fund_is_callable_and_still_the_package():
-    import finmodel.fund.portfolio  # noqa: F401 (binds the package to finmodel.fund)
+    import finmodel.funds.portfolio  # noqa: F401 (binds the package to finmodel.fund)
 
-    assert callable(finmodel.fund) and finmodel.fund.portfolio.__name__ == "finmodel.fund.portfolio"
+    assert callable(finmodel.fund) and finmodel.funds.portfolio.__name__ == "finmodel.funds.portfolio"
     f = finmodel.fund(PORTFOLIO)
     assert list(f.tranches.index) == ["government", "public", "private", "fund"]
     structure = f.results[0].structure
@@ -268,7 +269,8 @@ def test_compare_tranches_side_by_side(tmp_path):
 
 
 def test_import_finmodel_is_light():
-    code = "import sys, finmodel; print(sorted(m for m in ('numpy', 'pandas', 'finmodel.engine') if m in sys.modules))"
+    heavy = "('numpy', 'pandas', 'finmodel.model.engine')"
+    code = f"import sys, finmodel; print(sorted(m for m in {heavy} if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 

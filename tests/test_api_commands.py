@@ -50,7 +50,14 @@ def fm(finmodel_exe, tmp_path_factory):
 
 # --- the CLI is built on finmodel.api only -------------------------------------------------------------------
 
-PRESENTATION = {"finmodel", "finmodel.api", "finmodel.errors", "finmodel.files", "finmodel.term", "finmodel.contract"}
+PRESENTATION = {
+    "finmodel",
+    "finmodel.api",
+    "finmodel.errors",
+    "finmodel.files",
+    "finmodel.term",
+    "finmodel.outputs.contract",
+}
 """What cli.py may import from finmodel: the API, and the presentation and error helpers (version, error types,
 signal handling and output-path checks, terminal-safe text, JSON writing)."""
 

@@ -2,7 +2,7 @@
 LibreOffice equals the engine in every formula cell (Blending, Outputs and Checks included), and stays
 live when the grant-element discount rate is changed on the Inputs sheet.
 
-Tolerances: those of :func:`finmodel.parity.compare` (relative 1e-9; IRR cells 1e-7, LibreOffice's IRR
+Tolerances: those of :func:`finmodel.workbook.parity.compare` (relative 1e-9; IRR cells 1e-7, LibreOffice's IRR
 stopping step), justified there.
 """
 
@@ -15,8 +15,9 @@ import numpy as np
 import openpyxl
 import pytest
 
-from finmodel import api, parity
-from finmodel.recalc import read_values
+from finmodel import api
+from finmodel.workbook import parity
+from finmodel.workbook.recalc import read_values
 
 ROOT = Path(__file__).resolve().parent.parent
 BOLIVIA = ROOT / "scenarios" / "bolivia_santa_cruz.yaml"

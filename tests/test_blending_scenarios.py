@@ -12,10 +12,10 @@ import yaml
 from click.testing import CliRunner
 
 from cli import main
-from finmodel.blending import warnings_for
 from finmodel.errors import InputError
+from finmodel.inputs.findings import warnings_for
+from finmodel.inputs.validation import scenario_from_dict
 from finmodel.schema import load_raw
-from finmodel.validation import scenario_from_dict
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
@@ -153,7 +153,7 @@ def test_warnings_for_lists_policy_exceptions():
 def test_sme_co_entry_preference_lowers_the_kexim_loan_rate():
     """SME participation takes 0.3 %p (the programme default) off KEXIM-lent facilities' rates (eca, edpf);
     a facility may state its own preference (down to 1 %p) and others are untouched."""
-    from finmodel import engine
+    from finmodel.model import engine
 
     raw = load_raw(BOLIVIA)
     base = engine.build(scenario_from_dict(raw)).model.evaluate()

@@ -1,4 +1,4 @@
-"""The Blending sheet (finmodel.blending.sheet): grant elements of the modelled facilities and of the package,
+"""The Blending sheet (finmodel.model.blending): grant elements of the modelled facilities and of the package,
 cost of debt, finance mix; checked against the DAC closed forms, an independent PV of the modelled cash
 flows, and the definitions in the module docstring.
 
@@ -14,10 +14,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from finmodel import engine
-from finmodel.blending.grant_element import grant_element_cash_flows, grant_element_closed_form
+from finmodel.inputs.grant_element import grant_element_cash_flows, grant_element_closed_form
+from finmodel.inputs.validation import load_scenario, scenario_from_dict
+from finmodel.model import engine
 from finmodel.schema import load_raw
-from finmodel.validation import load_scenario, scenario_from_dict
 
 ROOT = Path(__file__).resolve().parent.parent
 BOLIVIA = ROOT / "scenarios" / "bolivia_santa_cruz.yaml"

@@ -19,7 +19,7 @@ from test_guarantees import run_raw, small
 from test_ledgers import assert_checks_pass, assert_no_party_overpaid, forty_percent, total
 
 from finmodel.errors import FinmodelError
-from finmodel.validation import scenario_from_dict
+from finmodel.inputs.validation import scenario_from_dict
 
 TOL = 1e-9
 

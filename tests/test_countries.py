@@ -7,15 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from finmodel.country_table import (
-    COLUMNS,
-    INCOME_GROUPS,
-    Country,
-    all_countries,
-    country_table_sources,
-    get_country,
-)
 from finmodel.errors import InputError
+from finmodel.inputs.countries import COLUMNS, INCOME_GROUPS, Country, all_countries, country_table_sources, get_country
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -176,7 +169,7 @@ def test_the_api_function_returns_the_table():
     import finmodel
     from finmodel import api
 
-    tab = finmodel.countries()  # the API function (the data module is finmodel.country_table)
+    tab = finmodel.countries()  # the API function (the data module is finmodel.inputs.countries)
     assert finmodel.countries is api.countries
     assert tab.countries == api.countries().countries == all_countries()
     df = tab.table

@@ -1,4 +1,5 @@
-"""Loss at default and DSRA exhaustion as model rows (finmodel.default_loss), against numpy written from the rules.
+"""Loss at default and DSRA exhaustion as model rows (finmodel.model.default_loss), against numpy written from the
+rules.
 
 The references below are independent of the row definitions: exposure at default picked by index, the discount as
 ``exp(-sum log1p(rate))`` with the rate read back as interest / opening balance (not the period-rate row), the DSRA
@@ -41,7 +42,7 @@ def simulated(tmp_path_factory):
 
 
 def reference_loss(v, p):
-    """(EAD, loss) per path from the rules of finmodel.default_loss, in plain numpy."""
+    """(EAD, loss) per path from the rules of finmodel.model.default_loss, in plain numpy."""
     d = v["defaulted"] > 0.5
     anyd, first = d.any(axis=1), np.argmax(d, axis=1)
     opening, closing = v[f"{p}_opening"], v[f"{p}_closing"]

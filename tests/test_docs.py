@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from finmodel import docs
+from finmodel.outputs import docs
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -17,8 +17,8 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.mark.parametrize("path", sorted(docs.generated_files(), key=str), ids=lambda p: p.name)
 def test_generated_doc_is_current(path):
     expected = docs.generated_files()[path]
-    assert path.exists(), f"{path.name} missing: run `python -m finmodel.docs`"
-    assert path.read_text(encoding="utf-8") == expected, f"{path.name} is stale: run `python -m finmodel.docs`"
+    assert path.exists(), f"{path.name} missing: run `python -m finmodel.outputs.docs`"
+    assert path.read_text(encoding="utf-8") == expected, f"{path.name} is stale: run `python -m finmodel.outputs.docs`"
 
 
 def test_every_metric_has_a_unit_a_definition_and_a_place():
@@ -97,7 +97,7 @@ def test_json_definitions_are_the_doc_s(tmp_path):
     """One truth: the definitions in the JSON of run (metric_info) and simulate (definitions) are the words of
     docs/metrics.md, and the loss is the discounted loss at default the model computes."""
     import finmodel
-    from finmodel import contract, definitions
+    from finmodel.outputs import contract, definitions
 
     doc = (ROOT / "docs" / "metrics.md").read_text(encoding="utf-8")
     run_table = {k: v.split(" | ")[0] for k, v in _doc_table(doc, "key | label | unit").items()}
@@ -135,7 +135,7 @@ def test_every_monte_carlo_metric_has_one_label(tmp_path):
     from openpyxl import load_workbook
 
     import finmodel
-    from finmodel import definitions
+    from finmodel.outputs import definitions
 
     assert set(definitions.SIMULATE_LABELS) == set(definitions.SIMULATE)
     sim = finmodel.simulate(ROOT / "scenarios" / "iraq_bismaya.yaml", paths=60, seed=1, workers=1, explain_paths=0)

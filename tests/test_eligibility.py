@@ -1,12 +1,12 @@
-"""Tests of finmodel.blending.eligibility (one test per rule, both sides of its threshold) and presets."""
+"""Tests of finmodel.inputs.eligibility (one test per rule, both sides of its threshold) and presets."""
 
 import pytest
 
-from finmodel.blending import eligibility as el
-from finmodel.blending.grant_element import grant_element_closed_form
-from finmodel.blending.terms import edcf_group_for, preset, preset_names
-from finmodel.country_table import get_country
 from finmodel.errors import InputError
+from finmodel.inputs import eligibility as el
+from finmodel.inputs.countries import get_country
+from finmodel.inputs.grant_element import grant_element_closed_form
+from finmodel.inputs.instruments import edcf_group_for, preset, preset_names
 
 VNM, MYS, KOR, KHM, ETH = (get_country(c) for c in ("VNM", "MYS", "KOR", "KHM", "ETH"))
 

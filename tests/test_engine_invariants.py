@@ -21,9 +21,9 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from finmodel import engine
+from finmodel.inputs.validation import scenario_from_dict
+from finmodel.model import engine
 from finmodel.schema import load_raw
-from finmodel.validation import scenario_from_dict
 
 MONEY_ATOL = 1e-4  # [USD]
 EXAMPLES = 25
@@ -93,7 +93,7 @@ def cycling_sizing() -> dict:
     """Found by hypothesis: annual periods, equity first, revenue at 62.5 %, a target DSCR of 1.125 and no DSRA.
     A period tips into a payment default at the sizing point (the ledgers' default interest changes the tax
     deduction, hence CFADS, hence the DSCR capacity), so the sized amount stepped between the two sides of the
-    jump and the solver raised "did not converge" (finmodel.engine._settle_cycle)."""
+    jump and the solver raised "did not converge" (finmodel.model.engine._settle_cycle)."""
     raw = load_raw(None)
     raw["cases"] = {}
     raw["timeline"]["periods_per_year"] = 1

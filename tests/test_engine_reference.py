@@ -24,9 +24,9 @@ import numpy as np
 import numpy_financial as npf
 import pytest
 
-from finmodel import engine
+from finmodel.inputs.validation import scenario_from_dict
+from finmodel.model import engine
 from finmodel.schema import load_raw
-from finmodel.validation import scenario_from_dict
 
 IRR_ATOL = 1e-9
 MONEY_RTOL = 1e-12
@@ -372,7 +372,7 @@ def test_sizing_check_with_a_cash_sweep():
     # the sized loan, so the debt service actually due later is below schedule and the actual DSCR never
     # falls to the target (min 1.80 here); the debt was sized on *scheduled* debt service, on which the DSCR
     # is the target. check_debt_sizing used the actual DSCR and failed on this correctly sized structure
-    # (fixed in finmodel/checks.py: dscr_sized is CFADS / scheduled senior debt service).
+    # (fixed in finmodel/model/checks.py: dscr_sized is CFADS / scheduled senior debt service).
     def mutate(raw):
         raw["debt"]["facilities"][2]["repayment"] = "annuity"
         raw["debt"]["sizing"]["max_gearing"] = 0.9

@@ -4,9 +4,9 @@ LibreOffice (tests/test_parity.py, tests/test_fund_parity.py).
 
 And the workbooks stay within Excel 2010's functions: every function any formula of any generated workbook
 calls is on an allow-list of functions Excel 2010 has, and is either evaluated by ``formulas`` or named, with its
-reason, in :data:`finmodel.recalc_formulas.UNSUPPORTED`.
+reason, in :data:`finmodel.workbook.recalc_formulas.UNSUPPORTED`.
 
-Tolerances are those of :func:`finmodel.parity.compare` (relative 1e-9, IRR cells 1e-7; justified there): the
+Tolerances are those of :func:`finmodel.workbook.parity.compare` (relative 1e-9, IRR cells 1e-7; justified there): the
 same comparison as the LibreOffice parity, so both engines are held to one standard.
 
 Cost: ``formulas`` compiles every cell before it calculates, about 90 s for a project workbook on one core
@@ -24,10 +24,17 @@ import openpyxl
 import pytest
 
 from conftest import in_ci, project_scenarios
-from finmodel import api, parity
-from finmodel.fund import compare_portfolio
-from finmodel.fund.workbook import parity_compare
-from finmodel.recalc_formulas import UNSUPPORTED, formula_cells, formulas_available, functions_used, recalculate_values
+from finmodel import api
+from finmodel.funds import compare_portfolio
+from finmodel.funds.workbook import parity_compare
+from finmodel.workbook import parity
+from finmodel.workbook.recalc_formulas import (
+    UNSUPPORTED,
+    formula_cells,
+    formulas_available,
+    functions_used,
+    recalculate_values,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 FUND = ROOT / "scenarios" / "pis_smart_city_subfund.yaml"

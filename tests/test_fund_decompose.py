@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
-from finmodel.fund import decompose, model, portfolio
+from finmodel.funds import decompose, model, portfolio
 
 SHIPPED = Path(__file__).resolve().parent.parent / "scenarios" / "pis_smart_city_subfund.yaml"
 

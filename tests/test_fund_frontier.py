@@ -13,8 +13,8 @@ from click.testing import CliRunner
 
 from cli import main
 from finmodel.errors import InputError
-from finmodel.fund import frontier as fr
-from finmodel.fund import waterfall as wf
+from finmodel.funds import frontier as fr
+from finmodel.funds import waterfall as wf
 
 SHIPPED = Path(__file__).resolve().parent.parent / "scenarios" / "pis_high_risk_subfund.yaml"
 

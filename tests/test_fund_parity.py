@@ -2,7 +2,7 @@
 live, gif on the Cases sheet) recalculated by headless LibreOffice equals the engine in every formula cell
 (Timing, Portfolio, Fund, Outputs, Checks), and stays live when fund inputs are changed on the Inputs sheet.
 
-Tolerances: those of :func:`finmodel.parity.compare` (relative 1e-9; IRR cells 1e-7, LibreOffice's IRR
+Tolerances: those of :func:`finmodel.workbook.parity.compare` (relative 1e-9; IRR cells 1e-7, LibreOffice's IRR
 stopping step), justified there.
 """
 
@@ -15,10 +15,10 @@ import numpy as np
 import openpyxl
 import pytest
 
-from finmodel.fund import compare_portfolio
-from finmodel.fund.workbook import parity_compare
-from finmodel.parity import expected_cells
-from finmodel.recalc import read_values
+from finmodel.funds import compare_portfolio
+from finmodel.funds.workbook import parity_compare
+from finmodel.workbook.parity import expected_cells
+from finmodel.workbook.recalc import read_values
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / "scenarios" / "pis_smart_city_subfund.yaml"

@@ -14,9 +14,9 @@ from click.testing import CliRunner
 
 from cli import main
 from finmodel.errors import InputError
-from finmodel.fund import first_loss, model, portfolio, waterfall
-from finmodel.fund import mobilisation as mob
-from finmodel.fund.mobilisation import mobilisation
+from finmodel.funds import first_loss, model, portfolio, waterfall
+from finmodel.funds import mobilisation as mob
+from finmodel.funds.mobilisation import mobilisation
 from finmodel.schema import load_raw
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -297,7 +297,7 @@ def test_bottom_up_mobilisation_returns_each_projects_own_capex(shipped):
 
 
 def test_bottom_up_mobilisation_reads_the_projects_share_rows(shipped):
-    """Equity and capex shares of project cost are rows of each project's model (finmodel.cost_shares, on its
+    """Equity and capex shares of project cost are rows of each project's model (finmodel.model.cost_shares, on its
     Outputs sheet); the chain uses them as they are."""
     r = model.run(shipped)
     bu = mob.bottom_up(r)

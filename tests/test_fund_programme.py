@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from cli import main
 from finmodel.errors import InputError
-from finmodel.fund import programme as pg
+from finmodel.funds import programme as pg
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / "scenarios" / "pis_programme_2019.yaml"
@@ -109,8 +109,8 @@ def test_high_risk_candidate_needs_a_co_investor(tmp_path):
 def test_candidates_are_their_scenario_scaled_to_size(tmp_path):
     lp = pg.load(write(tmp_path, programme_dict()))
     a, b = lp.candidates
-    from finmodel import engine
-    from finmodel.validation import load_scenario
+    from finmodel.inputs.validation import load_scenario
+    from finmodel.model import engine
 
     m = engine.evaluate_case(load_scenario(None), "base", None, resize=True).metrics()
     fx = 1380.0  # the default scenario's KRW per USD

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from finmodel.fund import waterfall as wf
+from finmodel.funds import waterfall as wf
 
 TOL = 1e-6  # [KRW] amounts of ~1e2 here; float error ~1e-13
 

@@ -1,4 +1,4 @@
-"""Currencies per line (finmodel.fx, the FX sheet): the rate path by hand (PPP, devaluation, a yearly table), the
+"""Currencies per line (finmodel.model.fx, the FX sheet): the rate path by hand (PPP, devaluation, a yearly table), the
 conversion of each line in its own currency and of a share indexed to the model currency, a re-stated scenario
 equal to its USD statement, the FX factor moving only the lines in its currency, the FX process centred on the
 fx path (its median is the path; volatility 0 reproduces the deterministic case), and the validation rules.
@@ -21,12 +21,12 @@ import yaml
 from click.testing import CliRunner
 
 from cli import main
-from finmodel import engine
 from finmodel.errors import InputError
+from finmodel.inputs.validation import scenario_from_dict
+from finmodel.model import engine
 from finmodel.risk import drivers as drv
 from finmodel.risk import simulation
 from finmodel.schema import load_raw
-from finmodel.validation import scenario_from_dict
 
 ROOT = Path(__file__).resolve().parent.parent
 BOLIVIA = ROOT / "scenarios" / "bolivia_santa_cruz.yaml"
@@ -295,7 +295,8 @@ def test_a_loan_in_another_currency_is_refused_where_it_cannot_be_modelled(chang
 
 
 def test_a_loan_in_krw_recalculates_in_libreoffice(tmp_path, recalc):
-    from finmodel import api, parity
+    from finmodel import api
+    from finmodel.workbook import parity
 
     src = tmp_path / "bolivia krw edcf.yaml"
     src.write_text(yaml.safe_dump(_krw_edcf(-0.02), sort_keys=False), encoding="utf-8")

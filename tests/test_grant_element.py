@@ -1,10 +1,12 @@
-"""Tests of finmodel.blending.grant_element: DAC closed forms, cash-flow PV, grace convention, rates."""
+"""Tests of finmodel.inputs.grant_element: DAC closed forms, cash-flow PV, grace convention, rates."""
 
 import numpy as np
 import numpy_financial as npf
 import pytest
 
-from finmodel.blending.grant_element import (
+from finmodel.errors import InputError
+from finmodel.inputs.countries import get_country
+from finmodel.inputs.grant_element import (
     differentiated_discount_rate,
     discount_rate_for,
     grant_element_cash_flows,
@@ -13,8 +15,6 @@ from finmodel.blending.grant_element import (
     helsinki_min_concessionality,
     loan_schedule,
 )
-from finmodel.country_table import get_country
-from finmodel.errors import InputError
 
 # Closed form vs explicit schedule: both are exact expressions of the same PV, so they agree to
 # floating-point rounding over <= 480 periods. 1e-10 (= 1e-8 percentage points) is far tighter than the

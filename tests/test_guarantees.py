@@ -1,4 +1,4 @@
-"""Guarantees, insurance and default (finmodel.guarantees): hand-worked default cases, validation rules,
+"""Guarantees, insurance and default (finmodel.model.guarantees): hand-worked default cases, validation rules,
 premiums, the Iraq Bismaya scenario, and property-based invariants (hypothesis). The ledgers party by party
 (claims on what is unpaid, subrogation, workout) are tested in test_ledgers.py.
 
@@ -19,13 +19,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from finmodel import engine
 from finmodel.errors import InputError
-from finmodel.guarantees import minimum_premium_upfront
+from finmodel.inputs.validation import scenario_from_dict
+from finmodel.model import engine
+from finmodel.model.guarantees import minimum_premium_upfront
 from finmodel.risk import political
 from finmodel.schema import load_raw
 from finmodel.schema.risk import PoliticalEvent
-from finmodel.validation import scenario_from_dict
 
 ROOT = Path(__file__).resolve().parent.parent
 IRAQ = ROOT / "scenarios" / "iraq_bismaya.yaml"

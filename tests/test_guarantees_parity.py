@@ -5,7 +5,7 @@ cell of every sheet; it stays live when the cover share is changed on the Inputs
 (a payment default) the Guarantees, Ledgers and Checks sheets are compared: other sheets of that workbook show two
 problems outside these sheets (reported, see ``test_payment_default_guarantees_sheet_parity``).
 
-Tolerances: those of :func:`finmodel.parity.compare` (relative 1e-9; IRR cells 1e-7), justified there.
+Tolerances: those of :func:`finmodel.workbook.parity.compare` (relative 1e-9; IRR cells 1e-7), justified there.
 """
 
 from __future__ import annotations
@@ -17,8 +17,9 @@ import numpy as np
 import openpyxl
 import pytest
 
-from finmodel import api, parity
-from finmodel.recalc import read_values
+from finmodel import api
+from finmodel.workbook import parity
+from finmodel.workbook.recalc import read_values
 
 ROOT = Path(__file__).resolve().parent.parent
 IRAQ = ROOT / "scenarios" / "iraq_bismaya.yaml"

@@ -1,4 +1,4 @@
-"""Interest-rate swaps (``debt.facilities[].hedge``, finmodel.hedging): the settlement by hand, what it hedges
+"""Interest-rate swaps (``debt.facilities[].hedge``, finmodel.model.hedging): the settlement by hand, what it hedges
 under a base-rate shift and over Monte Carlo base-rate paths, its place in CFADS, tax and the cost of debt, the
 validation rules, and LibreOffice's recalculation of the Hedging sheet.
 
@@ -15,9 +15,9 @@ import numpy as np
 import pytest
 import yaml
 
-from finmodel import engine
 from finmodel.errors import InputError
-from finmodel.validation import scenario_from_dict
+from finmodel.inputs.validation import scenario_from_dict
+from finmodel.model import engine
 
 ROOT = Path(__file__).resolve().parent.parent
 IRAQ = ROOT / "scenarios" / "iraq_bismaya.yaml"
@@ -126,7 +126,8 @@ def test_a_fixed_rate_facility_cannot_be_swapped():
 
 
 def test_hedging_sheet_recalculation_parity(tmp_path, recalc):
-    from finmodel import api, parity
+    from finmodel import api
+    from finmodel.workbook import parity
 
     src = tmp_path / "hedged iraq.yaml"
     src.write_text(yaml.safe_dump(_iraq({"share": 0.75, "swap_rate": 0.038, "years": 8}), sort_keys=False))

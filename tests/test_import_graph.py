@@ -5,13 +5,14 @@ What counts as an edge ``A -> B`` (read from the source with ``ast``, nothing im
 - every ``import finmodel.x`` and ``from finmodel.x import y`` in module ``A``, wherever it stands: at module
   level, inside a function or method (a deferred import is still a dependency), inside ``try``; ``B`` is the
   submodule ``finmodel.x.y`` when ``y`` is one, else ``finmodel.x``; relative imports are resolved;
-- not counted: imports under ``if TYPE_CHECKING:`` (never executed, annotations only), and the implicit import
-  of a parent package when a submodule is imported (``finmodel.fund.model`` runs ``finmodel/fund/__init__.py``
-  first: that is how packages work, not a dependency one module chose).
+- imports under ``if TYPE_CHECKING:`` too: never executed, but a reader and every tool see the dependency (the
+  house plan, issue 26, counts them, as ``lint-imports`` does with ``exclude_type_checking_imports = False``);
+- not counted: the implicit import of a parent package when a submodule is imported (``finmodel.funds.model``
+  runs ``finmodel/funds/__init__.py`` first: that is how packages work, not a dependency one module chose).
 
 Checked: the module graph has no cycle; no module imports the package root ``finmodel`` (its lazy public API sits
 on top of everything: the version is in ``finmodel.version``); the package graph (every module of
-``finmodel.fund``, ``finmodel.risk``, ... taken as one node; top-level modules stay themselves) has no cycle, so
+``finmodel.funds``, ``finmodel.risk``, ... taken as one node; top-level modules stay themselves) has no cycle, so
 that, say, ``fund`` and ``risk`` cannot lean on each other through different modules (no edge is set aside: the
 exceptions this check once listed are gone, issue 12); and the scenario schema imports no domain module
 (:data:`SCHEMA_MAY_IMPORT`). The drawing in docs/architecture.md follows the package graph.
@@ -31,10 +32,11 @@ SCHEMA_MAY_IMPORT = {
     "finmodel.errors",
     "finmodel.readfile",
     "finmodel.version",
-    "finmodel.riskdata",  # the risk block's presets and political-event defaults are part of the file format
 }
 """What the scenario schema (``finmodel.schema``) may import besides itself: no domain module (blending,
-guarantees, countries, the engine, risk simulation...). The rules that need domain data are ``finmodel.policy``."""
+guarantees, countries, the engine, risk simulation...); the risk block's presets and political-event defaults are
+part of the file format, so they are the schema's own (``finmodel.schema.riskdata``). The rules that need domain data
+are ``finmodel.inputs.policy``."""
 
 
 def module_files() -> dict[str, Path]:
@@ -47,27 +49,11 @@ def module_files() -> dict[str, Path]:
     return out
 
 
-def _type_checking_blocks(tree) -> set[int]:
-    """ids of the statements under ``if TYPE_CHECKING:`` (or ``typing.TYPE_CHECKING``)."""
-    skip = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.If):
-            t = node.test
-            name = t.id if isinstance(t, ast.Name) else t.attr if isinstance(t, ast.Attribute) else None
-            if name == "TYPE_CHECKING":
-                for stmt in node.body:
-                    skip.update(id(n) for n in ast.walk(stmt))
-    return skip
-
-
 def imports_of(name: str, path: Path, modules) -> set[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-    skip = _type_checking_blocks(tree)
     out = set()
     for node in ast.walk(tree):
-        if id(node) in skip:
-            continue
         if isinstance(node, ast.Import):
             out.update(a.name for a in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -88,7 +74,7 @@ def module_graph() -> dict[str, set[str]]:
 
 
 def package_of(module: str) -> str:
-    """``finmodel.fund.model`` -> ``finmodel.fund``; a top-level module (or the root) stays itself."""
+    """``finmodel.funds.model`` -> ``finmodel.funds``; a top-level module (or the root) stays itself."""
     return ".".join(module.split(".")[:2])
 
 
@@ -114,15 +100,16 @@ def test_the_reader_sees_every_kind_of_import(tmp_path):
         "from __future__ import annotations\n"
         "from typing import TYPE_CHECKING\n"
         "import finmodel.rows\n"
-        "from finmodel import engine, __version__\n"
-        "from . import timeline\n"
-        "from .fund import model\n"
+        "from finmodel import __version__\n"
+        "from finmodel.model import engine\n"
+        "from .model import timeline\n"
+        "from .funds import model\n"
         "if TYPE_CHECKING:\n"
-        "    from finmodel import excel\n"
+        "    from finmodel.workbook import writer\n"
         "def f():\n"
         "    from finmodel.risk.simulation import prepare\n"
         "    try:\n"
-        "        from finmodel.blending import eligibility\n"
+        "        from finmodel.inputs import eligibility\n"
         "    except ImportError:\n"
         "        pass\n"
     )
@@ -131,12 +118,13 @@ def test_the_reader_sees_every_kind_of_import(tmp_path):
     deps = imports_of("finmodel.probe", path, module_files())
     assert deps == {
         "finmodel.rows",
-        "finmodel.engine",
+        "finmodel.model.engine",
         "finmodel",
-        "finmodel.timeline",
-        "finmodel.fund.model",
+        "finmodel.model.timeline",
+        "finmodel.funds.model",
         "finmodel.risk.simulation",
-        "finmodel.blending.eligibility",
+        "finmodel.inputs.eligibility",
+        "finmodel.workbook.writer",  # under TYPE_CHECKING: counted
     }
 
 
@@ -144,13 +132,13 @@ def test_graph_covers_the_package():
     graph = module_graph()
     assert {
         "finmodel",
-        "finmodel.engine",
+        "finmodel.model.engine",
         "finmodel.workbook.writer",
-        "finmodel.fund.model",
+        "finmodel.funds.model",
         "finmodel.risk.simulation",
     } <= set(graph)
-    assert "finmodel.rows" in graph["finmodel.engine"]
-    assert package_graph(graph)["finmodel.fund"] >= {"finmodel.risk", "finmodel.engine"}
+    assert "finmodel.rows" in graph["finmodel.model.engine"]
+    assert package_graph(graph)["finmodel.funds"] >= {"finmodel.risk", "finmodel.model"}
 
 
 def test_no_import_cycle_between_modules():
@@ -172,9 +160,9 @@ def test_the_package_check_sees_a_cycle_through_different_modules():
     """A lower package reaching up through another module than the one reached down from is a package cycle
     (so the check above cannot pass by looking at modules only)."""
     graph = {
-        "finmodel.blending.sheet": {"finmodel.rows"},
-        "finmodel.blending.report": {"finmodel.engine"},
-        "finmodel.engine": {"finmodel.blending.sheet"},
+        "finmodel.outputs": {"finmodel.rows"},
+        "finmodel.outputs.report": {"finmodel.api"},
+        "finmodel.api": {"finmodel.outputs"},
         "finmodel.rows": set(),
     }
     assert find_cycle(graph) is None
@@ -183,8 +171,8 @@ def test_the_package_check_sees_a_cycle_through_different_modules():
 
 def test_fund_builds_on_risk_never_the_reverse():
     graph = package_graph(module_graph())
-    assert "finmodel.risk" in graph["finmodel.fund"]  # fund Monte Carlo, frontier, programme use the simulation
-    assert "finmodel.fund" not in graph["finmodel.risk"]
+    assert "finmodel.risk" in graph["finmodel.funds"]  # fund Monte Carlo, frontier, programme use the simulation
+    assert "finmodel.funds" not in graph["finmodel.risk"]
 
 
 def test_the_schema_imports_no_domain_module():
@@ -196,9 +184,9 @@ def test_the_schema_imports_no_domain_module():
 
 
 def test_policy_runs_on_the_schema_and_the_loader_on_both():
-    """The policy stage reads domain data on top of the schema; loading (finmodel.validation) runs both."""
+    """The policy stage reads domain data on top of the schema; loading (finmodel.inputs.validation) runs both."""
     graph = module_graph()
-    domain = {"finmodel.blending.eligibility", "finmodel.guarantees.rules", "finmodel.country_table"}
-    assert domain <= graph["finmodel.policy"]
-    assert {"finmodel.policy", "finmodel.schema.errors"} <= graph["finmodel.validation"]
-    assert "finmodel.policy" in graph["finmodel.engine"]  # engine.build runs it on a scenario not loaded
+    domain = {"finmodel.inputs.eligibility", "finmodel.inputs.cover_rules", "finmodel.inputs.countries"}
+    assert domain <= graph["finmodel.inputs.policy"]
+    assert {"finmodel.inputs.policy", "finmodel.schema.errors"} <= graph["finmodel.inputs.validation"]
+    assert "finmodel.inputs.policy" in graph["finmodel.model.engine"]  # engine.build runs it on a scenario not loaded

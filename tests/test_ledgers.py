@@ -1,4 +1,5 @@
-"""Ledgers party by party (finmodel.ledgers, finmodel.guarantees, finmodel.totals): hand-worked default cases to
+"""Ledgers party by party (finmodel.model.ledgers, finmodel.model.guarantees, finmodel.rows.totals): hand-worked
+default cases to
 the cent, the double count of the old rules caught by the new check, premiums in sources and uses and in the
 cost of debt, declared contributions for every instrument, and property tests over random scenarios and
 default timings.
@@ -20,9 +21,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_guarantees import covered, run_raw, small
 
-from finmodel import engine
 from finmodel.errors import FinmodelError
-from finmodel.funding import uses_lines
+from finmodel.model import engine
+from finmodel.model.funding import uses_lines
 from finmodel.workbook.chart_specs import chart_specs
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -321,7 +322,7 @@ ALL_KINDS = [
     ),
     dict(name="PRI", kind="political_risk_insurance", share=0.9, premium_rate=0.01, political_event_years=[5]),
 ]
-# what each instrument must add to the shared totals (line names of finmodel.guarantees)
+# what each instrument must add to the shared totals (line names of finmodel.model.guarantees)
 LOAN_COVER = {
     "debt_premiums": None,
     "uses": ["premiums_financed"],
@@ -538,11 +539,12 @@ def test_max_gearing_as_described():
 def test_ledgers_recalculation_parity_with_workout(tmp_path, recalc, wait):
     """A default that is never cured (revenue 30 < debt service 35 from the first instalment): claims on both
     payouts' rows, subrogation and workout recoveries are all non-zero; the recalculated workbook equals the
-    engine in every formula cell (tolerances of finmodel.parity.compare). With a claims waiting period (one
+    engine in every formula cell (tolerances of finmodel.workbook.parity.compare). With a claims waiting period (one
     cover paying interest on claims, the other not), the waiting rows too."""
     import yaml
 
-    from finmodel import api, parity
+    from finmodel import api
+    from finmodel.workbook import parity
 
     raw = two_loans()
     raw["revenues"][0]["amount"] = 30.0

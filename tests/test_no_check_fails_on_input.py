@@ -22,9 +22,9 @@ import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from finmodel import engine
 from finmodel.errors import InputError
-from finmodel.validation import scenario_from_dict
+from finmodel.inputs.validation import scenario_from_dict
+from finmodel.model import engine
 
 ROOT = Path(__file__).resolve().parent.parent
 FILES = {

@@ -3,7 +3,7 @@
 Two recalculations in all (about 3 s each), shared by module-scoped fixtures: the workbook as written, and the
 same workbook with two inputs changed on its Inputs sheet (liveness).
 
-Tolerances are those of :func:`finmodel.parity.compare` (README, "Verification"): relative
+Tolerances are those of :func:`finmodel.workbook.parity.compare` (README, "Verification"): relative
 1e-9 for every number (LibreOffice and numpy compute the same formulas in IEEE doubles in a different order,
 ~1e-15 apart; 1e-9 catches any wrong formula), absolute 1e-6 [USD] for values that should be zero and carry
 rounding residue of amounts around 1e8, and 1e-7 for IRR cells (LibreOffice stops its IRR iteration at a
@@ -18,7 +18,8 @@ import numpy as np
 import openpyxl
 import pytest
 
-from finmodel import api, parity
+from finmodel import api
+from finmodel.workbook import parity
 
 pytestmark = pytest.mark.libreoffice
 

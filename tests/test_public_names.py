@@ -27,13 +27,14 @@ def test_no_private_name_is_imported_across_modules():
 
 
 def test_headline_lists_and_tolerances_come_from_conventions():
-    from finmodel import checks, conventions
+    from finmodel import conventions
+    from finmodel.model import checks
     from finmodel.risk import sensitivity, simulation
 
     assert simulation.PATH_METRICS is conventions.PATH_METRICS
     assert sensitivity.METRICS is conventions.SENSITIVITY_METRICS
     assert "avg_dscr" not in conventions.PATH_METRICS  # an average of ratios says nothing across paths
-    for module in ("blending/grant_element.py", "guarantees/rules.py", "checks.py"):
+    for module in ("inputs/grant_element.py", "inputs/cover_rules.py", "model/checks.py"):
         text = (ROOT / "finmodel" / module).read_text(encoding="utf-8")
         assert "1e-9" not in text and "_TOL =" not in text, module
     assert checks.MONEY_TOLERANCE is conventions.MONEY_TOLERANCE  # in_check_tolerance's default

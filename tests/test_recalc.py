@@ -1,4 +1,4 @@
-"""finmodel.recalc: headless LibreOffice recalculation, checked against finmodel.finance and numpy.
+"""finmodel.workbook.recalc: headless LibreOffice recalculation, checked against finmodel.finance and numpy.
 
 Tolerances (README, "Verification"):
 * IRR cells: absolute 1e-7 in the general workbook comparison (LibreOffice stops its Newton iteration at a
@@ -20,10 +20,10 @@ import openpyxl
 import pytest
 from openpyxl.workbook.defined_name import DefinedName
 
-from finmodel import recalc as recalc_module
 from finmodel.errors import FinmodelError
 from finmodel.finance import annualise, irr, npv, npv0
-from finmodel.recalc import compare_workbooks, read_values, recalculate, to_pdf
+from finmodel.workbook import recalc as recalc_module
+from finmodel.workbook.recalc import compare_workbooks, read_values, recalculate, to_pdf
 
 IRR_ATOL = 1e-7
 RTOL = 1e-9

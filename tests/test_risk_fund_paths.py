@@ -1,4 +1,4 @@
-"""Fund tranche losses under Monte Carlo (finmodel.fund.montecarlo, `finmodel compare --paths`): the degenerate
+"""Fund tranche losses under Monte Carlo (finmodel.funds.montecarlo, `finmodel compare --paths`): the degenerate
 case reproduces the deterministic fund, the same seed gives the same results, a project's paths are those of
 `finmodel simulate` with its seed, and PIS shifts the loss probability onto the government tranche while GIF
 (equal preferred returns: strictly pro rata) spreads it equally."""
@@ -16,8 +16,8 @@ import yaml
 from click.testing import CliRunner
 
 from cli import main
-from finmodel.fund import model
-from finmodel.fund import montecarlo as fund_paths
+from finmodel.funds import model
+from finmodel.funds import montecarlo as fund_paths
 from finmodel.risk import simulation
 from finmodel.schema import load_raw
 
@@ -160,9 +160,9 @@ def test_first_loss_on_monte_carlo_paths(tmp_path):
     """The Monte Carlo first loss: degenerate drivers give the deterministic solver's share; under the severe
     drivers, keeping the private tranche's expected loss at 0 needs a positive share, and a looser target
     (5 % of contributions) never needs more (the share is monotone in the target)."""
-    from finmodel.fund import first_loss
-    from finmodel.fund import portfolio as pf
-    from finmodel.fund import waterfall as wf
+    from finmodel.funds import first_loss
+    from finmodel.funds import portfolio as pf
+    from finmodel.funds import waterfall as wf
 
     det_path = write_portfolio(tmp_path, DEGENERATE, revenue_factor=0.3, management_fee=0.01)
     lp = pf.load(det_path)

@@ -11,10 +11,9 @@ import yaml
 from click.testing import CliRunner
 
 from cli import main
-from finmodel import riskdata
+from finmodel.inputs.validation import scenario_from_dict
 from finmodel.risk import drivers, metrics, political, simulation
-from finmodel.schema import load_raw
-from finmodel.validation import scenario_from_dict
+from finmodel.schema import load_raw, riskdata
 
 # --- metrics on hand-made paths ---------------------------------------------------------------------------
 
@@ -255,7 +254,8 @@ def test_macro_factor_correlates_projects_and_keeps_marginals(shipped):
 
 
 def test_paths_without_an_irr_are_not_counted_as_minus_100_percent():
-    """IRR statistics over paths: over the paths with an IRR, plus the share without one (finmodel.definitions)."""
+    """IRR statistics over paths: over the paths with an IRR, plus the share without one
+    (finmodel.outputs.definitions)."""
     from finmodel.risk.results import irr_metrics
 
     irr = np.array([0.02, np.nan, 0.08, 0.12, np.nan, 0.20, 0.10, 0.06])

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from finmodel.errors import InputError
+from finmodel.inputs.validation import scenario_from_dict
 from finmodel.risk import drivers as drv
 from finmodel.schema import load_raw
 from finmodel.schema.risk import correlation_problems
-from finmodel.validation import scenario_from_dict
 
 
 def problems(risk):

@@ -49,8 +49,8 @@ def test_breakevens_hit_their_targets(ctx):
 
 
 def test_fund_tranche_irrs_by_sensitivity_point():
-    from finmodel.fund import model as fund_model
-    from finmodel.fund.sensitivity import tranche_sensitivities
+    from finmodel.funds import model as fund_model
+    from finmodel.funds.sensitivity import tranche_sensitivities
 
     portfolio = str(Path(__file__).resolve().parents[1] / "scenarios" / "pis_smart_city_subfund.yaml")
     rows = tranche_sensitivities(portfolio, [d for d in sens.DRIVERS if d.name == "revenue"])

@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from conftest import in_ci
-from finmodel import engine
+from finmodel.model import engine
 from finmodel.risk import rng, simulation
 from finmodel.schema import load_raw
 

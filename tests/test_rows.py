@@ -1,4 +1,4 @@
-"""The row mechanism (finmodel.rows, finmodel.rowcode): one definition, evaluated by numpy and rendered as Excel.
+"""The row mechanism (finmodel.rows, finmodel.rows.code): one definition, evaluated by numpy and rendered as Excel.
 
 A tiny model exercises every kind of node: a corkscrew (Prev), Lead / LeadSum / SumFrom, a by-year Lookup,
 If / Min / Max, Blank and the aggregations. It is evaluated in scalar mode (one path: plain Python floats) and
@@ -18,8 +18,10 @@ import numpy as np
 import numpy_financial as npf
 import pytest
 
-from finmodel import engine
 from finmodel.errors import FinmodelError
+from finmodel.inputs.validation import load_scenario
+from finmodel.model import engine
+from finmodel.model.timeline import R
 from finmodel.rows import (
     Agg,
     And,
@@ -39,8 +41,6 @@ from finmodel.rows import (
     SumFrom,
     Total,
 )
-from finmodel.timeline import R
-from finmodel.validation import load_scenario
 
 T = 4
 TABLE = [10.0, 20.0, 30.0]  # a by-year table; period 4 looks up key 4, outside the table -> 0
@@ -338,7 +338,7 @@ def test_scalar_and_vector_mode_identical_on_default_model(default_built):
         np.testing.assert_array_equal(three[name][1], one[name][0], err_msg=name)
 
 
-# --- rows kept in two buffers inside a period block (finmodel.rowcode._block_source) -------------------
+# --- rows kept in two buffers inside a period block (finmodel.rows.code._block_source) -------------------
 
 
 def _alias_model() -> Model:

@@ -152,7 +152,7 @@ def test_outputs_that_are_inputs_are_refused(tmp_path):
     ],
 )
 def test_new_refuses_names_no_file_system_takes(tmp_path, name, fragment):
-    from finmodel.validation import new_scenario_file
+    from finmodel.inputs.validation import new_scenario_file
 
     with pytest.raises(InputError, match=fragment.replace("+", r"\+")):
         new_scenario_file(f"{tmp_path}/{name}" if name else name)
@@ -160,7 +160,7 @@ def test_new_refuses_names_no_file_system_takes(tmp_path, name, fragment):
 
 
 def test_new_writes_atomically_and_replaces_a_planted_symlink_only_with_force(tmp_path):
-    from finmodel.validation import new_scenario_file
+    from finmodel.inputs.validation import new_scenario_file
 
     victim = tmp_path / "victim.txt"
     victim.write_text("precious")
@@ -233,7 +233,7 @@ def test_a_silent_dask_scheduler_fails_within_the_deadline(monkeypatch):
 
 @pytest.mark.parametrize("maturity", [100.5, 1e9, 1e300])
 def test_grant_element_maturity_is_bounded(maturity):
-    from finmodel.blending.grant_element import MAX_MATURITY_YEARS, grant_element_report
+    from finmodel.inputs.grant_element import MAX_MATURITY_YEARS, grant_element_report
 
     assert MAX_MATURITY_YEARS == 100
     with pytest.raises(InputError, match="up to 100"):
@@ -242,7 +242,7 @@ def test_grant_element_maturity_is_bounded(maturity):
 
 
 def test_a_refused_portfolio_project_is_never_quoted(tmp_path):
-    from finmodel.fund import portfolio
+    from finmodel.funds import portfolio
 
     secret = tmp_path / "secret.yaml"
     secret.write_text("api_key: sk-THE-SECRET-VALUE\nroot: [x, 'hunter2']\n")

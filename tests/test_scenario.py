@@ -1,4 +1,4 @@
-"""Tests of the scenario schema (finmodel.schema) and loading (finmodel.validation): provenance, rules, cases."""
+"""Tests of the scenario schema (finmodel.schema) and loading (finmodel.inputs.validation): provenance, rules, cases."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from finmodel.errors import InputError, ScenarioFileError
+from finmodel.inputs.validation import load_scenario, scenario_from_dict, validate_file
 from finmodel.schema import (
     AvailabilityRevenue,
     CapitalGrantRevenue,
@@ -23,7 +24,6 @@ from finmodel.schema import (
     default_scenario_bytes,
     load_raw,
 )
-from finmodel.validation import load_scenario, scenario_from_dict, validate_file
 
 
 @pytest.fixture
@@ -178,9 +178,9 @@ def test_programmatic_construction_enforces_rules(raw):
 
 def test_policy_rules_are_a_stage_after_the_schema_that_nothing_skips(raw):
     """The country / eligibility / cover rules read domain data, so the schema (Scenario.model_validate) leaves
-    them to finmodel.policy; loading runs them, and engine.build runs them on a scenario built directly."""
-    from finmodel import engine
-    from finmodel.policy import policy_problems
+    them to finmodel.inputs.policy; loading runs them, and engine.build runs them on a scenario built directly."""
+    from finmodel.inputs.policy import policy_problems
+    from finmodel.model import engine
 
     assert policy_problems(raw) == [] and load_scenario().policy_checked
     raw["project"]["country"] = "XYZ"  # well formed, but in no country table and with no overrides

@@ -13,10 +13,11 @@ from click.testing import CliRunner
 from rich.console import Console
 
 from cli import main
-from finmodel import engine, plausibility
+from finmodel.inputs import plausibility
+from finmodel.inputs.validation import load_scenario
+from finmodel.model import engine
+from finmodel.outputs.summary import LABEL_WIDTH, WIDTH, label_width, summary
 from finmodel.schema import load_raw
-from finmodel.summary import LABEL_WIDTH, WIDTH, label_width, summary
-from finmodel.validation import load_scenario
 
 
 def _render(results, scenario) -> str:

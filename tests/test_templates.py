@@ -8,7 +8,7 @@ import yaml
 from click.testing import CliRunner
 
 from cli import main
-from finmodel import engine
+from finmodel.model import engine
 from finmodel.risk import api as risk_api
 from finmodel.schema import template_names
 

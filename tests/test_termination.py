@@ -1,4 +1,4 @@
-"""Termination compensation (``termination``, finmodel.termination): the prepayment and the end of the concession
+"""Termination compensation (``termination``, finmodel.model.termination): the prepayment and the end of the concession
 by hand, what a share below 1 leaves to the lenders and their cover, the Monte Carlo's political terminations,
 the sponsors' insurance paying only what compensation does not, the validation rules, and LibreOffice's
 recalculation of the Termination sheet.
@@ -16,11 +16,11 @@ import numpy as np
 import pytest
 import yaml
 
-from finmodel import engine
 from finmodel.errors import InputError
+from finmodel.inputs.validation import scenario_from_dict
+from finmodel.model import engine
 from finmodel.risk import drivers as drv
 from finmodel.risk import simulation as sim
-from finmodel.validation import scenario_from_dict
 
 ROOT = Path(__file__).resolve().parent.parent
 IRAQ = ROOT / "scenarios" / "iraq_bismaya.yaml"
@@ -177,8 +177,8 @@ def test_validation(change, where, words):
 
 
 def test_termination_sheet_recalculation_parity(tmp_path, recalc):
-    from finmodel import api, parity
-    from finmodel.workbook import scenario_paths
+    from finmodel import api
+    from finmodel.workbook import parity, scenario_paths
 
     raw = _iraq(event={"cause": "authority_default", "year": YEAR})
     raw["termination"]["authority_default"] = {"debt_share": 0.7, "equity_share": 0.5}

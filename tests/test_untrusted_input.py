@@ -18,11 +18,12 @@ import yaml
 from click.testing import CliRunner
 
 from cli import main
-from finmodel import engine, readfile
+from finmodel import readfile
 from finmodel.errors import FinmodelError, InputError, ScenarioFileError
+from finmodel.inputs.validation import scenario_from_dict
+from finmodel.model import engine
 from finmodel.rows import Model, check_name
 from finmodel.schema import default_scenario_bytes
-from finmodel.validation import scenario_from_dict
 
 FINMODEL = Path(sys.executable).parent / "finmodel"
 

@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 from test_guarantees import run_raw, small
 
-from finmodel import withholding
 from finmodel.errors import InputError
-from finmodel.validation import scenario_from_dict
+from finmodel.inputs import withholding
+from finmodel.inputs.validation import scenario_from_dict
 
 ROOT = Path(__file__).resolve().parent.parent
 TOL = 1e-9  # hand-worked decimal arithmetic on amounts below 100
@@ -104,7 +104,8 @@ def test_withholding_sheet_recalculation_parity(tmp_path, recalc):
     recalculated by LibreOffice, equals the engine on every formula cell (parity.compare's tolerances)."""
     import yaml
 
-    from finmodel import api, parity
+    from finmodel import api
+    from finmodel.workbook import parity
 
     raw = yaml.safe_load((ROOT / "scenarios" / "kuwait_abdullah.yaml").read_text(encoding="utf-8"))
     raw["debt"]["facilities"][0].update(lender_residence="KOR", tax_gross_up=True, withholding_rate=0.1)

@@ -2,7 +2,7 @@
 
 Recalculation parity (LibreOffice, one recalculation per workbook, module-scoped): for every scenario in
 ``scenarios/`` with all its cases (the first live), and for the default scenario with a non-base case
-live, every formula cell of every sheet equals the engine's value (finmodel.parity: relative 1e-9,
+live, every formula cell of every sheet equals the engine's value (finmodel.workbook.parity: relative 1e-9,
 IRR 1e-7; the tolerances are justified there) and no cell shows an error value.
 """
 
@@ -16,11 +16,12 @@ import pytest
 import yaml
 
 from conftest import project_scenarios
-from finmodel import api, parity
-from finmodel.recalc import read_values
+from finmodel import api
+from finmodel.workbook import parity
 from finmodel.workbook.cases import CASES_FIRST_ROW
 from finmodel.workbook.cells import CHARTS
 from finmodel.workbook.layout import CASES, COVER
+from finmodel.workbook.recalc import read_values
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = ROOT / "finmodel" / "scenarios" / "default.yaml"
@@ -31,7 +32,7 @@ IDS = [p.stem for p, _ in WORKBOOKS[:-1]] + ["default-downside-live"]
 
 
 def _all_cases(path):
-    from finmodel.validation import load_scenario
+    from finmodel.inputs.validation import load_scenario
 
     return ["base"] + list(load_scenario(path).cases)
 

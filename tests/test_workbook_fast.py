@@ -28,12 +28,12 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import column_index_from_string, range_boundaries
 
 from conftest import project_scenarios
-from finmodel import api, parity
-from finmodel.recalc import read_values
+from finmodel import api
 from finmodel.version import __version__
-from finmodel.workbook import styles, writer
+from finmodel.workbook import parity, styles, writer
 from finmodel.workbook.cells import CHARTS, FIRST_COL
 from finmodel.workbook.layout import COVER, Layout, safe_sheet_title
+from finmodel.workbook.recalc import read_values
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = [None] + project_scenarios()
@@ -47,7 +47,7 @@ ERROR_VALUE = re.compile(r"^(#(REF!|VALUE!|DIV/0!|NAME\?|N/A|NUM!|NULL!|GETTING_
 
 def cases_of(scenario, most=2) -> list[str]:
     """base and the scenario's first cases (project scenarios only: see conftest.project_scenarios)."""
-    from finmodel.validation import load_scenario
+    from finmodel.inputs.validation import load_scenario
 
     return (["base"] + list(load_scenario(scenario).cases))[:most]
 
@@ -278,9 +278,9 @@ def test_sheet_titles_sanitised():
 
 def test_odd_model_sheet_names_are_sanitised_and_referenced(tmp_path):
     """A module adding a sheet whose name Excel refuses gets a valid title, and formulas follow it."""
-    from finmodel import engine
-    from finmodel.timeline import R
-    from finmodel.validation import load_scenario
+    from finmodel.inputs.validation import load_scenario
+    from finmodel.model import engine
+    from finmodel.model.timeline import R
 
     sc = load_scenario(None)
     b = engine.build(sc)

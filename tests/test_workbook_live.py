@@ -2,7 +2,8 @@
 
 One workbook of the default scenario (every case in its selector); for each case, the selector cell is set with
 openpyxl, LibreOffice recalculates, and every formula cell is compared with the engine's run of that case
-(finmodel.parity: relative 1e-9, IRR 1e-7; the tolerances are justified there). The cases differ in their drivers
+(finmodel.workbook.parity: relative 1e-9, IRR 1e-7; the tolerances are justified there). The cases differ in their
+drivers
 and in their financing (the base case's, kept by the others), so a wrong selector or a pasted value shows.
 """
 
@@ -11,8 +12,9 @@ from __future__ import annotations
 import openpyxl
 import pytest
 
-from finmodel import api, parity
-from finmodel.validation import load_scenario
+from finmodel import api
+from finmodel.inputs.validation import load_scenario
+from finmodel.workbook import parity
 
 CASES = load_scenario(None).case_names()
 

@@ -22,11 +22,12 @@ import yaml
 from click.testing import CliRunner
 
 from cli import main
-from finmodel import api, engine
+from finmodel import api
+from finmodel.api import workbook_source
+from finmodel.inputs.validation import scenario_from_dict
+from finmodel.model import engine
 from finmodel.schema import load_raw
-from finmodel.validation import scenario_from_dict
 from finmodel.workbook import scenario_paths
-from finmodel.workbook import source as workbook_source
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = ROOT / "finmodel" / "scenarios" / "default.yaml"

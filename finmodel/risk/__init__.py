@@ -19,5 +19,5 @@ Modules
 
 The ``risk:`` block of a scenario (presets, distributions, processes, correlation) is part of the scenario
 schema, :mod:`finmodel.schema.risk`; the sourced risk data (``finmodel/data/risk.yaml``: presets, political
-events, references) is read by :mod:`finmodel.riskdata`, in the bottom layer, because the schema uses it.
+events, references) is read by :mod:`finmodel.schema.riskdata`, in the bottom layer, because the schema uses it.
 """

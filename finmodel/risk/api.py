@@ -275,7 +275,7 @@ def sensitivity(
     if wb is not None:
         written.append(outputs.write_sensitivity_workbook(res, wb))
     if js is not None:
-        from finmodel import contract
+        from finmodel.outputs import contract
 
         written.append(contract.write_json(res.to_json(), js))
     if charts is not None:

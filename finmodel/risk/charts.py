@@ -68,7 +68,7 @@ def distribution_pngs(result, folder) -> list[Path]:
             fmt = FuncFormatter(lambda x, _p: f"{x:.2f}x")
             note = f"{np.mean(np.nan_to_num(d[name], nan=np.inf) < 0):.1%} of paths have CFADS < 0 (shown at 0.00x)"
         else:
-            v = d[name][np.isfinite(d[name])]  # paths with an IRR (finmodel.definitions.IRR_OVER_PATHS)
+            v = d[name][np.isfinite(d[name])]  # paths with an IRR (finmodel.outputs.definitions.IRR_OVER_PATHS)
             v = np.maximum(v, np.percentile(v, 1)) if v.size else v
             fmt = PercentFormatter(1.0)
             missing = 1.0 - v.size / max(d[name].size, 1)

@@ -21,7 +21,7 @@ Processes (``dt = 1 / periods_per_year`` years; ``a`` = annual autocorrelation, 
   payment does not move with usage).
 * FX: ``f_t = exp(sum_{u<=t} v sqrt(dt) z_u)``, a driftless log random walk from 1 at financial close: the value
   of one currency (``risk.fx.currency``, default the first of the ``fx`` block) against the scenario's fx path
-  (``in_fx_factor``, :mod:`finmodel.fx`), whose median path it is. It moves only the lines stated in that
+  (``in_fx_factor``, :mod:`finmodel.model.fx`), whose median path it is. It moves only the lines stated in that
   currency (revenues and costs alike); a depreciation expected is the fx path's, seen by the deterministic case.
 * base rate: Ornstein-Uhlenbeck shift from 0: ``r_t = r_{t-1} e^{-k dt} + v sqrt((1 - e^{-2 k dt}) / 2k) z_t``
   (``v sqrt(dt) z_t`` when ``k = 0``), added to every floating rate (``in_rate_shift_path``).
@@ -101,7 +101,7 @@ class Timing:
 
     @classmethod
     def of(cls, scenario) -> Timing:
-        from finmodel.country_table import get_country
+        from finmodel.inputs.countries import get_country
 
         tl = scenario.timeline
         country = get_country(scenario.project.country, scenario.project.country_overrides)
@@ -210,7 +210,7 @@ def _ar1(z0: np.ndarray, zt: np.ndarray, sd: float, autocorrelation: float, dt: 
     """Stationary AR(1) (n, T): first value ``sd z0``, innovations ``zt`` (n, T - 1); annual autocorrelation.
 
     Computed period by period on contiguous rows of a (T, n) array and returned as its (n, T) transpose (a
-    view): the model reads the paths period-major (:mod:`finmodel.rowcode`), so no copy is made on the way."""
+    view): the model reads the paths period-major (:mod:`finmodel.rows.code`), so no copy is made on the way."""
     phi = autocorrelation**dt
     n, T = z0.shape[0], zt.shape[1] + 1
     x = np.empty((T, n))
@@ -251,7 +251,7 @@ def sample(risk, timing: Timing, z0: np.ndarray, zt: np.ndarray, z_res: np.ndarr
         demand = np.exp(_ar1(first["demand"], later["demand"], s, risk.demand.autocorrelation, dt) - 0.5 * s * s)
     fx = ones
     if given("fx"):
-        # driftless in logs: the median path is the scenario's fx path (finmodel.fx), volatility 0 gives 1
+        # driftless in logs: the median path is the scenario's fx path (finmodel.model.fx), volatility 0 gives 1
         v = risk.fx.volatility
         innov = np.concatenate([first["fx"][np.newaxis, :], later["fx"].T], axis=0)  # (T, n), as in _ar1
         fx = np.exp(np.cumsum(v * math.sqrt(dt) * innov, axis=0)).T

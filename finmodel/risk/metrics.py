@@ -13,8 +13,8 @@ Conventions
   :func:`finmodel.risk.simulation.political_default`) and *payment* (all other defaults). Standard errors are
   binomial, ``sqrt(p (1 - p) / N)``.
 * Loss of a facility on a path: its balance never repaid by the end of the model, discounted to the first period
-  of default at the facility's own rate (the model row ``d{k}_default_loss``, :mod:`finmodel.default_loss`;
-  :data:`finmodel.definitions.LOSS_AT_DEFAULT`).
+  of default at the facility's own rate (the model row ``d{k}_default_loss``, :mod:`finmodel.model.default_loss`;
+  :data:`finmodel.outputs.definitions.LOSS_AT_DEFAULT`).
   Exposure at default (EAD): its opening balance in the default period. Realised recovery of a defaulted
   path: ``1 - loss / EAD`` (clipped to [0, 1]); its average over defaulted paths compares with Moody's
   "average ultimate recovery". LGD = 1 - that average. Expected loss (EL) = mean loss over all paths; P99 =

@@ -82,7 +82,7 @@ def _prov(result) -> dict:
 
 
 def write_json(result, path) -> Path:
-    from finmodel import contract
+    from finmodel.outputs import contract
 
     return contract.write_json(result.to_json(), path)
 
@@ -115,15 +115,15 @@ REFERENCE_OF = {
 
 
 def _note(key: str) -> str:
-    """Definition shown beside a metric on the Risk sheet (:func:`finmodel.definitions.simulate_definition`)."""
-    from finmodel.definitions import simulate_definition
+    """Definition shown beside a metric on the Risk sheet (:func:`finmodel.outputs.definitions.simulate_definition`)."""
+    from finmodel.outputs.definitions import simulate_definition
 
     return simulate_definition(key)
 
 
 def _label(key: str) -> str:
-    """Label shown beside a metric on the Risk sheet (:func:`finmodel.definitions.simulate_label`)."""
-    from finmodel.definitions import simulate_label
+    """Label shown beside a metric on the Risk sheet (:func:`finmodel.outputs.definitions.simulate_label`)."""
+    from finmodel.outputs.definitions import simulate_label
 
     return simulate_label(key)
 

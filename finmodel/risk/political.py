@@ -2,10 +2,10 @@
 
 The table of annual probabilities by OECD country risk category is ``finmodel/data/risk.yaml``
 ``political_event.annual_probability_by_oecd_category`` (with its source and confidence, read by
-:mod:`finmodel.riskdata`); a scenario's ``risk.political_event`` may give its own number instead. An event is
+:mod:`finmodel.schema.riskdata`); a scenario's ``risk.political_event`` may give its own number instead. An event is
 modelled as such events happen (:class:`finmodel.schema.risk.PoliticalEvent`): partial revenue loss, a duration,
 and a probability of resolution; an event not resolved becomes permanent, and from then on it is the covered
-event of political-risk guarantees (the model input ``in_political_event``, :mod:`finmodel.guarantees`).
+event of political-risk guarantees (the model input ``in_political_event``, :mod:`finmodel.model.guarantees`).
 
 The draw (a Gaussian copula on the time to the first event)
 -----------------------------------------------------------
@@ -35,8 +35,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from finmodel import riskdata
 from finmodel.errors import InputError
+from finmodel.schema import riskdata
 
 
 class PoliticalDraw(NamedTuple):

@@ -1,6 +1,6 @@
 """The result of a Monte Carlo run: per-path data, the summary metrics, the JSON.
 
-Metric definitions: :mod:`finmodel.definitions` (the JSON, the Risk sheet and docs/metrics.md read them).
+Metric definitions: :mod:`finmodel.outputs.definitions` (the JSON, the Risk sheet and docs/metrics.md read them).
 """
 
 from __future__ import annotations
@@ -10,19 +10,20 @@ import math
 
 import numpy as np
 
-from finmodel import definitions, riskdata
+from finmodel.outputs import definitions
 from finmodel.risk import metrics as mx
+from finmodel.schema import riskdata
 
 REFERENCES = ("cdr_10y", "recovery_mean", "full_recovery_share", "expected_loss_10y")
 """Published reference figures (finmodel/data/risk.yaml ``reference``) shown beside the simulated metrics."""
 
 DEFINITIONS = definitions.SIMULATE_TERMS
-"""The terms the metrics are defined with (:mod:`finmodel.definitions`); the JSON adds each metric pattern's."""
+"""The terms the metrics are defined with (:mod:`finmodel.outputs.definitions`); the JSON adds each metric pattern's."""
 
 
 def irr_metrics(irr, hurdle: float, prefix: str = "equity_irr") -> dict[str, float | None]:
     """Percentiles and mean of an IRR over the paths that have one, the share without one, and the share of all
-    paths below the hurdle (a path without an IRR is below it): :data:`finmodel.definitions.IRR_OVER_PATHS`.
+    paths below the hurdle (a path without an IRR is below it): :data:`finmodel.outputs.definitions.IRR_OVER_PATHS`.
 
     >>> m = irr_metrics(np.array([0.05, np.nan, 0.15]), hurdle=0.10)
     >>> m["equity_irr_p50"], m["equity_irr_mean"], round(m["equity_irr_missing_share"], 4)

@@ -13,7 +13,7 @@ capex      construction cost x (1 + change)                ``in_capex_factor``
 opex       opex and lifecycle costs x (1 + change)         ``in_opex_factor``
 delay      first revenue ``change`` months late             ``in_service_factor`` (see drivers module)
 rates      every base rate + change [per year]             ``in_rate_shift``
-fx         value of the FX currency's lines x (1 + change)  ``in_fx_factor`` (every period; see finmodel.fx)
+fx         value of the FX currency's lines x (1 + change)  ``in_fx_factor`` (every period; see finmodel.model.fx)
 =========  ==============================================  ==========================================
 
 Breakevens (:func:`breakevens`) are solved together by a vectorised multisection: each iteration places
@@ -96,7 +96,7 @@ class Context:
             ov = {k: np.concatenate([v, v]) for k, v in ov.items()}
         v = self.model.evaluate({**self.det.solved, **ov}, paths=2 if pad else n)
         out = {m: np.array(v[m][:n, 0], dtype=float) for m in METRICS if m in v}
-        # the model's row (finmodel.default_loss): the DSRA drawn to the money tolerance, or debt service unpaid
+        # the model's row (finmodel.model.default_loss): the DSRA drawn to the money tolerance, or debt service unpaid
         out["dsra_exhausted"] = np.array(v["dsra_exhausted"][:n, 0], dtype=float)
         return out
 
@@ -112,7 +112,7 @@ class SensitivityResult:
     tornado: list  # dicts: driver, low change, high change, metric at low / high
     breakevens: list
     det: object = None  # the case's engine.CaseResult (for the workbook)
-    fund: list | None = None  # fund tranche IRRs by sensitivity point (finmodel.fund.sensitivity), if asked
+    fund: list | None = None  # fund tranche IRRs by sensitivity point (finmodel.funds.sensitivity), if asked
 
     def to_json(self) -> dict:
         from finmodel.version import __version__
@@ -300,10 +300,10 @@ def run(scenario_path=None, case: str = "base", *, only=None, fund=None) -> Sens
     """Sensitivities and breakevens of a case (financing sized on the base case).
 
     ``fund``: optional ``callable(drivers) -> rows``, each fund tranche's IRR by sensitivity point
-    (:func:`finmodel.fund.sensitivity.tranche_sensitivities` for a portfolio file; ``finmodel sensitivity
+    (:func:`finmodel.funds.sensitivity.tranche_sensitivities` for a portfolio file; ``finmodel sensitivity
     --portfolio``). The caller supplies it: the fund package builds on this one, not the other way round.
     """
-    from finmodel.fx import simulated_currency
+    from finmodel.model.fx import simulated_currency
     from finmodel.risk.simulation import prepare
 
     drivers = DRIVERS

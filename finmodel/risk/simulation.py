@@ -10,6 +10,9 @@ percentiles and the per-path file: ~150 MB per million paths).
 
 Because the draws of a path depend only on (seed, path index) and every model operation is element-wise
 over paths, the results are identical whatever the chunk size and the number of workers.
+
+Why one module of 600-odd lines: the chunk runner, its serial, process and Dask drivers and the options they
+share are one mechanism whose invariants (same draws, same results, bounded memory) are read together.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ numpy calls per path), 8,192 only ~2 % less again for ~0.45 GB per process (over
 paths with two workers)."""
 
 OPTIONAL_METRICS = ("guarantee_claims", "guarantee_net_cost", "lender_loss_after_cover")
-"""Metrics of optional modules kept when the model has them (finmodel.guarantees)."""
+"""Metrics of optional modules kept when the model has them (finmodel.model.guarantees)."""
 
 MAX_CACHED_MODELS = 2
 
@@ -45,7 +48,7 @@ workers can import them). Each function is called as ``function(values, spec)`` 
 (name -> (paths, periods) arrays, e.g. ``equity_cf`` or ``sponsor2_cf`` for the fund's stake) and returns
 name -> (paths,) arrays that join the path results. Columns named ``<tranche>_loss`` [currency] are summarised
 as ``p_<tranche>_loss`` (share of paths with a loss above a cent) and ``<tranche>_expected_loss``: the place for
-:mod:`finmodel.fund` to report each tranche's loss probability and expected loss from the simulated project
+:mod:`finmodel.funds` to report each tranche's loss probability and expected loss from the simulated project
 cash flows (``ProjectFlows.fund_series(periods, equity_cf=...)`` maps (paths, periods) flows on fund periods).
 """
 
@@ -81,7 +84,7 @@ def _model(spec: SimSpec):
     """The model of ``spec`` built once per process (workers keep it between chunks)."""
     m = _MODELS.get(spec.token)
     if m is None:
-        from finmodel import engine
+        from finmodel.model import engine
 
         m = engine.build(spec.scenario, sizing_case=spec.sizing_case).model
         while len(_MODELS) >= MAX_CACHED_MODELS:
@@ -179,10 +182,10 @@ def evaluate_paths(spec: SimSpec, overrides: dict, n: int) -> dict[str, np.ndarr
         }
     v = m.evaluate({**spec.solved, **overrides}, paths=2 if pad else n, targets=path_targets(spec, m))
     out = {name: np.array(v[name][:n, 0], dtype=float) for name in spec.metrics if name in v}
-    for name in spec.keep_rows:  # whole rows, only when asked (finmodel.fund.montecarlo): (n, periods)
+    for name in spec.keep_rows:  # whole rows, only when asked (finmodel.funds.montecarlo): (n, periods)
         out[name] = np.array(v[name][:n], dtype=float, copy=True)
     out.update(lender_columns(v, spec, n))
-    out["senior_loss"] = np.array(v["senior_loss"][:n, 0], dtype=float)  # finmodel.default_loss
+    out["senior_loss"] = np.array(v["senior_loss"][:n, 0], dtype=float)  # finmodel.model.default_loss
     for ref in spec.reducers:
         for k, a in _import(ref)(v, spec).items():
             out[k] = np.array(np.asarray(a, dtype=float)[:n], dtype=float)
@@ -197,16 +200,16 @@ def lender_columns(v, spec: SimSpec, n: int) -> dict[str, np.ndarray]:
       debt service unpaid after the DSRA, or, with a guarantees block, the covered political event); NaN if
       none.
     * ``ead_<p>``, ``loss_<p>``: the facility's exposure and economic loss at default [currency], the model rows
-      ``<p>_ead`` and ``<p>_default_loss`` (defined, with the discounting, in :mod:`finmodel.default_loss`).
+      ``<p>_ead`` and ``<p>_default_loss`` (defined, with the discounting, in :mod:`finmodel.model.default_loss`).
     * ``cfads_negative`` (1 if CFADS < 0 in a period with senior debt service due) and
       ``senior_shortfall_total`` (senior debt service left unpaid, summed over periods, undiscounted
-      [currency]): the model rows of the same names (:mod:`finmodel.default_loss`).
+      [currency]): the model rows of the same names (:mod:`finmodel.model.default_loss`).
     """
     out = {}
     if "periods_in_default" in v:  # ``defaulted`` is permanent: the last periods_in_default periods
         count = np.asarray(v["periods_in_default"][:n, 0], dtype=float)
         out["default_period"] = np.where(count > 0, v["period"].shape[1] - count, np.nan)
-    for p, _, _ in spec.facilities:  # rows of finmodel.default_loss
+    for p, _, _ in spec.facilities:  # rows of finmodel.model.default_loss
         if f"{p}_default_loss" in v:
             out[f"ead_{p}"] = np.array(v[f"{p}_ead"][:n, 0], dtype=float)
             out[f"loss_{p}"] = np.array(v[f"{p}_default_loss"][:n, 0], dtype=float)
@@ -214,7 +217,7 @@ def lender_columns(v, spec: SimSpec, n: int) -> dict[str, np.ndarray]:
         for w in ("claims", "recoveries"):
             if f"{p}_{w}" in v:
                 out[f"{w}_{p}"] = np.array(v[f"{p}_{w}"][:n, 0], dtype=float)
-    for name in ("cfads_negative", "senior_shortfall_total"):  # rows of finmodel.default_loss
+    for name in ("cfads_negative", "senior_shortfall_total"):  # rows of finmodel.model.default_loss
         if name in v:
             out[name] = np.array(v[name][:n, 0], dtype=float)
     return out
@@ -379,9 +382,9 @@ def prepare(scenario_path=None, case: str = "base"):
     :class:`~finmodel.schema.Scenario` (not read again). Returns ``(scenario of the case, deterministic
     CaseResult)``.
     """
-    from finmodel import engine
+    from finmodel.inputs.validation import case_scenario, load_scenario
+    from finmodel.model import engine
     from finmodel.schema import Scenario
-    from finmodel.validation import case_scenario, load_scenario
 
     base_sc = scenario_path if isinstance(scenario_path, Scenario) else load_scenario(scenario_path)
     sc = case_scenario(base_sc, case)  # raises the InputError listing the cases before any work

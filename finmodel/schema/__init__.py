@@ -4,8 +4,8 @@ A scenario file is YAML; its format contract is the embedded default scenario
 ``finmodel/scenarios/default.yaml``. This package turns a raw mapping into a :class:`Scenario` -- an
 immutable, fully validated pydantic model that the rest of finmodel reads; nothing downstream re-checks
 inputs. It imports no domain module (blending, guarantees, countries, the engine): the rules that need domain
-data are the next validation stage, :mod:`finmodel.policy`, and loading a file through both stages is
-:mod:`finmodel.validation` (``load_scenario``, ``scenario_from_dict``, ``case_scenario``, ``validate_file``).
+data are the next validation stage, :mod:`finmodel.inputs.policy`, and loading a file through both stages is
+:mod:`finmodel.inputs.validation` (``load_scenario``, ``scenario_from_dict``, ``case_scenario``, ``validate_file``).
 
 Modules
 -------

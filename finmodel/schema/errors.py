@@ -227,7 +227,7 @@ def schema_problems(raw: Any) -> tuple[Scenario | None, list[tuple[str, str]]]:
     (:func:`finmodel.schema.rules.check_rules`, run on the raw mapping so that one bad field hides no rule).
 
     Returns the scenario (None where pydantic failed) and every problem found, duplicates removed. The policy
-    rules are the next stage (:mod:`finmodel.policy`).
+    rules are the next stage (:mod:`finmodel.inputs.policy`).
     """
     problems: list[tuple[str, str]] = []
     scenario = None

@@ -33,7 +33,7 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from finmodel import riskdata
+from finmodel.schema import riskdata
 
 PSD_TOLERANCE = 1e-10
 """A correlation matrix is accepted when its smallest eigenvalue is >= -1e-10 (round-off of a matrix typed

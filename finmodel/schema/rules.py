@@ -2,7 +2,7 @@
 
 Sums of shares, phasing lengths, facility amount / share and rate forms, grace and maturity against the
 timeline, the sizing block, DSRA months, reserved case names. No domain data: the policy rules (country
-data, EDCF / EDPF eligibility, cover) are :mod:`finmodel.policy`.
+data, EDCF / EDPF eligibility, cover) are :mod:`finmodel.inputs.policy`.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The packaged scenario templates of ``finmodel new`` (``finmodel/templates/scenarios/*.yaml``).
 
-Writing a new file from one (validated first) is :func:`finmodel.validation.new_scenario_file`.
+Writing a new file from one (validated first) is :func:`finmodel.inputs.validation.new_scenario_file`.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ def _template_dir():
 
 
 def template_names() -> list[str]:
-    """Names accepted by :func:`finmodel.validation.new_scenario_file`: the packaged
+    """Names accepted by :func:`finmodel.inputs.validation.new_scenario_file`: the packaged
     ``finmodel/templates/scenarios/*.yaml``, and ``default`` (an alias of :data:`DEFAULT_TEMPLATE`)."""
     return ["default", *sorted(p.name[: -len(".yaml")] for p in _template_dir().iterdir() if p.name.endswith(".yaml"))]
 

@@ -23,7 +23,7 @@ def solve_portfolio(
     raw, data: bytes, source: str, *, targets, vary, minimise, cases, paths, seed, structure, js, wb, ys
 ):
     """The portfolio solve (arguments as :func:`finmodel.structuring.solve`, outputs already checked)."""
-    from finmodel.fund import portfolio, schema
+    from finmodel.funds import portfolio, schema
 
     sha = hashlib.sha256(data).hexdigest()
     spec = schema.validate_dict(raw, source)
@@ -65,12 +65,12 @@ def solve_portfolio(
         if ys is not None:
             res.written.append(atomic_write(ys, lambda tmp: Path(tmp).write_text(text, encoding="utf-8")))
         if wb is not None:
-            from finmodel.fund import workbook as wbk
+            from finmodel.funds import workbook as wbk
 
             solved, _, _ = ev.results(res.scenario, cases[0])
             res.written.append(wbk.write([solved], wb, res.scenario))
     if js is not None:
-        from finmodel.contract import write_json
+        from finmodel.outputs.contract import write_json
 
         res.written.append(write_json(out, js))
     return res
@@ -81,7 +81,7 @@ def _repointed(spec, source: str, out) -> list[tuple[tuple, str]]:
     relative to ``out``'s folder (absolute where no relative path exists), so the written file runs as is."""
     import os
 
-    from finmodel.fund import schema
+    from finmodel.funds import schema
 
     if out is None:
         return []

@@ -6,7 +6,7 @@ The quick way (:meth:`Evaluator.quicken`): where every lever is one scalar input
 payment is ``in_rev1_amount``) and only the base case is asked for, without ``--paths``, a trial validates the
 scenario with the levers set (the same rules as ``run``) and then solves and evaluates one model built once,
 with the levers' inputs set, instead of building it again (about half the time of a trial). The solver then runs
-the answer the full way and keeps it only if every metric agrees (``finmodel.structuring._search``); otherwise
+the answer the full way and keeps it only if every metric agrees (``finmodel.structuring.solver._search``); otherwise
 it searches again the full way."""
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ class Evaluator:
 
     def quicken(self) -> bool:
         """Set up the quick way if it applies (see the module notes); True when it does."""
-        from finmodel import engine
+        from finmodel.model import engine
         from finmodel.workbook.scenario_paths import scenario_path
 
         if self.paths or self.cases != ["base"] or any(lv.kind != "field" for lv in self.levers):
@@ -84,7 +84,7 @@ class Evaluator:
 
     def scenario(self, values):
         """The validated scenario with the levers at ``values`` (InputError if a rule refuses them)."""
-        from finmodel.validation import scenario_from_dict
+        from finmodel.inputs.validation import scenario_from_dict
 
         return scenario_from_dict(with_values(self.raw, self.levers, values), self.source)
 
@@ -96,8 +96,8 @@ class Evaluator:
         return self.cache[key]
 
     def _run(self, values) -> Trial:
-        from finmodel import engine
-        from finmodel.results import integrity_failures
+        from finmodel.model import engine
+        from finmodel.outputs.results import integrity_failures
 
         try:
             sc = self.scenario(values)
@@ -150,8 +150,8 @@ def _worst(t, vals):
 
 def simulated_summary(sc, paths: int, seed: int, case: str):
     """The Monte Carlo summary (a Series) of a scenario, in this process, without the driver explanation."""
-    from finmodel.results import SimulationResult
     from finmodel.risk import api as risk_api
+    from finmodel.risk.frames import SimulationResult
 
     out = risk_api.simulate(sc, paths=paths, seed=seed, case=case, workers=1, explain_paths=0)
     return SimulationResult(out.result, out.deterministic, out.written).summary
@@ -170,7 +170,7 @@ class PortfolioEvaluator(Evaluator):
         self._flows: dict = {}
 
     def scenario(self, values):
-        from finmodel.fund import portfolio, schema
+        from finmodel.funds import portfolio, schema
 
         spec = schema.validate_dict(with_values(self.raw, self.levers, values), self.source)
         return portfolio.load(None, read=(spec, self.source, self.sha256))
@@ -179,9 +179,9 @@ class PortfolioEvaluator(Evaluator):
         """The fund under the structure for ``case`` (project flows cached)."""
         import json
 
-        from finmodel.fund import model
-        from finmodel.fund import portfolio as pf
-        from finmodel.fund import waterfall as wf
+        from finmodel.funds import model
+        from finmodel.funds import portfolio as pf
+        from finmodel.funds import waterfall as wf
 
         case = lp.check_case(None if case == "base" else case)
         key = (case, json.dumps(lp.spec.model_dump(mode="json", exclude={"fund"}), sort_keys=True, default=str))
@@ -201,7 +201,7 @@ class PortfolioEvaluator(Evaluator):
             res, flows, pcase = self.results(lp, case)
             m = res.metrics()
             if self.paths and any(t.monte_carlo for t in self.targets):
-                from finmodel.fund import montecarlo
+                from finmodel.funds import montecarlo
 
                 s = res.structure
                 mc = montecarlo.simulate_fund(

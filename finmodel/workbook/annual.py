@@ -6,7 +6,7 @@ periods from the source row by INDEX (``INDEX(row, (E$4-1)*in_periods_per_year+1
 E$4*in_periods_per_year)``), so one formula is copied across each row (FAST) and no OFFSET/INDIRECT is needed:
 
 ==========  ==========================================================  ==============================
-basis       rows (their kind: :func:`finmodel.rowkinds.row_kind`)            formula over the year's periods
+basis       rows (their kind: :func:`finmodel.rows.kinds.row_kind`)            formula over the year's periods
 ==========  ==========================================================  ==============================
 sum         flows                                                       ``SUM``
 year end    balances, counters, dates                                   the last period's value
@@ -92,9 +92,9 @@ _BASIS = {"sum": "sum", "last": "year end", "first": "year start", "min": "minim
 
 
 def bases(model) -> dict[str, Basis]:
-    """The basis of every period row: its kind (:func:`finmodel.rowkinds.row_kind`, the same roll-up as the API's
-    ``Result.annual``) and that kind's aggregation (:data:`finmodel.rowkinds.ROLLUP`)."""
-    from finmodel.rowkinds import ROLLUP, row_kinds
+    """The basis of every period row: its kind (:func:`finmodel.rows.kinds.row_kind`, the same roll-up as the API's
+    ``Result.annual``) and that kind's aggregation (:data:`finmodel.rows.kinds.ROLLUP`)."""
+    from finmodel.rows.kinds import ROLLUP, row_kinds
 
     return {name: Basis(_BASIS[ROLLUP[kind]]) for name, kind in row_kinds(model).items()}
 

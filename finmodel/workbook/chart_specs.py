@@ -13,7 +13,7 @@ import re
 
 import numpy as np
 
-from finmodel.funding import uses_lines
+from finmodel.model.funding import uses_lines
 
 
 @dataclasses.dataclass(frozen=True)

@@ -3,7 +3,7 @@
 The model rows (one formula per row) are checked against the engine row by row; the cells around them (Cover,
 Cases, the live case selector on Inputs, the Checks status column, every sheet's master check and period
 headers, the Annual sheet, the Charts data block) are :class:`~finmodel.workbook.cells.ExtraCell` s listed
-here, which :mod:`finmodel.parity` compares after a recalculation and the writer writes.
+here, which :mod:`finmodel.workbook.parity` compares after a recalculation and the writer writes.
 """
 
 from __future__ import annotations

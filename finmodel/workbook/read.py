@@ -24,15 +24,18 @@ from __future__ import annotations
 import base64
 import dataclasses
 import datetime as dt
+import hashlib
 import io
 import json
 import math
 import zipfile
 
 import numpy as np
+import yaml
 from openpyxl.utils.cell import range_boundaries
 
 from finmodel.errors import InputError
+from finmodel.schema import DEFAULT_SOURCE, default_scenario_bytes, reading
 from finmodel.workbook import scenario_paths as wi
 
 EMBED_SHEET = "Scenario file"
@@ -257,3 +260,20 @@ def live_case_number(wb, selector: list[str], source: str) -> int | None:
             source,
         )
     return int(v)
+
+
+def scenario_text(scenario) -> str:
+    """The YAML text of a loaded scenario, for a workbook to embed: the file's own bytes when they are still the
+    bytes that were loaded (same SHA-256), else the scenario's mapping as YAML."""
+    if scenario.source == DEFAULT_SOURCE:
+        return default_scenario_bytes().decode("utf-8")
+    try:
+        data, _ = reading.read(scenario.source)
+        if hashlib.sha256(data).hexdigest() == scenario.sha256:
+            return data.decode("utf-8")
+    except InputError:  # a mapping, or a file gone or changed since: the mapping it was loaded from
+        pass
+    raw = getattr(scenario, "_raw", None)
+    if raw is None:
+        raw = scenario.model_dump(mode="json", exclude_none=True)
+    return yaml.safe_dump(raw, sort_keys=False, allow_unicode=True, width=110)

@@ -1,6 +1,6 @@
 """Where each workbook input comes from in the scenario file: model input name -> dotted scenario path.
 
-The model's inputs are built from scenario fields (:mod:`finmodel.operations`, :mod:`finmodel.debt` ...);
+The model's inputs are built from scenario fields (:mod:`finmodel.model.operations`, :mod:`finmodel.model.debt` ...);
 reading an edited workbook back (:mod:`finmodel.workbook.read`) needs the way back. Each rule names the input
 by pattern and gives the scenario path; the value is converted to the field's type (dates, whole numbers,
 yes/no, lists) by :func:`to_field`. Inputs without a rule (derived values such as the grant-element discount

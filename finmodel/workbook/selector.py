@@ -98,30 +98,3 @@ def build(results: dict, order: list[str], live: str) -> LiveCases:
         if any(v.shape != per_case[0].shape or not np.array_equal(v, per_case[0]) for v in per_case[1:]):
             values[name] = per_case
     return LiveCases(names, names.index(live) + 1, values, [financing_text(results[c]) for c in names], not_live)
-
-
-def complete(scenario, results) -> list:
-    """``results`` followed by an evaluation of every other case of ``scenario`` (for their inputs: the workbook's
-    selector holds every case). Cases keep the base case's financing unless ``resize_debt: true``."""
-    from finmodel import engine
-    from finmodel.schema import BASE_CASE
-    from finmodel.validation import case_scenario
-
-    have = {r.case for r in results}
-    missing = [c for c in scenario.case_names() if c not in have]
-    if not missing:
-        return list(results)
-    base = next((r for r in results if r.case == BASE_CASE), None)
-    if base is None:
-        base = engine.evaluate_case(scenario, BASE_CASE, None, resize=True)
-    out = list(results)
-    for c in missing:
-        if c == BASE_CASE:
-            out.append(base)
-        else:
-            out.append(
-                engine.evaluate_case(
-                    case_scenario(scenario, c), c, base.solved, resize=bool(scenario.cases[c].resize_debt)
-                )
-            )
-    return out

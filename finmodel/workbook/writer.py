@@ -6,7 +6,7 @@ calculation sheets of the model, Outputs (the metrics, each a defined name) and 
 (:mod:`~finmodel.workbook.annual`), Cases when several cases run (:mod:`~finmodel.workbook.cases`), Charts
 (:mod:`~finmodel.workbook.charts`). Where everything goes is decided first (:class:`~finmodel.workbook.layout.Layout`);
 the cells that only link around the model rows come with the engine value they must show
-(:func:`~finmodel.workbook.links.extra_cells`), which :mod:`finmodel.parity` compares after recalculation.
+(:func:`~finmodel.workbook.links.extra_cells`), which :mod:`finmodel.workbook.parity` compares after recalculation.
 
 Styles come from the workbook template (:mod:`finmodel.workbook.styles`): inputs blue on light yellow, solved
 inputs purple on light green, calculations black, links to other sheets green, checks green/red.
@@ -87,18 +87,19 @@ def _create_sheets(wb, lay: Layout, *, several: bool) -> dict:
 
 
 def write_scenario_workbook(
-    scenario, results: list, path, *, provenance: dict, scenario_text: str | None = None, extra=None
+    scenario, results: list, path, *, every: list, provenance: dict, scenario_text: str | None = None, extra=None
 ):
     """The live workbook of ``results`` (the first live) with the case selector over every case of ``scenario``
     (:mod:`finmodel.workbook.selector`) and the scenario embedded (:mod:`finmodel.workbook.read`): what
-    ``finmodel run -o`` writes. ``scenario_text``: the YAML to embed (default: the scenario file's text)."""
-    from finmodel.workbook import selector, source
+    ``finmodel run -o`` writes. ``every``: ``results`` and an evaluation of each other case, for their inputs
+    (:func:`finmodel.model.engine.every_case`: the writer runs no model). ``scenario_text``: the YAML to embed
+    (default: the scenario file's text)."""
+    from finmodel.workbook import read, selector
 
-    every = selector.complete(scenario, results)
     cases = selector.build({r.case: r for r in every}, scenario.case_names(), results[0].case)
     for r in every:
         r.live_cases = cases.with_live(r.case) if r.case in cases.names else None
-    text = scenario_text if scenario_text is not None else source.scenario_text(scenario)
+    text = scenario_text if scenario_text is not None else read.scenario_text(scenario)
     embedded = {
         "text": text,
         "source": str(scenario.source),
