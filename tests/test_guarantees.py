@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from finmodel.errors import InputError
 from finmodel.inputs.validation import scenario_from_dict
 from finmodel.model import engine
-from finmodel.model.guarantees import minimum_premium_upfront
+from finmodel.inputs.cover_data import minimum_premium_upfront
 from finmodel.risk import political
 from finmodel.schema import load_raw
 from finmodel.schema.risk import PoliticalEvent

@@ -3,6 +3,9 @@
 Every block forbids unknown keys. The structural cross-field rules (:func:`finmodel.schema.rules.check_rules`)
 run as the scenario's model validator; the policy rules (countries, instrument eligibility, cover) are a
 separate stage that needs domain data (:mod:`finmodel.inputs.policy`).
+
+Why one module of 600-odd lines: the blocks are the scenario file read top to bottom (project, timeline, lines,
+financing, cases), each a few fields with their descriptions; the guarantees' blocks are :mod:`finmodel.schema.cover`.
 """
 
 from __future__ import annotations
