@@ -20,9 +20,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from finmodel.errors import InputError
+from finmodel.inputs.cover_data import minimum_premium_upfront
 from finmodel.inputs.validation import scenario_from_dict
 from finmodel.model import engine
-from finmodel.inputs.cover_data import minimum_premium_upfront
 from finmodel.risk import political
 from finmodel.schema import load_raw
 from finmodel.schema.risk import PoliticalEvent
