@@ -691,6 +691,44 @@ def programme_cmd(programme_file, paths, seed, json_path, output, charts, paths_
     _echo_written(out.written, json_path)
 
 
+# [report]
+
+
+@main.command("report")
+@click.argument("scenario", required=False, type=click.Path(dir_okay=False))
+@click.option(
+    "--case",
+    "cases",
+    multiple=True,
+    metavar="NAME",
+    help="Case side by side (repeatable; 'all' = every case). Default: every case. A portfolio: its one case.",
+)
+@click.option(
+    "--paths", type=int, default=None, help="Monte Carlo paths: the lenders' view (a portfolio: the frontier)."
+)
+@click.option("--seed", type=int, default=None, help="With --paths: random seed. Default: 0.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    help="Write the paper (.html). Default, with neither -o nor --pdf: SCENARIO's name with .html, here.",
+)
+@click.option("--pdf", "pdf_path", type=click.Path(dir_okay=False), help="Write the paper as an A4 PDF (.pdf).")
+@_json_option("the figures the paper shows")
+@_report_errors
+def report_cmd(scenario, cases, paths, seed, output, pdf_path, json_path):
+    """The credit paper of a SCENARIO (no SCENARIO: the embedded default) or of a fund PORTFOLIO: one
+    self-contained HTML page and, with --pdf, the same paper as a paginated A4 PDF."""
+    from finmodel import api
+
+    if output is None and pdf_path is None:
+        output = api.default_report_name(scenario)
+    out = api.report(
+        scenario, list(cases) or None, paths=paths, seed=seed, html=output, pdf=pdf_path, json_path=json_path
+    )
+    _echo_written(out.written, json_path)
+
+
 # [simulate / sensitivity]
 
 

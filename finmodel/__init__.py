@@ -11,7 +11,7 @@ The Python API (the command line is built on it)::
 
 and ``solve`` (the structuring solver), ``fund``, ``countries``, ``sensitivity``, ``frontier``, ``programme``,
 ``validate``, ``scenario_schema``,
-``new_scenario``: every command of the command line has its function here.
+``new_scenario``, ``report`` (the credit paper): every command of the command line has its function here.
 
 See :mod:`finmodel.api` (the functions) and :mod:`finmodel.outputs.results` (what they return). They are imported on
 first use, so ``import finmodel`` stays fast.
@@ -39,6 +39,7 @@ _API = (
     "countries",
     "solve",
     "fund",
+    "report",
 )
 _RESULTS = ("Result", "CaseRun", "SimulationResult", "GrantElementResult")
 

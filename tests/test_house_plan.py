@@ -33,9 +33,9 @@ def contract_layers() -> list[list[str]]:
     return [re.split(r"\s*[|:]\s*", line.strip()) for line in layers.strip().splitlines()]
 
 
-def picture_layers() -> list[list[str]]:
-    """The layer rows of the picture in docs/architecture.md (below its rule), each a list of names."""
-    text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+def picture_layers(doc: str = "docs/architecture.md") -> list[list[str]]:
+    """The layer rows of the picture in ``doc`` (below its rule), each a list of names."""
+    text = (ROOT / doc).read_text(encoding="utf-8")
     block = text.split("<!-- layers:", 1)[1].split("```", 2)[1]
     rows = block.split("─" * 10, 1)[1].splitlines()
     out = []
@@ -48,6 +48,7 @@ def picture_layers() -> list[list[str]]:
 
 def test_the_picture_shows_the_contract_layers():
     assert picture_layers() == contract_layers()
+    assert picture_layers("README.md") == contract_layers()  # the README's developer section shows the same
     assert contract_layers()[0] == ["api"] and contract_layers()[-1][0] == "term"
 
 

@@ -5,7 +5,8 @@
 bytes that were read. No printing. One module per command family: :mod:`~finmodel.api.scenarios` (load,
 validate, schema, new, countries, export), :mod:`~finmodel.api.runs` (run, summary), :mod:`~finmodel.api.risk`
 (simulate, sensitivity), :mod:`~finmodel.api.portfolio` (fund, compare, frontier, programme),
-:mod:`~finmodel.api.structure` (solve), :mod:`~finmodel.api.grants` (grant-element); reading an edited workbook
+:mod:`~finmodel.api.structure` (solve), :mod:`~finmodel.api.grants` (grant-element),
+:mod:`~finmodel.api.paper` (report: the credit paper); reading an edited workbook
 back is :mod:`~finmodel.api.workbook_source`.
 
 Examples
@@ -24,6 +25,7 @@ True
 """
 
 from finmodel.api.grants import GE_OPTIONS, grant_element
+from finmodel.api.paper import default_report_name, report
 from finmodel.api.portfolio import compare, frontier, fund, programme
 from finmodel.api.risk import sensitivity, simulate
 from finmodel.api.runs import run, summary
@@ -51,6 +53,7 @@ __all__ = [
     "case_names",
     "compare",
     "countries",
+    "default_report_name",
     "export",
     "frontier",
     "fund",
@@ -59,6 +62,7 @@ __all__ = [
     "load",
     "new_scenario",
     "programme",
+    "report",
     "run",
     "scenario_schema",
     "sensitivity",
