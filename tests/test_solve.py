@@ -342,12 +342,11 @@ def test_the_quick_way_finds_what_the_full_way_finds(monkeypatch):
 
 
 def test_a_quick_answer_the_full_way_disagrees_with_is_searched_again(monkeypatch):
-    from finmodel import structuring
-    from finmodel.structuring import search
+    from finmodel.structuring import search, solver
 
     calls = []
     real = search.run
-    monkeypatch.setattr(structuring, "_agree", lambda a, b: False)
+    monkeypatch.setattr(solver, "_agree", lambda a, b: False)
     monkeypatch.setattr(search, "run", lambda ev, obj: calls.append(ev.quick is not None) or real(ev, obj))
     r = finmodel.solve(targets=["equity_irr>=15%"], vary=[AP])
     assert calls == [True, False] and r.feasible  # quick, then the full way
