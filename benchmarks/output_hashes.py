@@ -65,6 +65,7 @@ def jobs() -> list[tuple[str, list[str]]]:
     return out
 
 
+KEEP = sys.argv[sys.argv.index("--keep") + 1] if "--keep" in sys.argv else None
 RENAMED = "--renamed" in sys.argv  # on the tree before issue 26's moves: cite every module by its new name
 
 
@@ -112,7 +113,11 @@ def one(job, version: str) -> list[str]:
         for f in sorted(Path(d).rglob("*")):
             if f.is_file():
                 lines.append(f"  {f.relative_to(d)} {digest(f, version, d)}")
-        lines.append(f"  stdout {hashlib.sha256(_clean(_untimed(proc.stdout), version, d)).hexdigest()[:16]}")
+        out = _clean(_untimed(proc.stdout), version, d)
+        lines.append(f"  stdout {hashlib.sha256(out).hexdigest()[:16]}")
+        if KEEP:  # --keep DIR: each job's cleaned terminal output, to diff when a hash differs
+            Path(KEEP).mkdir(parents=True, exist_ok=True)
+            (Path(KEEP) / (re.sub(r"\W+", "_", name) + ".txt")).write_bytes(out)
         return lines
 
 
