@@ -174,8 +174,9 @@ def verdict(ctx: Context):
     return out
 
 
-def sizing(ctx: Context):
-    """Which limit sized the debt, and the slack of the other."""
+def sizing(ctx: Context, money=money):
+    """Which limit sized the debt, and the slack of the other. ``money(value, currency)`` writes the amounts (the
+    terminal's ``335.3m USD`` by default; the credit paper passes its ``USD 335.3 m``)."""
     from finmodel.model.engine import sizing_limits
 
     r = next((r for r in ctx.results if r.resized), None)

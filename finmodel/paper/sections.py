@@ -118,7 +118,7 @@ def summary(inp: Inputs, ctx) -> dict:
     plan = _financing_plan(ctx)
     checks = [{"case": r.case, "ok": bool(r.checks()["master_check"])} for r in ctx.results]
     failed = sorted({k for r in ctx.results for k, ok in r.checks().items() if not ok and k != "master_check"})
-    s = sizing(ctx)
+    s = sizing(ctx, money=nb.money_m)  # the terminal's words, the paper's amounts (USD 335.3 m)
     return {
         "verdicts": _verdicts(ctx),
         "sizing": s.plain if s is not None else "",
