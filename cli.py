@@ -714,9 +714,15 @@ def programme_cmd(programme_file, paths, seed, json_path, output, charts, paths_
     help="Write the paper (.html). Default, with neither -o nor --pdf: SCENARIO's name with .html, here.",
 )
 @click.option("--pdf", "pdf_path", type=click.Path(dir_okay=False), help="Write the paper as an A4 PDF (.pdf).")
+@click.option(
+    "--solution",
+    type=click.Path(dir_okay=False),
+    help="The structuring solution to show: the JSON of finmodel solve --json (the paper of the file "
+    "--write-scenario wrote reproduces it).",
+)
 @_json_option("the figures the paper shows")
 @_report_errors
-def report_cmd(scenario, cases, paths, seed, output, pdf_path, json_path):
+def report_cmd(scenario, cases, paths, seed, output, pdf_path, solution, json_path):
     """The credit paper of a SCENARIO (no SCENARIO: the embedded default) or of a fund PORTFOLIO: one
     self-contained HTML page and, with --pdf, the same paper as a paginated A4 PDF."""
     from finmodel import api
@@ -724,7 +730,14 @@ def report_cmd(scenario, cases, paths, seed, output, pdf_path, json_path):
     if output is None and pdf_path is None:
         output = api.default_report_name(scenario)
     out = api.report(
-        scenario, list(cases) or None, paths=paths, seed=seed, html=output, pdf=pdf_path, json_path=json_path
+        scenario,
+        list(cases) or None,
+        paths=paths,
+        seed=seed,
+        html=output,
+        pdf=pdf_path,
+        json_path=json_path,
+        solution=solution,
     )
     _echo_written(out.written, json_path)
 

@@ -2,7 +2,9 @@
 portfolio. The headline figures in the HTML (``data-value``) equal the JSON's; the HTML parses and holds no external
 reference (no ``http``, no ``//``); the PDF (WeasyPrint) has its pages, a table of contents, and its text
 (poppler's ``pdftotext``) names every facility and sponsor; a hostile scenario name is text; the command line writes
-its files, and bad input exits 2 with nothing written. Renders are shared by module-scoped fixtures."""
+its files, and bad input exits 2 with nothing written; the structuring solution (``--solution``) is shown with its
+levers' and metrics' figures equal to the solve JSON's, says whether the paper reproduces it, and a bad or hostile
+solution file is refused or escaped. Renders are shared by module-scoped fixtures."""
 
 from __future__ import annotations
 
@@ -88,6 +90,11 @@ def json_value(data: dict, key: str, case: str | None):
     """The JSON's value of a headline figure: a case's metric, the Monte Carlo's, a breakeven, a structure's."""
     if case == "monte_carlo":
         return data["monte_carlo"]["metrics"][key]
+    if case == "solution":  # the structuring solution: a lever's solved value, or a metric of the solution
+        so = data["solution"]
+        if key.startswith("lever:"):
+            return next(lv for lv in so["levers"] if lv["lever"] == key.removeprefix("lever:"))["solved"]
+        return so["solution_metrics"][key]
     if key.startswith("breakeven_"):
         return data["sensitivity"]["metrics"][key]
     if "structures" in data:
@@ -307,3 +314,61 @@ def test_the_paper_in_a_real_browser(iraq_pdf, tmp_path):
     assert pixels.shape[:2] == (1000, 1280)
     assert (dark > 0.005).mean() > 0.2, "the first screen is (almost) blank"
     assert np.unique(pixels.reshape(-1, 3), axis=0).shape[0] > 50  # text, rules and chart colours, not one flat fill
+
+
+@pytest.fixture(scope="module")
+def solved(tmp_path_factory):
+    """Kota Kinabalu solved for its availability payment (the README's example), written back and reported."""
+    d = tmp_path_factory.mktemp("solved")
+    lever = "revenues[Availability payment].amount"
+    args = ["solve", str(ROOT / "scenarios" / "kota_kinabalu.yaml"), "--target", "equity_irr>=12%"]
+    args += ["--target", "min_dscr>=1.30", "--vary", lever, "--json", str(d / "s.json")]
+    args += ["--write-scenario", str(d / "solved.yaml")]
+    res = CliRunner().invoke(main, args)
+    assert res.exit_code == 0, res.output
+    return d
+
+
+def test_the_structuring_solution_and_whether_the_paper_reproduces_it(solved):
+    import json
+
+    rep = finmodel.report(solved / "solved.yaml", solution=solved / "s.json")
+    data = json.loads((solved / "s.json").read_text())
+    st = rep.facts["structuring"]
+    assert st["reproduces"] == {"ok": True, "differ": []}  # the written file is the solved scenario
+    assert [t["id"] for t in rep.facts["toc"]][:3] == ["project", "financing", "structuring"]
+    assert [lv["lever"] for lv in st["levers"]] == [lv["lever"] for lv in data["levers"]]
+    assert rep.data["solution"] == data
+    figures = {(k, c) for k, c, _ in parsed(rep.html).figures}
+    assert ("lever:revenues[Availability payment].amount", "solution") in figures and (
+        "min_dscr",
+        "solution",
+    ) in figures
+    assert_figures_match(rep)  # the solved lever and the solution's metrics equal the solve JSON's, to the bit
+    before = finmodel.report(ROOT / "scenarios" / "kota_kinabalu.yaml", cases=["base"], solution=data)
+    assert before.facts["structuring"]["reproduces"]["ok"] is False  # the scenario before solving says so
+    assert "does not reproduce the solution" in before.html
+
+
+def test_a_bad_or_hostile_solution_file(solved, tmp_path):
+    import json
+
+    data = json.loads((solved / "s.json").read_text())
+    data["levers"][0]["lever"] = HOSTILE
+    (tmp_path / "hostile.json").write_text(json.dumps(data))
+    rep = finmodel.report(solved / "solved.yaml", cases=["base"], solution=tmp_path / "hostile.json")
+    assert "<script>" not in rep.html and "&lt;script&gt;alert(1)&lt;/script&gt;" in rep.html
+    cases = {
+        "text.json": ("not JSON", "{not json"),
+        "list.json": ("expected the JSON object", "[1, 2]"),
+        "nan.json": ("solution_metrics.min_dscr", json.dumps({**data, "solution_metrics": {"min_dscr": float("nan")}})),
+        "lever.json": ("levers[0].solved", json.dumps({**data, "levers": [{**data["levers"][0], "solved": "1e6"}]})),
+    }
+    for name, (said, text) in cases.items():
+        (tmp_path / name).write_text(text)
+        out = tmp_path / f"{name}.html"
+        res = CliRunner().invoke(
+            main, ["report", str(solved / "solved.yaml"), "--solution", str(tmp_path / name), "-o", str(out)]
+        )
+        assert res.exit_code == 2 and said in res.output and "Traceback" not in res.output, (name, res.output)
+        assert not out.exists()

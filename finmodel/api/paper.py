@@ -46,6 +46,7 @@ def report(
     html=None,
     pdf=None,
     json_path=None,
+    solution=None,
     generated: str | None = None,
 ):
     """Write the credit paper of a scenario or of a fund portfolio (``finmodel report``).
@@ -63,6 +64,11 @@ def report(
     html, pdf, json_path : str or Path, optional
         Write the paper (``.html``), its A4 PDF (``.pdf``) and the JSON of the figures it shows (``.json``;
         ``-``: standard output).
+    solution : str, Path, SolveResult or dict, optional
+        The structuring solution to show (``finmodel solve --json``'s file, or :func:`finmodel.solve`'s result):
+        each lever from the scenario's value to the solved one, each target achieved, what binds, and whether
+        the paper's base case reproduces the solution (it does for the file ``finmodel solve --write-scenario``
+        wrote).
     generated : str, optional
         The date the paper shows (default: now, UTC).
 
@@ -86,12 +92,18 @@ def report(
     outputs = {"--output": html_path, "--pdf": pdf_path, "--json": js_path}
     if isinstance(scenario, (str, Path)):
         check_not_inputs(outputs, [scenario])
+    if isinstance(solution, (str, Path)):
+        check_not_inputs(outputs, [solution])
+    solved = read_solution(solution)
     portfolio, read = _is_portfolio(scenario)
     if portfolio:
         inp, data = _portfolio_inputs(scenario, cases, paths, seed, outputs)
     else:
         inp, data = _project_inputs(scenario, read, cases, paths, seed)
     inp.generated = generated
+    inp.solution = solved
+    if solved is not None:
+        data["solution"] = solved
     facts = paper.gather(inp)
     data["generated"] = facts["provenance"][3][1]
     document = paper.html(facts)
@@ -159,3 +171,84 @@ def _portfolio_inputs(path, cases, paths, seed, outputs):
     if fr is not None:
         data["frontier"] = fr.data
     return Inputs(fund=fo, frontier=fr, seed=(seed or 0) if paths is not None else None), data
+
+
+SOLUTION = "--solution"
+
+
+def _finite(v) -> bool:
+    import math
+
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def read_solution(solution) -> dict | None:
+    """The structuring solution as :func:`finmodel.solve` writes it (its ``.data``, or the ``--json`` file): checked
+    field by field, since a file is user input (InputError: the field, what was expected, what was found)."""
+    import json
+
+    from finmodel.readfile import read_bytes
+
+    if solution is None:
+        return None
+    data = getattr(solution, "data", solution)
+    source = None
+    if isinstance(data, (str, Path)):
+        raw, source = read_bytes(data, "solve JSON file (finmodel solve --json)")
+        try:
+            data = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError) as exc:
+            msg = f"expected the JSON that finmodel solve --json writes, found a file that is not JSON ({exc})"
+            raise InputError([(SOLUTION, msg)], source=source) from None
+    problems = _solution_problems(data)
+    if problems:
+        raise InputError(problems, source=source)
+    return data
+
+
+def _solution_problems(data) -> list[tuple[str, str]]:
+    def kind(v) -> str:
+        return type(v).__name__
+
+    if not isinstance(data, dict):
+        return [(SOLUTION, f"expected the JSON object that finmodel solve --json writes, found {kind(data)}")]
+    out = []
+    for key, want in (("levers", list), ("targets", list), ("solution_metrics", dict), ("feasible", bool)):
+        if not isinstance(data.get(key), want):
+            out.append((f"{SOLUTION}: {key}", f"expected a {want.__name__}, found {kind(data.get(key))}"))
+    for key in ("currency", "objective"):
+        if data.get(key) is not None and not isinstance(data[key], str):
+            out.append((f"{SOLUTION}: {key}", f"expected text, found {kind(data[key])}"))
+    if not isinstance(data.get("formats", {}), dict):
+        out.append((f"{SOLUTION}: formats", f"expected an object, found {kind(data['formats'])}"))
+    if not isinstance(data.get("binding", []), list):
+        out.append((f"{SOLUTION}: binding", f"expected a list, found {kind(data['binding'])}"))
+    if out:
+        return out
+    numbers = {"levers": ("scenario_value", "solved", "low", "high"), "targets": ("achieved", "value")}
+    texts = {"levers": ("lever",), "targets": ("target", "metric")}
+    for block in ("levers", "targets"):
+        for k, row in enumerate(data[block]):
+            where = f"{SOLUTION}: {block}[{k}]"
+            if not isinstance(row, dict):
+                out.append((where, f"expected an object, found {kind(row)}"))
+                continue
+            for f in texts[block]:
+                if not isinstance(row.get(f), str):
+                    out.append((f"{where}.{f}", f"expected text, found {kind(row.get(f))}"))
+            for f in numbers[block]:
+                v = row.get(f)
+                if v is not None and not _finite(v):
+                    out.append((f"{where}.{f}", f"expected a finite number or null, found {v!r:.40}"))
+            for f in ("currency", "low_reason", "high_reason"):
+                if row.get(f) is not None and not isinstance(row[f], str):
+                    out.append((f"{where}.{f}", f"expected text, found {kind(row[f])}"))
+    for k, v in data["solution_metrics"].items():
+        if v is not None and not _finite(v):
+            out.append((f"{SOLUTION}: solution_metrics.{k}", f"expected a finite number or null, found {v!r:.40}"))
+    for k, v in data.get("formats", {}).items():
+        if not isinstance(v, str):
+            out.append((f"{SOLUTION}: formats.{k}", f"expected text, found {kind(v)}"))
+    if not all(isinstance(b, str) for b in data.get("binding", [])):
+        out.append((f"{SOLUTION}: binding", "expected a list of text"))
+    return out

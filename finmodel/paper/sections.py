@@ -47,7 +47,8 @@ class Inputs:
     :class:`finmodel.outputs.results.GrantElementResult`;
     ``simulation``: :class:`finmodel.risk.frames.SimulationResult`; ``fund``: :class:`finmodel.funds.FundOutput` of a
     comparison; ``frontier``: :class:`finmodel.funds.frontier_report.FrontierOutput`; ``seed``: of the Monte Carlo
-    runs; ``generated``: the date the paper is dated (default now, UTC)."""
+    runs; ``generated``: the date the paper is dated (default now, UTC); ``solution``: the structuring solution
+    (``finmodel solve --json``)."""
 
     scenario: object = None
     result: object = None
@@ -58,6 +59,7 @@ class Inputs:
     frontier: object = None
     seed: int | None = None
     generated: str | None = None
+    solution: dict | None = None  # finmodel solve's JSON, checked (finmodel.api.paper.read_solution)
 
 
 def _metric(ctx, name, case_index=0) -> dict:
@@ -619,6 +621,90 @@ def provenance(inp: Inputs, source: str, sha256: str) -> list[tuple[str, str]]:
     return out
 
 
+REPRODUCES = 1e-6
+"""Relative agreement at which the paper's base case reproduces a solution's metric (the solver's own check of a
+quick answer is 1e-9; a file rewritten with the solved values in YAML keeps 1e-9 too: 1e-6 leaves room for a value
+written with fewer digits)."""
+
+
+def structuring(inp: Inputs, ctx) -> dict | None:
+    """The structuring solution (``finmodel solve --json``, given with ``--solution``): each lever from the
+    scenario's value to the solved one within the range searched, each target achieved, what binds and the
+    solution's metrics; and whether this paper's base case reproduces them (the paper of the file
+    ``--write-scenario`` wrote does; the paper of the scenario before solving does not, and says so)."""
+    from finmodel.structuring.output import fmt_value
+
+    so = inp.solution
+    if so is None:
+        return None
+    cur = so.get("currency") or (ctx.cur if ctx is not None else "")
+    fmts = so.get("formats") or {}
+
+    def show(name, v, currency, fmt=None) -> str:
+        return "n/a" if v is None else fmt_value(name, v, currency, fmt)
+
+    levers = []
+    for lv in so["levers"]:
+        c = lv.get("currency") or cur
+        name = lv["lever"]
+        levers.append(
+            {
+                "lever": name,
+                "scenario": show(name, lv.get("scenario_value"), c),
+                "solved": show(name, lv.get("solved"), c),
+                "value": nb.json_number(lv.get("solved")),
+                "range": f"{show(name, lv.get('low'), c)} to {show(name, lv.get('high'), c)}",
+                "why": "; ".join(x for x in (lv.get("low_reason"), lv.get("high_reason")) if x),
+            }
+        )
+    targets = [
+        {
+            "target": t["target"],
+            "achieved": show(t["metric"], t.get("achieved"), cur, fmts.get(t["metric"])),
+            "met": bool(t.get("met")),
+        }
+        for t in so["targets"]
+    ]
+    metrics = [
+        {
+            "key": k,
+            "label": nb.metric_label(ctx.rows[k]) if ctx is not None and k in ctx.rows else k,
+            "text": show(k, v, cur, fmts.get(k)),
+            "value": nb.json_number(v),
+        }
+        for k, v in so["solution_metrics"].items()
+    ]
+    check = _reproduces(so, ctx)
+    return {
+        "feasible": bool(so["feasible"]),
+        "objective": so.get("objective") or "",
+        "levers": levers,
+        "targets": targets,
+        "metrics": metrics,
+        "binding": list(so.get("binding") or []),
+        "source": str(so.get("scenario") or ""),
+        "reproduces": check,
+    }
+
+
+def _reproduces(so: dict, ctx) -> dict:
+    """Whether the paper's base case gives the solution's metrics (``ok`` None: no base case or no metric in
+    common, as for a fund portfolio's solution on a project paper)."""
+    if ctx is None:
+        return {"ok": None, "differ": []}
+    base = next((k for k, r in enumerate(ctx.results) if r.case == "base"), None)
+    if base is None:
+        return {"ok": None, "differ": []}
+    got = ctx.metrics[base]
+    common = [k for k, v in so["solution_metrics"].items() if v is not None and got.get(k) is not None]
+    differ = [
+        k
+        for k in common
+        if abs(got[k] - so["solution_metrics"][k]) > REPRODUCES * max(1.0, abs(so["solution_metrics"][k]))
+    ]
+    return {"ok": (not differ) if common else None, "differ": differ}
+
+
 def gather(inp: Inputs) -> dict:
     """Every section's facts, in the paper's order, with the table of contents."""
     from finmodel.outputs.summary import Context
@@ -628,6 +714,9 @@ def gather(inp: Inputs) -> dict:
         lp = fo.portfolio
         pf = portfolio(inp)
         sections = [("portfolio", "The fund: tranches under PIS and GIF")]
+        solved = structuring(inp, None)
+        if solved is not None:
+            sections.append(("structuring", "The structuring solution"))
         if pf.get("decomposition"):
             sections.append(("decomposition", "PIS against GIF: loss order and term"))
         if pf.get("frontier"):
@@ -638,6 +727,7 @@ def gather(inp: Inputs) -> dict:
             "title": pf["name"] or "Fund portfolio",
             "subtitle": f"fund portfolio of {len(pf['projects'])} projects, case {pf['case']}",
             "portfolio": pf,
+            "structuring": solved,
             "toc": [{"id": i, "title": t} for i, t in sections],
             "notes": [] if pf.get("frontier") else ["The frontier needs Monte Carlo paths: finmodel report --paths N."],
             "provenance": provenance(inp, str(lp.source), lp.sha256),
@@ -652,6 +742,7 @@ def gather(inp: Inputs) -> dict:
         "summary": summary(inp, ctx),
         "project": project(inp, ctx),
         "financing": financing(inp, ctx),
+        "structuring": structuring(inp, ctx),
         "blending": blending(inp, ctx),
         "guarantees": guarantees(inp, ctx),
         "downside": downside(inp, ctx),
@@ -663,6 +754,7 @@ def gather(inp: Inputs) -> dict:
     sections = [
         ("project", "The project: sources and uses"),
         ("financing", "The financing"),
+        ("structuring", "The structuring solution"),
         ("blending", "Blended finance"),
         ("guarantees", "Guarantees and insurance"),
         ("downside", "The downside"),
