@@ -287,16 +287,23 @@ def _corkscrew(b: Builder, fs: FacilitySpec, t: _Terms) -> None:
     _add(b, fs, "interest_paid", R(n("interest_due")) * R(f"{tier}_interest_ratio"), "interest paid", total=True)
     _add(b, fs, "principal_paid", R(n("principal_due")) * R(f"{tier}_principal_ratio"), "principal paid", total=True)
     sweep = R(n("sweep")) if b.sweep_facilities and fs in b.sweep_facilities else 0
+    prepaid = [e for e in (sweep,) if not isinstance(e, int)]  # money paid beside the schedule this period
     flows = R(n("opening")) + R(n("draw")) + R(n("interest_due")) - R(n("interest_paid")) - R(n("principal_paid"))
     paid_off = termination.prepayment(b, fs)
     if paid_off:  # the compensation prepays a share of this balance (finmodel.model.termination)
+        prepaid.append(paid_off)
         flows = _add(b, fs, "pre_termination", flows - sweep, "balance after the period's debt service")
         sweep = 0
     _add(b, fs, "balance", flows - sweep - paid_off, "balance after the period's flows")
     # within the money tolerance of the schedule it *is* the schedule: float rounding of a repaid balance
-    # (1e-9 of a unit) would otherwise leave phantom debt service, which spreadsheets round away
+    # (1e-9 of a unit) would otherwise leave phantom debt service, which spreadsheets round away; not in a period
+    # with a sweep or a prepayment, which is money paid, however small (a sweep of a cent would otherwise leave
+    # the balance and the cash paid out of step)
     bal, sched = R(n("balance")), R(n("scheduled_balance"))
-    _add(b, fs, "closing", If(Func("ABS", bal - sched) < checks.tolerance(b), sched, bal), "closing balance")
+    on_schedule = Func("ABS", bal - sched) < checks.tolerance(b)
+    if prepaid:
+        on_schedule = And(on_schedule, *(e.eq(0) for e in prepaid))
+    _add(b, fs, "closing", If(on_schedule, sched, bal), "closing balance")
     _add(b, fs, "maturity_flag", period.eq(t.maturity * P), "final maturity flag", unit="flag", fmt="flag")
     _add(
         b,
